@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// A command is one "foidesk NAME …" invocation. Each lives in its own file
+// and registers itself from init, so adding a command touches one file.
+type command struct {
+	name     string // words after "foidesk", e.g. "authorities import"
+	synopsis string // arguments after the flags, e.g. "FILE.csv"
+	summary  string // one line for "foidesk help"
+	help     string // paragraphs for "foidesk NAME --help"
+	// setup declares the command's flags on fs and returns the function that
+	// runs it with the positional arguments.
+	setup func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) {
+	if _, dup := commands[c.name]; dup {
+		panic("duplicate command " + c.name)
+	}
+	commands[c.name] = c
+}
+
+func addGlobalFlags(fs *flag.FlagSet, g *globals) {
+	fs.StringVar(&g.configPath, "config", g.configPath, "config `FILE` (default $FOIDESK_CONFIG, else ./foidesk.toml if present)")
+	fs.StringVar(&g.dbPath, "db", g.dbPath, "database `FILE` (default [store] path, else ./foidesk.db)")
+	fs.StringVar(&g.logFormat, "log-format", g.logFormat, "log format: text or json")
+}
+
+// parseCommandLine reads leading global flags, then finds the longest
+// registered command name at the start of the remaining words. A nil command
+// means general help was asked for; rest then holds the topic words.
+func parseCommandLine(args []string, g *globals) (*command, []string, error) {
+	fs := flag.NewFlagSet("foidesk", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	addGlobalFlags(fs, g)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, nil, nil
+		}
+		return nil, nil, &usageError{msg: err.Error(), hint: "Run 'foidesk help' for the commands."}
+	}
+	words := fs.Args()
+	if len(words) == 0 || words[0] == "help" {
+		if len(words) > 0 {
+			words = words[1:]
+		}
+		return nil, words, nil
+	}
+	for n := len(words); n > 0; n-- {
+		if c, ok := commands[strings.Join(words[:n], " ")]; ok {
+			return c, words[n:], nil
+		}
+	}
+	if subs := subcommands(words[0]); len(subs) > 0 {
+		return nil, nil, &usageError{
+			msg:  fmt.Sprintf("%q needs a subcommand: %s", words[0], strings.Join(subs, ", ")),
+			hint: fmt.Sprintf("Run 'foidesk help %s' for details.", words[0]),
+		}
+	}
+	return nil, nil, &usageError{msg: fmt.Sprintf("unknown command %q", words[0]), hint: "Run 'foidesk help' for the commands."}
+}
+
+// subcommands lists the second words of commands starting with group.
+func subcommands(group string) []string {
+	var out []string
+	for name := range commands {
+		if g, sub, ok := strings.Cut(name, " "); ok && g == group {
+			out = append(out, sub)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// exec parses the command's flags (they may appear among the positional
+// arguments) and runs it.
+func (c *command) exec(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("foidesk "+c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	addGlobalFlags(fs, &e.globals)
+	runner := c.setup(fs)
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				c.printHelp(e.stdout, fs)
+				return errHelpShown
+			}
+			return &usageError{msg: err.Error(), hint: fmt.Sprintf("Run 'foidesk %s --help' for usage.", c.name)}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		// A "--" ends flags; everything after is positional.
+		if len(args) > len(fs.Args()) && args[len(args)-len(fs.Args())-1] == "--" {
+			positional = append(positional, fs.Args()...)
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	// The logger may have changed with a --log-format given after the command.
+	l, err := newLogger(e.stderr, e.logFormat)
+	if err != nil {
+		return err
+	}
+	e.log = l
+	return runner(ctx, e, positional)
+}
+
+func (c *command) printHelp(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: foidesk %s [flags]", c.name)
+	if c.synopsis != "" {
+		fmt.Fprintf(w, " %s", c.synopsis)
+	}
+	fmt.Fprintf(w, "\n\n%s\n", c.summary)
+	if c.help != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.help))
+	}
+	fmt.Fprintf(w, "\nFlags:\n")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+const helpHeader = `foidesk sends one Freedom of Information request to many public authorities,
+collects their replies, and tracks each one's statutory deadline.
+
+Usage: foidesk [--config FILE] [--db FILE] [--log-format text|json] COMMAND [flags] [args]
+
+Commands:
+`
+
+const helpFooter = `
+Run 'foidesk COMMAND --help' for a command's flags.
+Exit status: 0 success, 1 the command failed, 2 bad usage.
+
+The UK council register shipped with foidesk is mySociety's "UK Local
+Authority Names and Codes" (CC BY 4.0). Bank holidays are from GOV.UK
+(Open Government Licence v3.0).
+`
+
+func printHelp(w io.Writer, topic []string) {
+	if len(topic) > 0 {
+		prefix := strings.Join(topic, " ")
+		if c, ok := commands[prefix]; ok {
+			fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+			addGlobalFlags(fs, &globals{})
+			c.setup(fs)
+			c.printHelp(w, fs)
+			return
+		}
+		printList(w, prefix+" ")
+		return
+	}
+	fmt.Fprint(w, helpHeader)
+	printList(w, "")
+	fmt.Fprint(w, helpFooter)
+}
+
+func printList(w io.Writer, prefix string) {
+	var names []string
+	width := 0
+	for name := range commands {
+		if strings.HasPrefix(name, prefix) {
+			names = append(names, name)
+			width = max(width, len(name))
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, n, commands[n].summary)
+	}
+}

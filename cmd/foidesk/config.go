@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// Config is foidesk.toml. Every section may be empty; defaults fill the
+// gaps. Secrets never live here: a password comes from the environment or
+// from a file named by a *_file key, and is never stored or logged.
+type Config struct {
+	Store     StoreConfig     `toml:"store"`
+	Requester RequesterConfig `toml:"requester"`
+	SMTP      SMTPConfig      `toml:"smtp"`
+	IMAP      IMAPConfig      `toml:"imap"`
+	Deadline  DeadlineConfig  `toml:"deadline"`
+	Templates TemplatesConfig `toml:"templates"`
+	Ingest    IngestConfig    `toml:"ingest"`
+	Extract   ExtractConfig   `toml:"extract"`
+	Alerts    AlertsConfig    `toml:"alerts"`
+	Web       WebConfig       `toml:"web"`
+}
+
+// StoreConfig: where foidesk keeps its state.
+type StoreConfig struct {
+	Path    string `toml:"path"`     // SQLite database file; default foidesk.db
+	DataDir string `toml:"data_dir"` // raw mail and attachments; default foidesk-data
+}
+
+// RequesterConfig: the person whose name goes on every letter (FOIA s.8
+// requires a real name and an address for correspondence).
+type RequesterConfig struct {
+	Name                string `toml:"name"`
+	Email               string `toml:"email"`
+	PostalAddress       string `toml:"postal_address"`
+	ReplyPlusAddressing bool   `toml:"reply_plus_addressing"`
+}
+
+// SMTPConfig: outgoing mail.
+type SMTPConfig struct {
+	Host              string   `toml:"host"`
+	Port              int      `toml:"port"`
+	Username          string   `toml:"username"`
+	PasswordFile      string   `toml:"password_file"` // else $FOIDESK_SMTP_PASSWORD
+	TLS               string   `toml:"tls"`           // starttls (default) | tls | none (loopback only)
+	CAFile            string   `toml:"ca_file"`
+	Rate              string   `toml:"rate"`                // e.g. "1/10s"; empty: no limit
+	PerDomainInterval Duration `toml:"per_domain_interval"` // minimum gap between two messages to one domain
+	DailyCap          int      `toml:"daily_cap"`           // provider quota; 0: none
+	MaxAttempts       int      `toml:"max_attempts"`        // for temporary failures; default 8
+	Timeout           Duration `toml:"timeout"`             // per SMTP operation; default 60s
+}
+
+// IMAPConfig: the inbox replies arrive in.
+type IMAPConfig struct {
+	Host             string   `toml:"host"`
+	Port             int      `toml:"port"`
+	Username         string   `toml:"username"`
+	PasswordFile     string   `toml:"password_file"` // else $FOIDESK_IMAP_PASSWORD
+	TLS              string   `toml:"tls"`           // tls (default) | starttls | none (loopback only)
+	CAFile           string   `toml:"ca_file"`
+	Mailboxes        []string `toml:"mailboxes"` // default ["INBOX"]
+	PollInterval     Duration `toml:"poll_interval"`
+	SentMailbox      string   `toml:"sent_mailbox"`
+	AppendSent       bool     `toml:"append_sent"`
+	ProcessedMailbox string   `toml:"processed_mailbox"`
+	MarkKeyword      bool     `toml:"mark_keyword"` // add $FoideskIngested after recording
+	Timeout          Duration `toml:"timeout"`      // per IMAP operation; default 60s
+}
+
+// DeadlineConfig: the statutory clock.
+type DeadlineConfig struct {
+	HolidaysFile    string `toml:"holidays_file"`     // GOV.UK bank-holidays.json format; adds or overrides days
+	ReceiptRule     string `toml:"receipt_rule"`      // statutory (default) | next-working-day
+	VeryOverdueDays int    `toml:"very_overdue_days"` // working days past due; default 20
+}
+
+// TemplatesConfig: letters.
+type TemplatesConfig struct {
+	Dir string `toml:"dir"` // overrides or adds templates by name
+}
+
+// IngestConfig: limits on incoming mail.
+type IngestConfig struct {
+	MaxMessageBytes int64 `toml:"max_message_bytes"`
+	MaxParts        int   `toml:"max_parts"`
+	MaxDepth        int   `toml:"max_depth"`
+}
+
+// ExtractConfig: turning attachments into text.
+type ExtractConfig struct {
+	OCRLanguage    string   `toml:"ocr_language"` // tesseract language; default eng
+	WorkerTimeout  Duration `toml:"worker_timeout"`
+	WorkerMemoryMB int      `toml:"worker_memory_mb"`
+}
+
+// AlertsConfig: overdue notices.
+type AlertsConfig struct {
+	Email string `toml:"email"` // where digests go; default [requester] email
+}
+
+// WebConfig: the review and reporting app.
+type WebConfig struct {
+	Listen string `toml:"listen"` // default 127.0.0.1:8080
+}
+
+// Duration is a time.Duration written as a string in TOML ("10s", "5m").
+type Duration struct{ time.Duration }
+
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("not a duration (try \"30s\" or \"5m\"): %q", b)
+	}
+	if v < 0 {
+		return fmt.Errorf("duration must not be negative: %q", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// LoadConfig reads path. A missing file means defaults, unless the user named
+// it explicitly. Unknown keys and bad values are errors naming file and line.
+func LoadConfig(path string, explicit bool) (*Config, error) {
+	cfg := &Config{}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) && !explicit {
+			cfg.applyDefaults()
+			return cfg, nil
+		}
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(cfg); err != nil {
+		var strict *toml.StrictMissingError
+		if errors.As(err, &strict) {
+			var lines []string
+			for _, e := range strict.Errors {
+				row, _ := e.Position()
+				lines = append(lines, fmt.Sprintf("%s:%d: unknown key %q", path, row, strings.Join(e.Key(), ".")))
+			}
+			return nil, errors.New(strings.Join(lines, "\n"))
+		}
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			row, _ := de.Position()
+			return nil, fmt.Errorf("%s:%d: %s", path, row, de.Error())
+		}
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	cfg.applyDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+func (c *Config) applyDefaults() {
+	if c.Store.Path == "" {
+		c.Store.Path = "foidesk.db"
+	}
+	if c.Store.DataDir == "" {
+		c.Store.DataDir = "foidesk-data"
+	}
+	if c.SMTP.TLS == "" {
+		c.SMTP.TLS = "starttls"
+	}
+	if c.SMTP.Port == 0 {
+		c.SMTP.Port = map[string]int{"tls": 465, "starttls": 587, "none": 25}[c.SMTP.TLS]
+	}
+	if c.SMTP.MaxAttempts == 0 {
+		c.SMTP.MaxAttempts = 8
+	}
+	if c.SMTP.Timeout.Duration == 0 {
+		c.SMTP.Timeout.Duration = 60 * time.Second
+	}
+	if c.IMAP.TLS == "" {
+		c.IMAP.TLS = "tls"
+	}
+	if c.IMAP.Port == 0 {
+		c.IMAP.Port = map[string]int{"tls": 993, "starttls": 143, "none": 143}[c.IMAP.TLS]
+	}
+	if len(c.IMAP.Mailboxes) == 0 {
+		c.IMAP.Mailboxes = []string{"INBOX"}
+	}
+	if c.IMAP.PollInterval.Duration == 0 {
+		c.IMAP.PollInterval.Duration = 5 * time.Minute
+	}
+	if c.IMAP.Timeout.Duration == 0 {
+		c.IMAP.Timeout.Duration = 60 * time.Second
+	}
+	if c.Deadline.ReceiptRule == "" {
+		c.Deadline.ReceiptRule = "statutory"
+	}
+	if c.Deadline.VeryOverdueDays == 0 {
+		c.Deadline.VeryOverdueDays = 20
+	}
+	if c.Ingest.MaxMessageBytes == 0 {
+		c.Ingest.MaxMessageBytes = 100 << 20
+	}
+	if c.Ingest.MaxParts == 0 {
+		c.Ingest.MaxParts = 500
+	}
+	if c.Ingest.MaxDepth == 0 {
+		c.Ingest.MaxDepth = 20
+	}
+	if c.Extract.OCRLanguage == "" {
+		c.Extract.OCRLanguage = "eng"
+	}
+	if c.Extract.WorkerTimeout.Duration == 0 {
+		c.Extract.WorkerTimeout.Duration = 60 * time.Second
+	}
+	if c.Extract.WorkerMemoryMB == 0 {
+		c.Extract.WorkerMemoryMB = 1024
+	}
+	if c.Web.Listen == "" {
+		c.Web.Listen = "127.0.0.1:8080"
+	}
+}
+
+func (c *Config) validate() error {
+	var errs []string
+	oneOf := func(key, v string, allowed ...string) {
+		for _, a := range allowed {
+			if v == a {
+				return
+			}
+		}
+		errs = append(errs, fmt.Sprintf("%s must be one of %s, not %q", key, strings.Join(allowed, ", "), v))
+	}
+	oneOf("smtp.tls", c.SMTP.TLS, "starttls", "tls", "none")
+	oneOf("imap.tls", c.IMAP.TLS, "tls", "starttls", "none")
+	oneOf("deadline.receipt_rule", c.Deadline.ReceiptRule, "statutory", "next-working-day")
+	if c.SMTP.TLS == "none" && c.SMTP.Host != "" && !isLoopback(c.SMTP.Host) {
+		errs = append(errs, fmt.Sprintf("smtp.tls = \"none\" is allowed only for a loopback host, not %q: a password and every letter would cross the network in clear", c.SMTP.Host))
+	}
+	if c.IMAP.TLS == "none" && c.IMAP.Host != "" && !isLoopback(c.IMAP.Host) {
+		errs = append(errs, fmt.Sprintf("imap.tls = \"none\" is allowed only for a loopback host, not %q", c.IMAP.Host))
+	}
+	for key, p := range map[string]int{"smtp.port": c.SMTP.Port, "imap.port": c.IMAP.Port} {
+		if p < 1 || p > 65535 {
+			errs = append(errs, fmt.Sprintf("%s must be between 1 and 65535, not %d", key, p))
+		}
+	}
+	if c.SMTP.DailyCap < 0 || c.SMTP.MaxAttempts < 0 || c.Deadline.VeryOverdueDays < 0 {
+		errs = append(errs, "smtp.daily_cap, smtp.max_attempts and deadline.very_overdue_days must not be negative")
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// Secret reads a password: the environment variable first, then the file.
+// The value is never stored in the database and never logged.
+func Secret(envVar, file string) (string, error) {
+	if v := os.Getenv(envVar); v != "" {
+		return v, nil
+	}
+	if file == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("read password file: %w", err)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+// secretSource says where a secret would come from, without its value.
+func secretSource(envVar, file string) string {
+	if os.Getenv(envVar) != "" {
+		return "******** (from $" + envVar + ")"
+	}
+	if file != "" {
+		return "******** (from " + file + ")"
+	}
+	return "(none)"
+}

@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Subject names what an event is about. Zero fields are absent.
+type Subject struct {
+	Authority int64
+	Request   int64
+	Message   int64
+}
+
+// Event is one row of the append-only audit log.
+type Event struct {
+	ID      int64
+	At      time.Time
+	Kind    string
+	Subject Subject
+	Detail  json.RawMessage
+}
+
+// appendEvent records one state change inside the transaction that makes it,
+// so the change and its audit record commit or vanish together.
+func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, kind string, subj Subject, detail any) error {
+	raw := []byte("{}")
+	if detail != nil {
+		var err error
+		if raw, err = json.Marshal(detail); err != nil {
+			return fmt.Errorf("event %s: encode detail: %w", kind, err)
+		}
+	}
+	_, err := tx.ExecContext(ctx,
+		`INSERT INTO events (at, kind, authority_id, request_id, message_id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		s.now().UTC().Format(time.RFC3339Nano), kind,
+		nullID(subj.Authority), nullID(subj.Request), nullID(subj.Message), string(raw))
+	if err != nil {
+		return fmt.Errorf("record event %s: %w", kind, err)
+	}
+	return nil
+}
+
+// EventFilter selects events; zero fields match everything.
+type EventFilter struct {
+	Kind    string // exact kind, or a prefix ending in "." (e.g. "authority.")
+	Subject Subject
+	AfterID int64
+	Limit   int
+}
+
+// Events lists events in the order they happened.
+func (s *Store) Events(ctx context.Context, f EventFilter) ([]Event, error) {
+	var where []string
+	var args []any
+	if f.Kind != "" {
+		if strings.HasSuffix(f.Kind, ".") {
+			where = append(where, "kind LIKE ? ESCAPE '\\'")
+			args = append(args, strings.NewReplacer("%", `\%`, "_", `\_`).Replace(f.Kind)+"%")
+		} else {
+			where = append(where, "kind = ?")
+			args = append(args, f.Kind)
+		}
+	}
+	for col, id := range map[string]int64{"authority_id": f.Subject.Authority, "request_id": f.Subject.Request, "message_id": f.Subject.Message} {
+		if id != 0 {
+			where = append(where, col+" = ?")
+			args = append(args, id)
+		}
+	}
+	if f.AfterID > 0 {
+		where = append(where, "id > ?")
+		args = append(args, f.AfterID)
+	}
+	q := "SELECT id, at, kind, authority_id, request_id, message_id, detail FROM events"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY id"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var at, detail string
+		var a, r, m sql.NullInt64
+		if err := rows.Scan(&e.ID, &at, &e.Kind, &a, &r, &m, &detail); err != nil {
+			return nil, fmt.Errorf("list events: %w", err)
+		}
+		e.At, _ = time.Parse(time.RFC3339Nano, at)
+		e.Subject = Subject{Authority: a.Int64, Request: r.Int64, Message: m.Int64}
+		e.Detail = json.RawMessage(detail)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}

@@ -1,0 +1,109 @@
+// Package store is foidesk's only SQL speaker: it owns the SQLite schema, its
+// migrations, every statement the product runs, and the append-only event log
+// that is the audit trail users publish from.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// DefaultPath is the database file used when neither config nor --db names one.
+const DefaultPath = "foidesk.db"
+
+// Store is an open foidesk database. It is safe for concurrent use.
+type Store struct {
+	db   *sql.DB
+	path string
+	now  func() time.Time
+}
+
+// Options tunes Open. The zero value is what production uses.
+type Options struct {
+	// BusyTimeout is how long a connection waits for another writer's lock
+	// before giving up with SQLITE_BUSY. Zero means 10 seconds.
+	BusyTimeout time.Duration
+	// Now replaces the clock used to stamp events; tests set it.
+	Now func() time.Time
+}
+
+// dsn builds the connection string. Every connection gets WAL, foreign keys
+// and a busy timeout, and BEGIN takes the write lock at once
+// (_txlock=immediate) so a read-then-write transaction cannot fail half way
+// with SQLITE_BUSY_SNAPSHOT when another writer commits in between.
+func dsn(path string, busy time.Duration) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database at path and brings its schema
+// up to date. A database written by a newer foidesk is refused.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if path == "" {
+		path = DefaultPath
+	}
+	if opts.BusyTimeout == 0 {
+		opts.BusyTimeout = 10 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	db, err := sql.Open("sqlite", dsn(path, opts.BusyTimeout))
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, now: opts.Now}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the file the store was opened from.
+func (s *Store) Path() string { return s.path }
+
+// tx runs fn inside one write transaction, committing when fn returns nil and
+// rolling back otherwise, so callers never half-write.
+func (s *Store) tx(ctx context.Context, fn func(*sqlTx) error) (err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// sqlTx is the transaction type handed to tx callbacks.
+type sqlTx = sql.Tx
