@@ -183,4 +183,3 @@ func printList(w io.Writer, prefix string) {
 		fmt.Fprintf(w, "  %-*s  %s\n", width, n, commands[n].summary)
 	}
 }
-
