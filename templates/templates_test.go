@@ -1,0 +1,166 @@
+package templates
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func sample(regime string) Data {
+	return Data{
+		Authority: Authority{Name: "Fife Council", Code: "FIF", Nation: "Scotland", Regime: regime},
+		Requester: Requester{Name: "Ann Example", Email: "ann@example.org", PostalAddress: "1 High Street\nAnytown"},
+		Campaign:  "recording-2026",
+		Ref:       "ABCD1234",
+		Today:     time.Date(2026, 11, 30, 23, 30, 0, 0, time.UTC), // 30 Nov in London too (GMT)
+	}
+}
+
+func mustLoad(t *testing.T, dir string) *Set {
+	t.Helper()
+	s, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestRecordingPolicyCitesTheRegimesAct(t *testing.T) {
+	s := mustLoad(t, "")
+	cases := map[string][]string{
+		"foia":  {"Freedom of Information Act 2000", "section 16 of the Act"},
+		"foisa": {"Freedom of Information (Scotland) Act 2002", "section 15 of the Act"},
+	}
+	for regime, want := range cases {
+		l, err := s.Render("recording-policy", sample(regime), "")
+		if err != nil {
+			t.Fatalf("%s: %v", regime, err)
+		}
+		for _, w := range want {
+			if !strings.Contains(l.Body, w) {
+				t.Errorf("%s body lacks %q:\n%s", regime, w, l.Body)
+			}
+		}
+		for _, w := range []string{"Dear Fife Council,", "recording meetings, assessments or conversations", "overtly", "covertly",
+			"date on", "adopted or last reviewed", "whether one is planned", "ABCD1234", "Ann Example\n1 High Street\nAnytown\nann@example.org\n"} {
+			if !strings.Contains(l.Body, w) {
+				t.Errorf("%s body lacks %q:\n%s", regime, w, l.Body)
+			}
+		}
+		if !strings.HasPrefix(l.Subject, "Freedom of Information request") {
+			t.Errorf("subject %q", l.Subject)
+		}
+	}
+	// Without a postal address the signature is name then email, no blank line.
+	d := sample("foia")
+	d.Requester.PostalAddress = ""
+	l, err := s.Render("recording-policy", d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(l.Body, "Yours faithfully,\n\nAnn Example\nann@example.org\n") {
+		t.Errorf("signature:\n%s", l.Body)
+	}
+}
+
+func TestChaserAndReviewNeedSentAndDueDates(t *testing.T) {
+	s := mustLoad(t, "")
+	for _, name := range []string{"chaser", "internal-review"} {
+		_, err := s.Render(name, sample("foia"), "")
+		if err == nil || !strings.Contains(err.Error(), "Sent") {
+			t.Errorf("%s without dates: err = %v, want a missing key error naming Sent", name, err)
+		}
+		d := sample("foisa")
+		d.Sent = time.Date(2026, 10, 31, 23, 30, 0, 0, time.UTC) // already 31 Oct in London (GMT)
+		d.Due = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+		l, err := s.Render(name, d, "")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, w := range []string{"31 October 2026", "28 November 2026", "ABCD1234", "Scotland"} {
+			if !strings.Contains(l.Body+l.Subject, w) {
+				t.Errorf("%s lacks %q:\n%s", name, w, l.Body)
+			}
+		}
+	}
+	d := sample("foisa")
+	d.Sent, d.Due = time.Now(), time.Now()
+	l, _ := s.Render("internal-review", d, "")
+	if !strings.Contains(l.Body, "section 20") || !strings.Contains(l.Subject, "Requirement for review") {
+		t.Errorf("FOISA review must cite s.20:\n%s\n%s", l.Subject, l.Body)
+	}
+	d.Authority.Regime = "foia"
+	l, _ = s.Render("internal-review", d, "")
+	if strings.Contains(l.Body, "section 20") || !strings.Contains(l.Body, "the Information Commissioner") {
+		t.Errorf("FOIA review:\n%s", l.Body)
+	}
+}
+
+func TestUKDateUsesLondonCalendar(t *testing.T) {
+	// 23:30 UTC on 31 May is 00:30 BST on 1 June.
+	if got := UKDate(time.Date(2026, 5, 31, 23, 30, 0, 0, time.UTC)); got != "1 June 2026" {
+		t.Errorf("UKDate = %q", got)
+	}
+}
+
+func TestNoRequesterNameRefused(t *testing.T) {
+	d := sample("foia")
+	d.Requester.Name = "  "
+	_, err := mustLoad(t, "").Render("recording-policy", d, "")
+	if !errors.Is(err, ErrNoRequesterName) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestUserDirOverridesAndAdds(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "chaser.tmpl"), []byte("Subject: Nudge {{.Ref}}\n\nHello {{.Authority.Name}}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "thanks.tmpl"), []byte("Subject: Thanks\n\nThank you, {{.Authority.Code}}.\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("ignored"), 0o644)
+	s := mustLoad(t, dir)
+	l, err := s.Render("chaser", sample("foia"), "")
+	if err != nil || l.Subject != "Nudge ABCD1234" || l.Body != "Hello Fife Council\n" {
+		t.Errorf("override: %+v %v", l, err)
+	}
+	l, err = s.Render("thanks", sample("foia"), "")
+	if err != nil || l.Body != "Thank you, FIF.\n" {
+		t.Errorf("added: %+v %v", l, err)
+	}
+	if !s.Has("recording-policy") || s.Has("notes") {
+		t.Errorf("names: %v", s.Names())
+	}
+	if _, err := s.Render("nope", sample("foia"), ""); !errors.Is(err, ErrUnknownTemplate) {
+		t.Errorf("unknown: %v", err)
+	}
+}
+
+func TestMissingKeyAndBadTemplatesAreErrors(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "typo.tmpl"), []byte("Subject: x\n\n{{.Authority.Nmae}}\n"), 0o644)
+	s := mustLoad(t, dir)
+	if _, err := s.Render("typo", sample("foia"), ""); err == nil || !strings.Contains(err.Error(), "Nmae") {
+		t.Errorf("typo key: %v", err)
+	}
+	if _, err := s.Render("recording-policy", sample("foia"), "About {{.Nope}}"); err == nil {
+		t.Error("subject override with a missing key rendered")
+	}
+	l, err := s.Render("recording-policy", sample("foia"), "Recording policy ({{.Authority.Code}})")
+	if err != nil || l.Subject != "Recording policy (FIF)" {
+		t.Errorf("override subject: %q %v", l.Subject, err)
+	}
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, "nosubject.tmpl"), []byte("Dear council\n\nbody\n"), 0o644)
+	if _, err := Load(bad); err == nil || !strings.Contains(err.Error(), "nosubject.tmpl") {
+		t.Errorf("no subject line: %v", err)
+	}
+	os.WriteFile(filepath.Join(bad, "nosubject.tmpl"), []byte("Subject: {{.X\n\nbody\n"), 0o644)
+	if _, err := Load(bad); err == nil || !strings.Contains(err.Error(), "nosubject.tmpl") {
+		t.Errorf("parse error: %v", err)
+	}
+	if _, err := Load(filepath.Join(bad, "missing")); err == nil {
+		t.Error("missing dir accepted")
+	}
+}
