@@ -10,6 +10,7 @@ package authorities
 import (
 	"fmt"
 	"net/mail"
+	"sort"
 	"strings"
 )
 
@@ -164,6 +165,12 @@ func (d *dupes) check(im *Import, codeLine, emailLine int, code string, email *s
 			d.emails[k] = emailLine
 		}
 	}
+}
+
+// byLine orders problems by line, keeping the order of those on one line:
+// structural faults are found while reading, field faults afterwards.
+func byLine(ps []Problem) {
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
 }
 
 func ptr[T any](v T) *T { return &v }

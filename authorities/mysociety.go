@@ -2,7 +2,6 @@ package authorities
 
 import (
 	"io"
-	"sort"
 	"strings"
 )
 
@@ -103,6 +102,7 @@ func parseMySociety(im *Import, t *table, emails *Emails) {
 			im.Rows = append(im.Rows, row)
 		}
 	}
+	byLine(im.Problems)
 	if emails == nil {
 		return
 	}
@@ -114,10 +114,6 @@ func parseMySociety(im *Import, t *table, emails *Emails) {
 				Msg: "code " + e.code + " is not a current authority in " + im.File + "; its address is not used"})
 		}
 	}
-	sort.SliceStable(im.Warnings, func(i, j int) bool {
-		a, b := im.Warnings[i], im.Warnings[j]
-		return a.File < b.File || a.File == b.File && a.Line < b.Line
-	})
 }
 
 func slug(s string) string {
@@ -186,7 +182,7 @@ func ParseEmails(file string, r io.Reader) (*Emails, error) {
 		}
 	}
 	out := &Emails{File: file, byCode: map[string]string{}}
-	if len(im.Problems) == 0 {
+	if hasCode && hasEmail {
 		d := newDupes()
 		for _, rec := range t.records {
 			before := len(im.Problems)
@@ -208,6 +204,7 @@ func ParseEmails(file string, r io.Reader) (*Emails, error) {
 			}
 		}
 	}
+	byLine(im.Problems)
 	out.Problems, out.Warnings = im.Problems, im.Warnings
 	return out, nil
 }

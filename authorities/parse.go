@@ -50,15 +50,17 @@ func Parse(file string, r io.Reader, emails *Emails) (*Import, error) {
 
 func parseSimple(im *Import, t *table) {
 	unknownColumns(im, t, simpleColumns...)
+	missing := false
 	for _, req := range []string{"name", "email"} {
 		if _, ok := t.cols[req]; !ok {
 			im.problem(t.headerLine, "the header has no %s column, which is required", req)
+			missing = true
 		}
 	}
-	if len(im.Problems) > 0 {
+	if missing {
 		return
 	}
-	if len(t.records) == 0 {
+	if len(t.records) == 0 && len(im.Problems) == 0 {
 		im.problem(t.headerLine, "there are no authorities after the header")
 		return
 	}
@@ -105,6 +107,7 @@ func parseSimple(im *Import, t *table) {
 			im.Rows = append(im.Rows, row)
 		}
 	}
+	byLine(im.Problems)
 }
 
 func regimeHint(nation string) string {
