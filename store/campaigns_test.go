@@ -1,0 +1,333 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func strp(s string) *string { return &s }
+
+// campaignStore opens a fresh database holding authorities: n English ones
+// with addresses, one Scottish one, and one without an address.
+func campaignStore(t *testing.T, n int) *Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "c.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	var rows []AuthorityInput
+	for i := 0; i < n; i++ {
+		tags := []string{"unitary"}
+		rows = append(rows, AuthorityInput{Origin: fmt.Sprintf("t:%d", i), Code: fmt.Sprintf("E%03d", i), Name: fmt.Sprintf("Council %03d", i),
+			Email: strp(fmt.Sprintf("foi@c%03d.example", i)), Nation: strp("England"), Tags: &tags})
+	}
+	rows = append(rows,
+		AuthorityInput{Origin: "t:s", Code: "FIF", Name: "Fife Council", Email: strp("foi@fife.example"), Nation: strp("Scotland")},
+		AuthorityInput{Origin: "t:x", Code: "NOE", Name: "No Email Council", Nation: strp("England")})
+	if _, err := s.ImportAuthorities(ctx, AuthorityImport{Rows: rows}); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func msgID(ref string) string { return ref + ".test@example.org" }
+
+func queueAll(t *testing.T, s *Store, c Campaign) {
+	t.Helper()
+	_, err := s.QueueCampaign(context.Background(), c.ID, func(r Request) (Rendered, error) {
+		return Rendered{Subject: "s " + r.Ref, Raw: []byte("To: " + r.ToEmail + "\r\n\r\nbody\r\n")}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCreateCampaignTargetsAndListsMissingEmails(t *testing.T) {
+	ctx := context.Background()
+	s := campaignStore(t, 3)
+	res, err := s.CreateCampaign(ctx, NewCampaign{Name: "all", Template: "recording-policy", Target: Target{All: true}, MessageID: msgID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests != 4 || len(res.NoEmail) != 1 || res.NoEmail[0].Name != "No Email Council" {
+		t.Fatalf("created %d requests, no email %v", res.Requests, res.NoEmail)
+	}
+	reqs, _ := s.CampaignRequests(ctx, res.Campaign.ID, false)
+	seen := map[string]bool{}
+	for _, r := range reqs {
+		if !ValidRef(r.Ref) || seen[r.Ref] || r.MessageID != r.Ref+".test@example.org" || r.OutboxState != OutboxDraft {
+			t.Errorf("request %+v", r)
+		}
+		seen[r.Ref] = true
+		if r.Authority.Name == "Fife Council" && r.Regime != "foisa" {
+			t.Errorf("Fife regime %q", r.Regime)
+		}
+	}
+	sc, err := s.CreateCampaign(ctx, NewCampaign{Name: "scot", Template: "t", Target: Target{Nations: []string{"scotland"}}, MessageID: msgID})
+	if err != nil || sc.Requests != 1 {
+		t.Fatalf("nation target: %+v %v", sc, err)
+	}
+	tg, err := s.CreateCampaign(ctx, NewCampaign{Name: "tag", Template: "t", Target: Target{Nations: []string{"England"}, Tags: []string{"Unitary"}}, MessageID: msgID})
+	if err != nil || tg.Requests != 3 || len(tg.NoEmail) != 0 {
+		t.Fatalf("tag target: %+v %v", tg, err)
+	}
+	if _, err := s.CreateCampaign(ctx, NewCampaign{Name: "all", Template: "t", Target: Target{All: true}, MessageID: msgID}); !errors.Is(err, ErrCampaignExists) {
+		t.Errorf("duplicate name: %v", err)
+	}
+	if _, err := s.CreateCampaign(ctx, NewCampaign{Name: "none", Template: "t", Target: Target{Tags: []string{"nope"}}, MessageID: msgID}); !errors.Is(err, ErrNoTargets) {
+		t.Errorf("empty target: %v", err)
+	}
+	ev, _ := s.Events(ctx, EventFilter{Kind: "campaign.created"})
+	if len(ev) != 3 || !strings.Contains(string(ev[0].Detail), "No Email Council") {
+		t.Errorf("events %v", ev)
+	}
+}
+
+func TestQueueRendersOnceAndRollsBackOnError(t *testing.T) {
+	ctx := context.Background()
+	s := campaignStore(t, 3)
+	res, _ := s.CreateCampaign(ctx, NewCampaign{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
+	_, err := s.QueueCampaign(ctx, res.Campaign.ID, func(r Request) (Rendered, error) {
+		if r.Authority.Code == "E001" {
+			return Rendered{}, errors.New("boom")
+		}
+		return Rendered{Subject: "x", Raw: []byte("x")}, nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "Council 001") {
+		t.Fatalf("err = %v", err)
+	}
+	counts, _ := s.CampaignCounts(ctx, res.Campaign.ID)
+	if counts[OutboxDraft] != 4 {
+		t.Fatalf("a failed render half-queued: %v", counts)
+	}
+	queueAll(t, s, res.Campaign)
+	c, _ := s.CampaignByName(ctx, "c")
+	counts, _ = s.CampaignCounts(ctx, c.ID)
+	if c.State != CampaignQueued || counts[OutboxQueued] != 4 {
+		t.Fatalf("state %s counts %v", c.State, counts)
+	}
+	// Queuing again renders nothing new: the stored bytes are what is sent.
+	n, err := s.QueueCampaign(ctx, c.ID, func(Request) (Rendered, error) { return Rendered{}, errors.New("must not render") })
+	if err != nil || n != 0 {
+		t.Fatalf("requeue: %d %v", n, err)
+	}
+}
+
+func TestClaimIsExclusiveAcrossConnections(t *testing.T) {
+	ctx := context.Background()
+	s := campaignStore(t, 40)
+	res, _ := s.CreateCampaign(ctx, NewCampaign{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
+	queueAll(t, s, res.Campaign)
+	// A second Store on the same file stands in for a second process.
+	s2, err := Open(ctx, s.Path(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	var mu sync.Mutex
+	got := map[int64]string{}
+	var wg sync.WaitGroup
+	for i, st := range []*Store{s, s2, s, s2} {
+		wg.Add(1)
+		go func(owner string, st *Store) {
+			defer wg.Done()
+			for {
+				g, err := st.Claim(ctx, ClaimOptions{Owner: owner, Now: time.Now()})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if g == nil {
+					return
+				}
+				mu.Lock()
+				if prev, dup := got[g.ID]; dup {
+					t.Errorf("request %d claimed by %s and %s", g.ID, prev, owner)
+				}
+				got[g.ID] = owner
+				mu.Unlock()
+				if err := st.MarkSent(ctx, g, owner, Delivery{AcceptedAt: time.Now(), DueDate: "2026-12-31"}); err != nil {
+					t.Error(err)
+				}
+			}
+		}(fmt.Sprintf("d%d", i), st)
+	}
+	wg.Wait()
+	if len(got) != 41 {
+		t.Fatalf("claimed %d of 41", len(got))
+	}
+	c, _ := s.CampaignByName(ctx, "c")
+	if c.State != CampaignDone {
+		t.Errorf("campaign %s after every request was sent", c.State)
+	}
+	ev, _ := s.Events(ctx, EventFilter{Kind: "request.delivered"})
+	if len(ev) != 41 || !strings.Contains(string(ev[0].Detail), `"due":"2026-12-31"`) {
+		t.Errorf("%d delivered events; first %s", len(ev), ev[0].Detail)
+	}
+}
+
+func TestOutcomesRetryFailUnknownAndResolve(t *testing.T) {
+	ctx := context.Background()
+	s := campaignStore(t, 3)
+	res, _ := s.CreateCampaign(ctx, NewCampaign{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
+	queueAll(t, s, res.Campaign)
+	now := time.Now()
+	claim := func(at time.Time) *Outgoing {
+		t.Helper()
+		g, err := s.Claim(ctx, ClaimOptions{Owner: "me", Now: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	a := claim(now)
+	failed, err := s.MarkRetry(ctx, a, "me", now.Add(time.Minute), SMTPReply{Code: 451, Enhanced: "4.3.0", Text: "try later"}, 2)
+	if err != nil || failed {
+		t.Fatal(failed, err)
+	}
+	// Not ready until its time; the others are claimed meanwhile.
+	b := claim(now)
+	if b.ID == a.ID {
+		t.Fatal("a retry row was claimed before its time")
+	}
+	if err := s.MarkFailed(ctx, b, "me", SMTPReply{Code: 550, Enhanced: "5.1.1", Text: "no such user"}); err != nil {
+		t.Fatal(err)
+	}
+	c := claim(now)
+	if err := s.MarkUnknown(ctx, c, "me", "connection lost after data"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSent(ctx, c, "me", Delivery{AcceptedAt: now}); !errors.Is(err, ErrLostClaim) {
+		t.Errorf("recording twice: %v", err)
+	}
+	p, _ := s.OutboxPending(ctx, 0, now)
+	if p.Ready != 1 || p.Waiting != 1 || !p.NextAt.Round(time.Millisecond).Equal(now.Add(time.Minute).Round(time.Millisecond)) {
+		t.Errorf("pending %+v", p)
+	}
+	d := claim(now)
+	if err := s.Release(ctx, d, "me", "no connection"); err != nil {
+		t.Fatal(err)
+	}
+	// Second attempt of a is its last: a 4xx then fails it for good.
+	a2 := claim(now.Add(2 * time.Minute))
+	if a2.ID != a.ID || a2.Attempts != 2 {
+		t.Fatalf("retry claim %+v", a2)
+	}
+	failed, err = s.MarkRetry(ctx, a2, "me", now.Add(time.Hour), SMTPReply{Code: 451, Text: "still later"}, 2)
+	if err != nil || !failed {
+		t.Fatal(failed, err)
+	}
+	reqs, _ := s.CampaignRequests(ctx, res.Campaign.ID, false)
+	states := map[int64]Request{}
+	for _, r := range reqs {
+		states[r.ID] = r
+	}
+	if r := states[b.ID]; r.OutboxState != OutboxFailed || r.SMTPCode != 550 || r.SMTPEnhanced != "5.1.1" || r.SMTPText != "no such user" {
+		t.Errorf("550: %+v", r)
+	}
+	if r := states[d.ID]; r.OutboxState != OutboxQueued || r.Attempts != 0 {
+		t.Errorf("released: %+v", r)
+	}
+	if r := states[a.ID]; r.OutboxState != OutboxFailed || r.SMTPCode != 451 {
+		t.Errorf("exhausted: %+v", r)
+	}
+	// Resolution by a person.
+	cr := states[c.ID]
+	if _, err := s.ResolveResend(ctx, strings.ToLower(cr.Ref)); err != nil {
+		t.Fatal(err)
+	}
+	c2 := claim(now)
+	if c2 == nil || (c2.ID != c.ID && c2.ID != d.ID) {
+		t.Fatalf("resend not queued: %+v", c2)
+	}
+	if err := s.MarkUnknown(ctx, c2, "me", "lost"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ResolveSent(ctx, states[c2.ID].Ref, func(regime string, at time.Time) (string, error) { return "2027-01-05", nil })
+	if err != nil || got.OutboxState != OutboxSent || got.DueDate != "2027-01-05" || got.SentAt.IsZero() {
+		t.Fatalf("resolve sent: %+v %v", got, err)
+	}
+	if _, err := s.ResolveSent(ctx, got.Ref, nil); err == nil {
+		t.Error("resolved a sent request again")
+	}
+}
+
+func TestOrphansBecomeUnknownAndDailyCap(t *testing.T) {
+	ctx := context.Background()
+	s := campaignStore(t, 3)
+	res, _ := s.CreateCampaign(ctx, NewCampaign{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
+	queueAll(t, s, res.Campaign)
+	now := time.Now()
+	g, _ := s.Claim(ctx, ClaimOptions{Owner: "dead", Now: now})
+	owners, _ := s.SendingOwners(ctx)
+	if len(owners) != 1 || owners[0] != "dead" {
+		t.Fatalf("owners %v", owners)
+	}
+	refs, err := s.MarkOrphansUnknown(ctx, "dead")
+	if err != nil || len(refs) != 1 || refs[0] != g.Ref {
+		t.Fatalf("orphans %v %v", refs, err)
+	}
+	// The unknown one counts against a cap of 2; one more send fills it.
+	g2, err := s.Claim(ctx, ClaimOptions{Owner: "me", Now: now, DailyCap: 2})
+	if err != nil || g2 == nil {
+		t.Fatal(err)
+	}
+	s.MarkSent(ctx, g2, "me", Delivery{AcceptedAt: now})
+	_, err = s.Claim(ctx, ClaimOptions{Owner: "me", Now: now, DailyCap: 2})
+	var capErr *DailyCapError
+	if !errors.As(err, &capErr) || capErr.Until.Before(now.Add(23*time.Hour)) {
+		t.Fatalf("cap: %v", err)
+	}
+	if _, err := s.Claim(ctx, ClaimOptions{Owner: "me", Now: now.Add(25 * time.Hour), DailyCap: 2}); err != nil {
+		t.Errorf("cap a day later: %v", err)
+	}
+	recent, _ := s.RecentSends(ctx, now.Add(-time.Hour))
+	if len(recent) != 1 {
+		t.Errorf("recent %v", recent)
+	}
+}
+
+func TestPauseResumeCancel(t *testing.T) {
+	ctx := context.Background()
+	s := campaignStore(t, 3)
+	res, _ := s.CreateCampaign(ctx, NewCampaign{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
+	queueAll(t, s, res.Campaign)
+	if err := s.PauseCampaign(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	if g, _ := s.Claim(ctx, ClaimOptions{Owner: "me", Now: time.Now()}); g != nil {
+		t.Fatal("claimed from a paused campaign")
+	}
+	if err := s.PauseCampaign(ctx, "c"); !errors.Is(err, ErrCampaignState) {
+		t.Errorf("pause twice: %v", err)
+	}
+	if err := s.ResumeCampaign(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	g, _ := s.Claim(ctx, ClaimOptions{Owner: "me", Now: time.Now()})
+	if err := s.CancelCampaign(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	// The message in flight still settles; the rest are cancelled.
+	if err := s.MarkSent(ctx, g, "me", Delivery{AcceptedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	counts, _ := s.CampaignCounts(ctx, res.Campaign.ID)
+	if counts[OutboxCancelled] != 3 || counts[OutboxSent] != 1 {
+		t.Errorf("counts %v", counts)
+	}
+	if err := s.ResumeCampaign(ctx, "c"); !errors.Is(err, ErrCampaignState) {
+		t.Errorf("resume cancelled: %v", err)
+	}
+	if err := s.PauseCampaign(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown campaign: %v", err)
+	}
+}
