@@ -198,3 +198,7 @@ func London() *time.Location { return london() }
 // authority's mail server at t: the calendar date in Europe/London, whatever
 // t's own location. 23:30 UTC on a summer evening is already the next day.
 func ReceiptDate(t time.Time) Date { return DateOf(t.In(london())) }
+
+// IsZero reports whether d is the zero Date (1970-01-01), which the clock
+// uses for "not set": no statutory date in this package can fall on it.
+func (d Date) IsZero() bool { return d == 0 }
