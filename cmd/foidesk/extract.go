@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+
+	"foidesk/extract"
+)
+
+func init() {
+	register(&command{
+		name:     "extract",
+		synopsis: "FILE",
+		summary:  "print the text of one file (PDF, Word, OpenDocument, spreadsheet, HTML, RTF, email, zip)",
+		help: `Detects the file's type from its content and prints its text. Pages are
+separated by form feeds. A status other than ok (needs_ocr, encrypted,
+unsupported, failed) and its reason are printed on stderr.
+
+PDFs are parsed in a separate worker process with the time and memory limits
+of the [extract] config section, so a hostile file cannot take foidesk down.
+--engine auto tries ledongthuc/pdf, then PDFium when its text fails the
+quality check; ledongthuc or pdfium forces one.
+
+Exit status: 0 whenever a status was determined (including needs_ocr,
+encrypted and unsupported), 1 when extraction failed, 2 for bad usage.`,
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			asJSON := fs.Bool("json", false, "print one JSON object: status, engine, pages, text, reason, …")
+			engine := fs.String("engine", "auto", "PDF engine: auto, ledongthuc or pdfium")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) != 1 {
+					return usagef("extract takes one FILE")
+				}
+				switch *engine {
+				case "auto", extract.EngineLedongthuc, extract.EnginePDFium:
+				default:
+					return usagef("--engine must be auto, ledongthuc or pdfium, not %q", *engine)
+				}
+				if _, err := os.Stat(args[0]); err != nil {
+					return fmt.Errorf("extract: %w", err)
+				}
+				x, err := newExtractor(e, *engine)
+				if err != nil {
+					return err
+				}
+				defer x.Close()
+				res, err := x.Extract(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				if *asJSON {
+					enc := json.NewEncoder(e.stdout)
+					enc.SetIndent("", "  ")
+					if err := enc.Encode(extractJSON(args[0], res)); err != nil {
+						return err
+					}
+				} else {
+					fmt.Fprint(e.stdout, res.Text())
+					if res.Status != extract.StatusOK {
+						fmt.Fprintf(e.stderr, "foidesk: %s: %s: %s\n", args[0], res.Status, res.Reason)
+					}
+				}
+				if res.Status == extract.StatusFailed {
+					return errSilentFailure
+				}
+				return nil
+			}
+		},
+	})
+}
+
+// extractOutput is "foidesk extract --json": the result with the page count
+// and the joined text at the top, where scripts look for them.
+type extractOutput struct {
+	File    string           `json:"file"`
+	Type    string           `json:"type"`
+	Status  extract.Status   `json:"status"`
+	Reason  string           `json:"reason"`
+	Engine  string           `json:"engine"`
+	Pages   int              `json:"pages"`
+	Text    string           `json:"text"`
+	Notes   []string         `json:"notes,omitempty"`
+	Members []extract.Member `json:"members,omitempty"`
+	Page    []extract.Page   `json:"page_texts"`
+	Timings extract.Timings  `json:"timings"`
+}
+
+func extractJSON(file string, r extract.Result) extractOutput {
+	pages := r.Pages
+	if pages == nil {
+		pages = []extract.Page{}
+	}
+	return extractOutput{File: file, Type: r.Type, Status: r.Status, Reason: r.Reason, Engine: r.Engine,
+		Pages: len(r.Pages), Text: r.Text(), Notes: r.Notes, Members: r.Members, Page: pages, Timings: r.Timings}
+}
+
+// newExtractor builds an Extractor from the [extract] config section.
+func newExtractor(e *env, engine string) (*extract.Extractor, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
+	}
+	argv, err := workerCommand()
+	if err != nil {
+		return nil, err
+	}
+	return extract.New(extract.Options{
+		WorkerCommand:  argv,
+		WorkerTimeout:  cfg.Extract.WorkerTimeout.Duration,
+		WorkerMemoryMB: cfg.Extract.WorkerMemoryMB,
+		Engine:         engine,
+		OCRLanguage:    cfg.Extract.OCRLanguage,
+		Logger:         e.log,
+	})
+}

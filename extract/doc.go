@@ -1,0 +1,51 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// antiwordTimeout bounds one .doc conversion.
+const antiwordTimeout = 60 * time.Second
+
+// extractDoc reads a Word 97–2003 document with antiword, a separate
+// process, so its crashes cost nothing but this document.
+func (x *Extractor) extractDoc(ctx context.Context, path string) Result {
+	if x.antiword == "" {
+		return Result{Status: StatusUnsupported, Reason: "a Word 97–2003 (.doc) or other OLE2 file, and antiword is not installed; install it (apt-get install antiword) and reextract, or ask for PDF or .docx"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, antiwordTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, x.antiword, "-w", "0", "-m", "UTF-8.txt", path)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	msg := strings.TrimSpace(stderr.String())
+	res := Result{Engine: EngineAntiword}
+	switch {
+	case ctx.Err() == context.DeadlineExceeded:
+		res.Status, res.Reason = StatusFailed, "antiword did not finish within "+antiwordTimeout.String()
+	case strings.Contains(msg, "encrypted"):
+		res.Status, res.Reason = StatusEncrypted, "the Word document is password protected"
+	case strings.Contains(msg, "is not a Word Document"), strings.Contains(msg, "not a Word"):
+		res.Status, res.Reason = StatusUnsupported, "an OLE2 file that is not a Word document (an Excel .xls or Outlook .msg, perhaps), which foidesk does not read"
+	case err != nil:
+		res.Status, res.Reason = StatusFailed, "antiword: "+firstNonEmpty(msg, err.Error())
+	default:
+		res.Pages = []Page{{Number: 1, Text: stdout.String()}}
+	}
+	return res
+}
+
+func firstNonEmpty(a ...string) string {
+	for _, s := range a {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package extract
+
+// limitAddressSpace is Linux-only; elsewhere the parent's watchdog alone
+// enforces the budget.
+func limitAddressSpace(memoryMB int) {}

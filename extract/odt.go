@@ -1,0 +1,119 @@
+package extract
+
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// parseODT reads an OpenDocument text: paragraphs, headings, lists and
+// tables from content.xml, footnotes and endnotes collected after the body
+// (inline they would split sentences), and headers and footers from the
+// master pages in styles.xml.
+func parseODT(data []byte, lim Limits) Result {
+	zr, err := openZip(data, lim)
+	if err != nil {
+		return failed(TypeODT, "%v", err)
+	}
+	files := zipFiles(zr)
+	cf := files["content.xml"]
+	if cf == nil {
+		return failed(TypeODT, "damaged OpenDocument: no content.xml")
+	}
+	content, err := readZipMember(cf, lim)
+	if err != nil {
+		return failed(TypeODT, "content.xml: %v", err)
+	}
+	body, notes, err := odfText(content, false)
+	if err != nil {
+		return failed(TypeODT, "content.xml: %v", err)
+	}
+	var headers string
+	if sf := files["styles.xml"]; sf != nil {
+		if styles, err := readZipMember(sf, lim); err == nil {
+			headers, _, _ = odfText(styles, true)
+		}
+	}
+	return Result{Engine: EngineGo, Pages: []Page{{Number: 1, Text: joinNonEmpty([]string{headers, body, notes})}}}
+}
+
+// odfText walks ODF XML. With headersOnly, only text inside style:header
+// and style:footer (and their left/first variants) counts: styles.xml also
+// holds sample text that is not in the document.
+func odfText(data []byte, headersOnly bool) (body, notes string, err error) {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	d.Strict = false
+	var b, nb strings.Builder
+	inNote, inCitation, inHeader, inPara := 0, 0, 0, 0
+	out := func() *strings.Builder {
+		if inNote > 0 {
+			return &nb
+		}
+		return &b
+	}
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return b.String(), nb.String(), err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "header", "footer", "header-left", "footer-left", "header-first", "footer-first":
+				if t.Name.Space == "urn:oasis:names:tc:opendocument:xmlns:style:1.0" {
+					inHeader++
+				}
+			case "note":
+				inNote++
+			case "p", "h":
+				inPara++
+			case "note-citation":
+				inCitation++
+			case "tab":
+				out().WriteByte('\t')
+			case "line-break":
+				out().WriteByte('\n')
+			case "s":
+				n := 1
+				for _, a := range t.Attr {
+					if a.Name.Local == "c" {
+						if v, err := strconv.Atoi(a.Value); err == nil && v > 0 && v < 100 {
+							n = v
+						}
+					}
+				}
+				out().WriteString(strings.Repeat(" ", n))
+			}
+		case xml.EndElement:
+			switch t.Name.Local {
+			case "header", "footer", "header-left", "footer-left", "header-first", "footer-first":
+				if inHeader > 0 && t.Name.Space == "urn:oasis:names:tc:opendocument:xmlns:style:1.0" {
+					inHeader--
+					b.WriteByte('\n')
+				}
+			case "note":
+				inNote--
+			case "note-citation":
+				inCitation--
+			case "p", "h":
+				inPara--
+				out().WriteByte('\n')
+			case "table-cell":
+				out().WriteByte('\t')
+			case "table-row":
+				out().WriteByte('\n')
+			}
+		case xml.CharData:
+			if inPara == 0 || inCitation > 0 || (headersOnly && inHeader == 0) {
+				continue
+			}
+			out().Write(t)
+		}
+	}
+	return tidyCells(b.String()), tidyCells(nb.String()), nil
+}

@@ -1,0 +1,157 @@
+package extract
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+)
+
+// The worker protocol: the parent writes one JSON workerRequest per line on
+// the worker's stdin and reads one JSON workerResponse per line from its
+// stdout. A worker serves requests until stdin closes, so PDFium is
+// compiled and instantiated once per worker, not once per file.
+type workerRequest struct {
+	Op     string `json:"op"` // "pdf" or "render"
+	Path   string `json:"path"`
+	Engine string `json:"engine,omitempty"` // pdf: auto | ledongthuc | pdfium
+	Page   int    `json:"page,omitempty"`   // render: 1-based
+	DPI    int    `json:"dpi,omitempty"`    // render
+	Out    string `json:"out,omitempty"`    // render: PNG path to write
+}
+
+type workerResponse struct {
+	Error   string   `json:"error,omitempty"` // the request itself was wrong
+	Engine  string   `json:"engine,omitempty"`
+	Status  Status   `json:"status,omitempty"`
+	Reason  string   `json:"reason,omitempty"`
+	Pages   []string `json:"pages,omitempty"`
+	Scanned []int    `json:"scanned,omitempty"` // 1-based pages with images and no text layer
+	Notes   []string `json:"notes,omitempty"`
+}
+
+// WorkerOptions configure the worker side.
+type WorkerOptions struct {
+	MemoryMB int    // the memory budget; the parent enforces it, the worker tells Go's GC
+	CacheDir string // PDFium compilation cache
+}
+
+// RunWorker serves PDF requests from in to out until in is closed. It is
+// what "foidesk extract-worker" runs. Anything the PDF libraries print is
+// kept off the protocol stream.
+func RunWorker(in io.Reader, out io.Writer, opts WorkerOptions) error {
+	if opts.MemoryMB > 0 {
+		// Make Go collect hard before the parent's limit is reached; the
+		// hard limits are the parent's watchdog and setrlimit (limits_*.go).
+		debug.SetMemoryLimit(int64(opts.MemoryMB) << 20 * 3 / 4)
+		limitAddressSpace(opts.MemoryMB)
+	}
+	w := &workerState{pdfium: &pdfiumEngine{cacheDir: opts.CacheDir, memoryMB: opts.MemoryMB}}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	enc := json.NewEncoder(out)
+	for sc.Scan() {
+		var req workerRequest
+		var resp workerResponse
+		if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
+			resp.Error = "bad request: " + err.Error()
+		} else {
+			resp = w.serve(req)
+		}
+		if err := enc.Encode(resp); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+type workerState struct {
+	pdfium *pdfiumEngine
+}
+
+func (w *workerState) serve(req workerRequest) workerResponse {
+	switch req.Op {
+	case "pdf":
+		data, err := readLimited(req.Path, 1<<30)
+		if err != nil {
+			return workerResponse{Error: err.Error()}
+		}
+		return w.pdf(data, req.Engine)
+	case "render":
+		data, err := readLimited(req.Path, 1<<30)
+		if err != nil {
+			return workerResponse{Error: err.Error()}
+		}
+		if err := w.pdfium.render(data, req.Page, req.DPI, req.Out); err != nil {
+			return workerResponse{Error: err.Error()}
+		}
+		return workerResponse{Status: StatusOK}
+	case "ping":
+		return workerResponse{Status: StatusOK}
+	}
+	return workerResponse{Error: fmt.Sprintf("unknown op %q", req.Op)}
+}
+
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("file over %d bytes", limit)
+	}
+	return data, nil
+}
+
+// pdf runs the engine chain on one PDF: ledongthuc/pdf first, PDFium when
+// ledongthuc fails or its text fails the quality check.
+func (w *workerState) pdf(data []byte, engine string) workerResponse {
+	var notes []string
+	if engine != EnginePDFium {
+		pages, err := ledongthucPages(data)
+		if engine == EngineLedongthuc {
+			switch {
+			case errors.Is(err, errPassword):
+				return workerResponse{Engine: EngineLedongthuc, Status: StatusEncrypted, Reason: "the PDF needs a password to open"}
+			case err != nil:
+				return workerResponse{Engine: EngineLedongthuc, Status: StatusFailed, Reason: err.Error()}
+			}
+			return workerResponse{Engine: EngineLedongthuc, Status: StatusOK, Pages: pages}
+		}
+		if err == nil {
+			q := qualityProblem(pages)
+			if q == "" {
+				return workerResponse{Engine: EngineLedongthuc, Status: StatusOK, Pages: pages}
+			}
+			notes = append(notes, "ledongthuc/pdf text failed the quality check ("+q+"); PDFium used")
+		} else {
+			notes = append(notes, "ledongthuc/pdf could not read it ("+err.Error()+"); PDFium used")
+		}
+	}
+	pp, err := w.pdfium.pages(data, "")
+	switch {
+	case errors.Is(err, errPassword):
+		return workerResponse{Engine: EnginePDFium, Status: StatusEncrypted, Notes: notes,
+			Reason: "the PDF needs a password to open (it has a user password, not just editing restrictions); ask the authority for an unprotected copy"}
+	case err != nil:
+		return workerResponse{Engine: EnginePDFium, Status: StatusFailed, Notes: notes,
+			Reason: "damaged or unreadable PDF: " + err.Error()}
+	}
+	resp := workerResponse{Engine: EnginePDFium, Status: StatusOK, Notes: notes}
+	for i, p := range pp {
+		resp.Pages = append(resp.Pages, p.text)
+		if len(strings.TrimSpace(p.text)) < minPageChars && p.images > 0 {
+			resp.Scanned = append(resp.Scanned, i+1)
+		}
+	}
+	return resp
+}
