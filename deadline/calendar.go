@@ -34,7 +34,13 @@ type Calendar struct {
 // EmbeddedHolidays(), or that merged with a user file). It costs about a
 // millisecond and 250 KB; build it once, not per request.
 func NewCalendar(r Regime, h *Holidays) *Calendar {
-	c := &Calendar{regime: r, h: h, nations: r.Nations(), lo: NewDate(windowFirstYear, time.January, 1)}
+	return newCalendar(r, h, r.Nations())
+}
+
+// newCalendar builds a calendar from some nations' holidays; tests use it
+// to compare the regime's calendar with one nation's alone.
+func newCalendar(r Regime, h *Holidays, nations []Nation) *Calendar {
+	c := &Calendar{regime: r, h: h, nations: nations, lo: NewDate(windowFirstYear, time.January, 1)}
 	hi := NewDate(windowEndYear, time.January, 1)
 	size := int(hi - c.lo)
 	c.rank = make([]int32, size+1)

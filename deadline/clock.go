@@ -346,7 +346,7 @@ func (r *clockRun) apply(e Event) error {
 		// Working days counted so far: those after day 0 and before the notice.
 		used := max(0, r.c.WorkingDaysBetween(r.from, e.Date-1))
 		r.left -= used
-		r.from, r.fixed = e.Date-1, 0
+		r.fixed = 0
 		r.pauseFrom = e.Date
 		cl.State, cl.Due = FeePending, 0
 		if cl.Regime == FOIA || cl.Regime == FOISA {
@@ -363,8 +363,9 @@ func (r *clockRun) apply(e Event) error {
 		if !cl.FeeDeadline.IsZero() && e.Date > cl.FeeDeadline {
 			r.note("fee paid on %s, after the three months allowed (by %s); the authority need not answer", e.Date, cl.FeeDeadline)
 		}
-		cl.PausedDays += r.c.WorkingDaysBetween(r.pauseFrom-1, e.Date)
-		r.from = e.Date
+		// Disregard [notice, payment]; days up to day 0 never counted anyway.
+		cl.PausedDays += max(0, r.c.WorkingDaysBetween(max(r.pauseFrom-1, r.from), e.Date))
+		r.from = max(e.Date, r.from)
 		cl.State, cl.FeeDeadline = Running, 0
 	case Extended:
 		return r.extend(e)
