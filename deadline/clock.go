@@ -100,11 +100,11 @@ func (s Stage) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 type State uint8
 
 const (
-	NotDelivered           State = iota // no delivery yet, or it bounced: no clock
-	Running                             // a due date applies
-	AwaitingClarification               // stopped until the requester clarifies
-	FeePending                          // paused until the fee is paid
-	Answered                            // the authority responded
+	NotDelivered          State = iota // no delivery yet, or it bounced: no clock
+	Running                            // a due date applies
+	AwaitingClarification              // stopped until the requester clarifies
+	FeePending                         // paused until the fee is paid
+	Answered                           // the authority responded
 )
 
 var stateNames = [...]string{"not-delivered", "running", "awaiting-clarification", "fee-pending", "answered"}
