@@ -1,0 +1,78 @@
+package mailer
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"foidesk/store"
+	"foidesk/templates"
+)
+
+// Requester is the person a campaign writes as.
+type Requester struct {
+	Name          string
+	Email         string
+	PostalAddress string
+	// PlusAddressing puts the request's token in the Reply-To address
+	// (local+TOKEN@domain) so replies carry it even on a new thread.
+	PlusAddressing bool
+}
+
+// Composer turns a request into its exact message: the campaign's letter
+// rendered for the authority, wrapped in headers.
+type Composer struct {
+	Templates *templates.Set
+	Requester Requester
+	Now       func() time.Time // the Date header; nil: time.Now
+}
+
+// Compose renders request r of campaign c. The result is what is stored
+// when the campaign is queued and sent byte for byte, retries included.
+func (m Composer) Compose(c store.Campaign, r store.Request) (store.Rendered, error) {
+	if m.Requester.Email == "" {
+		return store.Rendered{}, errors.New("[requester] email is not set: it is the From address of every letter")
+	}
+	now := time.Now
+	if m.Now != nil {
+		now = m.Now
+	}
+	date := now()
+	letter, err := m.Templates.Render(c.Template, templates.Data{
+		Authority: templates.Authority{Name: r.Authority.Name, Code: r.Authority.Code, Nation: r.Authority.Nation, Regime: r.Regime},
+		Requester: templates.Requester{Name: m.Requester.Name, Email: m.Requester.Email, PostalAddress: m.Requester.PostalAddress},
+		Campaign:  c.Name,
+		Ref:       r.Ref,
+		Today:     date,
+		Sent:      r.SentAt,
+		Due:       dueTime(r.DueDate),
+	}, c.Subject)
+	if err != nil {
+		return store.Rendered{}, err
+	}
+	e := Envelope{
+		Ref: r.Ref, MessageID: r.MessageID,
+		FromName: m.Requester.Name, FromEmail: m.Requester.Email,
+		ToName: r.Authority.Name, ToEmail: r.ToEmail,
+		Subject: letter.Subject, Body: letter.Body, Date: date,
+	}
+	if m.Requester.PlusAddressing {
+		e.ReplyTo = PlusAddress(m.Requester.Email, r.Ref)
+	}
+	raw, err := Build(e)
+	if err != nil {
+		return store.Rendered{}, fmt.Errorf("build message: %w", err)
+	}
+	return store.Rendered{Subject: SubjectWithRef(letter.Subject, r.Ref), Raw: raw}, nil
+}
+
+func dueTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.Add(12 * time.Hour) // midday UTC: the same calendar date in London
+}

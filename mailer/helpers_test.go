@@ -1,0 +1,122 @@
+package mailer
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/mail"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"foidesk/mailer/smtptest"
+	"foidesk/store"
+	"foidesk/templates"
+)
+
+// fixedDue stands in for the deadline engine: 28 days after receipt.
+type fixedDue struct{}
+
+func (fixedDue) Due(regime string, at time.Time) (string, error) {
+	return at.AddDate(0, 0, 28).Format("2006-01-02"), nil
+}
+
+var testRequester = Requester{Name: "Ann Example", Email: "ann@example.org", PlusAddressing: true}
+
+func strp(s string) *string { return &s }
+
+// newCampaign makes a database with n authorities (domains d0.example …,
+// or one shared domain when sameDomain) and a queued campaign to them.
+func newCampaign(t testing.TB, n int, sameDomain bool) (*store.Store, store.Campaign) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "m.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var rows []store.AuthorityInput
+	for i := 0; i < n; i++ {
+		email := fmt.Sprintf("foi@d%d.example", i)
+		if sameDomain {
+			email = fmt.Sprintf("foi%d@shared.example", i)
+		}
+		nation := "England"
+		if i%4 == 3 {
+			nation = "Scotland"
+		}
+		rows = append(rows, store.AuthorityInput{Origin: "t", Code: fmt.Sprintf("A%03d", i), Name: fmt.Sprintf("Council %03d", i), Email: strp(email), Nation: strp(nation)})
+	}
+	if _, err := st.ImportAuthorities(ctx, store.AuthorityImport{Rows: rows}); err != nil {
+		t.Fatal(err)
+	}
+	var cid int64
+	res, err := st.CreateCampaign(ctx, store.NewCampaign{Name: "survey", Template: "recording-policy", Target: store.Target{All: true},
+		MessageID: func(ref string) string { cid++; return MessageID(ref, 1, testRequester.Email) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := templates.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp := Composer{Templates: set, Requester: testRequester}
+	if _, err := st.QueueCampaign(ctx, res.Campaign.ID, func(r store.Request) (store.Rendered, error) { return comp.Compose(res.Campaign, r) }); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := st.CampaignByName(ctx, "survey")
+	return st, c
+}
+
+func startServer(t testing.TB, o smtptest.Options) *smtptest.Server {
+	t.Helper()
+	srv, err := smtptest.Start(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+func dispatcher(st *store.Store, srv *smtptest.Server) *Dispatcher {
+	return &Dispatcher{
+		Store: st,
+		SMTP:  SMTP{Host: srv.Host, Port: srv.Port, TLS: "none", Timeout: 2 * time.Second},
+		Retry: Retry{MaxAttempts: 3, Base: 20 * time.Millisecond, Max: 100 * time.Millisecond},
+		Due:   fixedDue{},
+	}
+}
+
+func byRecipient(t testing.TB, msgs []smtptest.Message) map[string][]smtptest.Message {
+	t.Helper()
+	out := map[string][]smtptest.Message{}
+	for _, m := range msgs {
+		if len(m.To) != 1 {
+			t.Fatalf("message to %v: want exactly one recipient", m.To)
+		}
+		out[m.To[0]] = append(out[m.To[0]], m)
+	}
+	return out
+}
+
+func parse(t testing.TB, raw []byte) *mail.Message {
+	t.Helper()
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func requestsByEmail(t testing.TB, st *store.Store, c store.Campaign) map[string]store.Request {
+	t.Helper()
+	reqs, err := st.CampaignRequests(context.Background(), c.ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]store.Request{}
+	for _, r := range reqs {
+		out[r.ToEmail] = r
+	}
+	return out
+}

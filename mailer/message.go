@@ -1,0 +1,115 @@
+// Package mailer sends a campaign's requests over SMTP, each once and only
+// once: it builds the exact message bytes when a campaign is queued, and
+// dispatches the outbox with persisted retries, rate limits and a
+// conservative answer to every failure that might have delivered a message
+// (`unknown`, left for a person, never re-sent on a guess).
+package mailer
+
+import (
+	"bytes"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// Envelope is everything a request's message is built from.
+type Envelope struct {
+	Ref           string    // reference token, shown in the subject
+	MessageID     string    // without angle brackets
+	FromName      string    // the requester's real name
+	FromEmail     string    // the requester's address
+	ReplyTo       string    // empty: replies go to From
+	ToName        string    // the authority's name
+	ToEmail       string    // the authority's FOI address
+	Subject       string    // without the reference
+	Body          string    // plain text
+	Date          time.Time // the Date header
+	ExtraHeaders  map[string]string
+}
+
+// MessageID builds the deterministic Message-ID of a request: the token
+// first, so a reply's In-Reply-To or References leads back to the request
+// even when its subject was rewritten, then the campaign, at the
+// requester's domain.
+func MessageID(ref string, campaignID int64, fromEmail string) string {
+	return fmt.Sprintf("%s.foi%d@%s", ref, campaignID, domainOf(fromEmail))
+}
+
+// PlusAddress returns local+TOKEN@domain for the requester's address, the
+// reply address that survives a council replying to a new thread.
+func PlusAddress(fromEmail, ref string) string {
+	local, domain, ok := strings.Cut(fromEmail, "@")
+	if !ok {
+		return fromEmail
+	}
+	local, _, _ = strings.Cut(local, "+")
+	return local + "+" + ref + "@" + domain
+}
+
+// SubjectWithRef appends the reference as "[ref: TOKEN]".
+func SubjectWithRef(subject, ref string) string {
+	return strings.TrimSpace(subject) + " [ref: " + ref + "]"
+}
+
+func domainOf(addr string) string {
+	_, d, ok := strings.Cut(addr, "@")
+	if !ok || d == "" {
+		return "localhost"
+	}
+	return strings.ToLower(d)
+}
+
+// Build renders the RFC 5322 message for e with go-mail: UTF-8,
+// quoted-printable plain text, CRLF line ends, and no header naming the
+// software (neither X-Mailer nor User-Agent: the letter is the requester's,
+// not a tool's). The result is stored and sent byte for byte.
+func Build(e Envelope) ([]byte, error) {
+	if _, err := mail.ParseAddress(e.FromEmail); err != nil {
+		return nil, fmt.Errorf("requester email %q: %w", e.FromEmail, err)
+	}
+	if _, err := mail.ParseAddress(e.ToEmail); err != nil {
+		return nil, fmt.Errorf("recipient %q: %w", e.ToEmail, err)
+	}
+	m := gomail.NewMsg(gomail.WithNoDefaultUserAgent(), gomail.WithEncoding(gomail.EncodingQP), gomail.WithCharset(gomail.CharsetUTF8))
+	if err := m.FromFormat(e.FromName, e.FromEmail); err != nil {
+		return nil, fmt.Errorf("from: %w", err)
+	}
+	if err := m.AddToFormat(e.ToName, e.ToEmail); err != nil {
+		return nil, fmt.Errorf("to: %w", err)
+	}
+	if e.ReplyTo != "" {
+		if err := m.ReplyToFormat(e.FromName, e.ReplyTo); err != nil {
+			return nil, fmt.Errorf("reply-to: %w", err)
+		}
+	}
+	m.Subject(SubjectWithRef(e.Subject, e.Ref))
+	m.SetMessageIDWithValue(e.MessageID)
+	m.SetDateWithValue(e.Date)
+	for k, v := range e.ExtraHeaders {
+		m.SetGenHeader(gomail.Header(k), v)
+	}
+	m.SetBodyString(gomail.TypeTextPlain, e.Body)
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("build message: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// envelopeFrom reads the SMTP envelope from a stored message: MAIL FROM is
+// its From address, so a later change of config cannot send a message whose
+// envelope and header disagree.
+func envelopeFrom(raw []byte) (string, error) {
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return "", fmt.Errorf("stored message: %w", err)
+	}
+	from, err := mail.ParseAddress(msg.Header.Get("From"))
+	if err != nil {
+		return "", fmt.Errorf("stored message From: %w", err)
+	}
+	return from.Address, nil
+}

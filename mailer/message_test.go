@@ -1,0 +1,66 @@
+package mailer
+
+import (
+	"bytes"
+	"net/mail"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestBuildHeadersAndBody(t *testing.T) {
+	e := Envelope{
+		Ref: "ABCD1234", MessageID: MessageID("ABCD1234", 7, "ann@example.org"),
+		FromName: "Ann Example", FromEmail: "ann@example.org", ReplyTo: PlusAddress("ann@example.org", "ABCD1234"),
+		ToName: "Fife Council", ToEmail: "foi@fife.gov.uk", Subject: "Freedom of Information request – recording",
+		Body: "Dear Fife Council,\n\nA long line that is more than seventy-six characters long, so it must be wrapped by quoted-printable.\n\nYours faithfully,\nAnn\n",
+		Date: time.Date(2026, 11, 28, 9, 30, 0, 0, time.UTC),
+	}
+	raw, err := Build(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte("go-mail")) || bytes.Contains(bytes.ToLower(raw), []byte("x-mailer")) || bytes.Contains(bytes.ToLower(raw), []byte("user-agent")) {
+		t.Errorf("message names the library:\n%s", raw)
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := new(mimeDecoder)
+	want := map[string]string{
+		"Message-Id": "<ABCD1234.foi7@example.org>",
+		"Reply-To":   `"Ann Example" <ann+ABCD1234@example.org>`,
+		"From":       `"Ann Example" <ann@example.org>`,
+		"To":         `"Fife Council" <foi@fife.gov.uk>`,
+		"Date":       "Sat, 28 Nov 2026 09:30:00 +0000",
+	}
+	for k, v := range want {
+		if got := m.Header.Get(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	if s := dec.header(t, m.Header.Get("Subject")); s != "Freedom of Information request – recording [ref: ABCD1234]" {
+		t.Errorf("subject %q", s)
+	}
+	if body := dec.body(t, m); body != strings.ReplaceAll(e.Body, "\n", "\r\n") {
+		t.Errorf("body %q", body)
+	}
+	from, err := envelopeFrom(raw)
+	if err != nil || from != "ann@example.org" {
+		t.Errorf("envelope from %q %v", from, err)
+	}
+	again, _ := Build(e)
+	if !bytes.Equal(raw, again) {
+		t.Error("the same envelope built different bytes")
+	}
+}
+
+func TestPlusAddressAndBadAddresses(t *testing.T) {
+	if got := PlusAddress("ann+old@example.org", "XYZ"); got != "ann+XYZ@example.org" {
+		t.Errorf("plus %q", got)
+	}
+	if _, err := Build(Envelope{FromEmail: "ann@example.org", ToEmail: "not an address", Date: time.Now()}); err == nil || !strings.Contains(err.Error(), "not an address") {
+		t.Errorf("bad recipient: %v", err)
+	}
+}

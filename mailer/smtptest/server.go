@@ -1,0 +1,171 @@
+// Package smtptest runs an in-process SMTP server (go-smtp) for tests: it
+// records every message it accepts and injects the faults real servers
+// produce — temporary and permanent rejections, connections dropped after
+// the data, slow replies, no STARTTLS.
+package smtptest
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Message is one message the server accepted (or, with DropAfterData,
+// received in full before hanging up).
+type Message struct {
+	From string
+	To   []string
+	Data []byte
+	At   time.Time
+}
+
+// Hooks inject faults. Nil hooks accept everything at once.
+type Hooks struct {
+	// Rcpt may reject a recipient: return an *smtp.SMTPError.
+	Rcpt func(to string) error
+	// Data decides what happens once a message's data has been received.
+	Data func(m Message) DataAction
+	// Delay, when set, sleeps before answering the named command
+	// ("MAIL", "RCPT", or "DATA" once the data is read) for the recipient
+	// being handled (for DATA: the first one).
+	Delay func(cmd, rcpt string) time.Duration
+}
+
+// DataAction is the server's answer to a received message.
+type DataAction struct {
+	Reject        error // an *smtp.SMTPError, or nil to accept
+	DropAfterData bool  // record the message, then close the connection without a reply
+}
+
+// Server is a running test server.
+type Server struct {
+	Addr  string
+	Host  string
+	Port  int
+	srv   *smtp.Server
+	hooks Hooks
+
+	mu       sync.Mutex
+	messages []Message
+	sessions int
+}
+
+// Options configures Start.
+type Options struct {
+	TLS   *tls.Config // offer STARTTLS with this config; nil: no STARTTLS
+	Hooks Hooks
+}
+
+// Start listens on a loopback port.
+func Start(o Options) (*Server, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Addr: l.Addr().String(), Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, hooks: o.Hooks}
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		s.mu.Lock()
+		s.sessions++
+		s.mu.Unlock()
+		return &session{s: s, c: c}, nil
+	}))
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	srv.TLSConfig = o.TLS
+	srv.ReadTimeout = 30 * time.Second
+	srv.WriteTimeout = 30 * time.Second
+	srv.ErrorLog = nopLogger{}
+	s.srv = srv
+	go srv.Serve(l)
+	return s, nil
+}
+
+// Close stops the server.
+func (s *Server) Close() error { return s.srv.Close() }
+
+// Messages returns what was received so far.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.messages...)
+}
+
+// Sessions counts connections made.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions
+}
+
+type session struct {
+	s    *Server
+	c    *smtp.Conn
+	from string
+	to   []string
+}
+
+func (x *session) delay(cmd, rcpt string) {
+	if x.s.hooks.Delay != nil {
+		if d := x.s.hooks.Delay(cmd, rcpt); d > 0 {
+			time.Sleep(d)
+		}
+	}
+}
+
+func (x *session) Reset()        { x.from, x.to = "", nil }
+func (x *session) Logout() error { return nil }
+
+func (x *session) Mail(from string, _ *smtp.MailOptions) error {
+	x.delay("MAIL", "")
+	x.from = from
+	return nil
+}
+
+func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	x.delay("RCPT", to)
+	if x.s.hooks.Rcpt != nil {
+		if err := x.s.hooks.Rcpt(to); err != nil {
+			return err
+		}
+	}
+	x.to = append(x.to, to)
+	return nil
+}
+
+func (x *session) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	first := ""
+	if len(x.to) > 0 {
+		first = x.to[0]
+	}
+	x.delay("DATA", first)
+	m := Message{From: x.from, To: append([]string(nil), x.to...), Data: b, At: time.Now()}
+	var act DataAction
+	if x.s.hooks.Data != nil {
+		act = x.s.hooks.Data(m)
+	}
+	if act.Reject != nil {
+		return act.Reject
+	}
+	x.s.mu.Lock()
+	x.s.messages = append(x.s.messages, m)
+	x.s.mu.Unlock()
+	if act.DropAfterData {
+		x.c.Conn().Close()
+		return errors.New("connection dropped by test")
+	}
+	return nil
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Printf(string, ...any) {}
+func (nopLogger) Println(...any)        {}
