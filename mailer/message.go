@@ -17,17 +17,17 @@ import (
 
 // Envelope is everything a request's message is built from.
 type Envelope struct {
-	Ref           string    // reference token, shown in the subject
-	MessageID     string    // without angle brackets
-	FromName      string    // the requester's real name
-	FromEmail     string    // the requester's address
-	ReplyTo       string    // empty: replies go to From
-	ToName        string    // the authority's name
-	ToEmail       string    // the authority's FOI address
-	Subject       string    // without the reference
-	Body          string    // plain text
-	Date          time.Time // the Date header
-	ExtraHeaders  map[string]string
+	Ref          string    // reference token, shown in the subject
+	MessageID    string    // without angle brackets
+	FromName     string    // the requester's real name
+	FromEmail    string    // the requester's address
+	ReplyTo      string    // empty: replies go to From
+	ToName       string    // the authority's name
+	ToEmail      string    // the authority's FOI address
+	Subject      string    // without the reference
+	Body         string    // plain text
+	Date         time.Time // the Date header
+	ExtraHeaders map[string]string
 }
 
 // MessageID builds the deterministic Message-ID of a request: the token
