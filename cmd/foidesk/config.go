@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"foidesk/mailer"
 )
 
 // Config is foidesk.toml. Every section may be empty; defaults fill the
@@ -54,6 +56,8 @@ type SMTPConfig struct {
 	PerDomainInterval Duration `toml:"per_domain_interval"` // minimum gap between two messages to one domain
 	DailyCap          int      `toml:"daily_cap"`           // provider quota; 0: none
 	MaxAttempts       int      `toml:"max_attempts"`        // for temporary failures; default 8
+	RetryBase         Duration `toml:"retry_base"`          // first retry delay, doubling each time; default 1m
+	RetryMax          Duration `toml:"retry_max"`           // longest retry delay; default 1h
 	Timeout           Duration `toml:"timeout"`             // per SMTP operation; default 60s
 }
 
@@ -181,6 +185,12 @@ func (c *Config) applyDefaults() {
 	if c.SMTP.MaxAttempts == 0 {
 		c.SMTP.MaxAttempts = 8
 	}
+	if c.SMTP.RetryBase.Duration == 0 {
+		c.SMTP.RetryBase.Duration = time.Minute
+	}
+	if c.SMTP.RetryMax.Duration == 0 {
+		c.SMTP.RetryMax.Duration = time.Hour
+	}
 	if c.SMTP.Timeout.Duration == 0 {
 		c.SMTP.Timeout.Duration = 60 * time.Second
 	}
@@ -251,6 +261,9 @@ func (c *Config) validate() error {
 		if p < 1 || p > 65535 {
 			errs = append(errs, fmt.Sprintf("%s must be between 1 and 65535, not %d", key, p))
 		}
+	}
+	if _, err := mailer.ParseRate(c.SMTP.Rate); err != nil {
+		errs = append(errs, "smtp."+err.Error())
 	}
 	if c.SMTP.DailyCap < 0 || c.SMTP.MaxAttempts < 0 || c.Deadline.VeryOverdueDays < 0 {
 		errs = append(errs, "smtp.daily_cap, smtp.max_attempts and deadline.very_overdue_days must not be negative")
