@@ -1,0 +1,173 @@
+package ingest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+
+	"foidesk/store"
+)
+
+const (
+	testUser = "jo"
+	testPass = "secret"
+)
+
+// memServer is an in-process IMAP server on a loopback port.
+type memServer struct {
+	addr string
+	user *imapmemserver.User
+	srv  *imapserver.Server
+	ln   net.Listener
+}
+
+func startMemServer(t testing.TB, mailboxes ...string) *memServer {
+	t.Helper()
+	mem := imapmemserver.New()
+	user := imapmemserver.NewUser(testUser, testPass)
+	if len(mailboxes) == 0 {
+		mailboxes = []string{"INBOX"}
+	}
+	for _, mb := range mailboxes {
+		if err := user.Create(mb, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mem.AddUser(user)
+	srv := imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return mem.NewSession(), nil, nil
+		},
+		InsecureAuth: true,
+		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}, imap.CapIdle: {}, imap.CapMove: {}},
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return &memServer{addr: ln.Addr().String(), user: user, srv: srv, ln: ln}
+}
+
+func (m *memServer) port() int { return m.ln.Addr().(*net.TCPAddr).Port }
+
+// appendMsg adds raw to mailbox through IMAP APPEND, as a delivery would.
+func appendMsgs(t testing.TB, addr, mailbox string, raws ...[]byte) {
+	t.Helper()
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(testUser, testPass).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range raws {
+		cmd := c.Append(mailbox, int64(len(raw)), nil)
+		if _, err := cmd.Write(raw); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cmd.Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Logout().Wait()
+}
+
+type testEnv struct {
+	st    *store.Store
+	blobs store.Blobs
+	proc  *Processor
+	reqs  map[string]store.RequestRef
+	dir   string
+}
+
+func quietLog() *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// fixtureRequests are the requests the fixture mail answers.
+var fixtureRequests = []struct{ ref, authority, email string }{
+	{"K7QW3MP0", "Northshire Council", "foi@northshire.gov.uk"},
+	{"B4XN9TRS", "Eastfield Borough Council", "foi@eastfield.gov.uk"},
+	{"H2VD6ZCM", "Westmoor District Council", "information.requests@westmoor.gov.uk"},
+	{"M8FJ5GAH", "Southvale Council", "foi@southvale.gov.uk"},
+	{"T3RY7KEW", "Glenburn Council", "foi@glenburn.gov.uk"},
+	{"W9PC2NBP", "Riverton Council", "foi@riverton.gov.uk"},
+	{"D5GS8HXB", "Highcliff Council", "foi@highcliff.gov.uk"},
+	{"Q6ZA4VMP", "Ashdown Council", "foi@ashdown.gov.uk"},
+	{"R2MT9DFD", "Lowbridge Council", "foi@lowbridge.gov.uk"},
+	{"N7KB3WQB", "Kingsford Council", "foi@kingsford.gov.uk"},
+}
+
+// fixtureMessageID is the Message-ID the mailer gave request i.
+func fixtureMessageID(i int, ref string) string {
+	return ref + ".2026110210" + twoDigits(i) + "00." + itoa(i+1) + "@requests.foidesk.example"
+}
+
+func twoDigits(i int) string { return string([]byte{byte('0' + i/10), byte('0' + i%10)}) }
+func itoa(i int) string {
+	if i < 10 {
+		return string([]byte{byte('0' + i)})
+	}
+	return twoDigits(i)
+}
+
+func newTestEnv(t testing.TB) *testEnv {
+	t.Helper()
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(dir, "foidesk.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	env := &testEnv{st: st, blobs: store.Blobs{Dir: filepath.Join(dir, "data")}, reqs: map[string]store.RequestRef{}, dir: dir}
+	env.proc = &Processor{Store: st, Blobs: env.blobs, Log: quietLog()}
+	for i, r := range fixtureRequests {
+		ref, err := st.AddSentRequestFixture(ctx, store.SentRequestFixture{
+			AuthorityName: r.authority, AuthorityEmail: r.email, Ref: r.ref, MessageID: fixtureMessageID(i, r.ref)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.reqs[r.ref] = ref
+	}
+	return env
+}
+
+func (e *testEnv) syncer(addr string, port int, mailboxes ...string) *Syncer {
+	host, _, _ := net.SplitHostPort(addr)
+	return &Syncer{
+		Cfg: IMAPConfig{Host: host, Port: port, TLS: "none", Username: testUser, Password: testPass,
+			Mailboxes: mailboxes, Timeout: 5 * time.Second, PollInterval: 200 * time.Millisecond,
+			MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, OnceAttempts: 3},
+		Proc: e.proc,
+		Log:  quietLog(),
+	}
+}
+
+func readFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "mail", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -1,0 +1,168 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"foidesk/store"
+)
+
+// Processor turns a raw message already durable in the blob store into a
+// recorded, matched and triaged message.
+type Processor struct {
+	Store  *store.Store
+	Blobs  store.Blobs
+	Limits Limits
+	Log    *slog.Logger
+}
+
+// Derive parses the raw blob, matches it and triages it.
+func (p *Processor) Derive(ctx context.Context, sum string, size int64) (store.Derived, error) {
+	f, err := p.Blobs.Open(sum)
+	if err != nil {
+		return store.Derived{}, fmt.Errorf("open raw message %s: %w", sum, err)
+	}
+	defer f.Close()
+	parsed, err := Parse(f, size, p.Blobs, p.Limits)
+	if err != nil {
+		return store.Derived{}, fmt.Errorf("parse message %s: %w", sum, err)
+	}
+	return DeriveFrom(ctx, p.Store, parsed)
+}
+
+// DeriveFrom matches and triages an already parsed message.
+func DeriveFrom(ctx context.Context, lk Lookup, parsed *Parsed) (store.Derived, error) {
+	m, err := MatchMessage(ctx, lk, parsed)
+	if err != nil {
+		return store.Derived{}, fmt.Errorf("match: %w", err)
+	}
+	d := Triage(parsed)
+	return store.Derived{
+		HeaderMessageID: parsed.MessageID,
+		FromAddr:        parsed.From,
+		FromName:        parsed.FromName,
+		Subject:         parsed.Subject,
+		SentDate:        parsed.Date,
+		BodyText:        parsed.Text,
+		ParseProblem:    parsed.Problem,
+		Attachments:     parsed.Attachments,
+		RequestID:       m.Request.ID,
+		MatchedBy:       m.Rule,
+		MatchDetail:     m.Detail,
+		Kind:            d.Kind,
+		KindReason:      d.Reason,
+		BounceStatus:    d.BounceStatus,
+		BounceRecipient: d.BounceRecipient,
+		CaseRef:         d.CaseRef,
+	}, nil
+}
+
+// Result is what happened to one message, for the command's output.
+type Result struct {
+	Loc       store.Location
+	MessageID int64
+	Duplicate bool
+	Kind      string
+	Ref       string
+	MatchedBy string
+	Subject   string
+	From      string
+	Problem   string
+}
+
+// Record derives and records a raw message found at loc. The raw blob must
+// already be durable: this is the transaction that advances last_uid.
+func (p *Processor) Record(ctx context.Context, sum string, size int64, loc store.Location) (Result, error) {
+	res := Result{Loc: loc}
+	if id, err := p.Store.MessageIDBySHA(ctx, sum); err != nil {
+		return res, err
+	} else if id != 0 {
+		if err := p.Store.RecordDuplicate(ctx, id, loc); err != nil {
+			return res, err
+		}
+		res.MessageID, res.Duplicate = id, true
+		return res, nil
+	}
+	d, err := p.Derive(ctx, sum, size)
+	if err != nil {
+		return res, err
+	}
+	rec, err := p.Store.RecordMessage(ctx, store.NewMessage{SHA256: sum, Size: size, Loc: loc, Derived: d})
+	if err != nil {
+		return res, err
+	}
+	res.MessageID, res.Duplicate, res.Ref = rec.ID, rec.Duplicate, rec.Ref
+	res.Kind, res.MatchedBy, res.Subject, res.From, res.Problem = d.Kind, d.MatchedBy, d.Subject, d.FromAddr, d.ParseProblem
+	return res, nil
+}
+
+// ReparseStats counts what Reparse did.
+type ReparseStats struct {
+	Messages int
+	Changed  int
+	Missing  int // raw file absent: reported, left as it was
+}
+
+// Reparse re-derives every stored message from its raw file: parsing,
+// attachments, matching and triage. A person's assignment or classification
+// is kept.
+func (p *Processor) Reparse(ctx context.Context) (ReparseStats, error) {
+	var st ReparseStats
+	shas, err := p.Store.MessageSHAs(ctx)
+	if err != nil {
+		return st, err
+	}
+	ids := make([]int64, 0, len(shas))
+	for id := range shas {
+		ids = append(ids, id)
+	}
+	sortInt64(ids)
+	for _, id := range ids {
+		sum := shas[id]
+		fi, err := os.Stat(p.Blobs.Path(sum))
+		if err != nil {
+			st.Missing++
+			p.Log.Error("reparse: raw message file missing; message left as it was", "message", id, "sha256", sum, "err", err)
+			continue
+		}
+		d, err := p.Derive(ctx, sum, fi.Size())
+		if err != nil {
+			return st, fmt.Errorf("message %d: %w", id, err)
+		}
+		changed, err := p.Store.Rederive(ctx, id, d)
+		if err != nil {
+			return st, fmt.Errorf("message %d: %w", id, err)
+		}
+		st.Messages++
+		if changed {
+			st.Changed++
+		}
+	}
+	return st, nil
+}
+
+func sortInt64(a []int64) { sort.Slice(a, func(i, j int) bool { return a[i] < a[j] }) }
+
+// CleanTemp removes temporary blob files older than an hour: what a killed
+// process left half-written. Younger ones may belong to a running process.
+func CleanTemp(b store.Blobs, log *slog.Logger) {
+	dir := filepath.Join(b.Dir, "blobs", "tmp")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil || time.Since(fi.ModTime()) < time.Hour {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+			log.Warn("could not remove stale temporary blob; it is harmless and will be retried next start", "file", e.Name(), "err", err)
+		}
+	}
+}

@@ -1,0 +1,953 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Message kinds: what triage decided a piece of incoming mail is.
+const (
+	KindBounce        = "bounce"
+	KindAutoReply     = "auto-reply"
+	KindAck           = "acknowledgement"
+	KindClarification = "clarification-request"
+	KindResponse      = "response"
+)
+
+// Kinds lists every message kind, for validating a person's correction.
+var Kinds = []string{KindBounce, KindAutoReply, KindAck, KindClarification, KindResponse}
+
+// Request statuses this concern moves a request between.
+const (
+	StatusPending      = "pending"
+	StatusNotDelivered = "not-delivered"
+	StatusReplied      = "replied" // a response arrived: awaiting a reviewer's outcome
+)
+
+// MailboxState is what foidesk remembers about one IMAP mailbox.
+type MailboxState struct {
+	Name        string
+	UIDValidity uint32
+	LastUID     uint32
+	Known       bool // false: never synced
+}
+
+// MailboxState reads the sync state of a mailbox.
+func (s *Store) MailboxState(ctx context.Context, name string) (MailboxState, error) {
+	st := MailboxState{Name: name}
+	var v, last int64
+	err := s.db.QueryRowContext(ctx, `SELECT uidvalidity, last_uid FROM mailboxes WHERE name = ?`, name).Scan(&v, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("read mailbox state %s: %w", name, err)
+	}
+	st.UIDValidity, st.LastUID, st.Known = uint32(v), uint32(last), true
+	return st, nil
+}
+
+// StartMailbox records the UIDVALIDITY the server reports. A first sight
+// starts at UID 0; a changed value means every UID is new, so the mailbox is
+// rescanned from 0 and deduplication by content keeps anything from being
+// counted twice.
+func (s *Store) StartMailbox(ctx context.Context, name string, uidvalidity uint32) (MailboxState, error) {
+	var out MailboxState
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var v, last int64
+		err := tx.QueryRowContext(ctx, `SELECT uidvalidity, last_uid FROM mailboxes WHERE name = ?`, name).Scan(&v, &last)
+		now := s.msgStamp()
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := tx.ExecContext(ctx, `INSERT INTO mailboxes (name, uidvalidity, last_uid, updated_at) VALUES (?, ?, 0, ?)`, name, uidvalidity, now); err != nil {
+				return err
+			}
+			out = MailboxState{Name: name, UIDValidity: uidvalidity, Known: true}
+			return s.appendEvent(ctx, tx, "mailbox.added", Subject{}, map[string]any{"mailbox": name, "uidvalidity": uidvalidity})
+		case err != nil:
+			return err
+		case uint32(v) == uidvalidity:
+			out = MailboxState{Name: name, UIDValidity: uidvalidity, LastUID: uint32(last), Known: true}
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE mailboxes SET uidvalidity = ?, last_uid = 0, updated_at = ? WHERE name = ?`, uidvalidity, now, name); err != nil {
+			return err
+		}
+		out = MailboxState{Name: name, UIDValidity: uidvalidity, Known: true}
+		return s.appendEvent(ctx, tx, "mailbox.uidvalidity_changed", Subject{}, map[string]any{
+			"mailbox": name, "old_uidvalidity": v, "new_uidvalidity": uidvalidity, "old_last_uid": last})
+	})
+	if err != nil {
+		return out, fmt.Errorf("mailbox %s: %w", name, err)
+	}
+	return out, nil
+}
+
+// Location says where on the server a message was found.
+type Location struct {
+	Mailbox     string
+	UIDValidity uint32
+	UID         uint32
+}
+
+// advanceLocked records loc and moves the mailbox's last_uid forward, in the
+// transaction that records the message, so a crash can never leave a UID
+// counted as done without its message.
+func (s *Store) advanceLocked(ctx context.Context, tx *sql.Tx, loc Location, msgID int64) error {
+	if loc.Mailbox == "" {
+		return nil
+	}
+	now := s.msgStamp()
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO message_locations (mailbox, uidvalidity, uid, message_id, seen_at) VALUES (?, ?, ?, ?, ?)`,
+		loc.Mailbox, loc.UIDValidity, loc.UID, msgID, now); err != nil {
+		return fmt.Errorf("record location: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE mailboxes SET last_uid = ?, updated_at = ? WHERE name = ? AND uidvalidity = ? AND last_uid < ?`,
+		loc.UID, now, loc.Mailbox, loc.UIDValidity, loc.UID)
+	if err != nil {
+		return fmt.Errorf("advance mailbox %s: %w", loc.Mailbox, err)
+	}
+	_ = res
+	return nil
+}
+
+// AdvanceMailbox moves last_uid past a UID that holds nothing to record (the
+// server returned no body for it, e.g. it was expunged between SEARCH and
+// FETCH).
+func (s *Store) AdvanceMailbox(ctx context.Context, loc Location) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE mailboxes SET last_uid = ?, updated_at = ? WHERE name = ? AND uidvalidity = ? AND last_uid < ?`,
+			loc.UID, s.msgStamp(), loc.Mailbox, loc.UIDValidity, loc.UID)
+		return err
+	})
+}
+
+// NewAttachment is one attachment already written to the blob store.
+type NewAttachment struct {
+	Part        string
+	Filename    string
+	ContentType string
+	Size        int64
+	SHA256      string
+}
+
+// Derived is everything foidesk works out from a raw message; reparse
+// recomputes it from the raw file.
+type Derived struct {
+	HeaderMessageID string
+	FromAddr        string
+	FromName        string
+	Subject         string
+	SentDate        time.Time
+	BodyText        string
+	ParseProblem    string
+	Attachments     []NewAttachment
+
+	RequestID   int64 // 0: unmatched
+	MatchedBy   string
+	MatchDetail string
+
+	Kind            string
+	KindReason      string
+	BounceStatus    string // enhanced status code
+	BounceRecipient string
+	CaseRef         string
+}
+
+// NewMessage is a message to record: its raw blob, where it was found and
+// what was derived from it.
+type NewMessage struct {
+	SHA256 string
+	Size   int64
+	Loc    Location
+	Derived
+}
+
+// Recorded reports what RecordMessage did.
+type Recorded struct {
+	ID        int64
+	Duplicate bool   // already stored (same raw bytes or same Message-ID); only the location was added
+	RequestID int64  // of the stored message
+	Ref       string // the matched request's reference, "" when unmatched
+}
+
+// MessageIDBySHA returns the stored message with these raw bytes, or 0.
+func (s *Store) MessageIDBySHA(ctx context.Context, sum string) (int64, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM messages WHERE sha256 = ?`, sum).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// RecordDuplicate notes that the message already stored as msgID was seen
+// again at loc, and advances the mailbox past it.
+func (s *Store) RecordDuplicate(ctx context.Context, msgID int64, loc Location) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.advanceLocked(ctx, tx, loc, msgID); err != nil {
+			return err
+		}
+		return nil
+	})
+}
+
+// RecordMessage stores one message, its attachments, match and triage
+// decision, applies the state change the decision implies, advances the
+// mailbox's last_uid and writes the events, all in one transaction. A message
+// whose raw SHA-256 or Message-ID is already stored is not stored again.
+func (s *Store) RecordMessage(ctx context.Context, m NewMessage) (Recorded, error) {
+	var out Recorded
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		out = Recorded{}
+		var existing int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE sha256 = ?`, m.SHA256).Scan(&existing)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if existing == 0 && m.HeaderMessageID != "" {
+			err := tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE header_message_id = ? ORDER BY id LIMIT 1`, m.HeaderMessageID).Scan(&existing)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		if existing != 0 {
+			out.ID, out.Duplicate = existing, true
+			_ = tx.QueryRowContext(ctx, `SELECT coalesce(m.request_id, 0), coalesce(r.ref, '') FROM messages m LEFT JOIN requests r ON r.id = m.request_id WHERE m.id = ?`, existing).Scan(&out.RequestID, &out.Ref)
+			return s.advanceLocked(ctx, tx, m.Loc, existing)
+		}
+		now := s.msgStamp()
+		res, err := tx.ExecContext(ctx, `INSERT INTO messages (sha256, size, header_message_id, kind, received_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			m.SHA256, m.Size, msgNullStr(m.HeaderMessageID), KindResponse, now, now, now)
+		if err != nil {
+			return fmt.Errorf("insert message: %w", err)
+		}
+		out.ID, _ = res.LastInsertId()
+		if err := s.writeDerivedLocked(ctx, tx, out.ID, m.Derived, false, false); err != nil {
+			return err
+		}
+		if err := s.appendEvent(ctx, tx, "message.recorded", Subject{Message: out.ID, Request: m.RequestID}, map[string]any{
+			"sha256": m.SHA256, "size": m.Size, "mailbox": m.Loc.Mailbox, "uid": m.Loc.UID,
+			"kind": m.Kind, "kind_reason": m.KindReason, "matched_by": m.MatchedBy, "match_detail": m.MatchDetail,
+			"attachments": len(m.Attachments), "parse_problem": m.ParseProblem,
+		}); err != nil {
+			return err
+		}
+		if err := s.applyLocked(ctx, tx, out.ID); err != nil {
+			return err
+		}
+		out.RequestID = m.RequestID
+		if m.RequestID != 0 {
+			_ = tx.QueryRowContext(ctx, `SELECT ref FROM requests WHERE id = ?`, m.RequestID).Scan(&out.Ref)
+		}
+		return s.advanceLocked(ctx, tx, m.Loc, out.ID)
+	})
+	if err != nil {
+		return out, fmt.Errorf("record message %s: %w", m.SHA256, err)
+	}
+	return out, nil
+}
+
+// writeDerivedLocked replaces a message's derived fields and attachments.
+// keepMatch and keepKind preserve a person's decisions across a reparse.
+func (s *Store) writeDerivedLocked(ctx context.Context, tx *sql.Tx, id int64, d Derived, keepMatch, keepKind bool) error {
+	var sent any
+	if !d.SentDate.IsZero() {
+		sent = d.SentDate.UTC().Format(time.RFC3339)
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE messages SET header_message_id = ?, from_addr = ?, from_name = ?, subject = ?, sent_date = ?,
+		body_text = ?, parse_problem = ?, bounce_status = ?, bounce_recipient = ?, case_ref = ?, updated_at = ? WHERE id = ?`,
+		msgNullStr(d.HeaderMessageID), strings.ToLower(d.FromAddr), d.FromName, d.Subject, sent,
+		d.BodyText, msgNullStr(d.ParseProblem), msgNullStr(d.BounceStatus), msgNullStr(d.BounceRecipient), msgNullStr(d.CaseRef), s.msgStamp(), id)
+	if err != nil {
+		return fmt.Errorf("update message %d: %w", id, err)
+	}
+	if !keepMatch {
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET request_id = ?, matched_by = ?, match_detail = ? WHERE id = ?`,
+			nullID(d.RequestID), msgNullStr(d.MatchedBy), d.MatchDetail, id); err != nil {
+			return err
+		}
+	}
+	if !keepKind {
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET kind = ?, kind_reason = ?, kind_by = 'rules', needs_person = ? WHERE id = ?`,
+			d.Kind, d.KindReason, msgBoolInt(d.Kind == KindClarification), id); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM attachments WHERE message_id = ?`, id); err != nil {
+		return err
+	}
+	for i, a := range d.Attachments {
+		ct := a.ContentType
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO attachments (message_id, seq, part, filename, content_type, size, sha256) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			id, i+1, a.Part, a.Filename, ct, a.Size, a.SHA256); err != nil {
+			return fmt.Errorf("insert attachment: %w", err)
+		}
+	}
+	return nil
+}
+
+// applied is the state change a message made, kept so that a correction can
+// undo exactly that change and nothing a person did since.
+type applied struct {
+	RequestID    int64   `json:"request_id,omitempty"`
+	PriorStatus  string  `json:"prior_status,omitempty"`
+	Status       string  `json:"status,omitempty"`
+	PriorDue     *string `json:"prior_due_date,omitempty"`
+	ClearedDue   bool    `json:"cleared_due_date,omitempty"`
+	AuthorityID  int64   `json:"authority_id,omitempty"`
+	FlaggedEmail bool    `json:"flagged_email,omitempty"`
+	CaseRef      string  `json:"case_ref,omitempty"`
+}
+
+type msgState struct {
+	requestID   int64
+	kind        string
+	bounce      string
+	bounceRcpt  string
+	caseRef     string
+	applied     applied
+	fromAddr    string
+	authorityID int64
+	reqStatus   string
+	reqDue      sql.NullString
+}
+
+func (s *Store) loadStateLocked(ctx context.Context, tx *sql.Tx, id int64) (msgState, error) {
+	var st msgState
+	var req sql.NullInt64
+	var bounce, rcpt, caseRef, app sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT request_id, kind, bounce_status, bounce_recipient, case_ref, applied, from_addr FROM messages WHERE id = ?`, id).
+		Scan(&req, &st.kind, &bounce, &rcpt, &caseRef, &app, &st.fromAddr)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, fmt.Errorf("message %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return st, err
+	}
+	st.requestID, st.bounce, st.bounceRcpt, st.caseRef = req.Int64, bounce.String, rcpt.String, caseRef.String
+	if app.Valid && app.String != "" {
+		if err := json.Unmarshal([]byte(app.String), &st.applied); err != nil {
+			return st, fmt.Errorf("message %d: bad applied record: %w", id, err)
+		}
+	}
+	if st.requestID != 0 {
+		if err := tx.QueryRowContext(ctx, `SELECT authority_id, status, due_date FROM requests WHERE id = ?`, st.requestID).
+			Scan(&st.authorityID, &st.reqStatus, &st.reqDue); err != nil {
+			return st, fmt.Errorf("message %d: request %d: %w", id, st.requestID, err)
+		}
+	}
+	return st, nil
+}
+
+// applyLocked makes the state change a message's kind implies for its
+// request, remembers it in messages.applied, and writes the events:
+// a permanent bounce makes the request not delivered (clearing its due date:
+// no clock ever ran) and flags the authority's address; a response marks the
+// request replied, awaiting review; an acknowledgement teaches foidesk the
+// authority's case reference; a clarification request waits for a person.
+// Auto-replies and temporary bounces change nothing.
+func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
+	st, err := s.loadStateLocked(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	var a applied
+	subj := Subject{Message: id, Request: st.requestID, Authority: st.authorityID}
+	now := s.msgStamp()
+	setStatus := func(to string, clearDue bool) error {
+		a.RequestID, a.PriorStatus, a.Status = st.requestID, st.reqStatus, to
+		q := `UPDATE requests SET status = ?, updated_at = ? WHERE id = ?`
+		if clearDue {
+			if st.reqDue.Valid {
+				d := st.reqDue.String
+				a.PriorDue = &d
+			}
+			a.ClearedDue = true
+			q = `UPDATE requests SET status = ?, updated_at = ?, due_date = NULL WHERE id = ?`
+		}
+		if _, err := tx.ExecContext(ctx, q, to, now, st.requestID); err != nil {
+			return fmt.Errorf("update request %d: %w", st.requestID, err)
+		}
+		return s.appendEvent(ctx, tx, "request.status_changed", subj, map[string]any{
+			"from": st.reqStatus, "to": to, "because": st.kind, "message": id})
+	}
+	switch st.kind {
+	case KindBounce:
+		permanent := st.bounce == "" || strings.HasPrefix(st.bounce, "5")
+		if !permanent {
+			if err := s.appendEvent(ctx, tx, "message.bounce_temporary", subj, map[string]any{"status": st.bounce, "recipient": st.bounceRcpt}); err != nil {
+				return err
+			}
+			break
+		}
+		if st.requestID == 0 {
+			break
+		}
+		if st.reqStatus == StatusPending || st.reqStatus == "" {
+			if err := setStatus(StatusNotDelivered, true); err != nil {
+				return err
+			}
+		}
+		a.AuthorityID = st.authorityID
+		var flagged sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT email_bounced_at FROM authorities WHERE id = ?`, st.authorityID).Scan(&flagged); err != nil {
+			return err
+		}
+		if !flagged.Valid {
+			reason := fmt.Sprintf("permanent bounce %s for %s (message %d)", st.bounce, st.bounceRcpt, id)
+			if _, err := tx.ExecContext(ctx, `UPDATE authorities SET email_bounced_at = ?, email_bounce_reason = ? WHERE id = ?`, now, reason, st.authorityID); err != nil {
+				return err
+			}
+			a.FlaggedEmail = true
+			if err := s.appendEvent(ctx, tx, "authority.email_bounced", subj, map[string]any{"status": st.bounce, "recipient": st.bounceRcpt}); err != nil {
+				return err
+			}
+		}
+	case KindResponse:
+		if st.requestID != 0 && (st.reqStatus == StatusPending || st.reqStatus == StatusNotDelivered || st.reqStatus == "") {
+			if err := setStatus(StatusReplied, false); err != nil {
+				return err
+			}
+		}
+	case KindAck:
+		if st.requestID != 0 && st.caseRef != "" {
+			norm := NormalizeCaseRef(st.caseRef)
+			res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO case_refs (norm, request_id, raw, message_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+				norm, st.requestID, st.caseRef, id, now)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				a.RequestID, a.CaseRef = st.requestID, norm
+				if err := s.appendEvent(ctx, tx, "request.case_ref_learned", subj, map[string]any{"case_ref": st.caseRef}); err != nil {
+					return err
+				}
+			}
+		}
+	case KindClarification:
+		if err := s.appendEvent(ctx, tx, "message.needs_person", subj, map[string]any{"why": "the authority asks for clarification; a person must confirm before the clock stops"}); err != nil {
+			return err
+		}
+	}
+	var raw any
+	if a != (applied{}) {
+		b, _ := json.Marshal(a)
+		raw = string(b)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE messages SET applied = ? WHERE id = ?`, raw, id)
+	return err
+}
+
+// undoLocked reverses the change a message made, where nothing else has
+// changed the same thing since.
+func (s *Store) undoLocked(ctx context.Context, tx *sql.Tx, id int64) error {
+	st, err := s.loadStateLocked(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	a := st.applied
+	if a == (applied{}) {
+		return nil
+	}
+	now := s.msgStamp()
+	if a.Status != "" && a.RequestID != 0 {
+		var cur string
+		if err := tx.QueryRowContext(ctx, `SELECT status FROM requests WHERE id = ?`, a.RequestID).Scan(&cur); err != nil {
+			return err
+		}
+		if cur == a.Status {
+			q := `UPDATE requests SET status = ?, updated_at = ? WHERE id = ?`
+			args := []any{a.PriorStatus, now, a.RequestID}
+			if a.ClearedDue {
+				q = `UPDATE requests SET status = ?, updated_at = ?, due_date = ? WHERE id = ?`
+				var due any
+				if a.PriorDue != nil {
+					due = *a.PriorDue
+				}
+				args = []any{a.PriorStatus, now, due, a.RequestID}
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return err
+			}
+			if err := s.appendEvent(ctx, tx, "request.status_changed", Subject{Message: id, Request: a.RequestID}, map[string]any{
+				"from": cur, "to": a.PriorStatus, "because": "correction", "message": id}); err != nil {
+				return err
+			}
+		}
+	}
+	if a.FlaggedEmail && a.AuthorityID != 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE authorities SET email_bounced_at = NULL, email_bounce_reason = NULL WHERE id = ?`, a.AuthorityID); err != nil {
+			return err
+		}
+		if err := s.appendEvent(ctx, tx, "authority.email_bounce_cleared", Subject{Message: id, Authority: a.AuthorityID}, map[string]any{"because": "correction"}); err != nil {
+			return err
+		}
+	}
+	if a.CaseRef != "" && a.RequestID != 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM case_refs WHERE norm = ? AND request_id = ? AND message_id = ?`, a.CaseRef, a.RequestID, id); err != nil {
+			return err
+		}
+		if err := s.appendEvent(ctx, tx, "request.case_ref_forgotten", Subject{Message: id, Request: a.RequestID}, map[string]any{"case_ref": a.CaseRef, "because": "correction"}); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE messages SET applied = NULL WHERE id = ?`, id)
+	return err
+}
+
+// Classify records a person's correction of a message's kind and re-applies
+// the state change: the old kind's change is undone, the new one's made.
+func (s *Store) Classify(ctx context.Context, id int64, kind, reason string) error {
+	if !validMsgKind(kind) {
+		return fmt.Errorf("unknown kind %q (one of %s)", kind, strings.Join(Kinds, ", "))
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var old string
+		if err := tx.QueryRowContext(ctx, `SELECT kind FROM messages WHERE id = ?`, id).Scan(&old); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("message %d: %w", id, ErrNotFound)
+			}
+			return err
+		}
+		if err := s.undoLocked(ctx, tx, id); err != nil {
+			return err
+		}
+		if reason == "" {
+			reason = "set by a person"
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET kind = ?, kind_reason = ?, kind_by = 'person', needs_person = 0, updated_at = ? WHERE id = ?`,
+			kind, reason, s.msgStamp(), id); err != nil {
+			return err
+		}
+		if err := s.appendEvent(ctx, tx, "message.classified", Subject{Message: id}, map[string]any{"from": old, "to": kind, "reason": reason}); err != nil {
+			return err
+		}
+		return s.applyLocked(ctx, tx, id)
+	})
+}
+
+// Assign ties a message to the request with this reference, on a person's
+// word. The previous request's state change is undone and the new one's
+// made, and the sender's address is learned for the request's authority so
+// the next message from it matches by itself.
+func (s *Store) Assign(ctx context.Context, id int64, ref string) (RequestRef, error) {
+	var out RequestRef
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT id, ref, authority_id FROM requests WHERE ref = ?`, NormalizeRef(ref)).Scan(&out.ID, &out.Ref, &out.AuthorityID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("request %q: %w", ref, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		var from string
+		var oldReq sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT from_addr, request_id FROM messages WHERE id = ?`, id).Scan(&from, &oldReq); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("message %d: %w", id, ErrNotFound)
+			}
+			return err
+		}
+		if err := s.undoLocked(ctx, tx, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET request_id = ?, matched_by = 'person', match_detail = '', updated_at = ? WHERE id = ?`, out.ID, s.msgStamp(), id); err != nil {
+			return err
+		}
+		if err := s.appendEvent(ctx, tx, "message.assigned", Subject{Message: id, Request: out.ID, Authority: out.AuthorityID}, map[string]any{
+			"ref": out.Ref, "previous_request": oldReq.Int64}); err != nil {
+			return err
+		}
+		if from != "" {
+			res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO authority_senders (authority_id, address, source, created_at) VALUES (?, ?, 'assigned', ?)`,
+				out.AuthorityID, strings.ToLower(from), s.msgStamp())
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				if err := s.appendEvent(ctx, tx, "authority.sender_learned", Subject{Authority: out.AuthorityID, Message: id}, map[string]any{"address": strings.ToLower(from)}); err != nil {
+					return err
+				}
+			}
+		}
+		return s.applyLocked(ctx, tx, id)
+	})
+	return out, err
+}
+
+// Rederive replaces what was derived from a message's raw bytes with a fresh
+// parse (foidesk messages reparse). A person's assignment and classification
+// are kept; otherwise the new match and kind replace the old and the state
+// change is re-applied.
+func (s *Store) Rederive(ctx context.Context, id int64, d Derived) (changed bool, err error) {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		var kindBy, kind string
+		var matchedBy sql.NullString
+		var req sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT kind_by, kind, matched_by, request_id FROM messages WHERE id = ?`, id).Scan(&kindBy, &kind, &matchedBy, &req); err != nil {
+			return err
+		}
+		keepMatch, keepKind := matchedBy.String == "person", kindBy == "person"
+		changed = (!keepKind && kind != d.Kind) || (!keepMatch && req.Int64 != d.RequestID)
+		if changed {
+			if err := s.undoLocked(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		if err := s.writeDerivedLocked(ctx, tx, id, d, keepMatch, keepKind); err != nil {
+			return err
+		}
+		if err := s.appendEvent(ctx, tx, "message.reparsed", Subject{Message: id}, map[string]any{
+			"kind": d.Kind, "matched_by": d.MatchedBy, "attachments": len(d.Attachments), "changed": changed}); err != nil {
+			return err
+		}
+		if changed {
+			return s.applyLocked(ctx, tx, id)
+		}
+		return nil
+	})
+	return changed, err
+}
+
+// RequestRef identifies a request for matching.
+type RequestRef struct {
+	ID          int64
+	Ref         string
+	AuthorityID int64
+}
+
+// openRequest is the condition for a request that can still receive replies.
+const openRequest = `r.outbox_state IN ('sent', 'unknown') AND r.status NOT IN ('not-delivered', 'closed', 'withdrawn')`
+
+func (s *Store) requestRefs(ctx context.Context, q string, args ...any) ([]RequestRef, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RequestRef
+	seen := map[int64]bool{}
+	for rows.Next() {
+		var r RequestRef
+		if err := rows.Scan(&r.ID, &r.Ref, &r.AuthorityID); err != nil {
+			return nil, err
+		}
+		if !seen[r.ID] {
+			seen[r.ID] = true
+			out = append(out, r)
+		}
+	}
+	return out, rows.Err()
+}
+
+func msgPlaceholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+func msgAnys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// RequestsByRefs returns the requests whose reference is one of refs.
+func (s *Store) RequestsByRefs(ctx context.Context, refs []string) ([]RequestRef, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	return s.requestRefs(ctx, `SELECT id, ref, authority_id FROM requests r WHERE ref IN (`+msgPlaceholders(len(refs))+`) ORDER BY id`, msgAnys(refs)...)
+}
+
+// RequestsByMessageIDs returns the requests whose Message-ID (without
+// brackets) is one of ids.
+func (s *Store) RequestsByMessageIDs(ctx context.Context, ids []string) ([]RequestRef, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return s.requestRefs(ctx, `SELECT id, ref, authority_id FROM requests r WHERE message_id IN (`+msgPlaceholders(len(ids))+`) ORDER BY id`, msgAnys(ids)...)
+}
+
+// NormalizeCaseRef is the form case references are compared in.
+func NormalizeCaseRef(s string) string {
+	return strings.ToUpper(strings.Join(strings.Fields(s), ""))
+}
+
+// RequestsByCaseRefs returns the requests an authority's case reference
+// (normalized with NormalizeCaseRef) was learned for.
+func (s *Store) RequestsByCaseRefs(ctx context.Context, norms []string) ([]RequestRef, error) {
+	if len(norms) == 0 {
+		return nil, nil
+	}
+	return s.requestRefs(ctx, `SELECT r.id, r.ref, r.authority_id FROM case_refs c JOIN requests r ON r.id = c.request_id WHERE c.norm IN (`+msgPlaceholders(len(norms))+`) ORDER BY r.id`, msgAnys(norms)...)
+}
+
+// OpenRequestsForSender returns the open requests of the authorities this
+// address belongs to: by the exact address (register email, a request's
+// To, or learned from a person's assignment), else by its domain.
+func (s *Store) OpenRequestsForSender(ctx context.Context, addr string) ([]RequestRef, error) {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 || at == len(addr)-1 {
+		return nil, nil
+	}
+	exact, err := s.requestRefs(ctx, `SELECT r.id, r.ref, r.authority_id FROM requests r WHERE `+openRequest+` AND r.authority_id IN (
+		SELECT id FROM authorities WHERE lower(email) = ?1
+		UNION SELECT authority_id FROM requests WHERE lower(to_email) = ?1
+		UNION SELECT authority_id FROM authority_senders WHERE address = ?1) ORDER BY r.id`, addr)
+	if err != nil || len(exact) > 0 {
+		return exact, err
+	}
+	domain := addr[at:] // "@example.gov.uk"
+	return s.requestRefs(ctx, `SELECT r.id, r.ref, r.authority_id FROM requests r WHERE `+openRequest+` AND r.authority_id IN (
+		SELECT id FROM authorities WHERE lower(email) LIKE '%' || ?1
+		UNION SELECT authority_id FROM requests WHERE lower(to_email) LIKE '%' || ?1
+		UNION SELECT authority_id FROM authority_senders WHERE address LIKE '%' || ?1) ORDER BY r.id`, domain)
+}
+
+// MessageSummary is one row of foidesk messages list.
+type MessageSummary struct {
+	ID              int64     `json:"id"`
+	MessageID       string    `json:"message_id"`
+	From            string    `json:"from"`
+	FromName        string    `json:"from_name"`
+	Subject         string    `json:"subject"`
+	Kind            string    `json:"kind"`
+	KindReason      string    `json:"kind_reason"`
+	KindBy          string    `json:"kind_by"`
+	RequestID       *int64    `json:"request_id"`
+	RequestRef      *string   `json:"request_ref"`
+	MatchedBy       *string   `json:"matched_by"`
+	MatchDetail     string    `json:"match_detail"`
+	Attachments     int       `json:"attachments"`
+	NeedsPerson     bool      `json:"needs_person"`
+	BounceStatus    string    `json:"bounce_status,omitempty"`
+	CaseRef         string    `json:"case_ref,omitempty"`
+	ParseProblem    string    `json:"parse_problem,omitempty"`
+	SHA256          string    `json:"sha256"`
+	Size            int64     `json:"size"`
+	ReceivedAt      time.Time `json:"received_at"`
+	HasBody         bool      `json:"has_body"`
+	SubstantiveText bool      `json:"-"`
+}
+
+// MessageFilter selects messages; zero fields match everything.
+type MessageFilter struct {
+	Unmatched bool
+	Kind      string
+	RequestID int64
+	AfterID   int64
+	Limit     int
+}
+
+// Messages lists stored messages in the order they were stored.
+func (s *Store) Messages(ctx context.Context, f MessageFilter) ([]MessageSummary, error) {
+	var where []string
+	var args []any
+	if f.Unmatched {
+		where = append(where, "m.request_id IS NULL")
+	}
+	if f.Kind != "" {
+		where = append(where, "m.kind = ?")
+		args = append(args, f.Kind)
+	}
+	if f.RequestID != 0 {
+		where = append(where, "m.request_id = ?")
+		args = append(args, f.RequestID)
+	}
+	if f.AfterID != 0 {
+		where = append(where, "m.id > ?")
+		args = append(args, f.AfterID)
+	}
+	q := `SELECT m.id, coalesce(m.header_message_id, ''), m.from_addr, m.from_name, m.subject, m.kind, m.kind_reason, m.kind_by,
+		m.request_id, r.ref, m.matched_by, m.match_detail, (SELECT count(*) FROM attachments a WHERE a.message_id = m.id),
+		m.needs_person, coalesce(m.bounce_status, ''), coalesce(m.case_ref, ''), coalesce(m.parse_problem, ''), m.sha256, m.size, m.received_at,
+		length(trim(m.body_text)) > 0
+		FROM messages m LEFT JOIN requests r ON r.id = m.request_id`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY m.id"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	defer rows.Close()
+	out := []MessageSummary{}
+	for rows.Next() {
+		var m MessageSummary
+		var req sql.NullInt64
+		var ref, by sql.NullString
+		var received string
+		if err := rows.Scan(&m.ID, &m.MessageID, &m.From, &m.FromName, &m.Subject, &m.Kind, &m.KindReason, &m.KindBy,
+			&req, &ref, &by, &m.MatchDetail, &m.Attachments, &m.NeedsPerson, &m.BounceStatus, &m.CaseRef, &m.ParseProblem,
+			&m.SHA256, &m.Size, &received, &m.HasBody); err != nil {
+			return nil, fmt.Errorf("list messages: %w", err)
+		}
+		if req.Valid {
+			m.RequestID = &req.Int64
+		}
+		if ref.Valid {
+			m.RequestRef = &ref.String
+		}
+		if by.Valid {
+			m.MatchedBy = &by.String
+		}
+		m.ReceivedAt, _ = time.Parse(time.RFC3339Nano, received)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Message returns one message's summary and its readable body text.
+func (s *Store) Message(ctx context.Context, id int64) (MessageSummary, string, error) {
+	ms, err := s.Messages(ctx, MessageFilter{AfterID: id - 1, Limit: 1})
+	if err != nil {
+		return MessageSummary{}, "", err
+	}
+	if len(ms) == 0 || ms[0].ID != id {
+		return MessageSummary{}, "", fmt.Errorf("message %d: %w", id, ErrNotFound)
+	}
+	var body string
+	err = s.db.QueryRowContext(ctx, `SELECT body_text FROM messages WHERE id = ?`, id).Scan(&body)
+	return ms[0], body, err
+}
+
+// Attachment is one stored attachment; its bytes are at
+// Blobs{Dir: dataDir}.Path(SHA256).
+type Attachment struct {
+	ID          int64  `json:"id"`
+	MessageID   int64  `json:"message_id"`
+	Seq         int    `json:"seq"`
+	Part        string `json:"part"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	RequestID   int64  `json:"request_id"` // 0 when the message is unmatched
+	Kind        string `json:"kind"`       // the message's kind
+}
+
+// Attachments lists attachments with id > afterID (0: all), oldest first,
+// with their message's request and kind, for extraction to work through.
+func (s *Store) Attachments(ctx context.Context, afterID int64, limit int) ([]Attachment, error) {
+	q := `SELECT a.id, a.message_id, a.seq, a.part, a.filename, a.content_type, a.size, a.sha256, coalesce(m.request_id, 0), m.kind
+		FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id > ? ORDER BY a.id`
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
+	}
+	return s.attachments(ctx, q, afterID)
+}
+
+// MessageAttachments lists one message's attachments in order.
+func (s *Store) MessageAttachments(ctx context.Context, messageID int64) ([]Attachment, error) {
+	return s.attachments(ctx, `SELECT a.id, a.message_id, a.seq, a.part, a.filename, a.content_type, a.size, a.sha256, coalesce(m.request_id, 0), m.kind
+		FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.message_id = ? ORDER BY a.seq`, messageID)
+}
+
+func (s *Store) attachments(ctx context.Context, q string, arg any) ([]Attachment, error) {
+	rows, err := s.db.QueryContext(ctx, q, arg)
+	if err != nil {
+		return nil, fmt.Errorf("list attachments: %w", err)
+	}
+	defer rows.Close()
+	var out []Attachment
+	for rows.Next() {
+		var a Attachment
+		if err := rows.Scan(&a.ID, &a.MessageID, &a.Seq, &a.Part, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.RequestID, &a.Kind); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// MessageLocations lists where a message was seen on the server.
+func (s *Store) MessageLocations(ctx context.Context, messageID int64) ([]Location, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT mailbox, uidvalidity, uid FROM message_locations WHERE message_id = ? ORDER BY mailbox, uidvalidity, uid`, messageID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Location
+	for rows.Next() {
+		var l Location
+		if err := rows.Scan(&l.Mailbox, &l.UIDValidity, &l.UID); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// MessageSHAs lists every stored message's id and raw SHA-256, for reparse.
+func (s *Store) MessageSHAs(ctx context.Context) (map[int64]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, sha256 FROM messages ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var sum string
+		if err := rows.Scan(&id, &sum); err != nil {
+			return nil, err
+		}
+		out[id] = sum
+	}
+	return out, rows.Err()
+}
+
+// RequestStatus reports a request's lifecycle status and due date.
+func (s *Store) RequestStatus(ctx context.Context, id int64) (status string, due string, err error) {
+	var d sql.NullString
+	err = s.db.QueryRowContext(ctx, `SELECT status, due_date FROM requests WHERE id = ?`, id).Scan(&status, &d)
+	return status, d.String, err
+}
+
+// AuthorityEmailBounced reports whether an authority's address is flagged
+// by a permanent bounce, and why.
+func (s *Store) AuthorityEmailBounced(ctx context.Context, id int64) (bool, string, error) {
+	var at, reason sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT email_bounced_at, email_bounce_reason FROM authorities WHERE id = ?`, id).Scan(&at, &reason)
+	return at.Valid, reason.String, err
+}
+
+func validMsgKind(k string) bool {
+	for _, x := range Kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Store) msgStamp() string { return s.now().UTC().Format(time.RFC3339Nano) }
+
+func msgNullStr(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
+}
+
+func msgBoolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
