@@ -57,8 +57,8 @@ type Options struct {
 	// WorkerMemoryMB caps a worker's memory; above it the worker dies and
 	// the document is failed with that reason. Default 1024.
 	WorkerMemoryMB int
-	// Engine is "auto" (ledongthuc, then PDFium when the text fails the
-	// quality check), "ledongthuc" or "pdfium".
+	// Engine is "auto" (PDFium, then ledongthuc/pdf when PDFium fails or
+	// its text fails the quality check), "ledongthuc" or "pdfium".
 	Engine string
 	// OCRLanguage is tesseract's -l argument; default "eng".
 	OCRLanguage string
@@ -96,7 +96,7 @@ func New(opts Options) (*Extractor, error) {
 	switch opts.Engine {
 	case "":
 		opts.Engine = "auto"
-	case "auto", EngineLedongthuc, EnginePDFium:
+	case "auto", EngineLedongthuc, EnginePDFium, engineLedongthucFirst:
 	default:
 		return nil, fmt.Errorf("extract: unknown engine %q (want auto, ledongthuc or pdfium)", opts.Engine)
 	}

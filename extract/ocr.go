@@ -21,8 +21,8 @@ const ocrDPI = 300
 func (x *Extractor) ocrPages(ctx context.Context, path string, res *Result, scanned []int) error {
 	if x.tesseract == "" {
 		res.Status = StatusNeedsOCR
-		res.Reason = fmt.Sprintf("page %s of %d %s scanned images without a text layer, and tesseract is not installed; install it (apt-get install tesseract-ocr) and run 'foidesk documents reextract --status needs_ocr'",
-			pageList(scanned), len(res.Pages), plural(len(scanned), "is a", "are"))
+		res.Reason = fmt.Sprintf("%s %s of %d %s without a text layer, and tesseract is not installed; install it (apt-get install tesseract-ocr) and run 'foidesk documents reextract --status needs_ocr'",
+			plural(len(scanned), "page", "pages"), pageList(scanned), len(res.Pages), plural(len(scanned), "is a scanned image", "are scanned images"))
 		return nil
 	}
 	start := time.Now()
@@ -56,7 +56,7 @@ func (x *Extractor) ocrPages(ctx context.Context, path string, res *Result, scan
 		res.Pages[n-1].Text = text
 		res.Pages[n-1].OCR = true
 	}
-	res.Notes = append(res.Notes, fmt.Sprintf("page %s OCRed with tesseract (%s); check against the original", pageList(scanned), x.opts.OCRLanguage))
+	res.Notes = append(res.Notes, fmt.Sprintf(plural(len(scanned), "page", "pages")+" %s OCRed with tesseract (%s); check against the original", pageList(scanned), x.opts.OCRLanguage))
 	if len(failedPages) > 0 {
 		if len(failedPages) == len(scanned) {
 			res.Status = StatusNeedsOCR

@@ -19,11 +19,11 @@ func (x *Extractor) extractPDF(ctx context.Context, path string) (Result, error)
 	resp, err := x.do(ctx, workerRequest{Op: "pdf", Path: abs, Engine: x.opts.Engine})
 	res.Timings.Workers++
 	var died *workerDied
-	if errors.As(err, &died) && x.opts.Engine == "auto" {
+	if errors.As(err, &died) && (x.opts.Engine == "auto" || x.opts.Engine == engineLedongthucFirst) {
 		// ledongthuc/pdf can take the whole process down (one 627-byte
-		// file makes it allocate until killed); PDFium gets its own try in
-		// a fresh worker.
-		res.Notes = append(res.Notes, "ledongthuc/pdf: "+died.reason+"; PDFium used")
+		// file makes it allocate until killed); PDFium alone gets its own
+		// try in a fresh worker.
+		res.Notes = append(res.Notes, died.reason+"; retried with PDFium alone")
 		resp, err = x.do(ctx, workerRequest{Op: "pdf", Path: abs, Engine: EnginePDFium})
 		res.Timings.Workers++
 	}

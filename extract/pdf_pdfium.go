@@ -133,6 +133,20 @@ func (e *pdfiumEngine) pages(data []byte, password string) (out []pdfiumPage, er
 		if err == nil {
 			pp.text = t.Text
 		}
+		// Form fields and annotations (filled-in forms, stamps, text
+		// boxes) are drawn from their own appearance streams, outside the
+		// page's text; flattening merges them in so their text is read.
+		// The flattened text is kept only if it is no worse: some forms'
+		// appearance fonts have no Unicode mapping.
+		if ac, err := inst.FPDFPage_GetAnnotCount(&requests.FPDFPage_GetAnnotCount{Page: page}); err == nil && ac.Count > 0 {
+			if _, err := inst.FPDFPage_Flatten(&requests.FPDFPage_Flatten{Page: page, Usage: requests.FPDFPage_FlattenUsageNormalDisplay}); err == nil {
+				if ft, err := inst.GetPageText(&requests.GetPageText{Page: page}); err == nil && len(ft.Text) > len(pp.text) {
+					if qualityProblem([]string{ft.Text}) == "" || qualityProblem([]string{pp.text}) != "" {
+						pp.text = ft.Text
+					}
+				}
+			}
+		}
 		if len(strings.TrimSpace(pp.text)) < minPageChars {
 			if n, err := inst.FPDFPage_CountObjects(&requests.FPDFPage_CountObjects{Page: page}); err == nil {
 				for j := 0; j < n.Count && j < 10000; j++ {

@@ -20,6 +20,9 @@ const (
 	maxLongWordRatio    = 0.03  // share of words longer than 20 letters (glued words)
 	maxMeanWordLen      = 9.0   // English and Welsh prose average 4.5–6
 	minLetterRatio      = 0.5   // letters and digits among non-space characters
+	maxSingleRatio      = 0.25  // one-letter words ("a", "I", initials) are rarely more than 10%
+	maxShortLineRatio   = 0.3   // lines of one or two characters: vertical text, glyph soup
+	maxDoubledRatio     = 0.03  // "TTHHEE": the same glyph drawn twice for bold
 )
 
 // qualityProblem says why text from an engine should not be trusted, or ""
@@ -28,7 +31,8 @@ const (
 // at all, so a scanned page among typed ones is noticed.
 func qualityProblem(pages []string) string {
 	var chars, odd, repl, letters, nonSpace int
-	var words, longWords, wordLetters int
+	var words, longWords, wordLetters, singles, doubled int
+	var lines, shortLines int
 	for i, p := range pages {
 		pageNonSpace := 0
 		for _, r := range p {
@@ -50,6 +54,14 @@ func qualityProblem(pages []string) string {
 		if pageNonSpace < minPageChars {
 			return fmt.Sprintf("page %d has almost no text", i+1)
 		}
+		for _, l := range strings.Split(p, "\n") {
+			if n := len([]rune(strings.TrimSpace(l))); n > 0 {
+				lines++
+				if n <= 2 {
+					shortLines++
+				}
+			}
+		}
 		for _, w := range strings.Fields(p) {
 			n := 0
 			for _, r := range w {
@@ -62,6 +74,12 @@ func qualityProblem(pages []string) string {
 			}
 			words++
 			wordLetters += n
+			if n == 1 && len([]rune(w)) == 1 {
+				singles++
+			}
+			if n >= 4 && isDoubled(w) {
+				doubled++
+			}
 			if n > 20 && !strings.ContainsAny(w, "/@.:_") { // not a URL or address
 				longWords++
 			}
@@ -76,10 +94,31 @@ func qualityProblem(pages []string) string {
 		return fmt.Sprintf("%d unprintable or private-use characters: fonts not decoded", odd)
 	case float64(letters) < minLetterRatio*float64(nonSpace):
 		return "mostly symbols, few letters: fonts not decoded"
+	case words > 0 && float64(singles) > maxSingleRatio*float64(words):
+		return fmt.Sprintf("%d of %d words are single letters: letters spaced out or text set vertically", singles, words)
+	case lines > 0 && float64(shortLines) > maxShortLineRatio*float64(lines):
+		return fmt.Sprintf("%d of %d lines hold one or two characters: text set vertically or out of order", shortLines, lines)
+	case words > 0 && float64(doubled) > maxDoubledRatio*float64(words):
+		return fmt.Sprintf("%d of %d words have every letter doubled: overprinted (fake bold) text", doubled, words)
 	case words > 0 && float64(longWords) > maxLongWordRatio*float64(words):
 		return fmt.Sprintf("%d of %d words are over 20 letters: words glued together", longWords, words)
 	case words > 0 && float64(wordLetters)/float64(words) > maxMeanWordLen:
 		return fmt.Sprintf("mean word length %.1f letters: words glued together", float64(wordLetters)/float64(words))
 	}
 	return ""
+}
+
+// isDoubled reports whether w is letters with every one twice in a row
+// ("TThhee"); doubled digits are ordinary ("1100").
+func isDoubled(w string) bool {
+	r := []rune(w)
+	if len(r)%2 != 0 {
+		return false
+	}
+	for i := 0; i < len(r); i += 2 {
+		if r[i] != r[i+1] || !unicode.IsLetter(r[i]) {
+			return false
+		}
+	}
+	return true
 }

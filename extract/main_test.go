@@ -1,0 +1,46 @@
+package extract
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+// TestMain lets the test binary be its own PDF worker, as foidesk is in
+// production: the tests start "extract.test extract-worker", so the process
+// boundary, the limits and the protocol are exercised for real.
+func TestMain(m *testing.M) {
+	if len(os.Args) == 2 && os.Args[1] == "extract-worker" {
+		if err := ServeWorkerStdio(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// newTestExtractor returns an Extractor whose workers are this test binary.
+func newTestExtractor(t testing.TB, opts Options) *Extractor {
+	t.Helper()
+	opts.WorkerCommand = []string{os.Args[0], "extract-worker"}
+	if opts.CacheDir == "" {
+		opts.CacheDir = testCacheDir()
+	}
+	x, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	return x
+}
+
+// testCacheDir keeps PDFium's compiled code between test runs, so only the
+// first run on a machine pays the compile.
+func testCacheDir() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return d + "/foidesk/pdfium-test"
+}
