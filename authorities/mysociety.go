@@ -60,7 +60,7 @@ func parseMySociety(im *Import, t *table, emails *Emails) {
 		before := len(im.Problems)
 		row := Row{Line: rec.line}
 		row.Code, _ = t.col(rec, "local-authority-code")
-		row.Name, _ = t.col(rec, "official-name")
+		row.Name = oneLine(t.col(rec, "official-name"))
 		if row.Code == "" {
 			im.problem(t.lineOf(rec, "local-authority-code"), "local-authority-code is empty")
 		}

@@ -68,7 +68,7 @@ func parseSimple(im *Import, t *table) {
 	for _, rec := range t.records {
 		before := len(im.Problems)
 		row := Row{Line: rec.line}
-		row.Name, _ = t.col(rec, "name")
+		row.Name = oneLine(t.col(rec, "name"))
 		if row.Name == "" {
 			im.problem(t.lineOf(rec, "name"), "name is empty")
 		}
@@ -115,6 +115,12 @@ func regimeHint(nation string) string {
 		return "Scottish authorities answer under foisa or eisr"
 	}
 	return fmt.Sprintf("authorities in %s answer under foia or eir; foisa and eisr are Scottish", nation)
+}
+
+// oneLine collapses runs of white space, line breaks included, to one
+// space: a name goes into letters and one-line listings.
+func oneLine(v string, _ bool) string {
+	return strings.Join(strings.Fields(v), " ")
 }
 
 // splitTags splits a semicolon-separated cell, trimming each tag and

@@ -96,7 +96,11 @@ func printAuthoritiesTable(e *env, list []store.Authority) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", dash(a.Code), a.Name, email, dash(a.Nation), a.Regime, strings.Join(a.Tags, ";"))
 	}
 	tw.Flush()
-	fmt.Fprintf(e.stdout, "%d authorities, %d missing an email address\n", len(list), missing)
+	noun := "authorities"
+	if len(list) == 1 {
+		noun = "authority"
+	}
+	fmt.Fprintf(e.stdout, "%d %s, %d missing an email address\n", len(list), noun, missing)
 }
 
 func dash(s string) string {
