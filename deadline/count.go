@@ -10,7 +10,7 @@ const DefaultWorkingDays = 20
 // Count is one plain statutory count from a date of receipt.
 type Count struct {
 	Regime      Regime      `json:"regime"`
-	ReceiptRule ReceiptRule `json:"-"`
+	ReceiptRule ReceiptRule `json:"receipt_rule"`
 	Received    Date        `json:"received_date"` // the date of receipt, in Europe/London
 	// CountedFrom is day 0: the date of receipt, or under NextWorkingDay
 	// the first working day on or after it.

@@ -123,6 +123,9 @@ func (r ReceiptRule) String() string {
 	return "statutory"
 }
 
+// MarshalText writes the rule's name.
+func (r ReceiptRule) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
 // ParseReceiptRule reads "statutory" or "next-working-day"; "" is statutory.
 func ParseReceiptRule(s string) (ReceiptRule, error) {
 	switch s {
