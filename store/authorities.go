@@ -65,6 +65,17 @@ func authorityDefaultRegime(nation string) string {
 	return "foia"
 }
 
+// authorityRegimeFits reports whether regime can apply in nation: FOISA and
+// EISR cover only Scottish public authorities, FOIA and EIR the others. A
+// file may give a regime without a nation for an authority whose stored
+// nation then contradicts it; its deadlines would be wrong.
+func authorityRegimeFits(regime, nation string) bool {
+	if nation == "" {
+		return true
+	}
+	return (regime == "foisa" || regime == "eisr") == (nation == "Scotland")
+}
+
 // authorityFieldChange is one changed field in an authority.updated event.
 type authorityFieldChange struct {
 	From any `json:"from"`
@@ -174,6 +185,9 @@ func (s *Store) addAuthority(ctx context.Context, tx *sqlTx, in AuthorityInput) 
 	if in.Tags != nil {
 		a.Tags = normalizeAuthorityTags(*in.Tags)
 	}
+	if !authorityRegimeFits(a.Regime, a.Nation) {
+		return a, fmt.Errorf("%s: regime %s does not apply to %s, which is in %s", in.Origin, a.Regime, a.Name, a.Nation)
+	}
 	now := s.now().UTC()
 	a.CreatedAt, a.UpdatedAt = now, now
 	tags, _ := json.Marshal(a.Tags)
@@ -196,7 +210,9 @@ func (s *Store) addAuthority(ctx context.Context, tx *sqlTx, in AuthorityInput) 
 
 func (s *Store) updateAuthority(ctx context.Context, tx *sqlTx, cur Authority, in AuthorityInput) (Authority, bool, error) {
 	next := cur
-	next.Name = in.Name
+	if in.Name != "" {
+		next.Name = in.Name
+	}
 	if in.Email != nil {
 		next.Email = *in.Email
 	}
@@ -211,6 +227,9 @@ func (s *Store) updateAuthority(ctx context.Context, tx *sqlTx, cur Authority, i
 	}
 	if in.Tags != nil {
 		next.Tags = normalizeAuthorityTags(*in.Tags)
+	}
+	if !authorityRegimeFits(next.Regime, next.Nation) {
+		return cur, false, fmt.Errorf("%s: regime %s does not apply to %s, which is in %s", in.Origin, next.Regime, cur.Name, next.Nation)
 	}
 	changes := map[string]authorityFieldChange{}
 	diff := func(field, from, to string) {

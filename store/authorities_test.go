@@ -188,6 +188,26 @@ func TestFailedImportWritesNothing(t *testing.T) {
 	}
 }
 
+func TestImportRefusesRegimeThatContradictsNation(t *testing.T) {
+	ctx := context.Background()
+	s := foundationOpen(t)
+	if _, err := s.ImportAuthorities(ctx, AuthorityImport{Rows: []AuthorityInput{authInput("a.csv:2", "FIF", "Fife Council", "foi@fife.gov.uk", "Scotland")}}); err != nil {
+		t.Fatal(err)
+	}
+	// The file names no nation, but Fife is stored as Scottish.
+	_, err := s.ImportAuthorities(ctx, AuthorityImport{Rows: []AuthorityInput{{Origin: "b.csv:7", Code: "FIF", Name: "Fife Council", Regime: authPtr("eir")}}})
+	if err == nil || !strings.Contains(err.Error(), "b.csv:7: regime eir does not apply to Fife Council, which is in Scotland") {
+		t.Errorf("err %v", err)
+	}
+	_, err = s.ImportAuthorities(ctx, AuthorityImport{Rows: []AuthorityInput{{Origin: "c.csv:2", Code: "NEW", Name: "New", Email: authPtr("a@new.gov.uk"), Nation: authPtr("Wales"), Regime: authPtr("foisa")}}})
+	if err == nil || !strings.Contains(err.Error(), "c.csv:2: regime foisa does not apply to New, which is in Wales") {
+		t.Errorf("err %v", err)
+	}
+	if n, ev := authCounts(t, s); n != 1 || ev != 1 {
+		t.Errorf("%d authorities, %d events; want 1 and 1", n, ev)
+	}
+}
+
 func TestListAuthoritiesFilters(t *testing.T) {
 	ctx := context.Background()
 	s := foundationOpen(t)
