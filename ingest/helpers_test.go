@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"os"
@@ -50,6 +51,7 @@ func startMemServer(t testing.TB, mailboxes ...string) *memServer {
 		},
 		InsecureAuth: true,
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}, imap.CapIdle: {}, imap.CapMove: {}},
+		Logger:       log.New(io.Discard, "", 0),
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"sync"
+
+	"foidesk/ingest"
+	"foidesk/store"
+)
+
+func init() {
+	register(&command{
+		name:    "ingest",
+		summary: "fetch replies from IMAP, store them, match them to requests and sort them",
+		help: `Syncs every [imap] mailbox: each new message is written verbatim to the data
+directory (content-addressed, fsynced) before the database records it, so
+nothing is lost if foidesk is stopped at any moment, and nothing is counted
+twice when it starts again. Messages are read with PEEK and never deleted.
+
+Each message is matched to its request (plus-address, In-Reply-To/References,
+[ref: TOKEN] in the subject, the council's own case reference, then the
+sender) and sorted: bounce, auto-reply, acknowledgement, clarification-request
+or response. Prints one line per message stored.
+
+Without --once, keeps watching (IDLE, or polling every [imap] poll_interval),
+reconnecting with backoff when the server goes away.`,
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			once := fs.Bool("once", false, "sync every mailbox once, then exit")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usagef("ingest takes no arguments")
+				}
+				cfg, err := e.config()
+				if err != nil {
+					return err
+				}
+				if cfg.IMAP.Host == "" {
+					return fmt.Errorf("[imap] host is not set in the config: foidesk does not know where replies arrive")
+				}
+				pw, err := Secret("FOIDESK_IMAP_PASSWORD", cfg.IMAP.PasswordFile)
+				if err != nil {
+					return err
+				}
+				st, err := e.openStore(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				proc := newProcessor(e, cfg, st)
+				ingest.CleanTemp(proc.Blobs, e.log)
+				var mu sync.Mutex
+				sy := &ingest.Syncer{
+					Cfg: ingest.IMAPConfig{
+						Host: cfg.IMAP.Host, Port: cfg.IMAP.Port, TLS: cfg.IMAP.TLS, CAFile: cfg.IMAP.CAFile,
+						Username: cfg.IMAP.Username, Password: pw, Mailboxes: cfg.IMAP.Mailboxes,
+						PollInterval: cfg.IMAP.PollInterval.Duration, Timeout: cfg.IMAP.Timeout.Duration,
+						MarkKeyword: cfg.IMAP.MarkKeyword, ProcessedMailbox: cfg.IMAP.ProcessedMailbox,
+					},
+					Proc: proc,
+					Log:  e.log,
+					OnResult: func(r ingest.Result) {
+						mu.Lock()
+						defer mu.Unlock()
+						printResult(e, r)
+					},
+				}
+				if *once {
+					stats, err := sy.SyncOnce(ctx)
+					fmt.Fprintf(e.stdout, "stored %d new message(s), %d matched to a request, %d already stored\n", stats.Stored, stats.Matched, stats.Duplicates)
+					return err
+				}
+				return sy.Run(ctx)
+			}
+		},
+	})
+}
+
+func newProcessor(e *env, cfg *Config, st *store.Store) *ingest.Processor {
+	return &ingest.Processor{
+		Store: st,
+		Blobs: store.Blobs{Dir: cfg.Store.DataDir},
+		Limits: ingest.Limits{
+			MaxMessageBytes: cfg.Ingest.MaxMessageBytes,
+			MaxParts:        cfg.Ingest.MaxParts,
+			MaxDepth:        cfg.Ingest.MaxDepth,
+		},
+		Log: e.log,
+	}
+}
+
+func printResult(e *env, r ingest.Result) {
+	if r.Duplicate {
+		fmt.Fprintf(e.stdout, "%s uid %d: already stored as message %d\n", r.Loc.Mailbox, r.Loc.UID, r.MessageID)
+		return
+	}
+	match := "unmatched"
+	if r.Ref != "" {
+		match = fmt.Sprintf("request %s (by %s)", r.Ref, r.MatchedBy)
+	}
+	fmt.Fprintf(e.stdout, "%s uid %d: message %d %s from %s, %s: %q\n", r.Loc.Mailbox, r.Loc.UID, r.MessageID, r.Kind, r.From, match, r.Subject)
+	if r.Problem != "" {
+		fmt.Fprintf(e.stdout, "  kept raw, not fully parsed: %s\n", r.Problem)
+	}
+}
