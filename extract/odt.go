@@ -30,25 +30,27 @@ func parseODT(data []byte, lim Limits) Result {
 	if err != nil {
 		return failed(TypeODT, "content.xml: %v", err)
 	}
-	var headers string
+	var headers, footers string
 	if sf := files["styles.xml"]; sf != nil {
 		if styles, err := readZipMember(sf, lim); err == nil {
-			headers, _, _ = odfText(styles, true)
+			headers, footers, _ = odfText(styles, true)
 		}
 	}
-	return Result{Engine: EngineGo, Pages: []Page{{Number: 1, Text: joinNonEmpty([]string{headers, body, notes})}}}
+	return Result{Engine: EngineGo, Pages: []Page{{Number: 1, Text: joinNonEmpty([]string{headers, body, notes, footers})}}}
 }
 
-// odfText walks ODF XML. With headersOnly, only text inside style:header
-// and style:footer (and their left/first variants) counts: styles.xml also
-// holds sample text that is not in the document.
+// odfText walks ODF XML, returning the body and the notes. With
+// headersOnly, only text inside style:header and style:footer (and their
+// left/first variants) counts, returned as headers and footers: styles.xml
+// also holds sample text that is not in the document.
 func odfText(data []byte, headersOnly bool) (body, notes string, err error) {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = false
 	var b, nb strings.Builder
 	inNote, inCitation, inHeader, inPara := 0, 0, 0, 0
+	inFooter := false
 	out := func() *strings.Builder {
-		if inNote > 0 {
+		if inNote > 0 || inFooter {
 			return &nb
 		}
 		return &b
@@ -67,6 +69,7 @@ func odfText(data []byte, headersOnly bool) (body, notes string, err error) {
 			case "header", "footer", "header-left", "footer-left", "header-first", "footer-first":
 				if t.Name.Space == "urn:oasis:names:tc:opendocument:xmlns:style:1.0" {
 					inHeader++
+					inFooter = strings.HasPrefix(t.Name.Local, "footer")
 				}
 			case "note":
 				inNote++
@@ -94,7 +97,8 @@ func odfText(data []byte, headersOnly bool) (body, notes string, err error) {
 			case "header", "footer", "header-left", "footer-left", "header-first", "footer-first":
 				if inHeader > 0 && t.Name.Space == "urn:oasis:names:tc:opendocument:xmlns:style:1.0" {
 					inHeader--
-					b.WriteByte('\n')
+					out().WriteByte('\n')
+					inFooter = false
 				}
 			case "note":
 				inNote--

@@ -74,6 +74,7 @@ func (x *Extractor) extractZip(ctx context.Context, p, name string, depth int) (
 			m.Type, m.Status, m.Reason, m.Engine, m.Pages = sub.Type, sub.Status, sub.Reason, sub.Engine, len(sub.Pages)
 			for _, pg := range sub.Pages {
 				pg.Origin = joinOrigin(f.Name, pg.Origin)
+				pg.Number = len(res.Pages) + 1
 				res.Pages = append(res.Pages, pg)
 			}
 			for _, sm := range sub.Members {
