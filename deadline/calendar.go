@@ -215,12 +215,16 @@ func (c *Calendar) Predicted(a, b Date) bool {
 
 // Reason is why a day is not a working day.
 type Reason struct {
-	Title     string   `json:"title"`               // "Saturday", "St Andrew's Day (substitute day)", "Christmas Day"
+	Title     string   `json:"title"`               // "Saturday", "St Andrew's Day", "Christmas Day"
+	Notes     string   `json:"notes,omitempty"`     // as in the feed: "Substitute day"
 	Nations   []Nation `json:"nations,omitempty"`   // whose bank holiday it is; empty for a weekend or a statutory day no feed lists
 	Predicted bool     `json:"predicted,omitempty"` // from the standing rules, not from data
 }
 
-// String renders the reason as in --explain: "St Andrew's Day (scotland)".
+// String renders the reason as in --explain: "St Andrew's Day (scotland)",
+// "Boxing Day (england-and-wales, scotland, northern-ireland), substitute
+// day". Title and nations come first so the line reads the same whatever
+// the notes.
 func (r Reason) String() string {
 	s := r.Title
 	if len(r.Nations) > 0 {
@@ -230,6 +234,9 @@ func (r Reason) String() string {
 		}
 		s += " (" + strings.Join(names, ", ") + ")"
 	}
+	if r.Notes != "" {
+		s += ", " + strings.ToLower(r.Notes)
+	}
 	if r.Predicted {
 		s += " [predicted]"
 	}
@@ -237,8 +244,8 @@ func (r Reason) String() string {
 }
 
 // Reasons says why d is not a working day under the regime: its weekday
-// name for a weekend, else each holiday on it, one Reason per distinct label
-// with the nations that keep it. It returns nil for a working day.
+// name for a weekend, else each holiday on it, one Reason per distinct title
+// and notes with the nations that keep it. It returns nil for a working day.
 func (c *Calendar) Reasons(d Date) []Reason {
 	if d.IsWeekend() {
 		return []Reason{{Title: d.Weekday().String()}}
@@ -250,11 +257,10 @@ func (c *Calendar) Reasons(d Date) []Reason {
 			if x.Date != d {
 				continue
 			}
-			label := x.Label()
-			if j := slices.IndexFunc(out, func(r Reason) bool { return r.Title == label }); j >= 0 {
+			if j := slices.IndexFunc(out, func(r Reason) bool { return r.Title == x.Title && r.Notes == x.Notes }); j >= 0 {
 				out[j].Nations = append(out[j].Nations, n)
 			} else {
-				out = append(out, Reason{Title: label, Nations: []Nation{n}, Predicted: predicted})
+				out = append(out, Reason{Title: x.Title, Notes: x.Notes, Nations: []Nation{n}, Predicted: predicted})
 			}
 		}
 	}

@@ -135,8 +135,8 @@ type Clock struct {
 	// Bounced: the last delivery attempt bounced and none has succeeded
 	// since; show "not delivered", never "overdue".
 	Bounced bool `json:"bounced,omitempty"`
-	// Received is day 0 of the current count's date of receipt: the
-	// delivery, the clarification, or the review request.
+	// Received is the date of receipt the current count runs from: of
+	// the request, of the clarification, or of the review request.
 	Received Date `json:"received_date,omitempty"`
 	// Due is the date the answer is due; zero when no clock runs (not
 	// delivered, awaiting clarification, fee pending).

@@ -29,10 +29,10 @@ func TestExplain(t *testing.T) {
 	for _, r := range days[0].Reasons {
 		got = append(got, r.String())
 	}
-	if len(got) != 2 || got[0] != "New Year's Day (substitute day) (england-and-wales, northern-ireland)" || got[1] != "2nd January (scotland)" {
+	if len(got) != 2 || got[0] != "New Year's Day (england-and-wales, northern-ireland), substitute day" || got[1] != "2nd January (scotland)" {
 		t.Errorf("2017-01-02 reasons: %q", got)
 	}
-	if days[1].N != 0 || days[1].Reasons[0].String() != "New Year's Day (substitute day) (scotland)" {
+	if days[1].N != 0 || days[1].Reasons[0].String() != "New Year's Day (scotland), substitute day" {
 		t.Errorf("2017-01-03: %+v", days[1])
 	}
 	if days[2].N != 1 || days[2].Reasons != nil {

@@ -155,7 +155,7 @@ func TestPredictedBeyondData(t *testing.T) {
 	if !old.Predicted {
 		t.Errorf("2011 (before the feed) not flagged predicted")
 	}
-	if rs := c.Reasons(mustDate(t, "2029-03-19")); len(rs) != 1 || rs[0].String() != "St Patrick's Day (substitute day) (northern-ireland) [predicted]" {
+	if rs := c.Reasons(mustDate(t, "2029-03-19")); len(rs) != 1 || rs[0].String() != "St Patrick's Day (northern-ireland), substitute day [predicted]" {
 		t.Errorf("reasons for 2029-03-19: %v", rs)
 	}
 }
