@@ -255,7 +255,8 @@ func (sy *Syncer) SyncOnce(ctx context.Context) (Stats, error) {
 	for attempt := 1; ; attempt++ {
 		sess, err := sy.dial(ctx)
 		if err == nil {
-			st, err := sy.syncAll(ctx, sess)
+			var st Stats
+			st, err = sy.syncAll(ctx, sess)
 			sess.close()
 			total.Stored += st.Stored
 			total.Duplicates += st.Duplicates
@@ -509,7 +510,7 @@ func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string,
 				if it.Literal == nil {
 					continue
 				}
-				sum, size, blobErr = sy.storeRaw(it.Literal, g)
+				sum, size, blobErr = sy.storeRaw(it.Literal, it.Literal.Size(), g)
 			}
 		}
 		if blobErr != nil {
@@ -541,12 +542,19 @@ func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string,
 }
 
 // storeRaw streams one literal into the blob store.
-func (sy *Syncer) storeRaw(r io.Reader, g *guard) (string, int64, error) {
+// A literal that ends short of its announced size means the connection
+// broke mid-message (the client library reports that as a plain end of
+// data): the partial file is discarded, never recorded.
+func (sy *Syncer) storeRaw(r io.Reader, want int64, g *guard) (string, int64, error) {
 	w, err := sy.Proc.Blobs.Create()
 	if err != nil {
 		return "", 0, err
 	}
-	if _, err := io.Copy(w, &touchReader{r: r, g: g}); err != nil {
+	n, err := io.Copy(w, &touchReader{r: r, g: g})
+	if err == nil && n != want {
+		err = fmt.Errorf("got %d of %d bytes", n, want)
+	}
+	if err != nil {
 		w.Abort()
 		return "", 0, &errTemporary{fmt.Errorf("fetch message body: %w", err)}
 	}

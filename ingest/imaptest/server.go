@@ -46,6 +46,13 @@ func itoa(n int) string {
 // idle says whether the server offers IDLE.
 func Start(t testing.TB, idle bool, mailboxes ...string) *Server {
 	t.Helper()
+	return StartOn(t, "127.0.0.1:0", idle, mailboxes...)
+}
+
+// StartOn is Start on a given address, e.g. one a client is already
+// trying to reach.
+func StartOn(t testing.TB, addr string, idle bool, mailboxes ...string) *Server {
+	t.Helper()
 	mem := imapmemserver.New()
 	user := imapmemserver.NewUser(User, Password)
 	if len(mailboxes) == 0 {
@@ -69,7 +76,7 @@ func Start(t testing.TB, idle bool, mailboxes ...string) *Server {
 		Caps:         caps,
 		Logger:       log.New(io.Discard, "", 0),
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
