@@ -113,6 +113,9 @@ func (e *pdfiumEngine) pages(data []byte, password string) (out []pdfiumPage, er
 		if errors.Is(err, pdfiumerr.ErrSecurity) {
 			return nil, fmt.Errorf("PDFium: unsupported encryption")
 		}
+		if errors.Is(err, pdfiumerr.ErrFormat) {
+			return nil, fmt.Errorf("not a valid PDF structure, truncated or corrupted (PDFium: %v)", err)
+		}
 		if strings.Contains(err.Error(), "wasm") || strings.Contains(err.Error(), "module") {
 			e.reset()
 		}

@@ -1,0 +1,74 @@
+package extract
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// needTool skips when a program is missing, except in CI, where .ci/run
+// installs it and a missing tool is a failure.
+func needTool(t *testing.T, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed, and CI=true: .ci/run must install it", name)
+		}
+		t.Skipf("%s not installed", name)
+	}
+}
+
+// A scanned page (a JBIG2 image, no text layer) is rendered by PDFium in
+// the worker and read by tesseract.
+func TestOCRScannedPage(t *testing.T) {
+	needTool(t, "tesseract")
+	x := newTestExtractor(t, Options{})
+	res := mustExtract(t, x, "testdata/pdf/pdf-with-jbig2.pdf")
+	if res.Status != StatusOK || len(res.Pages) != 1 || !res.Pages[0].OCR {
+		t.Fatalf("OCR: %s %s %+v", res.Status, res.Reason, res.Pages)
+	}
+	if !strings.Contains(res.Text(), "Doesn") {
+		t.Fatalf("OCR text: %q", res.Text())
+	}
+	if res.Timings.OCR == 0 || !strings.Contains(strings.Join(res.Notes, " "), "OCRed with tesseract") {
+		t.Fatalf("OCR not recorded: %+v %v", res.Timings, res.Notes)
+	}
+}
+
+// Without tesseract the document says so, never silently empty.
+func TestScannedPageWithoutOCR(t *testing.T) {
+	x := newTestExtractor(t, Options{Tesseract: "-"})
+	res := mustExtract(t, x, "testdata/pdf/pdf-with-jbig2.pdf")
+	if res.Status != StatusNeedsOCR || !strings.Contains(res.Reason, "page 1 of 1 is a scanned image") || !strings.Contains(res.Reason, "tesseract") {
+		t.Fatalf("%s: %s", res.Status, res.Reason)
+	}
+}
+
+// A language tesseract lacks fails that page visibly.
+func TestOCRMissingLanguage(t *testing.T) {
+	needTool(t, "tesseract")
+	x := newTestExtractor(t, Options{OCRLanguage: "xxx"})
+	res := mustExtract(t, x, "testdata/pdf/pdf-with-jbig2.pdf")
+	if res.Status != StatusNeedsOCR || !strings.Contains(res.Reason, "OCR failed") {
+		t.Fatalf("%s: %s", res.Status, res.Reason)
+	}
+}
+
+// Legacy Word: without antiword the reason says what to install; with it,
+// an OLE2 file that is not Word is unsupported with that reason.
+func TestLegacyDoc(t *testing.T) {
+	ole := append([]byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"), make([]byte, 4096)...)
+	p := writeTemp(t, "old.doc", ole)
+	x := newTestExtractor(t, Options{Antiword: "-"})
+	res := mustExtract(t, x, p)
+	if res.Status != StatusUnsupported || !strings.Contains(res.Reason, "antiword is not installed") {
+		t.Fatalf("without antiword: %s: %s", res.Status, res.Reason)
+	}
+	needTool(t, "antiword")
+	x = newTestExtractor(t, Options{})
+	res = mustExtract(t, x, p)
+	if res.Status == StatusOK || res.Engine != EngineAntiword {
+		t.Fatalf("not-Word OLE2 with antiword: %s %s: %s", res.Status, res.Engine, res.Reason)
+	}
+}
