@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,45 @@ func TestGenerateFixtures(t *testing.T) {
 	write("bundle.zip", fixtureZip(docx))
 	// A Word file whose name says PDF: type comes from content.
 	write("lying-extension.pdf", docx)
+
+	// Seed corpora for the fuzz targets (fuzz_test.go).
+	seed := func(target, name string, data []byte) {
+		dir := filepath.Join("testdata/fuzz", target)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		body := "go test fuzz v1\n[]byte(" + strconv.Quote(string(data)) + ")\n"
+		if target == "FuzzNormalize" {
+			body = "go test fuzz v1\nstring(" + strconv.Quote(string(data)) + ")\n"
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(p string) []byte {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	seed("FuzzParseDOCX", "policy", docx)
+	seed("FuzzParseODT", "policy", fixtureODT())
+	seed("FuzzParseXLSX", "figures", fixtureXLSX())
+	seed("FuzzParseODS", "figures", fixtureODS())
+	seed("FuzzParseRTF", "letter", []byte(fixtureRTF))
+	seed("FuzzParseRTF", "unicode", []byte(`{\rtf1\uc2\u8364??{\*\x{{{}}}}\'`))
+	seed("FuzzParseHTML", "reply", fixtureHTML())
+	seed("FuzzParseCSV", "returns", read(filepath.Join(fixtureDir, "returns.csv")))
+	seed("FuzzParseText", "letter", fixtureText())
+	seed("FuzzParseText", "utf16", []byte("\xff\xfeh\x00i\x00"))
+	seed("FuzzDetect", "email", fixtureEmail([]byte("x")))
+	seed("FuzzDetect", "pdf", []byte("%PDF-1.4\n"))
+	seed("FuzzNormalize", "welsh", []byte("w\u0302yr \uFB01 \u00AD\r\n"))
+	seed("FuzzExtract", "simple-pdf", read("testdata/pdf/simple1.pdf"))
+	seed("FuzzExtract", "zip", fixtureZip(docx))
+	seed("FuzzExtract", "email", fixtureEmail(docx))
+	seed("FuzzExtract", "rtf", []byte(fixtureRTF))
 }
 
 // zipOf builds a zip; a member named "mimetype" is stored first and
