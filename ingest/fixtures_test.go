@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"foidesk/ingest/imaptest"
 	"foidesk/store"
 )
 
@@ -57,9 +58,12 @@ var fixtureWants = []fixtureWant{
 // them, and checks kind, matched request and rule, state changes and the
 // stored attachment bytes.
 func TestFixturesOverIMAP(t *testing.T) {
+	testFixtures(t, imaptest.Start(t, true))
+}
+
+func testFixtures(t *testing.T, srv imapServer) {
 	ctx := context.Background()
 	env := newTestEnv(t)
-	srv := startMemServer(t)
 	for _, w := range fixtureWants {
 		var raw []byte
 		if w.file == "tnef" {
@@ -67,9 +71,9 @@ func TestFixturesOverIMAP(t *testing.T) {
 		} else {
 			raw = readFixture(t, w.file)
 		}
-		appendMsgs(t, srv.addr, "INBOX", raw)
+		imaptest.Append(t, srv.Addr(), "INBOX", raw)
 	}
-	sy := env.syncer(srv.addr, srv.port(), "INBOX")
+	sy := syncerFor(env, srv, "INBOX")
 	st, err := sy.SyncOnce(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package ingest
 import (
 	"context"
 	"io"
-	"log"
 	"log/slog"
 	"net"
 	"os"
@@ -11,84 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
-
+	"foidesk/ingest/imaptest"
 	"foidesk/store"
 )
-
-const (
-	testUser = "jo"
-	testPass = "secret"
-)
-
-// memServer is an in-process IMAP server on a loopback port.
-type memServer struct {
-	addr string
-	user *imapmemserver.User
-	srv  *imapserver.Server
-	ln   net.Listener
-}
-
-func startMemServer(t testing.TB, mailboxes ...string) *memServer {
-	t.Helper()
-	mem := imapmemserver.New()
-	user := imapmemserver.NewUser(testUser, testPass)
-	if len(mailboxes) == 0 {
-		mailboxes = []string{"INBOX"}
-	}
-	for _, mb := range mailboxes {
-		if err := user.Create(mb, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mem.AddUser(user)
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		InsecureAuth: true,
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}, imap.CapIdle: {}, imap.CapMove: {}},
-		Logger:       log.New(io.Discard, "", 0),
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return &memServer{addr: ln.Addr().String(), user: user, srv: srv, ln: ln}
-}
-
-func (m *memServer) port() int { return m.ln.Addr().(*net.TCPAddr).Port }
-
-// appendMsg adds raw to mailbox through IMAP APPEND, as a delivery would.
-func appendMsgs(t testing.TB, addr, mailbox string, raws ...[]byte) {
-	t.Helper()
-	c, err := imapclient.DialInsecure(addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login(testUser, testPass).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	for _, raw := range raws {
-		cmd := c.Append(mailbox, int64(len(raw)), nil)
-		if _, err := cmd.Write(raw); err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := cmd.Wait(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c.Logout().Wait()
-}
 
 type testEnv struct {
 	st    *store.Store
@@ -157,7 +81,7 @@ func newTestEnv(t testing.TB) *testEnv {
 func (e *testEnv) syncer(addr string, port int, mailboxes ...string) *Syncer {
 	host, _, _ := net.SplitHostPort(addr)
 	return &Syncer{
-		Cfg: IMAPConfig{Host: host, Port: port, TLS: "none", Username: testUser, Password: testPass,
+		Cfg: IMAPConfig{Host: host, Port: port, TLS: "none", Username: imaptest.User, Password: imaptest.Password,
 			Mailboxes: mailboxes, Timeout: 5 * time.Second, PollInterval: 200 * time.Millisecond,
 			MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, OnceAttempts: 3},
 		Proc: e.proc,

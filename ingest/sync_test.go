@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,8 +31,20 @@ func bulkReply(i int, ref string, size int) []byte {
 	return []byte(b.String())
 }
 
-func syncerFor(env *testEnv, srv *imaptest.Server, mailboxes ...string) *Syncer {
-	sy := env.syncer(srv.Addr(), srv.Port, mailboxes...)
+// imapServer is any IMAP server the tests run against: imapmemserver in
+// process, or a real Dovecot.
+type imapServer interface {
+	Addr() string
+}
+
+func portOf(srv imapServer) int {
+	_, p, _ := net.SplitHostPort(srv.Addr())
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+func syncerFor(env *testEnv, srv imapServer, mailboxes ...string) *Syncer {
+	sy := env.syncer(srv.Addr(), portOf(srv), mailboxes...)
 	sy.Cfg.Username, sy.Cfg.Password = imaptest.User, imaptest.Password
 	return sy
 }
@@ -105,16 +118,23 @@ func startCutProxy(t *testing.T, target string, limit int64) *cutProxy {
 // message body: the sync reconnects and finishes, every message stored once,
 // byte for byte, and no temporary file is left behind.
 func TestConnectionDroppedMidFetch(t *testing.T) {
+	testConnectionDroppedMidFetch(t, imaptest.Start(t, false))
+}
+
+func testConnectionDroppedMidFetch(t *testing.T, srv imapServer) {
+	testConnectionDroppedMidFetchIn(t, srv, "INBOX")
+}
+
+func testConnectionDroppedMidFetchIn(t *testing.T, srv imapServer, mailbox string) {
 	ctx := context.Background()
 	env := newTestEnv(t)
-	srv := imaptest.Start(t, false)
 	var raws [][]byte
 	for i := 0; i < 10; i++ {
 		raws = append(raws, bulkReply(i, "K7QW3MP0", 50<<10))
 	}
-	imaptest.Append(t, srv.Addr(), "INBOX", raws...)
+	imaptest.Append(t, srv.Addr(), mailbox, raws...)
 	px := startCutProxy(t, srv.Addr(), 180<<10)
-	sy := syncerFor(env, srv, "INBOX")
+	sy := syncerFor(env, srv, mailbox)
 	sy.Cfg.Port = px.ln.Addr().(*net.TCPAddr).Port
 	st, err := sy.SyncOnce(ctx)
 	if err != nil {
@@ -144,9 +164,12 @@ func TestConnectionDroppedMidFetch(t *testing.T) {
 // a server migration does): every UID is new, the rescan recognises what is
 // already stored.
 func TestUIDValidityChangeRescansWithoutDoubleCounting(t *testing.T) {
+	testUIDValidityChange(t, imaptest.Start(t, false, "INBOX", "Archive"))
+}
+
+func testUIDValidityChange(t *testing.T, srv imapServer) {
 	ctx := context.Background()
 	env := newTestEnv(t)
-	srv := imaptest.Start(t, false, "INBOX", "Archive")
 	var raws [][]byte
 	for i := 0; i < 5; i++ {
 		raws = append(raws, bulkReply(i, "B4XN9TRS", 2<<10))
@@ -189,18 +212,21 @@ func TestUIDValidityChangeRescansWithoutDoubleCounting(t *testing.T) {
 // TestMailboxDisappears: a watched mailbox vanishes; the others keep
 // syncing, and when it comes back with old and new mail only the new counts.
 func TestMailboxDisappears(t *testing.T) {
+	testMailboxDisappears(t, imaptest.Start(t, false, "Main", "Junk"))
+}
+
+func testMailboxDisappears(t *testing.T, srv imapServer) {
 	ctx := context.Background()
 	env := newTestEnv(t)
-	srv := imaptest.Start(t, false, "INBOX", "Junk")
 	junk := bulkReply(1, "H2VD6ZCM", 1<<10)
 	imaptest.Append(t, srv.Addr(), "Junk", junk)
-	imaptest.Append(t, srv.Addr(), "INBOX", bulkReply(2, "H2VD6ZCM", 1<<10))
-	sy := syncerFor(env, srv, "INBOX", "Junk")
+	imaptest.Append(t, srv.Addr(), "Main", bulkReply(2, "H2VD6ZCM", 1<<10))
+	sy := syncerFor(env, srv, "Main", "Junk")
 	if st, err := sy.SyncOnce(ctx); err != nil || st.Stored != 2 {
 		t.Fatalf("first sync: %+v %v", st, err)
 	}
 	imapDo(t, srv.Addr(), func(c *imapclient.Client) error { return c.Delete("Junk").Wait() })
-	imaptest.Append(t, srv.Addr(), "INBOX", bulkReply(3, "H2VD6ZCM", 1<<10))
+	imaptest.Append(t, srv.Addr(), "Main", bulkReply(3, "H2VD6ZCM", 1<<10))
 	st, err := sy.SyncOnce(ctx)
 	if err != nil || st.Stored != 1 {
 		t.Fatalf("with Junk gone: %+v %v", st, err)
