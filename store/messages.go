@@ -551,11 +551,31 @@ func (s *Store) Assign(ctx context.Context, id int64, ref string) (RequestRef, e
 		}
 		var from string
 		var oldReq sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT from_addr, request_id FROM messages WHERE id = ?`, id).Scan(&from, &oldReq); err != nil {
+		var oldBy sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT from_addr, request_id, matched_by FROM messages WHERE id = ?`, id).Scan(&from, &oldReq, &oldBy); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("message %d: %w", id, ErrNotFound)
 			}
 			return err
+		}
+		if oldBy.String == "person" && oldReq.Valid && from != "" {
+			// The person corrects their own assignment: what it taught about
+			// the sender was wrong too.
+			var oldAuth int64
+			if err := tx.QueryRowContext(ctx, `SELECT authority_id FROM requests WHERE id = ?`, oldReq.Int64).Scan(&oldAuth); err != nil {
+				return err
+			}
+			if oldAuth != out.AuthorityID {
+				res, err := tx.ExecContext(ctx, `DELETE FROM authority_senders WHERE authority_id = ? AND address = ? AND source = 'assigned'`, oldAuth, strings.ToLower(from))
+				if err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n > 0 {
+					if err := s.appendEvent(ctx, tx, "authority.sender_forgotten", Subject{Authority: oldAuth, Message: id}, map[string]any{"address": strings.ToLower(from), "because": "reassigned"}); err != nil {
+						return err
+					}
+				}
+			}
 		}
 		if err := s.undoLocked(ctx, tx, id); err != nil {
 			return err

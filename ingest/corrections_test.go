@@ -1,0 +1,173 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"foidesk/store"
+)
+
+// ingestRaw stores raw as if fetched and records it.
+func ingestRaw(t *testing.T, env *testEnv, raw []byte) Result {
+	t.Helper()
+	sum, size, err := env.blobs.WriteBlob(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := env.proc.Record(context.Background(), sum, size, store.Location{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func requestState(t *testing.T, env *testEnv, ref string) (string, string) {
+	t.Helper()
+	s, due, err := env.st.RequestStatus(context.Background(), env.reqs[ref].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, due
+}
+
+func TestClassifyCorrectionReappliesStateChange(t *testing.T) {
+	ctx := context.Background()
+	env := newTestEnv(t)
+	bounce := ingestRaw(t, env, readFixture(t, "postfix_dsn_permanent.eml"))
+	if s, due := requestState(t, env, "K7QW3MP0"); s != store.StatusNotDelivered || due != "" {
+		t.Fatalf("after permanent bounce: %s due %q", s, due)
+	}
+	// A person says it was only an auto-reply: the request is pending again
+	// with its due date back, and the address flag is lifted.
+	if err := env.st.Classify(ctx, bounce.MessageID, store.KindAutoReply, "false alarm"); err != nil {
+		t.Fatal(err)
+	}
+	if s, due := requestState(t, env, "K7QW3MP0"); s != store.StatusPending || due != "2026-11-30" {
+		t.Errorf("after correction: %s due %q, want pending due 2026-11-30", s, due)
+	}
+	if flagged, _, _ := env.st.AuthorityEmailBounced(ctx, env.reqs["K7QW3MP0"].AuthorityID); flagged {
+		t.Errorf("authority address still flagged")
+	}
+	// And then a response after all.
+	if err := env.st.Classify(ctx, bounce.MessageID, store.KindResponse, ""); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := requestState(t, env, "K7QW3MP0"); s != store.StatusReplied {
+		t.Errorf("after classifying as response: %s", s)
+	}
+	ms, _ := env.st.Messages(ctx, store.MessageFilter{})
+	if ms[0].KindBy != "person" || ms[0].Kind != store.KindResponse {
+		t.Errorf("message: %+v", ms[0])
+	}
+	evs, _ := env.st.Events(ctx, store.EventFilter{Kind: "message.classified", Subject: store.Subject{Message: bounce.MessageID}})
+	if len(evs) != 2 {
+		t.Errorf("%d classification events, want 2", len(evs))
+	}
+	if err := env.st.Classify(ctx, bounce.MessageID, "spam", ""); err == nil {
+		t.Errorf("unknown kind accepted")
+	}
+
+	// A confirmed clarification request clears the flag.
+	clar := ingestRaw(t, env, readFixture(t, "clarification.eml"))
+	if err := env.st.Classify(ctx, clar.MessageID, store.KindClarification, "confirmed"); err != nil {
+		t.Fatal(err)
+	}
+	m, _, _ := env.st.Message(ctx, clar.MessageID)
+	if m.NeedsPerson {
+		t.Errorf("confirmed clarification still needs a person")
+	}
+}
+
+func TestAssignTeachesSenderAndMovesState(t *testing.T) {
+	ctx := context.Background()
+	env := newTestEnv(t)
+	res := ingestRaw(t, env, readFixture(t, "unmatched.eml"))
+	if res.Ref != "" {
+		t.Fatalf("fixture matched %s", res.Ref)
+	}
+	un, _ := env.st.Messages(ctx, store.MessageFilter{Unmatched: true})
+	if len(un) != 1 {
+		t.Fatalf("unmatched queue: %d", len(un))
+	}
+	if _, err := env.st.Assign(ctx, res.MessageID, "n7kb3wqb"); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := requestState(t, env, "N7KB3WQB"); s != store.StatusReplied {
+		t.Errorf("assigned request: %s", s)
+	}
+	// Reassigned: the first request goes back to pending.
+	if _, err := env.st.Assign(ctx, res.MessageID, "R2MT9DFD"); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := requestState(t, env, "N7KB3WQB"); s != store.StatusPending {
+		t.Errorf("request assigned away from: %s, want pending", s)
+	}
+	if s, _ := requestState(t, env, "R2MT9DFD"); s != store.StatusReplied {
+		t.Errorf("request assigned to: %s", s)
+	}
+	// The sender is now known: the next message from it matches by sender.
+	next := bytes.ReplaceAll(readFixture(t, "unmatched.eml"), []byte("random-1@"), []byte("random-2@"))
+	next = bytes.ReplaceAll(next, []byte("Unrelated mail."), []byte("More mail."))
+	r2 := ingestRaw(t, env, next)
+	if r2.Ref == "" || r2.MatchedBy != RuleSender {
+		t.Errorf("second message from the taught sender: ref %q by %q", r2.Ref, r2.MatchedBy)
+	}
+	if _, err := env.st.Assign(ctx, res.MessageID, "ZZZZZZZZ"); err == nil {
+		t.Errorf("unknown ref accepted")
+	}
+}
+
+func TestReparseKeepsPeopleDecisionsAndRederives(t *testing.T) {
+	ctx := context.Background()
+	env := newTestEnv(t)
+	fw := ingestRaw(t, env, readFixture(t, "forwarded_reply.eml"))
+	ooo := ingestRaw(t, env, readFixture(t, "exchange_ooo.eml"))
+	if err := env.st.Classify(ctx, ooo.MessageID, store.KindResponse, "the officer answered in the auto-reply"); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := env.st.MessageAttachments(ctx, fw.MessageID)
+	stats, err := env.proc.Reparse(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Messages != 2 || stats.Changed != 0 {
+		t.Errorf("reparse: %+v", stats)
+	}
+	m, _, _ := env.st.Message(ctx, ooo.MessageID)
+	if m.Kind != store.KindResponse || m.KindBy != "person" {
+		t.Errorf("person's classification lost: %s by %s", m.Kind, m.KindBy)
+	}
+	after, _ := env.st.MessageAttachments(ctx, fw.MessageID)
+	if len(after) != len(before) || after[0].SHA256 != before[0].SHA256 {
+		t.Errorf("attachments differ after reparse: %v vs %v", before, after)
+	}
+	// Tighter limits: the raw file is kept and the reason recorded.
+	env.proc.Limits = Limits{MaxDepth: 1}
+	if _, err := env.proc.Reparse(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m, _, _ = env.st.Message(ctx, fw.MessageID)
+	if !strings.Contains(m.ParseProblem, "max_depth") {
+		t.Errorf("parse problem %q, want the depth limit named", m.ParseProblem)
+	}
+}
+
+func TestLimitsKeepRawAndSayWhy(t *testing.T) {
+	env := newTestEnv(t)
+	env.proc.Limits = Limits{MaxMessageBytes: 3000, MaxParts: 2}
+	big := ingestRaw(t, env, bulkReply(1, "K7QW3MP0", 5000))
+	m, _, _ := env.st.Message(context.Background(), big.MessageID)
+	if !strings.Contains(m.ParseProblem, "max_message_bytes") || m.Subject == "" {
+		t.Errorf("over-size message: problem %q subject %q", m.ParseProblem, m.Subject)
+	}
+	parts := ingestRaw(t, env, readFixture(t, "response_case_ref.eml"))
+	m, _, _ = env.st.Message(context.Background(), parts.MessageID)
+	if !strings.Contains(m.ParseProblem, "max_parts") {
+		t.Errorf("many-part message: problem %q", m.ParseProblem)
+	}
+	if _, err := env.st.MessageIDBySHA(context.Background(), m.SHA256); err != nil || !env.blobs.Has(m.SHA256) {
+		t.Errorf("raw file missing for %s", m.SHA256)
+	}
+}
