@@ -270,3 +270,43 @@ func TestLateness(t *testing.T) {
 		}
 	}
 }
+
+// A holiday proclaimed while requests are running (as in September 2022)
+// moves their due dates when the clocks are replayed on the new calendar.
+func TestClockRecomputedAfterProclamation(t *testing.T) {
+	events := []Event{ev(t, Delivered, "2027-06-01"), ev(t, Acknowledged, "2027-06-02")}
+	before := mustClock(t, FOIA, events...)
+	u, err := ParseHolidays("proclaimed.json", []byte(worldCup2027))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := NewCalendar(FOIA, EmbeddedHolidays().Merge(u)).Clock(events, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Due.String() != "2027-06-29" || after.Due.String() != "2027-06-30" {
+		t.Errorf("due before %s, after the proclamation %s; want 2027-06-29 then 2027-06-30", before.Due, after.Due)
+	}
+}
+
+// Calendars and the embedded holidays are shared across goroutines.
+func TestConcurrentUse(t *testing.T) {
+	done := make(chan Date)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			h := EmbeddedHolidays()
+			c := embeddedCalendars[Regimes[g%len(Regimes)]]
+			var last Date
+			for i := 0; i < 500; i++ {
+				last = c.Due(NewDate(2026, 1, 1)+Date(i), 20, Statutory).Due
+				h.Lookup(Scotland, last)
+			}
+			done <- last
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		if d := <-done; d.IsZero() {
+			t.Errorf("goroutine returned no date")
+		}
+	}
+}
