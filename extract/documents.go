@@ -1,0 +1,253 @@
+package extract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"foidesk/store"
+)
+
+// DocumentStore is what turning stored mail into documents needs from the
+// store.
+type DocumentStore interface {
+	PendingAttachments(ctx context.Context, limit int) ([]store.Attachment, error)
+	PendingBodies(ctx context.Context) ([]store.PendingBody, error)
+	HasDocument(ctx context.Context, origin, sha string) (int64, error)
+	DocumentSignatures(ctx context.Context) ([]store.DocumentSignature, error)
+	MessageAuthority(ctx context.Context, messageID int64) (int64, error)
+	SaveDocument(ctx context.Context, d store.DocumentInput, src store.DocumentSource, substantive bool) (store.Saved, error)
+	UpdateDocumentExtraction(ctx context.Context, id int64, d store.DocumentInput) error
+	Documents(ctx context.Context, f store.DocumentFilter) ([]store.DocumentSummary, error)
+	Message(ctx context.Context, id int64) (store.MessageSummary, string, error)
+}
+
+// Blob locates a stored attachment's bytes by SHA-256.
+type Blob interface {
+	Path(sum string) string
+}
+
+// Item is one file to turn into a document: an attachment as ingest stored
+// it. Other callers (a web upload, say) fill in the same fields.
+type Item struct {
+	SHA256       string
+	Filename     string
+	MessageID    int64
+	AttachmentID int64
+	Kind         string // the message's triage kind; only responses are queued for review
+}
+
+// Progress reports one processed item; the CLI prints it.
+type Progress struct {
+	Item       Item
+	DocumentID int64
+	Created    bool // false: an identical file was already extracted
+	Queued     bool
+	Status     Status
+	Reason     string
+	SimilarTo  int64
+	Similarity float64
+}
+
+// minSubstantiveWords: a response body shorter than this ("Please find
+// attached") is not a document worth a reviewer's time on its own.
+const minSubstantiveWords = 20
+
+// ProcessPending extracts every attachment and attachment-less response
+// body not yet a document, links identical files, flags near-duplicates
+// from other authorities, and queues substantive documents for review.
+func (x *Extractor) ProcessPending(ctx context.Context, st DocumentStore, blobs Blob, report func(Progress)) error {
+	atts, err := st.PendingAttachments(ctx, 0)
+	if err != nil {
+		return err
+	}
+	var items []Item
+	for _, a := range atts {
+		items = append(items, Item{SHA256: a.SHA256, Filename: a.Filename, MessageID: a.MessageID, AttachmentID: a.ID, Kind: a.Kind})
+	}
+	if err := x.ProcessItems(ctx, st, blobs, items, report); err != nil {
+		return err
+	}
+	bodies, err := st.PendingBodies(ctx)
+	if err != nil {
+		return err
+	}
+	for _, b := range bodies {
+		p, err := x.processBody(ctx, st, b)
+		if err != nil {
+			return err
+		}
+		if report != nil {
+			report(p)
+		}
+	}
+	return nil
+}
+
+// ProcessItems turns a list of stored files into documents. An item whose
+// bytes were already extracted (same SHA-256) is linked, not re-extracted.
+func (x *Extractor) ProcessItems(ctx context.Context, st DocumentStore, blobs Blob, items []Item, report func(Progress)) error {
+	for _, it := range items {
+		p := Progress{Item: it}
+		substantive := it.Kind == "response"
+		id, err := st.HasDocument(ctx, store.DocumentFromAttachment, it.SHA256)
+		if err != nil {
+			return err
+		}
+		in := store.DocumentInput{Origin: store.DocumentFromAttachment, SHA256: it.SHA256}
+		if id == 0 {
+			path := blobs.Path(it.SHA256)
+			var res Result
+			if _, serr := os.Stat(path); serr != nil {
+				res = Result{Status: StatusFailed, Reason: fmt.Sprintf("the stored attachment is missing (%s): %v", path, serr)}
+			} else if res, err = x.Extract(ctx, path); err != nil {
+				return err
+			}
+			in, err = x.documentInput(ctx, st, store.DocumentFromAttachment, it.SHA256, it.MessageID, res, 0)
+			if err != nil {
+				return err
+			}
+			// A logo or signature image is not a document to review.
+			if res.Type == TypeImage && in.Words < minSubstantiveWords {
+				substantive = false
+			}
+		}
+		saved, err := st.SaveDocument(ctx, in, store.DocumentSource{MessageID: it.MessageID, AttachmentID: it.AttachmentID, Filename: it.Filename}, substantive)
+		if err != nil {
+			return err
+		}
+		p.DocumentID, p.Created, p.Queued = saved.DocumentID, saved.Created, saved.Queued
+		p.Status, p.Reason, p.SimilarTo, p.Similarity = Status(in.Status), in.Reason, in.SimilarTo, in.Similarity
+		if report != nil {
+			report(p)
+		}
+	}
+	return nil
+}
+
+func (x *Extractor) processBody(ctx context.Context, st DocumentStore, b store.PendingBody) (Progress, error) {
+	res := Result{Type: "email-body", Status: StatusOK, Engine: EngineGo, Pages: []Page{{Number: 1, Text: Normalize(b.Body)}}}
+	in, err := x.documentInput(ctx, st, store.DocumentFromBody, b.SHA256, b.MessageID, res, 0)
+	if err != nil {
+		return Progress{}, err
+	}
+	substantive := b.Kind == "response" && in.Words >= minSubstantiveWords
+	saved, err := st.SaveDocument(ctx, in, store.DocumentSource{MessageID: b.MessageID, Filename: "(message body)"}, substantive)
+	if err != nil {
+		return Progress{}, err
+	}
+	return Progress{Item: Item{SHA256: b.SHA256, Filename: "(message body)", MessageID: b.MessageID, Kind: b.Kind},
+		DocumentID: saved.DocumentID, Created: saved.Created, Queued: saved.Queued, Status: StatusOK,
+		SimilarTo: in.SimilarTo, Similarity: in.Similarity}, nil
+}
+
+// documentInput turns a result into what the store keeps, with the
+// near-duplicate from another authority, if any. self is the document's
+// own id when re-extracting, so it is not its own duplicate.
+func (x *Extractor) documentInput(ctx context.Context, st DocumentStore, origin, sha string, messageID int64, res Result, self int64) (store.DocumentInput, error) {
+	text := res.Text()
+	if int64(len(text)) > x.opts.Limits.MaxTextBytes {
+		text = text[:x.opts.Limits.MaxTextBytes]
+		res.Notes = append(res.Notes, fmt.Sprintf("text cut at %d bytes", x.opts.Limits.MaxTextBytes))
+	}
+	in := store.DocumentInput{
+		Origin: origin, SHA256: sha, Type: res.Type, Status: string(res.Status), Reason: res.Reason, Engine: res.Engine,
+		Pages: len(res.Pages), Words: WordCount(text), Text: text,
+		Detail: documentDetail(res), MinHash: MinHash(text),
+	}
+	if in.MinHash == nil {
+		return in, nil
+	}
+	auth, err := st.MessageAuthority(ctx, messageID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return in, err
+	}
+	sigs, err := st.DocumentSignatures(ctx)
+	if err != nil {
+		return in, err
+	}
+	for _, s := range sigs {
+		if s.ID == self || (auth != 0 && contains(s.Authorities, auth)) {
+			continue // the same authority's own copies are not a shared model
+		}
+		if sim := Similarity(in.MinHash, s.MinHash); sim >= SimilarEnough && sim > in.Similarity {
+			in.SimilarTo, in.Similarity = s.ID, sim
+		}
+	}
+	return in, nil
+}
+
+func contains(ids []int64, id int64) bool {
+	for _, v := range ids {
+		if v == id {
+			return true
+		}
+	}
+	return false
+}
+
+// documentDetail is what the store keeps beside the text.
+func documentDetail(res Result) map[string]any {
+	d := map[string]any{"timings": res.Timings}
+	if len(res.Notes) > 0 {
+		d["notes"] = res.Notes
+	}
+	if len(res.Members) > 0 {
+		d["members"] = res.Members
+	}
+	var origins []map[string]any
+	for _, p := range res.Pages {
+		if p.Origin != "" || p.OCR {
+			origins = append(origins, map[string]any{"page": p.Number, "origin": p.Origin, "ocr": p.OCR})
+		}
+	}
+	if len(origins) > 0 {
+		d["pages"] = origins
+	}
+	return d
+}
+
+// Reextract extracts documents again (all, or those with one status), after
+// tesseract or antiword was installed or foidesk improved. It reports each
+// document's new outcome.
+func (x *Extractor) Reextract(ctx context.Context, st DocumentStore, blobs Blob, status string, report func(Progress)) error {
+	docs, err := st.Documents(ctx, store.DocumentFilter{Status: status})
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		if len(d.Sources) == 0 {
+			continue
+		}
+		src := d.Sources[0]
+		var res Result
+		switch d.Origin {
+		case store.DocumentFromBody:
+			_, body, err := st.Message(ctx, src.MessageID)
+			if err != nil {
+				return err
+			}
+			res = Result{Type: "email-body", Status: StatusOK, Engine: EngineGo, Pages: []Page{{Number: 1, Text: Normalize(body)}}}
+		default:
+			path := blobs.Path(d.SHA256)
+			if _, serr := os.Stat(path); serr != nil {
+				res = Result{Status: StatusFailed, Reason: fmt.Sprintf("the stored attachment is missing (%s): %v", path, serr)}
+			} else if res, err = x.Extract(ctx, path); err != nil {
+				return err
+			}
+		}
+		in, err := x.documentInput(ctx, st, d.Origin, d.SHA256, src.MessageID, res, d.ID)
+		if err != nil {
+			return err
+		}
+		if err := st.UpdateDocumentExtraction(ctx, d.ID, in); err != nil {
+			return err
+		}
+		if report != nil {
+			report(Progress{Item: Item{SHA256: d.SHA256, Filename: src.Filename, MessageID: src.MessageID, AttachmentID: src.AttachmentID},
+				DocumentID: d.ID, Status: Status(in.Status), Reason: in.Reason, SimilarTo: in.SimilarTo, Similarity: in.Similarity})
+		}
+	}
+	return nil
+}

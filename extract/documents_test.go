@@ -1,0 +1,183 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"foidesk/store"
+)
+
+// policyText is a model policy of about 400 words; councils send it back
+// with their own name in it.
+func policyText(council string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: policy on parents recording meetings with social workers.\n", council)
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, "Section %d. Parents may make an audio recording of meetings about their child, and %s will not refuse consent without a reason given in writing. ", i+1, council)
+	}
+	return b.String()
+}
+
+type docWorld struct {
+	st    *store.Store
+	blobs store.Blobs
+	reqs  map[string]store.RequestRef
+	uid   uint32
+}
+
+func newDocWorld(t *testing.T) *docWorld {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(ctx, filepath.Join(dir, "foidesk.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.StartMailbox(ctx, "INBOX", 1); err != nil {
+		t.Fatal(err)
+	}
+	w := &docWorld{st: st, blobs: store.Blobs{Dir: filepath.Join(dir, "data")}, reqs: map[string]store.RequestRef{}}
+	for _, name := range []string{"Example Borough Council", "Other District Council", "Third County Council"} {
+		r, err := st.AddSentRequestFixture(ctx, store.SentRequestFixture{AuthorityName: name, AuthorityEmail: "foi@" + strings.Fields(name)[0] + ".gov.uk"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.reqs[name] = r
+	}
+	return w
+}
+
+// reply records a response from authority with attachments (name → bytes).
+func (w *docWorld) reply(t *testing.T, authority, kind, body string, files ...[2]string) int64 {
+	t.Helper()
+	var atts []store.NewAttachment
+	for _, f := range files {
+		sum, size, err := w.blobs.WriteBlob(bytes.NewReader([]byte(f[1])))
+		if err != nil {
+			t.Fatal(err)
+		}
+		atts = append(atts, store.NewAttachment{Part: fmt.Sprint(len(atts) + 2), Filename: f[0], ContentType: "application/octet-stream", Size: size, SHA256: sum})
+	}
+	w.uid++
+	raw := sha256.Sum256([]byte(fmt.Sprint(authority, w.uid, body)))
+	rec, err := w.st.RecordMessage(context.Background(), store.NewMessage{
+		SHA256: hex.EncodeToString(raw[:]), Size: 100, Loc: store.Location{Mailbox: "INBOX", UIDValidity: 1, UID: w.uid},
+		Derived: store.Derived{HeaderMessageID: fmt.Sprintf("m%d@test", w.uid), FromAddr: "foi@test", Subject: "Re: request",
+			BodyText: body, Attachments: atts, RequestID: w.reqs[authority].ID, MatchedBy: "test", Kind: kind, KindReason: "test"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec.ID
+}
+
+func TestDocumentsFromStoredMail(t *testing.T) {
+	ctx := context.Background()
+	w := newDocWorld(t)
+	docx, err := os.ReadFile("testdata/formats/policy.docx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan, err := os.ReadFile("testdata/pdf/pdf-with-jbig2.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.reply(t, "Example Borough Council", "response", "Please find attached.",
+		[2]string{"policy.docx", string(docx)}, [2]string{"model.txt", policyText("Example Borough Council")})
+	// The identical file from a second authority, and the same model
+	// policy with that authority's name.
+	w.reply(t, "Other District Council", "response", "Attached.",
+		[2]string{"Recording Policy (final).docx", string(docx)}, [2]string{"ours.txt", policyText("Other District Council")},
+		[2]string{"scan.pdf", string(scan)})
+	// A substantive answer in the body, no attachment.
+	w.reply(t, "Third County Council", "response", strings.Repeat("We do not hold a written policy on recording meetings; staff follow guidance. ", 4))
+	// An acknowledgement with a logo: extracted, but not queued.
+	w.reply(t, "Third County Council", "acknowledgement", "We have received your request.", [2]string{"logo.txt", "Third County Council"})
+
+	x := newTestExtractor(t, Options{Tesseract: "-"})
+	var progress []Progress
+	if err := x.ProcessPending(ctx, w.st, w.blobs, func(p Progress) { progress = append(progress, p) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(progress) != 7 {
+		t.Fatalf("%d items processed, want 7: %+v", len(progress), progress)
+	}
+	docs, err := w.st.Documents(ctx, store.DocumentFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// policy.docx once (two sources), two model texts, scan, body, logo.
+	if len(docs) != 6 {
+		t.Fatalf("%d documents, want 6", len(docs))
+	}
+	byName := map[string]store.DocumentSummary{}
+	for _, d := range docs {
+		byName[d.Sources[0].Filename] = d
+	}
+	policy := byName["policy.docx"]
+	if len(policy.Sources) != 2 || policy.Sources[1].Filename != "Recording Policy (final).docx" || policy.Sources[1].Authority != "Other District Council" {
+		t.Fatalf("identical file not linked: %+v", policy.Sources)
+	}
+	ours := byName["ours.txt"]
+	if ours.SimilarTo != byName["model.txt"].ID || ours.Similarity < SimilarEnough {
+		t.Fatalf("near-duplicate not flagged: %+v", ours)
+	}
+	if byName["model.txt"].SimilarTo != 0 {
+		t.Fatal("the first copy flagged as a duplicate of a later one")
+	}
+	if s := byName["scan.pdf"]; s.Status != "needs_ocr" || s.Review != "pending" {
+		t.Fatalf("scan: %+v", s)
+	}
+	if b := byName["(message body)"]; b.Origin != "body" || b.Review != "pending" {
+		t.Fatalf("body document: %+v", b)
+	}
+	if l := byName["logo.txt"]; l.Review != "" {
+		t.Fatalf("an acknowledgement's attachment was queued: %+v", l)
+	}
+	// A second run finds nothing new.
+	progress = nil
+	if err := x.ProcessPending(ctx, w.st, w.blobs, func(p Progress) { progress = append(progress, p) }); err != nil || len(progress) != 0 {
+		t.Fatalf("second run: %v %+v", err, progress)
+	}
+
+	// Search: diacritics folded, ligature split, phrase and prefix.
+	for q, want := range map[string]int64{"wyr": policy.ID, "affirms": policy.ID, `"written policy"`: byName["(message body)"].ID, "Childr*": policy.ID} {
+		hits, err := w.st.SearchDocuments(ctx, q, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) == 0 || hits[0].DocumentID != want {
+			t.Errorf("search %s: %+v", q, hits)
+		}
+	}
+	if _, err := w.st.SearchDocuments(ctx, `don't "s.17`, 10); err != nil {
+		t.Errorf("punctuation in a query: %v", err)
+	}
+
+	// Re-extract after installing tesseract.
+	needTool(t, "tesseract")
+	x2 := newTestExtractor(t, Options{})
+	if err := x2.Reextract(ctx, w.st, w.blobs, "needs_ocr", nil); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := w.st.Documents(ctx, store.DocumentFilter{ID: byName["scan.pdf"].ID})
+	if after[0].Status != "ok" || after[0].Engine != EnginePDFium {
+		t.Fatalf("after reextract: %+v", after[0])
+	}
+	events, _ := w.st.Events(ctx, store.EventFilter{Kind: "document."})
+	kinds := map[string]int{}
+	for _, e := range events {
+		kinds[e.Kind]++
+	}
+	if kinds["document.extracted"] != 6 || kinds["document.linked"] != 1 || kinds["document.reextracted"] != 1 {
+		t.Fatalf("events: %v", kinds)
+	}
+}
