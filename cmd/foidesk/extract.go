@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"foidesk/extract"
 )
@@ -21,8 +22,9 @@ unsupported, failed) and its reason are printed on stderr.
 
 PDFs are parsed in a separate worker process with the time and memory limits
 of the [extract] config section, so a hostile file cannot take foidesk down.
---engine auto tries ledongthuc/pdf, then PDFium when its text fails the
-quality check; ledongthuc or pdfium forces one.
+--engine auto uses PDFium, and ledongthuc/pdf when PDFium cannot open the file
+or its text fails the quality check; ledongthuc or pdfium forces one. Scanned
+pages are OCRed when tesseract is installed ([extract] ocr_language).
 
 Exit status: 0 whenever a status was determined (including needs_ocr,
 encrypted and unsupported), 1 when extraction failed, 2 for bad usage.`,
@@ -57,7 +59,11 @@ encrypted and unsupported), 1 when extraction failed, 2 for bad usage.`,
 						return err
 					}
 				} else {
-					fmt.Fprint(e.stdout, res.Text())
+					text := res.Text()
+					if text != "" && !strings.HasSuffix(text, "\n") {
+						text += "\n"
+					}
+					fmt.Fprint(e.stdout, text)
 					if res.Status != extract.StatusOK {
 						fmt.Fprintf(e.stderr, "foidesk: %s: %s: %s\n", args[0], res.Status, res.Reason)
 					}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"foidesk/extract"
+	"foidesk/store"
+)
+
+func init() {
+	register(&command{
+		name:    "documents extract",
+		summary: "extract the text of stored attachments and reply bodies not yet extracted",
+		help: `Works through every attachment ingest has stored, and every response that
+came without attachments, that is not yet a document: extracts its text,
+links a file identical to one already extracted (same SHA-256) instead of
+extracting it again, flags text nearly identical to another authority's
+("same model policy as …"), and puts every substantive document from a
+response in the review queue. Prints one line per item. Safe to run again:
+only new items are processed.`,
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usagef("documents extract takes no arguments")
+				}
+				cfg, err := e.config()
+				if err != nil {
+					return err
+				}
+				st, err := e.openStore(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				x, err := newExtractor(e, "auto")
+				if err != nil {
+					return err
+				}
+				defer x.Close()
+				n := 0
+				err = x.ProcessPending(ctx, st, store.Blobs{Dir: cfg.Store.DataDir}, func(p extract.Progress) {
+					n++
+					printProgress(e, p)
+				})
+				fmt.Fprintf(e.stdout, "%d item(s) processed\n", n)
+				return err
+			}
+		},
+	})
+}
+
+// printProgress prints one processed item: document, file, outcome.
+func printProgress(e *env, p extract.Progress) {
+	what := "extracted"
+	if !p.Created {
+		what = "identical to an extracted file: linked"
+	}
+	line := fmt.Sprintf("document %d\t%s\tmessage %d\t%s: %s", p.DocumentID, p.Item.Filename, p.Item.MessageID, what, p.Status)
+	if p.Reason != "" {
+		line += " (" + p.Reason + ")"
+	}
+	if p.SimilarTo != 0 {
+		line += fmt.Sprintf("; same model policy as document %d (%.0f%% similar)", p.SimilarTo, 100*p.Similarity)
+	}
+	if p.Queued {
+		line += "; queued for review"
+	}
+	fmt.Fprintln(e.stdout, line)
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"foidesk/ingest/imaptest"
+	"foidesk/store"
+)
+
+// These tests run the real worker: foidesk re-executes its own binary
+// (here, the test binary, caught by extract_worker.go's init) for PDFs.
+
+func TestExtractCommandJSONAndStatuses(t *testing.T) {
+	td := filepath.Join("..", "..", "extract", "testdata")
+	out, errOut, code := runCLI(t, "extract", "--json", filepath.Join(td, "formats", "policy.docx"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	for _, k := range []string{"status", "engine", "pages", "text", "reason"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("--json lacks %q", k)
+		}
+	}
+	if got["status"] != "ok" || got["pages"] != 1.0 || !strings.Contains(got["text"].(string), "affirms") {
+		t.Errorf("policy.docx: %v", got)
+	}
+
+	out, errOut, code = runCLI(t, "extract", filepath.Join(td, "pdf", "pdf_test.pdf"))
+	if code != exitOK || !strings.Contains(out, "This is a heading") || errOut != "" {
+		t.Errorf("PDF: exit %d %q %q", code, out, errOut)
+	}
+	out, _, code = runCLI(t, "extract", "--engine", "ledongthuc", filepath.Join(td, "pdf", "pdf_test.pdf"))
+	if code != exitOK || !strings.Contains(out, "heading") {
+		t.Errorf("--engine ledongthuc: exit %d %q", code, out)
+	}
+	// Encrypted and scanned are statuses, exit 0, with the reason on stderr.
+	_, errOut, code = runCLI(t, "extract", filepath.Join(td, "pdf", "aes-256.pdf"))
+	if code != exitOK || !strings.Contains(errOut, "encrypted: the PDF needs a password") {
+		t.Errorf("encrypted: exit %d %q", code, errOut)
+	}
+	// The 627-byte allocation bomb: the command survives it.
+	out, errOut, code = runCLI(t, "extract", "--json", "--engine", "ledongthuc", filepath.Join(td, "pdf", "GHOSTSCRIPT-698804-1-fuzzed.pdf"))
+	if code != exitFailure || !strings.Contains(out, `"status": "failed"`) || !strings.Contains(out, "memory") {
+		t.Errorf("allocation bomb: exit %d %s %s", code, out, errOut)
+	}
+	empty := filepath.Join(t.TempDir(), "empty.pdf")
+	os.WriteFile(empty, nil, 0o600)
+	_, errOut, code = runCLI(t, "extract", empty)
+	if code != exitFailure || !strings.Contains(errOut, "empty") {
+		t.Errorf("empty: exit %d %q", code, errOut)
+	}
+	for _, args := range [][]string{{"extract"}, {"extract", "a", "b"}, {"extract", "--engine", "magic", empty}} {
+		if _, _, code := runCLI(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+	if _, _, code := runCLI(t, "extract", filepath.Join(t.TempDir(), "absent.pdf")); code != exitFailure {
+		t.Errorf("absent file: exit %d, want 1", code)
+	}
+}
+
+// From IMAP to search: ingest stores a reply with a Word attachment and a
+// scanned PDF, documents extract turns them into documents, search finds
+// the text, list shows the scan needs OCR, reextract runs it.
+func TestDocumentsCommandsEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srv := imaptest.Start(t, true)
+	cfg := ingestConfig(t, dir, srv.Port, "")
+	t.Setenv("FOIDESK_IMAP_PASSWORD", imaptest.Password)
+	st, err := store.Open(ctx, filepath.Join(dir, "foidesk.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddSentRequestFixture(ctx, store.SentRequestFixture{Ref: "Q6ZA4VMP", AuthorityName: "Ashdown Council", AuthorityEmail: "foi@ashdown.gov.uk"}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	td := filepath.Join("..", "..", "extract", "testdata")
+	docx, _ := os.ReadFile(filepath.Join(td, "formats", "policy.docx"))
+	scan, _ := os.ReadFile(filepath.Join(td, "pdf", "pdf-with-jbig2.pdf"))
+	mail := "From: FOI Team <foi@ashdown.gov.uk>\r\nTo: requests@foidesk.example\r\nSubject: Re: Recording policy [ref: Q6ZA4VMP]\r\n" +
+		"Date: Tue, 10 Nov 2026 10:00:00 +0000\r\nMessage-ID: <r1@ashdown.gov.uk>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nOur response to your request is attached.\r\n" +
+		"--b\r\nContent-Type: application/octet-stream; name=policy.docx\r\nContent-Disposition: attachment; filename=policy.docx\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		base64.StdEncoding.EncodeToString(docx) + "\r\n" +
+		"--b\r\nContent-Type: application/pdf; name=scan.pdf\r\nContent-Disposition: attachment; filename=scan.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		base64.StdEncoding.EncodeToString(scan) + "\r\n--b--\r\n"
+	imaptest.Append(t, srv.Addr(), "INBOX", []byte(mail))
+	if out, errOut, code := runCLI(t, "--config", cfg, "ingest", "--once"); code != 0 {
+		t.Fatalf("ingest: %d %s %s", code, out, errOut)
+	}
+	// Without tesseract the scan is needs_ocr.
+	path := os.Getenv("PATH")
+	t.Setenv("PATH", "/nonexistent")
+	out, errOut, code := runCLI(t, "--config", cfg, "documents", "extract")
+	if code != 0 || !strings.Contains(out, "2 item(s) processed") || !strings.Contains(out, "queued for review") {
+		t.Fatalf("documents extract: %d\n%s%s", code, out, errOut)
+	}
+	out, _, code = runCLI(t, "--config", cfg, "documents", "list", "--status", "needs_ocr", "--json")
+	var docs []store.DocumentSummary
+	if err := json.Unmarshal([]byte(out), &docs); err != nil || code != 0 || len(docs) != 1 || docs[0].Sources[0].Filename != "scan.pdf" || docs[0].Sources[0].RequestRef != "Q6ZA4VMP" {
+		t.Fatalf("documents list --status needs_ocr: %d %v\n%s", code, err, out)
+	}
+	out, _, _ = runCLI(t, "--config", cfg, "documents", "list")
+	if !strings.Contains(out, "needs_ocr") || !strings.Contains(out, "policy.docx (Q6ZA4VMP Ashdown Council)") {
+		t.Errorf("documents list:\n%s", out)
+	}
+	out, _, code = runCLI(t, "--config", cfg, "search", "wyr")
+	if code != 0 || !strings.Contains(out, "policy.docx (Ashdown Council, Q6ZA4VMP)") || !strings.Contains(out, "[ŵyr]") {
+		t.Errorf("search:\n%s", out)
+	}
+	out, _, _ = runCLI(t, "--config", cfg, "search", "--json", "nothing-matches-this")
+	if strings.TrimSpace(out) != "[]" {
+		t.Errorf("search --json with no hits: %q", out)
+	}
+	if _, _, code := runCLI(t, "--config", cfg, "documents", "list", "--status", "bogus"); code != exitUsage {
+		t.Errorf("bad --status: exit %d", code)
+	}
+	t.Setenv("PATH", path)
+	if _, err := exec.LookPath("tesseract"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tesseract is not installed, and CI=true: .ci/run must install it")
+		}
+		t.Skip("tesseract not installed: reextract not tested")
+	}
+	out, errOut, code = runCLI(t, "--config", cfg, "documents", "reextract", "--status", "needs_ocr")
+	if code != 0 || !strings.Contains(out, "scan.pdf\tok") {
+		t.Fatalf("reextract: %d\n%s%s", code, out, errOut)
+	}
+}
