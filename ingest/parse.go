@@ -106,8 +106,13 @@ type parser struct {
 // lim.MaxMessageBytes. A malformed part is noted in Problem and skipped;
 // an error is returned only when the blob store fails (temporary: retry).
 func Parse(r io.Reader, size int64, blobs store.Blobs, lim Limits) (*Parsed, error) {
+	return parse(r, size, blobs, lim, false)
+}
+
+// parse is Parse; noBlob (for fuzzing) counts attachments without storing.
+func parse(r io.Reader, size int64, blobs store.Blobs, lim Limits, noBlob bool) (*Parsed, error) {
 	lim = lim.withDefaults()
-	p := &parser{blobs: blobs, lim: lim, out: &Parsed{}}
+	p := &parser{blobs: blobs, lim: lim, out: &Parsed{}, noBlob: noBlob}
 	br := bufio.NewReaderSize(r, 32<<10)
 	e, err := message.Read(br)
 	if err != nil && e == nil {
