@@ -252,7 +252,7 @@ func (c *Calendar) Reasons(d Date) []Reason {
 	}
 	var out []Reason
 	for _, n := range c.nations {
-		hs, predicted := c.h.Year(n, d.Year())
+		hs, _ := c.h.Year(n, d.Year())
 		for _, x := range hs {
 			if x.Date != d {
 				continue
@@ -260,7 +260,7 @@ func (c *Calendar) Reasons(d Date) []Reason {
 			if j := slices.IndexFunc(out, func(r Reason) bool { return r.Title == x.Title && r.Notes == x.Notes }); j >= 0 {
 				out[j].Nations = append(out[j].Nations, n)
 			} else {
-				out = append(out, Reason{Title: x.Title, Notes: x.Notes, Nations: []Nation{n}, Predicted: predicted})
+				out = append(out, Reason{Title: x.Title, Notes: x.Notes, Nations: []Nation{n}, Predicted: x.Source == SourceRules})
 			}
 		}
 	}

@@ -13,9 +13,10 @@
 //     Europe/London date, which is what the statutes count from.
 //   - [Holidays] holds bank holidays per [Nation]: the embedded GOV.UK feed
 //     ([EmbeddedHolidays]), optionally merged with a user file in the same
-//     format ([ParseHolidays], [Holidays.Merge]); years that neither covers
-//     are filled by the standing rules ([RuleHolidays]) and flagged as
-//     predicted.
+//     format ([ParseHolidays], [Holidays.Merge]), whose whole years (New
+//     Year's Day to Christmas Day) replace the feed's and whose other days
+//     are added; years that neither covers whole are filled by the standing
+//     rules ([RuleHolidays]) and flagged as predicted.
 //   - [Calendar] is one [Regime]'s working days, precomputed once so that
 //     [Calendar.AddWorkingDays] and [Calendar.WorkingDaysBetween] cost a few
 //     array reads. Build one per regime and share it: it is immutable and

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // The embedded feed is GOV.UK's bank holidays
@@ -62,29 +64,39 @@ func sortHolidays(hs []Holiday) {
 	slices.SortFunc(hs, func(a, b Holiday) int { return int(a.Date) - int(b.Date) })
 }
 
-// Holidays is a set of bank holidays per nation, each year either covered
-// by data (the GOV.UK feed or a user file) or left to the standing rules. It
-// is immutable once built and safe for concurrent use.
+// Holidays is a set of bank holidays per nation. Each year of each nation
+// is either covered by data (a whole year from the GOV.UK feed or a user
+// file) or left to the standing rules, perhaps with a user file's days
+// added. It is immutable once built and safe for concurrent use.
 type Holidays struct {
 	// years[n][y] holds nation n's holidays in year y, sorted; a year
-	// present here is covered by data, one absent falls to the rules.
+	// present here is covered by data.
 	years [numNations]map[int][]Holiday
-	files []string // user files merged in, for messages
+	// added[n][y] holds, for a year no data covers whole, the standing
+	// rules' days with a user file's days added, sorted. The year is still
+	// predicted: only the file's days are known.
+	added   [numNations]map[int][]Holiday
+	removed []Holiday // days whole-year replacements left out, for messages
+	files   []string  // user files merged in, for messages
 }
 
 // Covers reports whether data (not the standing rules) gives nation n's
-// holidays for year y.
+// holidays for year y: the embedded feed, or a whole year in a user file.
 func (h *Holidays) Covers(n Nation, y int) bool {
 	_, ok := h.years[n][y]
 	return ok
 }
 
 // Year returns nation n's holidays in year y, sorted by date, from the data
-// if it covers the year and from the standing rules otherwise; predicted
-// reports the latter. The slice must not be modified.
+// if it covers the year and from the standing rules (with any days a user
+// file added) otherwise; predicted reports the latter. Each day's Source
+// says where it came from. The slice must not be modified.
 func (h *Holidays) Year(n Nation, y int) (hs []Holiday, predicted bool) {
 	if hs, ok := h.years[n][y]; ok {
 		return hs, false
+	}
+	if hs, ok := h.added[n][y]; ok {
+		return hs, true
 	}
 	return RuleHolidays(n, y), true
 }
@@ -121,37 +133,114 @@ func (h *Holidays) CoveredYears(ns ...Nation) (first, last int) {
 	return first, last
 }
 
-// Merge returns a new set: h with the user's holidays u added. A day u lists
-// on a date h already has replaces it (title and notes); other days are
-// added. Nothing is ever removed, so a user file can only make a deadline
-// later, never earlier. A year u covers that h does not becomes covered, and
-// keeps the standing rules' days alongside u's, so a file that names only a
-// newly proclaimed day does not wipe out that year's ordinary holidays.
-func (h *Holidays) Merge(u *Holidays) *Holidays {
-	out := &Holidays{files: append(slices.Clone(h.files), u.files...)}
-	for n := range numNations {
-		out.years[n] = make(map[int][]Holiday, len(h.years[n])+len(u.years[n]))
-		for y, hs := range h.years[n] {
-			out.years[n][y] = hs
+// Removed returns the days that merging user files took away: days the set
+// had before a merge (from the feed, the rules or an earlier file) on dates
+// that a whole year in the file leaves out, in merge order. Each is no
+// longer a bank holiday in its nation. A caller should show them, since a
+// stale file would remove a holiday proclaimed after it was written.
+func (h *Holidays) Removed() []Holiday { return slices.Clone(h.removed) }
+
+// A user file's list of one nation's days in one year is either a whole
+// year, which replaces that year, or additions to it. A list is a whole
+// year when it holds both of the days that open and close every year
+// GOV.UK publishes: the year's New Year bank holiday (1 January, or the
+// Monday after when it falls at a weekend; in Scotland that Monday may be
+// the 2nd January holiday, New Year's Day's substitute then being Tuesday)
+// and its Christmas Day bank holiday (25 December, or 27 December when it
+// falls at a weekend). A newly proclaimed one-off is neither, so a file
+// naming just that day adds it; a whole GOV.UK feed dropped in as the file
+// replaces every year it lists, so a holiday it moves leaves its old date.
+
+// newYearHoliday is year y's first weekday, a New Year bank holiday in
+// every nation.
+func newYearHoliday(y int) Date {
+	d := NewDate(y, time.January, 1)
+	for d.IsWeekend() {
+		d++
+	}
+	return d
+}
+
+// christmasHoliday is the date of year y's Christmas Day bank holiday, in
+// every nation: a Saturday's goes to Monday 27 (Boxing Day to Tuesday), a
+// Sunday's to Tuesday 27 (Boxing Day keeps Monday).
+func christmasHoliday(y int) Date {
+	d := NewDate(y, time.December, 25)
+	if d.IsWeekend() {
+		d = NewDate(y, time.December, 27)
+	}
+	return d
+}
+
+// wholeYear reports whether hs, one nation's days in year y, is a whole
+// year: it lists the year's New Year and Christmas Day bank holidays.
+func wholeYear(y int, hs []Holiday) bool {
+	ny, xmas := newYearHoliday(y), christmasHoliday(y)
+	has := func(d Date) bool { return slices.ContainsFunc(hs, func(x Holiday) bool { return x.Date == d }) }
+	return has(ny) && has(xmas)
+}
+
+// addDays returns base with add's days added, sorted; a day of add on a
+// date base already has replaces it.
+func addDays(base, add []Holiday) []Holiday {
+	out := make([]Holiday, 0, len(base)+len(add))
+	for _, x := range base {
+		if !slices.ContainsFunc(add, func(a Holiday) bool { return a.Date == x.Date }) {
+			out = append(out, x)
 		}
-		for y, add := range u.years[n] {
-			base, ok := h.years[n][y]
-			if !ok {
-				base = RuleHolidays(Nation(n), y)
+	}
+	out = append(out, add...)
+	sortHolidays(out)
+	return out
+}
+
+// Merge returns a new set: h with the user's holidays u applied, one nation
+// and year at a time (see ParseHolidays for which lists are whole years):
+//
+//   - A whole year in u replaces that year entirely, whatever h had for it
+//     (feed, rules or an earlier file): a day h had that u leaves out
+//     becomes a working day (see Removed), so a holiday GOV.UK has moved is
+//     kept only on its new date. The year is then covered by data.
+//   - Any other list adds its days to the year: a day on a date h already
+//     has replaces it (title and notes), and nothing is removed. In a year h
+//     covers, the year stays covered; in a year it does not, the standing
+//     rules' days are kept alongside and the year stays predicted, since
+//     only the file's days are known.
+//
+// Merging several files applies them in order; a later whole year wins.
+func (h *Holidays) Merge(u *Holidays) *Holidays {
+	out := &Holidays{
+		files:   append(slices.Clone(h.files), u.files...),
+		removed: slices.Clone(h.removed),
+	}
+	for n := range numNations {
+		out.years[n] = maps.Clone(h.years[n])
+		out.added[n] = maps.Clone(h.added[n])
+		if out.years[n] == nil {
+			out.years[n] = map[int][]Holiday{}
+		}
+		if out.added[n] == nil {
+			out.added[n] = map[int][]Holiday{}
+		}
+		for _, y := range slices.Sorted(maps.Keys(u.years[n])) {
+			whole := u.years[n][y]
+			old, _ := h.Year(Nation(n), y)
+			for _, x := range old {
+				if !slices.ContainsFunc(whole, func(w Holiday) bool { return w.Date == x.Date }) {
+					out.removed = append(out.removed, x)
+				}
 			}
-			byDate := make(map[Date]Holiday, len(base)+len(add))
-			for _, x := range base {
-				byDate[x.Date] = x
+			out.years[n][y] = whole
+			delete(out.added[n], y)
+		}
+		for y, hs := range u.added[n] {
+			own := slices.DeleteFunc(slices.Clone(hs), func(x Holiday) bool { return x.Source == SourceRules })
+			if base, ok := out.years[n][y]; ok {
+				out.years[n][y] = addDays(base, own)
+				continue
 			}
-			for _, x := range add {
-				byDate[x.Date] = x
-			}
-			merged := make([]Holiday, 0, len(byDate))
-			for _, x := range byDate {
-				merged = append(merged, x)
-			}
-			sortHolidays(merged)
-			out.years[n][y] = merged
+			base, _ := out.Year(Nation(n), y)
+			out.added[n][y] = addDays(base, own)
 		}
 	}
 	return out
@@ -174,7 +263,17 @@ func EmbeddedHolidays() *Holidays { return embedded() }
 //	{"scotland": {"division": "scotland", "events": [
 //	    {"title": "World Cup bank holiday", "date": "2026-06-15", "notes": "", "bunting": true}]}}
 //
-// Any of the three divisions may be given. name is used in errors, which
+// Any of the three divisions may be given, each with any years. Each
+// division's days in one year are either a whole year, when they include
+// that year's New Year bank holiday (its first weekday: 1 January, or the
+// Monday after when it falls at a weekend) and its Christmas Day one (25
+// December, or 27 December when it falls at a weekend), or additions; Merge
+// replaces a whole year and adds additions. So a file holding just a newly
+// proclaimed day adds it, and a whole GOV.UK feed replaces the years it
+// lists, moved holidays included. On its own, the result covers the whole
+// years and gives the standing rules plus the file's days for the others.
+//
+// name is used in errors, which
 // say what is wrong and on which line: a syntax error, an unknown division,
 // a missing or impossible date, a day listed twice, a weekend date (almost
 // certainly a typo, since it would change nothing), or a file with no
@@ -185,6 +284,15 @@ func ParseHolidays(name string, data []byte) (*Holidays, error) {
 		return nil, err
 	}
 	h.files = []string{name}
+	for n := range numNations {
+		h.added[n] = map[int][]Holiday{}
+		for y, hs := range h.years[n] {
+			if !wholeYear(y, hs) {
+				h.added[n][y] = addDays(RuleHolidays(Nation(n), y), hs)
+				delete(h.years[n], y)
+			}
+		}
+	}
 	return h, nil
 }
 

@@ -33,8 +33,18 @@ holidays of every UK nation (St Andrew's Day and 12 July included); FOISA
 and EISR skip weekends, Christmas Day and Scottish bank holidays only.
 Bank holidays are GOV.UK's for 2012-2028; later years follow the standing
 rules and the result is marked predicted, since a holiday proclaimed later
-could move it. --holidays FILE (or [deadline] holidays_file) adds or
-overrides days in the same GOV.UK JSON format.
+could move it.
+
+--holidays FILE (or [deadline] holidays_file) reads holidays in GOV.UK's
+bank-holidays.json format, such as a newer copy of
+https://www.gov.uk/bank-holidays.json. For each division and year in it:
+if the file lists that year's New Year bank holiday (1 January, or the
+Monday after a weekend) and its Christmas Day one (25 December, or 27
+December after a weekend), it is the whole year and replaces the built-in
+one, so a holiday it moves is no longer kept on its old date (each day it
+drops is noted on stderr); otherwise its days are added, so a file naming
+just a newly proclaimed holiday adds that day. A year beyond 2028 that
+the file gives whole is no longer predicted.
 
 --receipt-rule next-working-day treats a request received on a non-working
 day as received on the next working day (the s.45 Code reading).
@@ -45,7 +55,7 @@ skipped weekday and whose holiday it is. --json prints one object instead.`,
 			regime := fs.String("regime", "", "the law: `foia`, eir, foisa or eisr (required)")
 			received := fs.String("received", "", "date of receipt `YYYY-MM-DD`, or an RFC 3339 time such as 2026-11-27T16:05:00Z (required)")
 			days := fs.Int("working-days", deadline.DefaultWorkingDays, "count `N` working days")
-			holidays := fs.String("holidays", "", "GOV.UK-format holidays `FILE` that adds or overrides days (default [deadline] holidays_file)")
+			holidays := fs.String("holidays", "", "GOV.UK-format holidays `FILE`: whole years replace the built-in ones, other days are added (default [deadline] holidays_file)")
 			rule := fs.String("receipt-rule", "", "`statutory` or next-working-day (default [deadline] receipt_rule, else statutory)")
 			asJSON := fs.Bool("json", false, "print one JSON object")
 			explain := fs.Bool("explain", false, "show the count day by day")
@@ -73,6 +83,9 @@ skipped weekday and whose holiday it is. --json prints one object instead.`,
 				h, err := loadHolidays(file)
 				if err != nil {
 					return err
+				}
+				for _, x := range h.Removed() {
+					fmt.Fprintf(e.stderr, "foidesk: note: %s\n", removedNote(file, x))
 				}
 				cal := deadline.NewCalendar(req.regime, h)
 				count := cal.Due(req.receivedDate, req.days, req.rule)
@@ -168,6 +181,20 @@ func loadHolidays(file string) (*deadline.Holidays, error) {
 	return h.Merge(u), nil
 }
 
+// removedNote says that the holidays file dropped a day: it gives the
+// day's year whole, without it.
+func removedNote(file string, x deadline.Holiday) string {
+	from := "in GOV.UK's data"
+	switch x.Source {
+	case deadline.SourceRules:
+		from = "by the standing rules"
+	case deadline.SourceFile:
+		from = "in an earlier holidays file"
+	}
+	return fmt.Sprintf("%s gives %s %d as a whole year without %s (%s, a bank holiday %s), so that day is not a bank holiday there",
+		file, x.Nation, x.Date.Year(), x.Date, x.Label(), from)
+}
+
 func nationNames(cal *deadline.Calendar) string {
 	var names []string
 	for _, n := range cal.Regime().Nations() {
@@ -177,7 +204,7 @@ func nationNames(cal *deadline.Calendar) string {
 }
 
 func predictedNote(cal *deadline.Calendar, c deadline.Count) string {
-	return fmt.Sprintf("the count from %s to %s runs into a year with no published %s bank holidays; it follows the standing rules, and a holiday proclaimed later could move it",
+	return fmt.Sprintf("the count from %s to %s runs into a year with no whole published list of %s bank holidays; it follows the standing rules, and a holiday proclaimed later could move it",
 		c.Received, c.Due, nationNames(cal))
 }
 

@@ -2,8 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+
+	"foidesk/deadline"
 )
 
 // deadlineCLI runs "foidesk --config CFG deadline ARGS..." with a config
@@ -270,5 +273,103 @@ func TestDeadlineHelp(t *testing.T) {
 	list, _, _ := runCLI(t, "help")
 	if !strings.Contains(list, "deadline") {
 		t.Errorf("'foidesk help' does not list deadline")
+	}
+}
+
+// movedEarlyMay2027 is the 2027 GOV.UK feed with the early May holiday
+// moved from Monday 3 May to Friday 7 May in every division.
+func movedEarlyMay2027(t *testing.T) string {
+	t.Helper()
+	type event struct {
+		Title   string `json:"title"`
+		Date    string `json:"date"`
+		Notes   string `json:"notes"`
+		Bunting bool   `json:"bunting"`
+	}
+	type division struct {
+		Division string  `json:"division"`
+		Events   []event `json:"events"`
+	}
+	feed := map[string]division{}
+	for _, n := range deadline.Nations {
+		hs, _ := deadline.EmbeddedHolidays().Year(n, 2027)
+		d := division{Division: n.String()}
+		for _, x := range hs {
+			date := x.Date.String()
+			if date == "2027-05-03" {
+				date = "2027-05-07"
+			}
+			d.Events = append(d.Events, event{Title: x.Title, Date: date, Notes: x.Notes, Bunting: true})
+		}
+		feed[n.String()] = d
+	}
+	b, err := json.MarshalIndent(feed, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// A whole year in the file replaces the built-in one: a moved holiday
+// leaves its old date, and stderr says which day was dropped.
+func TestDeadlineHolidaysFileWholeYear(t *testing.T) {
+	file := writeFile(t, "bank-holidays.json", movedEarlyMay2027(t))
+	cases := []struct{ received, before, after, explain string }{
+		{"2027-04-06", "2027-05-05", "2027-05-04", "2027-05-03 day 19\n"},
+		{"2027-05-04", "2027-06-02", "2027-06-03", "2027-05-07 skipped: Early May bank holiday (england-and-wales, scotland, northern-ireland)\n"},
+	}
+	for _, tc := range cases {
+		out, _, _ := deadlineCLI(t, "", "--regime", "foia", "--received", tc.received)
+		if out != tc.before+"\n" {
+			t.Errorf("received %s without the file: %q, want %s", tc.received, out, tc.before)
+		}
+		out, errOut, code := deadlineCLI(t, "", "--regime", "foia", "--received", tc.received, "--holidays", file, "--explain")
+		if code != exitOK || firstLine(out) != tc.after || !strings.Contains(out, tc.explain) {
+			t.Errorf("received %s with the file: exit %d, stderr %q\n%s\nwant due %s and %q", tc.received, code, errOut, out, tc.after, tc.explain)
+		}
+		for _, n := range []string{"england-and-wales", "scotland", "northern-ireland"} {
+			want := "foidesk: note: " + file + " gives " + n + " 2027 as a whole year without 2027-05-03 (Early May bank holiday, a bank holiday in GOV.UK's data), so that day is not a bank holiday there\n"
+			if !strings.Contains(errOut, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, errOut)
+			}
+		}
+	}
+	out, _, code := deadlineCLI(t, "[deadline]\nholidays_file = '"+file+"'\n", "--regime", "foisa", "--received", "2027-04-06", "--json")
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != exitOK {
+		t.Fatalf("exit %d: %v", code, err)
+	}
+	if got["due"] != "2027-05-04" || got["predicted"] != false {
+		t.Errorf("FOISA from config: %v", got)
+	}
+}
+
+// A file giving a whole year beyond the data makes that year's counts no
+// longer predicted, for the nations it covers.
+func TestDeadlineHolidaysFileNewYear(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("{")
+	for i, n := range deadline.Nations {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "%q: {\"division\": %q, \"events\": [", n, n)
+		for j, x := range deadline.RuleHolidays(n, 2029) {
+			if j > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, "\n  {\"title\": %q, \"date\": %q}", x.Title, x.Date)
+		}
+		b.WriteString("]}")
+	}
+	b.WriteString("}")
+	file := writeFile(t, "2029.json", b.String())
+	out, errOut, code := deadlineCLI(t, "", "--regime", "foia", "--received", "2029-03-09", "--holidays", file, "--json")
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != exitOK {
+		t.Fatalf("exit %d: %v", code, err)
+	}
+	if got["predicted"] != false || got["due"] != "2029-04-11" || errOut != "" {
+		t.Errorf("2029 with a whole-year file: %v, stderr %q", got, errOut)
 	}
 }
