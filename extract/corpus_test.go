@@ -60,6 +60,7 @@ func TestCorpus(t *testing.T) {
 		jaccard   float64
 		popplerOK bool
 		reason    string
+		contained bool // a worker died on it (crash, memory, time) and was replaced
 	}
 	var rows []row
 	var ours time.Duration
@@ -75,9 +76,11 @@ func TestCorpus(t *testing.T) {
 		ref, _ := os.ReadFile(filepath.Join(dir, "reference", f+".txt"))
 		rw := wordSet(string(ref))
 		r := row{file: f, status: res.Status, engine: res.Engine, took: took, refWords: len(rw), reason: res.Reason}
+		r.contained = strings.Contains(strings.Join(res.Notes, " "), "retried with PDFium alone") || strings.Contains(res.Reason, "PDF parser")
 		r.jaccard = jaccard(rw, wordSet(res.Text()))
 		rows = append(rows, r)
 	}
+	peak := workerPeak(x)
 	// pdftotext over the same files, same run.
 	var poppler time.Duration
 	havePoppler := true
@@ -133,9 +136,13 @@ func TestCorpus(t *testing.T) {
 	}
 	engines := map[string]int{}
 	statuses := map[Status]int{}
+	var contained []string
 	for _, r := range rows {
 		engines[r.engine]++
 		statuses[r.status]++
+		if r.contained {
+			contained = append(contained, r.file)
+		}
 	}
 	_ = popText
 	summary := fmt.Sprintf(`engine chain %s
@@ -144,10 +151,12 @@ text-bearing (>= 50 reference words): %d files
   pdftotext opens %d of them; foidesk opens %d of those (missed %d)
   median word-set Jaccard %.3f (goal >= 0.98); %d/%d = %.1f%% at >= 0.90 (goal >= 90%%)
   crashes or hangs escaping a worker: 0 (the test process survived every file)
+worker deaths contained (crash, memory or time limit; worker replaced): %d %v
+worker memory after the run: %s
 time over all %d files: foidesk %v, pdftotext %v (ratio %.2f, goal <= 2)`,
 		engine, len(rows), statuses, engines, len(textRows), popplerOpens, weOpenThose, missed,
 		median, over90, len(textRows), 100*float64(over90)/float64(max(len(textRows), 1)),
-		len(rows), ours.Round(time.Millisecond), poppler.Round(time.Millisecond), float64(ours)/float64(max(poppler, 1)))
+		len(contained), contained, peak, len(rows), ours.Round(time.Millisecond), poppler.Round(time.Millisecond), float64(ours)/float64(max(poppler, 1)))
 	t.Log("\n" + summary)
 	fmt.Println(summary)
 	if missed > 0 || median < 0.98 || float64(over90) < 0.9*float64(len(textRows)) || (havePoppler && ours > 2*poppler) {
@@ -219,4 +228,24 @@ func jaccard(a, b map[string]bool) float64 {
 		}
 	}
 	return float64(inter) / float64(len(a)+len(b)-inter)
+}
+
+// workerPeak reads the worker's peak resident and virtual size from /proc.
+func workerPeak(x *Extractor) string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.w == nil {
+		return "no worker running"
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", x.w.cmd.Process.Pid))
+	if err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmHWM") || strings.HasPrefix(l, "VmPeak") {
+			out = append(out, strings.Join(strings.Fields(l), " "))
+		}
+	}
+	return strings.Join(out, ", ")
 }
