@@ -13,27 +13,34 @@ import (
 	"time"
 )
 
-// The format fixtures in testdata/formats are written by this generator,
-// by hand rather than by an office suite, so each one holds exactly the
-// structures a test names (headers, footnotes, tables, charsets):
+// The format fixtures in testdata/formats, and the fuzz seed corpora, are
+// written by this generator, by hand rather than by an office suite, so
+// each one holds exactly the structures a test names (headers, footnotes,
+// tables, charsets). Without -fixtures the test checks that the committed
+// files are what the generator makes; with it, it rewrites them:
 //
 //	go test ./extract -run TestGenerateFixtures -fixtures
-var writeFixtures = flag.Bool("fixtures", false, "rewrite testdata/formats from the generator")
+var writeFixtures = flag.Bool("fixtures", false, "rewrite testdata/formats and testdata/fuzz from the generator")
 
 const fixtureDir = "testdata/formats"
 
 func TestGenerateFixtures(t *testing.T) {
-	if !*writeFixtures {
-		t.Skip("pass -fixtures to rewrite testdata/formats")
-	}
-	if err := os.MkdirAll(fixtureDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	write := func(name string, data []byte) {
-		if err := os.WriteFile(filepath.Join(fixtureDir, name), data, 0o644); err != nil {
+	put := func(path string, data []byte) {
+		if !*writeFixtures {
+			old, err := os.ReadFile(path)
+			if err != nil || !bytes.Equal(old, data) {
+				t.Errorf("%s is not what the generator makes (%v); run with -fixtures to rewrite it", path, err)
+			}
+			return
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+	write := func(name string, data []byte) { put(filepath.Join(fixtureDir, name), data) }
 	docx := fixtureDOCX()
 	write("policy.docx", docx)
 	write("policy.odt", fixtureODT())
@@ -50,17 +57,11 @@ func TestGenerateFixtures(t *testing.T) {
 
 	// Seed corpora for the fuzz targets (fuzz_test.go).
 	seed := func(target, name string, data []byte) {
-		dir := filepath.Join("testdata/fuzz", target)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
 		body := "go test fuzz v1\n[]byte(" + strconv.Quote(string(data)) + ")\n"
 		if target == "FuzzNormalize" {
 			body = "go test fuzz v1\nstring(" + strconv.Quote(string(data)) + ")\n"
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		put(filepath.Join("testdata/fuzz", target, name), []byte(body))
 	}
 	read := func(p string) []byte {
 		b, err := os.ReadFile(p)
