@@ -29,14 +29,14 @@ func (x *Extractor) extractDoc(ctx context.Context, path string) Result {
 	switch {
 	case ctx.Err() == context.DeadlineExceeded:
 		res.Status, res.Reason = StatusFailed, "antiword did not finish within "+antiwordTimeout.String()
-	case strings.Contains(msg, "encrypted"):
+	case strings.Contains(strings.ToLower(msg), "encrypted"):
 		res.Status, res.Reason = StatusEncrypted, "the Word document is password protected"
 	case strings.Contains(msg, "is not a Word Document"), strings.Contains(msg, "not a Word"):
 		res.Status, res.Reason = StatusUnsupported, "an OLE2 file that is not a Word document (an Excel .xls or Outlook .msg, perhaps), which foidesk does not read"
 	case err != nil:
 		res.Status, res.Reason = StatusFailed, "antiword: "+firstNonEmpty(msg, err.Error())
 	default:
-		res.Pages = []Page{{Number: 1, Text: stdout.String()}}
+		res.Pages = []Page{{Number: 1, Text: antiwordTables(stdout.String())}}
 	}
 	return res
 }
@@ -48,4 +48,22 @@ func firstNonEmpty(a ...string) string {
 		}
 	}
 	return ""
+}
+
+// antiwordTables turns antiword's table rows ("|Cell 1   |Cell 2   |")
+// into tab-separated cells, as the other formats' tables are.
+func antiwordTables(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if len(t) < 2 || t[0] != '|' || t[len(t)-1] != '|' {
+			continue
+		}
+		cells := strings.Split(t[1:len(t)-1], "|")
+		for j := range cells {
+			cells[j] = strings.TrimSpace(cells[j])
+		}
+		lines[i] = strings.Join(cells, "\t")
+	}
+	return strings.Join(lines, "\n")
 }

@@ -71,4 +71,14 @@ func TestLegacyDoc(t *testing.T) {
 	if res.Status == StatusOK || res.Engine != EngineAntiword {
 		t.Fatalf("not-Word OLE2 with antiword: %s %s: %s", res.Status, res.Engine, res.Reason)
 	}
+	// Real Word 97 files (Apache POI's test data, testdata/doc/MANIFEST.tsv).
+	res = mustExtract(t, x, "testdata/doc/simple-table.doc")
+	want := "Cell 1,1\tCell 1,2\tCell 1,3\nCell 2,1\tCell 2,2\tCell 2,3"
+	if res.Status != StatusOK || res.Type != TypeDoc || !strings.Contains(res.Text(), want) || !strings.Contains(res.Text(), "This text is below the table.") {
+		t.Fatalf("simple-table.doc: %s %s %q", res.Status, res.Reason, res.Text())
+	}
+	res = mustExtract(t, x, "testdata/doc/password_password_cryptoapi.doc")
+	if res.Status != StatusEncrypted {
+		t.Fatalf("password-protected .doc: %s %s", res.Status, res.Reason)
+	}
 }
