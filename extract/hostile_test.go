@@ -227,3 +227,35 @@ func TestEmptyUnknownAndLyingFiles(t *testing.T) {
 		t.Errorf("broken docx: %s %s %s", res.Type, res.Status, res.Reason)
 	}
 }
+
+// The parent's watchdog stops a worker whose resident memory passes the
+// budget, even when nothing inside the worker limits it.
+func TestWatchdogStopsRunawayWorker(t *testing.T) {
+	x := newTestExtractor(t, Options{WorkerMemoryMB: 128})
+	x.opts.WorkerCommand = []string{os.Args[0], "misbehaving-worker-allocate"}
+	res := mustExtract(t, x, "testdata/pdf/simple1.pdf")
+	if res.Status != StatusFailed || !strings.Contains(res.Reason, "used more than the 128 MB memory limit") {
+		t.Fatalf("%s: %s", res.Status, res.Reason)
+	}
+}
+
+// A worker that never answers is stopped at the wall-clock limit, and the
+// next document gets a working one.
+func TestHungWorkerStopped(t *testing.T) {
+	x := newTestExtractor(t, Options{WorkerTimeout: 500 * time.Millisecond})
+	good := x.opts.WorkerCommand
+	x.opts.WorkerCommand = []string{os.Args[0], "misbehaving-worker-hang"}
+	start := time.Now()
+	res := mustExtract(t, x, "testdata/pdf/simple1.pdf")
+	if res.Status != StatusFailed || !strings.Contains(res.Reason, "did not finish within 500ms") {
+		t.Fatalf("%s: %s", res.Status, res.Reason)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("took %v", d)
+	}
+	x.opts.WorkerCommand = good
+	x.opts.WorkerTimeout = 30 * time.Second
+	if res := mustExtract(t, x, "testdata/pdf/simple1.pdf"); res.Status != StatusOK {
+		t.Fatalf("after a hung worker: %s %s", res.Status, res.Reason)
+	}
+}

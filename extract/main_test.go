@@ -10,12 +10,29 @@ import (
 // production: the tests start "extract.test extract-worker", so the process
 // boundary, the limits and the protocol are exercised for real.
 func TestMain(m *testing.M) {
-	if len(os.Args) == 2 && os.Args[1] == "extract-worker" {
-		if err := ServeWorkerStdio(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
+	if len(os.Args) == 2 {
+		switch os.Args[1] {
+		case "extract-worker":
+			if err := ServeWorkerStdio(); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			os.Exit(0)
+		case "misbehaving-worker-allocate":
+			// Stands in for a parser that allocates without bound, with
+			// no setrlimit: only the parent's watchdog can stop it.
+			var hoard [][]byte
+			for {
+				b := make([]byte, 8<<20)
+				for i := range b {
+					b[i] = 1
+				}
+				hoard = append(hoard, b)
+			}
+		case "misbehaving-worker-hang":
+			// Stands in for a parser stuck in a loop.
+			select {}
 		}
-		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
