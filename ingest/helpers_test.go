@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -97,3 +98,5 @@ func readFixture(t testing.TB, name string) []byte {
 	}
 	return b
 }
+
+func execCommand(name string, args ...string) *exec.Cmd { return exec.Command(name, args...) }

@@ -23,12 +23,16 @@ type Processor struct {
 
 // Derive parses the raw blob, matches it and triages it.
 func (p *Processor) Derive(ctx context.Context, sum string, size int64) (store.Derived, error) {
-	f, err := p.Blobs.Open(sum)
+	return p.deriveWith(ctx, p.Blobs, sum, size)
+}
+
+func (p *Processor) deriveWith(ctx context.Context, blobs store.Blobs, sum string, size int64) (store.Derived, error) {
+	f, err := blobs.Open(sum)
 	if err != nil {
 		return store.Derived{}, fmt.Errorf("open raw message %s: %w", sum, err)
 	}
 	defer f.Close()
-	parsed, err := Parse(f, size, p.Blobs, p.Limits)
+	parsed, err := Parse(f, size, blobs, p.Limits)
 	if err != nil {
 		return store.Derived{}, fmt.Errorf("parse message %s: %w", sum, err)
 	}
@@ -75,30 +79,72 @@ type Result struct {
 	Problem   string
 }
 
-// Record derives and records a raw message found at loc. The raw blob must
-// already be durable: this is the transaction that advances last_uid.
-func (p *Processor) Record(ctx context.Context, sum string, size int64, loc store.Location) (Result, error) {
+// prepared is a message parsed but not yet matched or recorded: matching
+// waits for the commit so that it sees everything recorded before it (a case
+// reference learned from an acknowledgement in the same batch).
+type prepared struct {
+	sum    string
+	size   int64
+	dupID  int64 // already stored: only the location is recorded
+	parsed *Parsed
+}
+
+// prepare parses a raw message, writing attachments through blobs.
+func (p *Processor) prepare(ctx context.Context, blobs store.Blobs, sum string, size int64) (prepared, error) {
+	pr := prepared{sum: sum, size: size}
+	id, err := p.Store.MessageIDBySHA(ctx, sum)
+	if err != nil {
+		return pr, err
+	}
+	if id != 0 {
+		pr.dupID = id
+		return pr, nil
+	}
+	f, err := blobs.Open(sum)
+	if err != nil {
+		return pr, fmt.Errorf("open raw message %s: %w", sum, err)
+	}
+	defer f.Close()
+	pr.parsed, err = Parse(f, size, blobs, p.Limits)
+	if err != nil {
+		return pr, fmt.Errorf("parse message %s: %w", sum, err)
+	}
+	return pr, nil
+}
+
+// commit matches, triages and records a prepared message found at loc. Its
+// raw and attachment blobs must be durable by now: this transaction
+// advances last_uid.
+func (p *Processor) commit(ctx context.Context, pr prepared, loc store.Location) (Result, error) {
 	res := Result{Loc: loc}
-	if id, err := p.Store.MessageIDBySHA(ctx, sum); err != nil {
-		return res, err
-	} else if id != 0 {
-		if err := p.Store.RecordDuplicate(ctx, id, loc); err != nil {
+	if pr.dupID != 0 {
+		if err := p.Store.RecordDuplicate(ctx, pr.dupID, loc); err != nil {
 			return res, err
 		}
-		res.MessageID, res.Duplicate = id, true
+		res.MessageID, res.Duplicate = pr.dupID, true
 		return res, nil
 	}
-	d, err := p.Derive(ctx, sum, size)
+	d, err := DeriveFrom(ctx, p.Store, pr.parsed)
 	if err != nil {
 		return res, err
 	}
-	rec, err := p.Store.RecordMessage(ctx, store.NewMessage{SHA256: sum, Size: size, Loc: loc, Derived: d})
+	rec, err := p.Store.RecordMessage(ctx, store.NewMessage{SHA256: pr.sum, Size: pr.size, Loc: loc, Derived: d})
 	if err != nil {
 		return res, err
 	}
 	res.MessageID, res.Duplicate, res.Ref = rec.ID, rec.Duplicate, rec.Ref
 	res.Kind, res.MatchedBy, res.Subject, res.From, res.Problem = d.Kind, d.MatchedBy, d.Subject, d.FromAddr, d.ParseProblem
 	return res, nil
+}
+
+// Record derives and records a raw message found at loc. The raw blob must
+// already be durable: this is the transaction that advances last_uid.
+func (p *Processor) Record(ctx context.Context, sum string, size int64, loc store.Location) (Result, error) {
+	pr, err := p.prepare(ctx, p.Blobs, sum, size)
+	if err != nil {
+		return Result{Loc: loc}, err
+	}
+	return p.commit(ctx, pr, loc)
 }
 
 // ReparseStats counts what Reparse did.

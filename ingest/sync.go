@@ -350,8 +350,10 @@ func (sy *Syncer) wait(ctx context.Context, sess *session) error {
 		}
 		return nil
 	}
+	var sel *imap.SelectData
 	if err := sess.do(ctx, "IMAP SELECT "+sy.Cfg.Mailboxes[0], func() error {
-		_, err := sess.c.Select(sy.Cfg.Mailboxes[0], &imap.SelectOptions{ReadOnly: true}).Wait()
+		var err error
+		sel, err = sess.c.Select(sy.Cfg.Mailboxes[0], &imap.SelectOptions{ReadOnly: true}).Wait()
 		return err
 	}); err != nil {
 		// The mailbox may be gone; fall back to polling.
@@ -364,6 +366,11 @@ func (sy *Syncer) wait(ctx context.Context, sess *session) error {
 	select {
 	case <-sess.updates:
 	default:
+	}
+	// Mail that arrived between the sync and now would not wake the IDLE.
+	if state, err := sy.Proc.Store.MailboxState(ctx, sy.Cfg.Mailboxes[0]); err == nil && state.UIDValidity == sel.UIDValidity &&
+		sel.UIDNext != 0 && uint32(sel.UIDNext) > state.LastUID+1 {
+		return nil
 	}
 	var idle *imapclient.IdleCommand
 	if err := sess.do(ctx, "IMAP IDLE", func() error {
@@ -452,19 +459,48 @@ func (sy *Syncer) syncMailbox(ctx context.Context, sess *session, mailbox string
 		return err
 	}
 	sortUIDs(uids)
+	// Fetching batch N+1 overlaps processing batch N; batches are recorded
+	// strictly in order, so last_uid still only moves past durable, recorded
+	// messages.
+	type outcome struct {
+		done []imap.UID
+		err  error
+	}
+	var running chan outcome
+	wait := func() error {
+		if running == nil {
+			return nil
+		}
+		o := <-running
+		running = nil
+		if len(o.done) > 0 {
+			sy.markDone(ctx, sess, mailbox, o.done)
+		}
+		return o.err
+	}
 	for len(uids) > 0 {
 		n := min(len(uids), sy.Cfg.BatchSize)
 		batch := uids[:n]
 		uids = uids[n:]
-		done, err := sy.fetchBatch(ctx, sess, mailbox, state.UIDValidity, batch, st)
-		if len(done) > 0 {
-			sy.markDone(ctx, sess, mailbox, done)
-		}
-		if err != nil {
+		fb := sy.fetchBatch(ctx, sess, mailbox, batch)
+		if err := wait(); err != nil {
+			fb.discard()
 			return err
 		}
+		ch := make(chan outcome, 1)
+		running = ch
+		go func() {
+			done, err := sy.processBatch(ctx, fb, mailbox, state.UIDValidity, st)
+			ch <- outcome{done, err}
+		}()
+		if fb.failure != nil {
+			if err := wait(); err != nil {
+				return err
+			}
+			return fb.failure
+		}
 	}
-	return nil
+	return wait()
 }
 
 func sortUIDs(u []imap.UID) {
@@ -475,28 +511,42 @@ func sortUIDs(u []imap.UID) {
 	}
 }
 
-// fetchBatch streams one batch of messages: each raw message goes straight
-// to a temporary file, is made durable under its hash, and only then is
-// recorded (advancing last_uid). A connection lost mid-message leaves only a
-// temporary file; the message is fetched again after reconnecting.
-func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string, uidvalidity uint32, batch []imap.UID, st *Stats) ([]imap.UID, error) {
+// fetched is one raw message received in full.
+type fetched struct {
+	uid  imap.UID
+	sum  string
+	size int64
+}
+
+// fetchedBatch is a batch of raw messages in temporary files, not yet
+// durable, parsed or recorded.
+type fetchedBatch struct {
+	blobs   store.Blobs
+	got     []fetched
+	failure error // the fetch ended early; got holds what arrived in full
+}
+
+// discard drops a batch that will not be recorded; its files are written
+// out anyway (they are harmless and the next sync rewrites the same names).
+func (fb fetchedBatch) discard() { fb.blobs.Flush() }
+
+// fetchBatch streams one batch of messages, each raw message straight to a
+// temporary file. A connection lost mid-message leaves that message out
+// (its partial file is deleted); it is fetched again after reconnecting.
+func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string, batch []imap.UID) fetchedBatch {
+	fb := fetchedBatch{blobs: sy.Proc.Blobs.Deferred()}
 	g := sess.guard(ctx)
-	var done []imap.UID
 	cmd := sess.c.Fetch(imap.UIDSetNum(batch...), &imap.FetchOptions{
 		UID:         true,
-		RFC822Size:  true,
 		BodySection: []*imap.FetchItemBodySection{{Peek: true}},
 	})
-	var failure error
 	for {
 		msg := cmd.Next()
 		if msg == nil {
 			break
 		}
 		g.touch()
-		var uid imap.UID
-		var sum string
-		var size int64
+		var f fetched
 		var blobErr error
 		for {
 			item := msg.Next()
@@ -505,48 +555,84 @@ func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string,
 			}
 			switch it := item.(type) {
 			case imapclient.FetchItemDataUID:
-				uid = it.UID
+				f.uid = it.UID
 			case imapclient.FetchItemDataBodySection:
 				if it.Literal == nil {
 					continue
 				}
-				sum, size, blobErr = sy.storeRaw(it.Literal, it.Literal.Size(), g)
+				f.sum, f.size, blobErr = sy.storeRaw(fb.blobs, it.Literal, it.Literal.Size(), g)
 			}
 		}
 		if blobErr != nil {
-			failure = blobErr
+			fb.failure = blobErr
 			break
 		}
-		if uid == 0 || sum == "" {
-			continue
-		}
-		g.pause()
-		res, err := sy.Proc.Record(ctx, sum, size, store.Location{Mailbox: mailbox, UIDValidity: uidvalidity, UID: uint32(uid)})
-		g.touch()
-		if err != nil {
-			failure = fmt.Errorf("record message uid %d in %s: %w", uid, mailbox, err)
-			break
-		}
-		done = append(done, uid)
-		st.add(res)
-		if sy.OnResult != nil {
-			sy.OnResult(res)
+		if f.uid != 0 && f.sum != "" {
+			fb.got = append(fb.got, f)
 		}
 	}
 	err := cmd.Close()
-	if failure != nil {
+	if fb.failure == nil {
+		fb.failure = g.done("IMAP UID FETCH "+mailbox, err)
+	} else {
 		g.done("", nil)
-		return done, failure
 	}
-	return done, g.done("IMAP UID FETCH "+mailbox, err)
+	return fb
 }
 
-// storeRaw streams one literal into the blob store.
+// processBatch parses the batch's messages (attachments to temporary files
+// too), makes every file of the batch durable at once, and only then
+// matches, triages and records the messages in order, each in its own
+// transaction that also advances last_uid.
+func (sy *Syncer) processBatch(ctx context.Context, fb fetchedBatch, mailbox string, uidvalidity uint32, st *Stats) ([]imap.UID, error) {
+	var done []imap.UID
+	var ready []prepared
+	var readyUIDs []imap.UID
+	textBytes := 0
+	record := func() error {
+		if err := fb.blobs.Flush(); err != nil {
+			return err
+		}
+		for i, pr := range ready {
+			loc := store.Location{Mailbox: mailbox, UIDValidity: uidvalidity, UID: uint32(readyUIDs[i])}
+			res, err := sy.Proc.commit(ctx, pr, loc)
+			if err != nil {
+				return fmt.Errorf("record message uid %d in %s: %w", readyUIDs[i], mailbox, err)
+			}
+			done = append(done, readyUIDs[i])
+			st.add(res)
+			if sy.OnResult != nil {
+				sy.OnResult(res)
+			}
+		}
+		ready, readyUIDs, textBytes = ready[:0], readyUIDs[:0], 0
+		return nil
+	}
+	for _, f := range fb.got {
+		pr, err := sy.Proc.prepare(ctx, fb.blobs, f.sum, f.size)
+		if err != nil {
+			fb.blobs.Flush()
+			return done, fmt.Errorf("message uid %d in %s: %w", f.uid, mailbox, err)
+		}
+		ready = append(ready, pr)
+		readyUIDs = append(readyUIDs, f.uid)
+		if pr.parsed != nil {
+			textBytes += len(pr.parsed.Text)
+		}
+		if textBytes > 16<<20 { // bound what a batch holds in memory
+			if err := record(); err != nil {
+				return done, err
+			}
+		}
+	}
+	return done, record()
+}
+
 // A literal that ends short of its announced size means the connection
 // broke mid-message (the client library reports that as a plain end of
 // data): the partial file is discarded, never recorded.
-func (sy *Syncer) storeRaw(r io.Reader, want int64, g *guard) (string, int64, error) {
-	w, err := sy.Proc.Blobs.Create()
+func (sy *Syncer) storeRaw(blobs store.Blobs, r io.Reader, want int64, g *guard) (string, int64, error) {
+	w, err := blobs.Create()
 	if err != nil {
 		return "", 0, err
 	}

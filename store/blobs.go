@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // Blobs is the content-addressed file store under the data directory where
@@ -19,6 +21,130 @@ import (
 // harmless: the name is the content.
 type Blobs struct {
 	Dir string // the data directory; blobs go under Dir/blobs
+
+	pending *pendingBlobs // set by Deferred
+}
+
+// pendingBlobs are written but not yet durable: they stay at their
+// temporary names until Flush, so no content-addressed name ever points at
+// bytes that might not survive a crash.
+type pendingBlobs struct {
+	mu    sync.Mutex
+	files map[string]*os.File // sha256 -> open temporary file
+}
+
+// Deferred returns a Blobs whose Commit leaves each blob at its temporary
+// name until Flush makes them all durable together: one wait for the disk
+// per batch instead of one per blob. Open finds pending blobs too. Nothing
+// may be recorded as referring to a pending blob before Flush returns.
+func (b Blobs) Deferred() Blobs {
+	return Blobs{Dir: b.Dir, pending: &pendingBlobs{files: map[string]*os.File{}}}
+}
+
+// Flush makes every pending blob durable: the temporary files are fsynced
+// (concurrently, so the file system can commit them as a group), renamed to
+// their content addresses, and the directories fsynced. Without Deferred it
+// does nothing.
+func (b Blobs) Flush() error {
+	if b.pending == nil {
+		return nil
+	}
+	b.pending.mu.Lock()
+	files := b.pending.files
+	b.pending.files = map[string]*os.File{}
+	b.pending.mu.Unlock()
+	if len(files) == 0 {
+		return nil
+	}
+	type item struct{ sum, tmp string }
+	var items []item
+	var open []*os.File
+	for sum, f := range files {
+		items = append(items, item{sum, f.Name()})
+		open = append(open, f)
+	}
+	err := parallel(len(open), func(i int) error {
+		err := open[i].Sync()
+		if cerr := open[i].Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+	if err != nil {
+		for _, it := range items {
+			os.Remove(it.tmp)
+		}
+		return fmt.Errorf("blob store: sync: %w", err)
+	}
+	dirs := map[string]bool{}
+	var failed error
+	for _, it := range items {
+		dest := b.Path(it.sum)
+		dir := filepath.Dir(dest)
+		if err := b.place(it.tmp, dest); err != nil && failed == nil {
+			failed = err
+		}
+		dirs[dir] = true
+	}
+	if failed != nil {
+		return failed
+	}
+	var dirList []string
+	for d := range dirs {
+		dirList = append(dirList, d)
+	}
+	if err := parallel(len(dirList), func(i int) error { return syncDir(dirList[i]) }); err != nil {
+		return fmt.Errorf("blob store: sync directory: %w", err)
+	}
+	return nil
+}
+
+// place moves a durable temporary file to its content address. An existing
+// blob is left alone: it was made durable before it was renamed into place,
+// and the name is the content.
+func (b Blobs) place(tmp, dest string) error {
+	if _, err := os.Stat(dest); err == nil {
+		os.Remove(tmp)
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dest), 0o750); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("blob store: %w", err)
+	}
+	if err := os.Rename(tmp, dest); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("blob store: %w", err)
+	}
+	return nil
+}
+
+// parallel runs f(0..n-1) on a few goroutines and returns the first error.
+func parallel(n int, f func(int) error) error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	next := make(chan int)
+	for w := 0; w < min(n, 16); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := f(i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return first
 }
 
 // Path is where the blob with this hex SHA-256 lives.
@@ -29,15 +155,33 @@ func (b Blobs) Path(sum string) string {
 	return filepath.Join(b.Dir, "blobs", sum[:2], sum)
 }
 
-// Open opens a stored blob for reading.
+// Open opens a stored (or, with Deferred, pending) blob for reading.
 func (b Blobs) Open(sum string) (*os.File, error) {
+	if b.pending != nil {
+		b.pending.mu.Lock()
+		f, ok := b.pending.files[sum]
+		b.pending.mu.Unlock()
+		if ok {
+			return os.Open(f.Name())
+		}
+	}
 	return os.Open(b.Path(sum))
 }
 
-// Has reports whether the blob is already stored.
+// Has reports whether the blob is already stored durably.
 func (b Blobs) Has(sum string) bool {
 	_, err := os.Stat(b.Path(sum))
 	return err == nil
+}
+
+var bufPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 128<<10) }}
+
+func (w *BlobWriter) releaseBuf() {
+	if w.buf != nil {
+		w.buf.Reset(nil)
+		bufPool.Put(w.buf)
+		w.buf = nil
+	}
 }
 
 // BlobWriter streams one blob to disk, hashing as it goes, so memory does not
@@ -45,6 +189,7 @@ func (b Blobs) Has(sum string) bool {
 type BlobWriter struct {
 	b    Blobs
 	f    *os.File
+	buf  *bufio.Writer // decoders hand over small pieces; write in large ones
 	h    hash.Hash
 	n    int64
 	done bool
@@ -61,11 +206,16 @@ func (b Blobs) Create() (*BlobWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blob store: %w", err)
 	}
-	return &BlobWriter{b: b, f: f, h: sha256.New()}, nil
+	buf := bufPool.Get().(*bufio.Writer)
+	buf.Reset(f)
+	return &BlobWriter{b: b, f: f, buf: buf, h: sha256.New()}, nil
 }
 
 func (w *BlobWriter) Write(p []byte) (int, error) {
-	n, err := w.f.Write(p)
+	if w.buf == nil {
+		return 0, errors.New("blob already committed or aborted")
+	}
+	n, err := w.buf.Write(p)
 	w.h.Write(p[:n])
 	w.n += int64(n)
 	return n, err
@@ -80,6 +230,7 @@ func (w *BlobWriter) Abort() {
 		return
 	}
 	w.done = true
+	w.releaseBuf()
 	w.f.Close()
 	os.Remove(w.f.Name())
 }
@@ -92,6 +243,23 @@ func (w *BlobWriter) Commit() (string, int64, error) {
 		return "", 0, errors.New("blob already committed or aborted")
 	}
 	sum := hex.EncodeToString(w.h.Sum(nil))
+	if err := w.buf.Flush(); err != nil {
+		w.Abort()
+		return "", 0, fmt.Errorf("blob store: write: %w", err)
+	}
+	w.releaseBuf()
+	if p := w.b.pending; p != nil {
+		w.done = true
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if _, dup := p.files[sum]; dup {
+			w.f.Close()
+			os.Remove(w.f.Name())
+		} else {
+			p.files[sum] = w.f // closed by Flush, after its fsync
+		}
+		return sum, w.n, nil
+	}
 	if err := w.f.Sync(); err != nil {
 		w.Abort()
 		return "", 0, fmt.Errorf("blob store: sync: %w", err)
@@ -103,17 +271,11 @@ func (w *BlobWriter) Commit() (string, int64, error) {
 	}
 	w.done = true
 	dest := w.b.Path(sum)
-	dir := filepath.Dir(dest)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		os.Remove(w.f.Name())
-		return "", 0, fmt.Errorf("blob store: %w", err)
+	if err := w.b.place(w.f.Name(), dest); err != nil {
+		return "", 0, err
 	}
-	if err := os.Rename(w.f.Name(), dest); err != nil {
-		os.Remove(w.f.Name())
-		return "", 0, fmt.Errorf("blob store: %w", err)
-	}
-	if err := syncDir(dir); err != nil {
-		return "", 0, fmt.Errorf("blob store: sync %s: %w", dir, err)
+	if err := syncDir(filepath.Dir(dest)); err != nil {
+		return "", 0, fmt.Errorf("blob store: sync %s: %w", filepath.Dir(dest), err)
 	}
 	return sum, w.n, nil
 }

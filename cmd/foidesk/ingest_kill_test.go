@@ -118,7 +118,7 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(20+rand.IntN(180)) * time.Millisecond)
+		time.Sleep(time.Duration(30+rand.IntN(1000)) * time.Millisecond)
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
