@@ -76,6 +76,41 @@ func bareFetch(b *testing.B, srv *imaptest.Server) (int, int64) {
 	return n, bytes
 }
 
+// bareFetchToDisk is a second yardstick: the same fetch, each message
+// written to its own file and fsynced, with no parsing or database.
+func bareFetchToDisk(b *testing.B, srv *imaptest.Server, dir string) {
+	c, err := imapclient.DialInsecure(srv.Addr(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(imaptest.User, imaptest.Password).Wait(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		b.Fatal(err)
+	}
+	cmd := c.Fetch(imap.UIDSet{imap.UIDRange{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
+	n := 0
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			if body, ok := item.(imapclient.FetchItemDataBodySection); ok {
+				f, err := os.Create(filepath.Join(dir, strconv.Itoa(n)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(f, body.Literal)
+				f.Sync()
+				f.Close()
+				n++
+			}
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
 // BenchmarkIngestVsBareFetch ingests 2,000 replies each carrying a ~200 KB
 // PDF from a loopback IMAP server (store raw, parse, store attachment,
 // match, triage, record) and, in the same run, times a bare go-imap fetch
@@ -93,7 +128,7 @@ func BenchmarkIngestVsBareFetch(b *testing.B) {
 			batch = batch[:0]
 		}
 	}
-	var bare, ours time.Duration
+	var bare, durable, ours time.Duration
 	var rawBytes int64
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -105,6 +140,10 @@ func BenchmarkIngestVsBareFetch(b *testing.B) {
 		if got != n {
 			b.Fatalf("bare fetch got %d, want %d", got, n)
 		}
+		runtime.GC()
+		t0 = time.Now()
+		bareFetchToDisk(b, srv, b.TempDir())
+		durable += time.Since(t0)
 		env := newTestEnv(b)
 		sy := env.syncer(srv.Addr(), srv.Port, "INBOX")
 		runtime.GC()
@@ -122,6 +161,8 @@ func BenchmarkIngestVsBareFetch(b *testing.B) {
 	b.ReportMetric(bare.Seconds()/float64(b.N), "bare-s/op")
 	b.ReportMetric(ours.Seconds()/float64(b.N), "foidesk-s/op")
 	b.ReportMetric(float64(ours)/float64(bare), "ratio")
+	b.ReportMetric(durable.Seconds()/float64(b.N), "bare-to-disk-s/op")
+	b.ReportMetric(float64(ours)/float64(durable), "ratio-to-disk")
 	b.ReportMetric(float64(rawBytes)/float64(n), "raw-bytes/msg")
 }
 
@@ -135,7 +176,7 @@ func BenchmarkIngestLargeMessage(b *testing.B) {
 	raw := pdfReply(0, "K7QW3MP0", 37<<20, rand.New(rand.NewPCG(3, 4))) // ~50 MB once base64-encoded
 	imaptest.Append(b, addr, "INBOX", raw)
 	raw = nil
-	var peak atomic.Uint64
+	var peak, peakInuse atomic.Uint64
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		env := newTestEnv(b)
@@ -152,6 +193,9 @@ func BenchmarkIngestLargeMessage(b *testing.B) {
 				runtime.ReadMemStats(&ms)
 				if ms.HeapAlloc > peak.Load() {
 					peak.Store(ms.HeapAlloc)
+				}
+				if ms.HeapInuse > peakInuse.Load() {
+					peakInuse.Store(ms.HeapInuse)
 				}
 				select {
 				case <-stop:
@@ -176,6 +220,7 @@ func BenchmarkIngestLargeMessage(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(peakInuse.Load())/(1<<20), "peak-heapinuse-MB")
 	if peak.Load() >= 64<<20 {
 		b.Errorf("peak heap %d MB, goal < 64 MB", peak.Load()>>20)
 	}

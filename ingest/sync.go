@@ -313,7 +313,11 @@ func (sy *Syncer) Run(ctx context.Context) error {
 			break
 		}
 		wait := jitter(back)
-		sy.Log.Warn("IMAP connection lost; reconnecting, nothing is lost: sync resumes after the last recorded message", "err", err, "retry_in", wait.Round(time.Millisecond))
+		if IsTemporary(err) {
+			sy.Log.Warn("IMAP connection lost; reconnecting, nothing is lost: sync resumes after the last recorded message", "err", err, "retry_in", wait.Round(time.Millisecond))
+		} else {
+			sy.Log.Error("could not record incoming mail (disk or database); the message stays on the server and is tried again", "err", err, "retry_in", wait.Round(time.Millisecond))
+		}
 		if !sleep(ctx, wait) {
 			break
 		}
