@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+
+	"foidesk/mailer"
+	"foidesk/store"
+)
+
+func init() {
+	register(&command{
+		name:     "campaign create",
+		synopsis: "NAME",
+		summary:  "create a campaign: one draft request per targeted authority with an email address",
+		help: `Creates campaign NAME writing letter --template to every authority (--all), or
+to those in the given nations and/or carrying the given tags. Each request
+gets a reference token, shown in its subject as [ref: TOKEN], in its
+Message-ID and (with [requester] reply_plus_addressing) in its Reply-To.
+Authorities without an email address are listed: no request is made for
+them. Nothing is sent until 'foidesk campaign send NAME'.`,
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			tmpl := fs.String("template", "", "letter `NAME` (built in: recording-policy, chaser, internal-review; or one in [templates] dir)")
+			subject := fs.String("subject", "", "subject line replacing the letter's own (template text allowed)")
+			all := fs.Bool("all", false, "write to every authority in the register")
+			var nations, tags multiFlag
+			fs.Var(&nations, "nation", "only authorities in this `NATION` (repeatable)")
+			fs.Var(&tags, "tag", "only authorities with this `TAG` (repeatable)")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) != 1 {
+					return usagef("campaign create takes one NAME")
+				}
+				if *tmpl == "" {
+					return usagef("--template is required")
+				}
+				if !*all && len(nations) == 0 && len(tags) == 0 {
+					return usagef("say whom to write to: --all, --nation N or --tag T")
+				}
+				if *all && (len(nations) > 0 || len(tags) > 0) {
+					return usagef("--all cannot be combined with --nation or --tag")
+				}
+				var target store.Target
+				target.All = *all
+				for _, n := range nations {
+					canon, err := campaignNation(n)
+					if err != nil {
+						return err
+					}
+					target.Nations = append(target.Nations, canon)
+				}
+				target.Tags = tags
+				cfg, err := e.config()
+				if err != nil {
+					return err
+				}
+				set, err := campaignTemplates(cfg)
+				if err != nil {
+					return err
+				}
+				if !set.Has(*tmpl) {
+					return usagef("no letter template %q (have: %v)", *tmpl, set.Names())
+				}
+				req, err := campaignRequester(cfg, false)
+				if err != nil {
+					return err
+				}
+				st, err := e.openStore(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				res, err := st.CreateCampaign(ctx, store.NewCampaign{
+					Name: args[0], Template: *tmpl, Subject: *subject, Target: target,
+					MessageID: func(ref string) string { return mailer.MessageID(ref, req.Email) },
+				})
+				if errors.Is(err, store.ErrNoTargets) {
+					return fmt.Errorf("no authority in the register matches; import some with 'foidesk authorities import'")
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "created campaign %s: %d requests, letter %q (%s)\n", res.Campaign.Name, res.Requests, *tmpl, set.Source(*tmpl))
+				if len(res.NoEmail) > 0 {
+					fmt.Fprintf(e.stdout, "%d targeted authorities have no email address; no request was made for them:\n", len(res.NoEmail))
+					for _, a := range res.NoEmail {
+						fmt.Fprintf(e.stdout, "  %-10s %s\n", dash(a.Code), a.Name)
+					}
+				}
+				fmt.Fprintf(e.stdout, "next: foidesk campaign preview %s --out DIR, foidesk campaign check %s, foidesk campaign send %s\n", res.Campaign.Name, res.Campaign.Name, res.Campaign.Name)
+				return nil
+			}
+		},
+	})
+}

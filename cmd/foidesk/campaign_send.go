@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"foidesk/mailer"
+	"foidesk/store"
+)
+
+func init() {
+	register(&command{
+		name:     "campaign send",
+		synopsis: "NAME",
+		summary:  "queue a campaign and send it, each request once and only once",
+		help: `Renders every draft request of campaign NAME into its exact message, stores
+it, queues it, and sends the queue in the foreground until every request is
+settled: a progress bar on a terminal, a log line every few seconds
+otherwise. Temporary failures are retried with growing delays ([smtp]
+max_attempts, retry_base, retry_max); permanent ones are recorded with the
+server's code. A message whose fate is unknown (the connection was lost after
+its data was sent, or foidesk was killed mid-send) is never sent again
+automatically: see 'foidesk requests resolve'. Interrupting (Ctrl-C) finishes
+the message in flight and stops; run send again to continue.
+
+[requester] name must be set: FOIA s.8 and FOISA s.8 require a real name.`,
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			dry := fs.Bool("dry-run", false, "render and check everything, change nothing, send nothing")
+			queueOnly := fs.Bool("queue-only", false, "queue the campaign for a running dispatcher and return")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) != 1 {
+					return usagef("campaign send takes one NAME")
+				}
+				if *dry && *queueOnly {
+					return usagef("--dry-run and --queue-only cannot be combined")
+				}
+				cfg, err := e.config()
+				if err != nil {
+					return err
+				}
+				comp, err := campaignComposer(cfg)
+				if err != nil {
+					return err
+				}
+				smtpCfg, limits, retry, err := campaignSMTP(cfg)
+				if err != nil && !*queueOnly {
+					return err
+				}
+				st, err := e.openStore(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				c, err := st.CampaignByName(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				if *dry {
+					return campaignDryRun(ctx, e, st, c, comp, smtpCfg, limits)
+				}
+				n, err := st.QueueCampaign(ctx, c.ID, func(r store.Request) (store.Rendered, error) { return comp.Compose(c, r) })
+				if err != nil {
+					return err
+				}
+				if n > 0 {
+					e.log.Info("queued", "campaign", c.Name, "requests", n)
+				}
+				if *queueOnly {
+					fmt.Fprintf(e.stdout, "queued %d requests of %s\n", n, c.Name)
+					return nil
+				}
+				due, err := newDueDates(cfg)
+				if err != nil {
+					return err
+				}
+				counts, err := st.CampaignCounts(ctx, c.ID)
+				if err != nil {
+					return err
+				}
+				prog := newSendProgress(e.stderr, e.log, counts)
+				d := &mailer.Dispatcher{Store: st, SMTP: smtpCfg, Limits: limits, Retry: retry, Due: due, Log: e.log, OnOutcome: prog.outcome}
+				sum, runErr := d.Run(ctx, c.ID)
+				prog.finish()
+				for _, ref := range sum.Recovered {
+					fmt.Fprintf(e.stdout, "%s was being sent when foidesk stopped; it is now unknown and was not sent again\n", ref)
+				}
+				report := campaignSendReport(ctx, e, st, c)
+				if runErr != nil {
+					if errors.Is(runErr, context.Canceled) {
+						return errors.New("interrupted; the message in flight was recorded. Run 'foidesk campaign send " + c.Name + "' to continue")
+					}
+					return runErr
+				}
+				return report
+			}
+		},
+	})
+}
+
+// campaignSendReport prints where a campaign stands after a send and says
+// what needs a person. It returns errSilentFailure when anything failed or
+// is unknown, so scripts notice.
+func campaignSendReport(ctx context.Context, e *env, st *store.Store, c store.Campaign) error {
+	c, err := st.CampaignByName(ctx, c.Name)
+	if err != nil {
+		return err
+	}
+	counts, err := st.CampaignCounts(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s: %s; sent %d, failed %d, unknown %d, waiting %d, cancelled %d\n", c.Name, c.State,
+		counts[store.OutboxSent], counts[store.OutboxFailed], counts[store.OutboxUnknown],
+		counts[store.OutboxQueued]+counts[store.OutboxRetry]+counts[store.OutboxSending], counts[store.OutboxCancelled])
+	if c.State == store.CampaignPaused {
+		fmt.Fprintf(e.stdout, "the campaign is paused; 'foidesk campaign resume %s' then send again to continue\n", c.Name)
+	}
+	if counts[store.OutboxFailed]+counts[store.OutboxUnknown] == 0 {
+		return nil
+	}
+	reqs, err := st.CampaignRequests(ctx, c.ID, false)
+	if err != nil {
+		return err
+	}
+	for _, r := range reqs {
+		switch r.OutboxState {
+		case store.OutboxFailed:
+			fmt.Fprintf(e.stdout, "  failed   %s  %s <%s>: %s\n", r.Ref, r.Authority.Name, r.ToEmail, smtpSummary(r))
+		case store.OutboxUnknown:
+			fmt.Fprintf(e.stdout, "  unknown  %s  %s <%s>: %s\n", r.Ref, r.Authority.Name, r.ToEmail, r.SMTPText)
+		}
+	}
+	if counts[store.OutboxUnknown] > 0 {
+		fmt.Fprintf(e.stdout, "an unknown request may or may not have arrived; check the sent mailbox or ask the authority, then run\n  foidesk requests resolve REF --sent   (it arrived)\n  foidesk requests resolve REF --resend (it did not; send it again)\n")
+	}
+	return errSilentFailure
+}
+
+func smtpSummary(r store.Request) string {
+	s := ""
+	if r.SMTPCode != 0 {
+		s = fmt.Sprintf("%d ", r.SMTPCode)
+	}
+	if r.SMTPEnhanced != "" {
+		s += r.SMTPEnhanced + " "
+	}
+	return s + r.SMTPText
+}
+
+// campaignDryRun renders every message that a send would send and reports
+// what would happen, touching neither the database nor the network.
+func campaignDryRun(ctx context.Context, e *env, st *store.Store, c store.Campaign, comp mailer.Composer, s mailer.SMTP, l mailer.Limits) error {
+	reqs, err := st.CampaignRequests(ctx, c.ID, true)
+	if err != nil {
+		return err
+	}
+	toSend, rendered := 0, 0
+	for _, r := range reqs {
+		switch r.OutboxState {
+		case store.OutboxDraft:
+			if _, err := comp.Compose(c, r); err != nil {
+				return fmt.Errorf("%s (%s): %w", r.Authority.Name, r.ToEmail, err)
+			}
+			rendered++
+			toSend++
+		case store.OutboxQueued, store.OutboxRetry:
+			toSend++
+		}
+	}
+	fmt.Fprintf(e.stdout, "dry run: campaign %s (%s) would send %d messages (%d newly rendered) from %s <%s>\n",
+		c.Name, c.State, toSend, rendered, comp.Requester.Name, comp.Requester.Email)
+	fmt.Fprintf(e.stdout, "via %s:%d (tls %s), rate %s, per-domain interval %s, daily cap %d\n", s.Host, s.Port, s.TLS, l.Rate, l.PerDomainInterval, l.DailyCap)
+	if !l.Rate.IsZero() && toSend > 0 {
+		per := l.Rate.Per / time.Duration(l.Rate.Burst)
+		fmt.Fprintf(e.stdout, "at that rate the send takes at least %s\n", (per * time.Duration(toSend-1)).Round(time.Second))
+	}
+	fmt.Fprintln(e.stdout, "nothing was changed and nothing was sent")
+	return nil
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/mail"
+	"os"
+	"strings"
+
+	"foidesk/mailer"
+	"foidesk/templates"
+)
+
+// What every campaign command builds from the config: the letters, the
+// requester, the SMTP settings.
+
+func campaignTemplates(cfg *Config) (*templates.Set, error) {
+	return templates.Load(cfg.Templates.Dir)
+}
+
+// campaignRequester checks [requester]: the email is the From address and
+// the Message-ID domain; the name is required by FOIA s.8 before anything
+// is sent (needName).
+func campaignRequester(cfg *Config, needName bool) (mailer.Requester, error) {
+	r := cfg.Requester
+	if strings.TrimSpace(r.Email) == "" {
+		return mailer.Requester{}, errors.New("[requester] email is not set in foidesk.toml: it is the From address of every letter and the address replies come back to")
+	}
+	if a, err := mail.ParseAddress(r.Email); err != nil || a.Address != strings.TrimSpace(r.Email) {
+		return mailer.Requester{}, fmt.Errorf("[requester] email %q is not a plain address like name@example.org", r.Email)
+	}
+	if needName && strings.TrimSpace(r.Name) == "" {
+		return mailer.Requester{}, templates.ErrNoRequesterName
+	}
+	return mailer.Requester{Name: strings.TrimSpace(r.Name), Email: strings.TrimSpace(r.Email), PostalAddress: strings.TrimSpace(r.PostalAddress), PlusAddressing: r.ReplyPlusAddressing}, nil
+}
+
+func campaignComposer(cfg *Config) (mailer.Composer, error) {
+	set, err := campaignTemplates(cfg)
+	if err != nil {
+		return mailer.Composer{}, err
+	}
+	req, err := campaignRequester(cfg, true)
+	if err != nil {
+		return mailer.Composer{}, err
+	}
+	return mailer.Composer{Templates: set, Requester: req}, nil
+}
+
+// campaignSMTP turns [smtp] into mailer settings, reading the password
+// from $FOIDESK_SMTP_PASSWORD or password_file.
+func campaignSMTP(cfg *Config) (mailer.SMTP, mailer.Limits, mailer.Retry, error) {
+	c := cfg.SMTP
+	var s mailer.SMTP
+	var l mailer.Limits
+	if c.Host == "" {
+		return s, l, mailer.Retry{}, errors.New("[smtp] host is not set in foidesk.toml")
+	}
+	pw, err := Secret("FOIDESK_SMTP_PASSWORD", c.PasswordFile)
+	if err != nil {
+		return s, l, mailer.Retry{}, fmt.Errorf("[smtp] %w", err)
+	}
+	s = mailer.SMTP{Host: c.Host, Port: c.Port, Username: c.Username, Password: pw, TLS: c.TLS, Timeout: c.Timeout.Duration}
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return s, l, mailer.Retry{}, fmt.Errorf("[smtp] ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return s, l, mailer.Retry{}, fmt.Errorf("[smtp] ca_file %s holds no PEM certificate", c.CAFile)
+		}
+		s.TLSConfig = &tls.Config{RootCAs: pool, ServerName: c.Host, MinVersion: tls.VersionTLS12}
+	}
+	rate, err := mailer.ParseRate(c.Rate)
+	if err != nil {
+		return s, l, mailer.Retry{}, fmt.Errorf("[smtp] %w", err)
+	}
+	l = mailer.Limits{Rate: rate, PerDomainInterval: c.PerDomainInterval.Duration, DailyCap: c.DailyCap}
+	return s, l, mailer.Retry{MaxAttempts: c.MaxAttempts, Base: c.RetryBase.Duration, Max: c.RetryMax.Duration}, nil
+}
+
+// campaignNation maps a --nation value, in any case, to the register's
+// spelling.
+func campaignNation(s string) (string, error) {
+	for _, n := range []string{"England", "Wales", "Scotland", "Northern Ireland"} {
+		if strings.EqualFold(strings.TrimSpace(s), n) {
+			return n, nil
+		}
+	}
+	return "", usagef("--nation must be England, Wales, Scotland or Northern Ireland, not %q", s)
+}
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
