@@ -192,7 +192,7 @@ func (p *parser) walk(e *message.Entity, path string, depth int, readErr error) 
 	if readErr != nil {
 		p.problem("part %s: %v", orTop(path), readErr)
 	}
-	ct, params, err := e.Header.ContentType()
+	ct, _, err := e.Header.ContentType()
 	if err != nil || ct == "" {
 		ct = "text/plain"
 	}
@@ -249,7 +249,6 @@ func (p *parser) walk(e *message.Entity, path string, depth int, readErr error) 
 		p.appendText(&p.html, e.Body)
 		return nil
 	}
-	_ = params
 	return p.attach(e.Body, path, filename, ct)
 }
 

@@ -566,9 +566,23 @@ func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string,
 				}
 				f.sum, f.size, blobErr = sy.storeRaw(fb.blobs, it.Literal, it.Literal.Size(), g)
 			}
+			if blobErr != nil {
+				break
+			}
 		}
 		if blobErr != nil {
 			fb.failure = blobErr
+			if IsTemporary(blobErr) {
+				// The connection broke mid-message. Let the client's reader
+				// see that and stop before the command is drained: draining
+				// a cut-short literal while the reader still runs makes both
+				// touch one buffer (go-imap v2.0.0-beta.8).
+				sess.c.Close()
+				select {
+				case <-sess.c.Closed():
+				case <-time.After(sess.timeout):
+				}
+			}
 			break
 		}
 		if f.uid != 0 && f.sum != "" {

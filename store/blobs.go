@@ -237,7 +237,8 @@ func (w *BlobWriter) Abort() {
 
 // Commit makes the blob durable under its content address and returns its
 // hex SHA-256 and size. The temporary file lives in blobs/tmp, on the same
-// file system as the destination, so the rename is atomic.
+// file system as the destination, so the rename is atomic. With Deferred,
+// the blob stays pending (readable through Open) until Flush.
 func (w *BlobWriter) Commit() (string, int64, error) {
 	if w.done {
 		return "", 0, errors.New("blob already committed or aborted")

@@ -107,12 +107,10 @@ func (s *Store) advanceLocked(ctx context.Context, tx *sql.Tx, loc Location, msg
 		loc.Mailbox, loc.UIDValidity, loc.UID, msgID, now); err != nil {
 		return fmt.Errorf("record location: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE mailboxes SET last_uid = ?, updated_at = ? WHERE name = ? AND uidvalidity = ? AND last_uid < ?`,
-		loc.UID, now, loc.Mailbox, loc.UIDValidity, loc.UID)
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE mailboxes SET last_uid = ?, updated_at = ? WHERE name = ? AND uidvalidity = ? AND last_uid < ?`,
+		loc.UID, now, loc.Mailbox, loc.UIDValidity, loc.UID); err != nil {
 		return fmt.Errorf("advance mailbox %s: %w", loc.Mailbox, err)
 	}
-	_ = res
 	return nil
 }
 
@@ -737,28 +735,27 @@ func (s *Store) OpenRequestsForSender(ctx context.Context, addr string) ([]Reque
 
 // MessageSummary is one row of foidesk messages list.
 type MessageSummary struct {
-	ID              int64     `json:"id"`
-	MessageID       string    `json:"message_id"`
-	From            string    `json:"from"`
-	FromName        string    `json:"from_name"`
-	Subject         string    `json:"subject"`
-	Kind            string    `json:"kind"`
-	KindReason      string    `json:"kind_reason"`
-	KindBy          string    `json:"kind_by"`
-	RequestID       *int64    `json:"request_id"`
-	RequestRef      *string   `json:"request_ref"`
-	MatchedBy       *string   `json:"matched_by"`
-	MatchDetail     string    `json:"match_detail"`
-	Attachments     int       `json:"attachments"`
-	NeedsPerson     bool      `json:"needs_person"`
-	BounceStatus    string    `json:"bounce_status,omitempty"`
-	CaseRef         string    `json:"case_ref,omitempty"`
-	ParseProblem    string    `json:"parse_problem,omitempty"`
-	SHA256          string    `json:"sha256"`
-	Size            int64     `json:"size"`
-	ReceivedAt      time.Time `json:"received_at"`
-	HasBody         bool      `json:"has_body"`
-	SubstantiveText bool      `json:"-"`
+	ID           int64     `json:"id"`
+	MessageID    string    `json:"message_id"`
+	From         string    `json:"from"`
+	FromName     string    `json:"from_name"`
+	Subject      string    `json:"subject"`
+	Kind         string    `json:"kind"`
+	KindReason   string    `json:"kind_reason"`
+	KindBy       string    `json:"kind_by"`
+	RequestID    *int64    `json:"request_id"`
+	RequestRef   *string   `json:"request_ref"`
+	MatchedBy    *string   `json:"matched_by"`
+	MatchDetail  string    `json:"match_detail"`
+	Attachments  int       `json:"attachments"`
+	NeedsPerson  bool      `json:"needs_person"`
+	BounceStatus string    `json:"bounce_status,omitempty"`
+	CaseRef      string    `json:"case_ref,omitempty"`
+	ParseProblem string    `json:"parse_problem,omitempty"`
+	SHA256       string    `json:"sha256"`
+	Size         int64     `json:"size"`
+	ReceivedAt   time.Time `json:"received_at"`
+	HasBody      bool      `json:"has_body"` // readable text beyond whitespace
 }
 
 // MessageFilter selects messages; zero fields match everything.
