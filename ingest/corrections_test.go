@@ -171,3 +171,25 @@ func TestLimitsKeepRawAndSayWhy(t *testing.T) {
 		t.Errorf("raw file missing for %s", m.SHA256)
 	}
 }
+
+func TestRequestRepliesFollowCorrections(t *testing.T) {
+	ctx := context.Background()
+	env := newTestEnv(t)
+	clar := ingestRaw(t, env, readFixture(t, "clarification.eml"))
+	facts, err := env.st.RequestReplies(ctx, env.reqs["Q6ZA4VMP"].ID)
+	if err != nil || len(facts) != 1 || facts[0].Kind != store.KindClarification || facts[0].Confirmed || facts[0].SentDate.IsZero() {
+		t.Fatalf("before confirmation: %+v %v", facts, err)
+	}
+	if err := env.st.Classify(ctx, clar.MessageID, store.KindClarification, "confirmed"); err != nil {
+		t.Fatal(err)
+	}
+	facts, _ = env.st.RequestReplies(ctx, env.reqs["Q6ZA4VMP"].ID)
+	if !facts[0].Confirmed {
+		t.Errorf("confirmed clarification not marked: %+v", facts[0])
+	}
+	ingestRaw(t, env, readFixture(t, "postfix_dsn_permanent.eml"))
+	facts, _ = env.st.RequestReplies(ctx, env.reqs["K7QW3MP0"].ID)
+	if len(facts) != 1 || !facts[0].Permanent {
+		t.Errorf("bounce facts: %+v", facts)
+	}
+}

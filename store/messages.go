@@ -968,3 +968,43 @@ func msgBoolInt(b bool) int {
 	}
 	return 0
 }
+
+// ReplyFact is one stored message's current bearing on its request's
+// statutory clock, after any correction: what the deadline engine needs
+// (bounced, acknowledged, clarification-requested once a person confirmed
+// it, response-received), dated by when it reached us.
+type ReplyFact struct {
+	MessageID  int64
+	Kind       string
+	Confirmed  bool // a person set or confirmed the kind
+	Permanent  bool // bounces: a 5.x.x status
+	ReceivedAt time.Time
+	SentDate   time.Time // the message's own Date header, zero if absent
+}
+
+// RequestReplies lists the facts of every message matched to a request, in
+// the order they were stored.
+func (s *Store) RequestReplies(ctx context.Context, requestID int64) ([]ReplyFact, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, kind_by, coalesce(bounce_status, ''), received_at, coalesce(sent_date, '')
+		FROM messages WHERE request_id = ? ORDER BY id`, requestID)
+	if err != nil {
+		return nil, fmt.Errorf("replies of request %d: %w", requestID, err)
+	}
+	defer rows.Close()
+	var out []ReplyFact
+	for rows.Next() {
+		var f ReplyFact
+		var by, bounce, received, sent string
+		if err := rows.Scan(&f.MessageID, &f.Kind, &by, &bounce, &received, &sent); err != nil {
+			return nil, err
+		}
+		f.Confirmed = by == "person"
+		f.Permanent = f.Kind == KindBounce && (bounce == "" || strings.HasPrefix(bounce, "5"))
+		f.ReceivedAt, _ = time.Parse(time.RFC3339Nano, received)
+		if sent != "" {
+			f.SentDate, _ = time.Parse(time.RFC3339, sent)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
