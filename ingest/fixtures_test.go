@@ -51,6 +51,8 @@ var fixtureWants = []fixtureWant{
 		attach: map[string]string{"Recording protocol \u2013 2024.docx": docxSouthval}, textHas: []string{"Caf\u00e9 meetings", "Fee: \u00a30."}},
 	{file: "tnef", kind: store.KindResponse, ref: "W9PC2NBP", rule: RuleSubjectRef, status: store.StatusReplied,
 		attach: map[string]string{"Recording Policy 2025.pdf": tnefPDF, "notes.txt": "short note"}},
+	{file: "exchange_rule_ack.eml", kind: store.KindAck, ref: "N7KB3WQB", rule: RuleMessageID, caseRef: "FOI-2026-1187", changes: 0},
+	{file: "qmail_failure_notice.eml", kind: store.KindBounce, ref: "B4XN9TRS", rule: RuleSubjectRef, bounce: "5.1.1", flagEmail: true, changes: 0},
 	{file: "unmatched.eml", kind: store.KindResponse, ref: ""},
 }
 
