@@ -281,3 +281,24 @@ func TestServerDownAtStart(t *testing.T) {
 		t.Fatalf("stored %d, want 2", n)
 	}
 }
+
+// TestSameMessageIDInTwoMailboxesCountsOnce: a copy filed in Junk with a
+// spam-filter header added differs in bytes but not in Message-ID; it is one
+// reply, seen in two places.
+func TestSameMessageIDInTwoMailboxesCountsOnce(t *testing.T) {
+	ctx := context.Background()
+	env := newTestEnv(t)
+	srv := imaptest.Start(t, false, "INBOX", "Junk")
+	raw := bulkReply(7, "T3RY7KEW", 1<<10)
+	imaptest.Append(t, srv.Addr(), "INBOX", raw)
+	imaptest.Append(t, srv.Addr(), "Junk", append([]byte("X-Spam-Flag: YES\r\n"), raw...))
+	st, err := syncerFor(env, srv, "INBOX", "Junk").SyncOnce(ctx)
+	if err != nil || st.Stored != 1 || st.Duplicates != 1 {
+		t.Fatalf("sync: %+v %v, want 1 stored and 1 recognised", st, err)
+	}
+	ms, _ := env.st.Messages(ctx, store.MessageFilter{})
+	locs, _ := env.st.MessageLocations(ctx, ms[0].ID)
+	if len(ms) != 1 || len(locs) != 2 {
+		t.Errorf("%d messages, first seen at %v", len(ms), locs)
+	}
+}
