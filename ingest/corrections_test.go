@@ -193,3 +193,17 @@ func TestRequestRepliesFollowCorrections(t *testing.T) {
 		t.Errorf("bounce facts: %+v", facts)
 	}
 }
+
+func TestOwnRequestCopyChangesNothing(t *testing.T) {
+	env := newTestEnv(t)
+	raw := []byte("From: Jo Bloggs <jo.bloggs@campaign.example>\r\nTo: foi@ashdown.gov.uk\r\n" +
+		"Subject: Freedom of Information request [ref: Q6ZA4VMP]\r\n" +
+		"Message-ID: <" + fixtureMessageID(7, "Q6ZA4VMP") + ">\r\n\r\nDear Ashdown Council, please send your policy.\r\n")
+	res := ingestRaw(t, env, raw)
+	if res.Kind != store.KindAutoReply || res.Ref != "Q6ZA4VMP" {
+		t.Errorf("own copy: kind %s ref %q", res.Kind, res.Ref)
+	}
+	if s, _ := requestState(t, env, "Q6ZA4VMP"); s != store.StatusPending {
+		t.Errorf("request %s after its own copy came in, want pending", s)
+	}
+}

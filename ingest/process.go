@@ -46,6 +46,18 @@ func DeriveFrom(ctx context.Context, lk Lookup, parsed *Parsed) (store.Derived, 
 		return store.Derived{}, fmt.Errorf("match: %w", err)
 	}
 	d := Triage(parsed)
+	if parsed.MessageID != "" {
+		// A copy of one of our own requests (a BCC to self, a watched Sent
+		// folder) is not a reply and must not move anything.
+		own, err := lk.RequestsByMessageIDs(ctx, []string{parsed.MessageID})
+		if err != nil {
+			return store.Derived{}, fmt.Errorf("match: %w", err)
+		}
+		if len(own) == 1 {
+			m = Match{Request: own[0], Rule: RuleMessageID, Detail: "our own request <" + parsed.MessageID + ">"}
+			d = Decision{Kind: store.KindAutoReply, Reason: "a copy of foidesk's own request, not a reply: nothing changes"}
+		}
+	}
 	return store.Derived{
 		HeaderMessageID: parsed.MessageID,
 		FromAddr:        parsed.From,
