@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -507,13 +508,7 @@ func (sy *Syncer) syncMailbox(ctx context.Context, sess *session, mailbox string
 	return wait()
 }
 
-func sortUIDs(u []imap.UID) {
-	for i := 1; i < len(u); i++ {
-		for j := i; j > 0 && u[j] < u[j-1]; j-- {
-			u[j], u[j-1] = u[j-1], u[j]
-		}
-	}
-}
+func sortUIDs(u []imap.UID) { slices.Sort(u) }
 
 // fetched is one raw message received in full.
 type fetched struct {
