@@ -89,187 +89,347 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 		return sum, err
 	}
 	defer c.close()
+	ob, err := d.Store.Outbox(ctx)
+	if err != nil {
+		return sum, err
+	}
+	defer ob.Close()
+	r := &run{d: d, c: c, own: own, ob: ob, retry: retry, log: log, sum: &sum, campaignID: campaignID}
 	now := time.Now()
-	tokens := newBucket(d.Limits.Rate, now)
-	gap := &domainGap{interval: d.Limits.PerDomainInterval, last: map[string]time.Time{}}
-	if gap.interval > 0 {
-		if gap.last, err = d.Store.RecentSends(ctx, now.Add(-gap.interval)); err != nil {
+	r.tokens = newBucket(d.Limits.Rate, now)
+	r.gap = &domainGap{interval: d.Limits.PerDomainInterval, last: map[string]time.Time{}}
+	if r.gap.interval > 0 {
+		if r.gap.last, err = d.Store.RecentSends(ctx, now.Add(-r.gap.interval)); err != nil {
 			return sum, err
 		}
 	}
+	// held is a row claimed together with the previous outcome; it must be
+	// sent or handed back, never left `sending` by a clean exit.
+	var held *store.Outgoing
+	defer func() {
+		if held != nil {
+			if err := ob.Release(rec, held, own.id, "dispatcher stopped before sending it"); err != nil {
+				log.Error("could not hand back a claimed request; it will show as unknown", "ref", held.Ref, "err", err)
+			}
+		}
+	}()
 	connFails := 0
+	fresh := false  // held was claimed just now, not with the previous outcome
+	var pre *result // held's SMTP envelope, when opened while it was being claimed
 	for {
 		if err := ctx.Err(); err != nil {
 			return sum, err
 		}
-		now := time.Now()
-		if w := tokens.wait(now); w > 0 {
-			if err := sleep(ctx, w); err != nil {
-				return sum, err
+		if held == nil {
+			now := time.Now()
+			if w := r.tokens.wait(now); w > 0 {
+				if err := sleep(ctx, w); err != nil {
+					return sum, err
+				}
+				continue
 			}
-			continue
-		}
-		if c.smtp == nil {
-			// Dial only when there is work, and before claiming: a process
-			// killed while connecting leaves no row `sending`.
-			p, err := d.Store.OutboxPending(ctx, campaignID, now)
+			if c.smtp == nil {
+				// Dial only when there is work, and before claiming: a
+				// process killed while connecting leaves no row `sending`.
+				p, err := d.Store.OutboxPending(ctx, campaignID, now)
+				if err != nil {
+					return sum, err
+				}
+				if p.Ready == 0 {
+					done, err := r.idle(ctx, p)
+					if done || err != nil {
+						return sum, err
+					}
+					continue
+				}
+			}
+			if err := c.ready(ctx); err != nil {
+				var ce *ConnectError
+				if !errors.As(err, &ce) {
+					return sum, err
+				}
+				connFails++
+				if connFails >= retry.MaxAttempts {
+					return sum, fmt.Errorf("gave up after %d attempts to connect: %w", connFails, err)
+				}
+				wait := backoff(Retry{Base: min(retry.Base, 30*time.Second), Max: min(retry.Max, 5*time.Minute)}, connFails)
+				log.Warn("SMTP server unreachable; nothing was sent, trying again", "err", err, "in", wait.Round(time.Millisecond))
+				if err := sleep(ctx, wait); err != nil {
+					return sum, err
+				}
+				continue
+			}
+			connFails = 0
+			g, err := ob.Claim(ctx, r.claimOptions(now))
+			var capErr *store.DailyCapError
+			if errors.As(err, &capErr) {
+				log.Warn("daily cap reached; waiting", "cap", capErr.Cap, "until", capErr.Until.Format(time.RFC3339))
+				c.close()
+				if err := sleep(ctx, time.Until(capErr.Until)); err != nil {
+					return sum, err
+				}
+				continue
+			}
 			if err != nil {
 				return sum, err
 			}
-			if p.Ready == 0 {
-				done, err := d.idle(ctx, own, campaignID, p, gap, c, log, &sum)
+			if g == nil {
+				p, err := d.Store.OutboxPending(ctx, campaignID, now)
+				if err != nil {
+					return sum, err
+				}
+				done, err := r.idle(ctx, p)
 				if done || err != nil {
 					return sum, err
 				}
 				continue
 			}
+			r.took(g, now)
+			held, fresh = g, true
 		}
-		if err := c.ready(ctx); err != nil {
-			var ce *ConnectError
-			if !errors.As(err, &ce) {
+		g, opened := held, pre
+		held, pre = nil, nil
+		if !fresh {
+			// Claimed with the previous outcome: a pause or cancel may have
+			// come in while that message was being sent.
+			ok, err := ob.StillWanted(rec, g)
+			if err != nil {
+				held = g
 				return sum, err
 			}
-			connFails++
-			if connFails >= retry.MaxAttempts {
-				return sum, fmt.Errorf("gave up after %d attempts to connect: %w", connFails, err)
+			if !ok {
+				if opened != nil && opened.kind == resOpen {
+					c.reset()
+				}
+				if err := ob.Release(rec, g, own.id, "campaign paused or cancelled"); err != nil {
+					return sum, err
+				}
+				continue
 			}
-			wait := backoff(Retry{Base: min(retry.Base, 30*time.Second), Max: min(retry.Max, 5*time.Minute)}, connFails)
-			log.Warn("SMTP server unreachable; nothing was sent, trying again", "err", err, "in", wait.Round(time.Second))
-			if err := sleep(ctx, wait); err != nil {
-				return sum, err
-			}
-			continue
 		}
-		connFails = 0
-		g, err := d.Store.Claim(ctx, store.ClaimOptions{
-			Owner: own.id, Now: now, CampaignID: campaignID, DailyCap: d.Limits.DailyCap,
-			Skip: func(to string) bool { return gap.blocked(store.EmailDomain(to), now) },
-		})
-		var capErr *store.DailyCapError
-		if errors.As(err, &capErr) {
-			log.Warn("daily cap reached; waiting", "cap", capErr.Cap, "until", capErr.Until.Format(time.RFC3339))
-			c.close()
-			if err := sleep(ctx, time.Until(capErr.Until)); err != nil {
-				return sum, err
-			}
-			continue
-		}
+		next, nextPre, err := r.sendOne(ctx, rec, g, opened)
 		if err != nil {
 			return sum, err
 		}
-		if g == nil {
-			p, err := d.Store.OutboxPending(ctx, campaignID, now)
-			if err != nil {
-				return sum, err
-			}
-			done, err := d.idle(ctx, own, campaignID, p, gap, c, log, &sum)
-			if done || err != nil {
-				return sum, err
-			}
-			continue
-		}
-		tokens.take(now)
-		gap.note(store.EmailDomain(g.ToEmail), now)
-		if err := d.sendOne(rec, c, own, g, retry, log, &sum); err != nil {
-			return sum, err
-		}
+		held, pre, fresh = next, nextPre, false
 	}
 }
 
-// sendOne speaks SMTP for one claimed row and records the outcome.
-func (d *Dispatcher) sendOne(ctx context.Context, c *conn, own *owner, g *store.Outgoing, retry Retry, log *slog.Logger, sum *Summary) error {
-	out := Outcome{Ref: g.Ref, To: g.ToEmail, Attempt: g.Attempts}
-	from, err := envelopeFrom(g.Raw)
-	if err != nil {
-		// A stored message we cannot read is our fault and will not improve.
-		out.State, out.Err = store.OutboxFailed, err
-		if err := d.Store.MarkFailed(ctx, g, own.id, store.SMTPReply{Text: err.Error()}); err != nil {
-			return err
-		}
-		sum.Failed++
-		d.emit(out)
-		return nil
+// run is one Run's working state.
+type run struct {
+	d          *Dispatcher
+	c          *conn
+	own        *owner
+	ob         *store.Outbox
+	retry      Retry
+	log        *slog.Logger
+	sum        *Summary
+	campaignID int64
+	tokens     *bucket
+	gap        *domainGap
+}
+
+func (r *run) claimOptions(now time.Time) store.ClaimOptions {
+	return store.ClaimOptions{
+		Owner: r.own.id, Now: now, CampaignID: r.campaignID, DailyCap: r.d.Limits.DailyCap,
+		Skip: func(to string) bool { return r.gap.blocked(store.EmailDomain(to), now) },
 	}
-	res := c.send(from, g.ToEmail, g.Raw)
+}
+
+// took charges the rate limits for a claimed row.
+func (r *run) took(g *store.Outgoing, now time.Time) {
+	r.tokens.take(now)
+	r.gap.note(store.EmailDomain(g.ToEmail), now)
+}
+
+// sendOne speaks SMTP for one claimed row and records the outcome. opened,
+// when not nil, is the result of MAIL and RCPT already sent for it.
+//
+// When the next message may go at once (a token is free, the session is
+// alive, no stop was asked for), the next row is claimed in the same
+// transaction as this outcome, and returned. While that transaction
+// commits, the envelope (MAIL, RCPT) of the row it is expected to claim is
+// already sent: nothing can be delivered before DATA, and DATA is sent only
+// once the claim has committed, so a crash at any point still leaves at
+// most one row `sending`.
+func (r *run) sendOne(ctx, rec context.Context, g *store.Outgoing, opened *result) (*store.Outgoing, *result, error) {
+	d, c, own := r.d, r.c, r.own
+	out := Outcome{Ref: g.Ref, To: g.ToEmail, Attempt: g.Attempts}
+	nextOpts := func() *store.ClaimOptions {
+		now := time.Now()
+		if ctx.Err() != nil || c.smtp == nil || r.tokens.wait(now) > 0 {
+			return nil
+		}
+		o := r.claimOptions(now)
+		if r.gap.interval <= 0 {
+			o.Skip = nil
+			o.Peek = true
+		}
+		return &o
+	}
+	var res result
+	switch {
+	case opened != nil && opened.kind != resOpen:
+		res = *opened
+	default:
+		from, err := envelopeFrom(g.Raw)
+		if err != nil {
+			// A stored message we cannot read is our fault and will not improve.
+			if opened != nil {
+				c.reset()
+			}
+			res = result{kind: resFailed, reply: replyInfo{Text: err.Error()}, err: err}
+			break
+		}
+		if opened == nil {
+			res = c.send(from, g.ToEmail, g.Raw)
+		} else {
+			res = c.data(g.Raw)
+		}
+	}
 	out.Reply = store.SMTPReply(res.reply)
 	out.Err = res.err
+
+	var record func(next *store.ClaimOptions) (*store.Outgoing, error)
 	switch res.kind {
 	case resSent:
 		due, err := d.Due.Due(g.Regime, res.accepted)
 		if err != nil {
 			// Never invent a deadline: record the delivery, leave the due
 			// date empty and say so loudly.
-			log.Error("no due date could be computed; the delivery is recorded without one", "ref", g.Ref, "regime", g.Regime, "err", err)
+			r.log.Error("no due date could be computed; the delivery is recorded without one", "ref", g.Ref, "regime", g.Regime, "err", err)
 			due = ""
 		}
-		if err := d.Store.MarkSent(ctx, g, own.id, store.Delivery{AcceptedAt: res.accepted, DueDate: due, Reply: out.Reply}); err != nil {
-			return fmt.Errorf("the server accepted %s but recording it failed (it will show as unknown, never re-sent): %w", g.Ref, err)
+		record = func(next *store.ClaimOptions) (*store.Outgoing, error) {
+			n, err := r.ob.MarkSent(rec, g, own.id, store.Delivery{AcceptedAt: res.accepted, DueDate: due, Reply: out.Reply}, next)
+			if err != nil {
+				return nil, fmt.Errorf("the server accepted %s but recording it failed (it will show as unknown, never re-sent): %w", g.Ref, err)
+			}
+			return n, nil
 		}
 		out.State = store.OutboxSent
-		sum.Sent++
+		r.sum.Sent++
 	case resRetry:
-		next := time.Now().Add(backoff(retry, g.Attempts))
-		failed, err := d.Store.MarkRetry(ctx, g, own.id, next, out.Reply, retry.MaxAttempts)
-		if err != nil {
-			return err
+		at := time.Now().Add(backoff(r.retry, g.Attempts))
+		out.State, out.NextAt = store.OutboxRetry, at
+		if g.Attempts >= r.retry.MaxAttempts {
+			out.State, out.NextAt = store.OutboxFailed, time.Time{}
 		}
-		if failed {
-			out.State = store.OutboxFailed
-			sum.Failed++
+		record = func(next *store.ClaimOptions) (*store.Outgoing, error) {
+			_, n, err := r.ob.MarkRetry(rec, g, own.id, at, out.Reply, r.retry.MaxAttempts, next)
+			return n, err
+		}
+		if out.State == store.OutboxFailed {
+			r.sum.Failed++
 		} else {
-			out.State, out.NextAt = store.OutboxRetry, next
-			sum.Retried++
+			r.sum.Retried++
 		}
 	case resFailed:
-		if err := d.Store.MarkFailed(ctx, g, own.id, out.Reply); err != nil {
-			return err
+		record = func(next *store.ClaimOptions) (*store.Outgoing, error) {
+			return r.ob.MarkFailed(rec, g, own.id, out.Reply, next)
 		}
 		out.State = store.OutboxFailed
-		sum.Failed++
+		r.sum.Failed++
 	case resUnknown:
-		if err := d.Store.MarkUnknown(ctx, g, own.id, res.reply.Text); err != nil {
-			return err
+		record = func(next *store.ClaimOptions) (*store.Outgoing, error) {
+			return r.ob.MarkUnknown(rec, g, own.id, res.reply.Text, next)
 		}
 		out.State = store.OutboxUnknown
-		sum.Unknown++
+		r.sum.Unknown++
 	case resConfig:
-		if err := d.Store.Release(ctx, g, own.id, res.err.Error()); err != nil {
-			return err
+		if err := r.ob.Release(rec, g, own.id, res.err.Error()); err != nil {
+			return nil, nil, err
 		}
-		return res.err
+		return nil, nil, res.err
 	}
-	log.Debug("attempt settled", "ref", g.Ref, "to", g.ToEmail, "state", out.State, "code", out.Reply.Code, "text", out.Reply.Text)
-	d.emit(out)
-	return nil
+
+	opts := nextOpts()
+	if opts == nil || g.Peek == nil {
+		next, err := record(opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		r.finish(out, next)
+		return next, nil, nil
+	}
+	// Pipelined: record this outcome and claim the peeked row while its
+	// envelope goes out.
+	peek := g.Peek
+	opts.Prefer = peek.ID
+	type recorded struct {
+		next *store.Outgoing
+		err  error
+	}
+	done := make(chan recorded, 1)
+	go func() {
+		n, err := record(opts)
+		done <- recorded{n, err}
+	}()
+	var openRes result
+	from, ferr := envelopeFrom(peek.Raw)
+	if ferr == nil {
+		var ok bool
+		if openRes, ok = c.open(from, peek.ToEmail); ok {
+			openRes = result{kind: resOpen}
+		}
+	}
+	rd := <-done
+	if rd.err != nil {
+		if ferr == nil && openRes.kind == resOpen {
+			c.reset()
+		}
+		return nil, nil, rd.err
+	}
+	next := rd.next
+	r.finish(out, next)
+	if next == nil || next.ID != peek.ID || ferr != nil {
+		// Someone else took the peeked row, or a different one was due:
+		// abandon the envelope; the claimed row gets a fresh one.
+		if ferr == nil && openRes.kind == resOpen {
+			c.reset()
+		}
+		return next, nil, nil
+	}
+	return next, &openRes, nil
+}
+
+func (r *run) finish(out Outcome, next *store.Outgoing) {
+	if next != nil {
+		r.took(next, time.Now())
+	}
+	r.log.Debug("attempt settled", "ref", out.Ref, "to", out.To, "state", out.State, "code", out.Reply.Code, "text", out.Reply.Text)
+	if r.d.OnOutcome != nil {
+		r.d.OnOutcome(out)
+	}
 }
 
 // idle handles "nothing to claim right now": finished, or wait for a retry
 // to fall due, a domain to come free, or another dispatcher to finish.
-func (d *Dispatcher) idle(ctx context.Context, own *owner, campaignID int64, p store.Pending, gap *domainGap, c *conn, log *slog.Logger, sum *Summary) (bool, error) {
+func (r *run) idle(ctx context.Context, p store.Pending) (bool, error) {
 	now := time.Now()
 	var wake time.Time
 	switch {
 	case p.Ready > 0:
-		wake = gap.nextFree(now)
+		wake = r.gap.nextFree(now)
 	case p.Waiting > 0:
 		wake = p.NextAt
 	case p.Sending > 0:
 		// Another dispatcher holds rows; if it died, they become unknown.
-		refs, err := d.recover(context.WithoutCancel(ctx), own)
+		refs, err := r.d.recover(context.WithoutCancel(ctx), r.own)
 		if err != nil {
 			return false, err
 		}
-		sum.Recovered = append(sum.Recovered, refs...)
+		r.sum.Recovered = append(r.sum.Recovered, refs...)
 		wake = now.Add(200 * time.Millisecond)
 	default:
-		return true, nil
+		return true, r.d.Store.FinishSettledCampaigns(context.WithoutCancel(ctx))
 	}
 	if wake.IsZero() || wake.Before(now) {
 		wake = now.Add(50 * time.Millisecond)
 	}
 	if time.Until(wake) > idleCheck {
-		c.close()
-		log.Info("waiting for retries", "next_attempt", wake.Format(time.RFC3339), "waiting", p.Waiting)
+		r.c.close()
+		r.log.Info("waiting for retries", "next_attempt", wake.Format(time.RFC3339), "waiting", p.Waiting)
 	}
 	// Wake at least once a second so pause and cancel are noticed promptly.
 	return false, sleep(ctx, min(time.Until(wake), time.Second))
@@ -298,12 +458,6 @@ func (d *Dispatcher) recover(ctx context.Context, own *owner) ([]string, error) 
 		refs = append(refs, r...)
 	}
 	return refs, nil
-}
-
-func (d *Dispatcher) emit(o Outcome) {
-	if d.OnOutcome != nil {
-		d.OnOutcome(o)
-	}
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

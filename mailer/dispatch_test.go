@@ -280,7 +280,12 @@ func TestSendingRowAtStartupBecomesUnknown(t *testing.T) {
 	st, c := newCampaign(t, 3, false)
 	// A dispatcher that died mid-send: its claim is in the database, its
 	// lock is gone.
-	g, err := st.Claim(ctx, store.ClaimOptions{Owner: "pid1-dead", Now: time.Now()})
+	ob, err := st.Outbox(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ob.Close()
+	g, err := ob.Claim(ctx, store.ClaimOptions{Owner: "pid1-dead", Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

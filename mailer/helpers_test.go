@@ -50,9 +50,8 @@ func newCampaign(t testing.TB, n int, sameDomain bool) (*store.Store, store.Camp
 	if _, err := st.ImportAuthorities(ctx, store.AuthorityImport{Rows: rows}); err != nil {
 		t.Fatal(err)
 	}
-	var cid int64
 	res, err := st.CreateCampaign(ctx, store.NewCampaign{Name: "survey", Template: "recording-policy", Target: store.Target{All: true},
-		MessageID: func(ref string) string { cid++; return MessageID(ref, 1, testRequester.Email) }})
+		MessageID: func(ref string) string { return MessageID(ref, testRequester.Email) }})
 	if err != nil {
 		t.Fatal(err)
 	}

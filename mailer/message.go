@@ -32,10 +32,10 @@ type Envelope struct {
 
 // MessageID builds the deterministic Message-ID of a request: the token
 // first, so a reply's In-Reply-To or References leads back to the request
-// even when its subject was rewritten, then the campaign, at the
-// requester's domain.
-func MessageID(ref string, campaignID int64, fromEmail string) string {
-	return fmt.Sprintf("%s.foi%d@%s", ref, campaignID, domainOf(fromEmail))
+// even when its subject was rewritten, at the requester's domain. The token
+// is unique in the database, so the Message-ID is too.
+func MessageID(ref, fromEmail string) string {
+	return ref + ".foi@" + domainOf(fromEmail)
 }
 
 // PlusAddress returns local+TOKEN@domain for the requester's address, the

@@ -10,7 +10,7 @@ import (
 
 func TestBuildHeadersAndBody(t *testing.T) {
 	e := Envelope{
-		Ref: "ABCD1234", MessageID: MessageID("ABCD1234", 7, "ann@example.org"),
+		Ref: "ABCD1234", MessageID: MessageID("ABCD1234", "ann@example.org"),
 		FromName: "Ann Example", FromEmail: "ann@example.org", ReplyTo: PlusAddress("ann@example.org", "ABCD1234"),
 		ToName: "Fife Council", ToEmail: "foi@fife.gov.uk", Subject: "Freedom of Information request – recording",
 		Body: "Dear Fife Council,\n\nA long line that is more than seventy-six characters long, so it must be wrapped by quoted-printable.\n\nYours faithfully,\nAnn\n",
@@ -29,7 +29,7 @@ func TestBuildHeadersAndBody(t *testing.T) {
 	}
 	dec := new(mimeDecoder)
 	want := map[string]string{
-		"Message-Id": "<ABCD1234.foi7@example.org>",
+		"Message-Id": "<ABCD1234.foi@example.org>",
 		"Reply-To":   `"Ann Example" <ann+ABCD1234@example.org>`,
 		"From":       `"Ann Example" <ann@example.org>`,
 		"To":         `"Fife Council" <foi@fife.gov.uk>`,

@@ -161,6 +161,7 @@ const (
 	resFailed             // 5xx on RCPT, DATA or end of data
 	resUnknown            // the network failed after the data was sent
 	resConfig             // our sender refused: no message will get through
+	resOpen               // MAIL and RCPT accepted; the data is still to be sent
 )
 
 type replyInfo struct {
@@ -188,40 +189,68 @@ func replyOf(err error) (replyInfo, bool) {
 // final dot. Everything up to the 354 reply to DATA is "before the data":
 // a failure there cannot have delivered anything.
 func (c *conn) send(from, to string, raw []byte) result {
+	if res, ok := c.open(from, to); !ok {
+		return res
+	}
+	return c.data(raw)
+}
+
+// open starts a transaction with MAIL and RCPT. Nothing can be delivered
+// yet, so it may run before the row is claimed; ok is false when the
+// server refused or the connection failed (res says how).
+func (c *conn) open(from, to string) (res result, ok bool) {
+	s := c.smtp
+	c.lastUsed = time.Now()
+	if err := s.UpdateDeadline(c.cfg.Timeout); err != nil {
+		c.drop()
+		return result{kind: resRetry, reply: replyInfo{Text: err.Error()}, err: err}, false
+	}
+	if err := s.Mail(from); err != nil {
+		return c.before(from, "MAIL FROM", err), false
+	}
+	if err := s.Rcpt(to); err != nil {
+		return c.before(from, "RCPT TO", err), false
+	}
+	return result{}, true
+}
+
+// reset abandons an opened transaction (RSET); no message was sent.
+func (c *conn) reset() {
+	if c.smtp != nil && c.smtp.Reset() != nil {
+		c.drop()
+	}
+}
+
+// before classifies a failure before the data was sent.
+func (c *conn) before(from, stage string, err error) result {
+	r, isReply := replyOf(err)
+	if !isReply {
+		c.drop()
+		r.Text = stage + ": " + r.Text
+		return result{kind: resRetry, reply: r, err: err}
+	}
+	c.reset()
+	switch {
+	case r.Code >= 500 && stage == "MAIL FROM":
+		return result{kind: resConfig, reply: r, err: &ConfigError{Msg: fmt.Sprintf("the SMTP server refused our sender address %s (%d %s)", from, r.Code, r.Text)}}
+	case r.Code >= 500:
+		return result{kind: resFailed, reply: r, err: err}
+	default:
+		return result{kind: resRetry, reply: r, err: err}
+	}
+}
+
+// data sends DATA, the message and the final dot on an opened transaction.
+func (c *conn) data(raw []byte) result {
 	s := c.smtp
 	c.lastUsed = time.Now()
 	if err := s.UpdateDeadline(c.cfg.Timeout); err != nil {
 		c.drop()
 		return result{kind: resRetry, reply: replyInfo{Text: err.Error()}, err: err}
 	}
-	before := func(stage string, err error) result {
-		r, isReply := replyOf(err)
-		if !isReply {
-			c.drop()
-			r.Text = stage + ": " + r.Text
-			return result{kind: resRetry, reply: r, err: err}
-		}
-		if s.Reset() != nil {
-			c.drop()
-		}
-		switch {
-		case r.Code >= 500 && stage == "MAIL FROM":
-			return result{kind: resConfig, reply: r, err: &ConfigError{Msg: fmt.Sprintf("the SMTP server refused our sender address %s (%d %s)", from, r.Code, r.Text)}}
-		case r.Code >= 500:
-			return result{kind: resFailed, reply: r, err: err}
-		default:
-			return result{kind: resRetry, reply: r, err: err}
-		}
-	}
-	if err := s.Mail(from); err != nil {
-		return before("MAIL FROM", err)
-	}
-	if err := s.Rcpt(to); err != nil {
-		return before("RCPT TO", err)
-	}
 	w, err := s.Data()
 	if err != nil {
-		return before("DATA", err)
+		return c.before("", "DATA", err)
 	}
 	// From here on the server may hold the whole message: only its explicit
 	// reply to the final dot tells us what became of it.

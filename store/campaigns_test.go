@@ -40,6 +40,16 @@ func campaignStore(t *testing.T, n int) *Store {
 
 func msgID(ref string) string { return ref + ".test@example.org" }
 
+func outbox(t *testing.T, s *Store) *Outbox {
+	t.Helper()
+	o, err := s.Outbox(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { o.Close() })
+	return o
+}
+
 func queueAll(t *testing.T, s *Store, c Campaign) {
 	t.Helper()
 	_, err := s.QueueCampaign(context.Background(), c.ID, func(r Request) (Rendered, error) {
@@ -140,7 +150,7 @@ func TestClaimIsExclusiveAcrossConnections(t *testing.T) {
 		go func(owner string, st *Store) {
 			defer wg.Done()
 			for {
-				g, err := st.Claim(ctx, ClaimOptions{Owner: owner, Now: time.Now()})
+				g, err := outbox(t, st).Claim(ctx, ClaimOptions{Owner: owner, Now: time.Now()})
 				if err != nil {
 					t.Error(err)
 					return
@@ -154,7 +164,7 @@ func TestClaimIsExclusiveAcrossConnections(t *testing.T) {
 				}
 				got[g.ID] = owner
 				mu.Unlock()
-				if err := st.MarkSent(ctx, g, owner, Delivery{AcceptedAt: time.Now(), DueDate: "2026-12-31"}); err != nil {
+				if _, err := outbox(t, st).MarkSent(ctx, g, owner, Delivery{AcceptedAt: time.Now(), DueDate: "2026-12-31"}, nil); err != nil {
 					t.Error(err)
 				}
 			}
@@ -163,6 +173,9 @@ func TestClaimIsExclusiveAcrossConnections(t *testing.T) {
 	wg.Wait()
 	if len(got) != 41 {
 		t.Fatalf("claimed %d of 41", len(got))
+	}
+	if err := s.FinishSettledCampaigns(ctx); err != nil {
+		t.Fatal(err)
 	}
 	c, _ := s.CampaignByName(ctx, "c")
 	if c.State != CampaignDone {
@@ -180,16 +193,17 @@ func TestOutcomesRetryFailUnknownAndResolve(t *testing.T) {
 	res, _ := s.CreateCampaign(ctx, NewCampaign{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
 	queueAll(t, s, res.Campaign)
 	now := time.Now()
+	ob := outbox(t, s)
 	claim := func(at time.Time) *Outgoing {
 		t.Helper()
-		g, err := s.Claim(ctx, ClaimOptions{Owner: "me", Now: at})
+		g, err := ob.Claim(ctx, ClaimOptions{Owner: "me", Now: at})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return g
 	}
 	a := claim(now)
-	failed, err := s.MarkRetry(ctx, a, "me", now.Add(time.Minute), SMTPReply{Code: 451, Enhanced: "4.3.0", Text: "try later"}, 2)
+	failed, _, err := ob.MarkRetry(ctx, a, "me", now.Add(time.Minute), SMTPReply{Code: 451, Enhanced: "4.3.0", Text: "try later"}, 2, nil)
 	if err != nil || failed {
 		t.Fatal(failed, err)
 	}
@@ -198,14 +212,14 @@ func TestOutcomesRetryFailUnknownAndResolve(t *testing.T) {
 	if b.ID == a.ID {
 		t.Fatal("a retry row was claimed before its time")
 	}
-	if err := s.MarkFailed(ctx, b, "me", SMTPReply{Code: 550, Enhanced: "5.1.1", Text: "no such user"}); err != nil {
+	if _, err := ob.MarkFailed(ctx, b, "me", SMTPReply{Code: 550, Enhanced: "5.1.1", Text: "no such user"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	c := claim(now)
-	if err := s.MarkUnknown(ctx, c, "me", "connection lost after data"); err != nil {
+	if _, err := ob.MarkUnknown(ctx, c, "me", "connection lost after data", nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MarkSent(ctx, c, "me", Delivery{AcceptedAt: now}); !errors.Is(err, ErrLostClaim) {
+	if _, err := ob.MarkSent(ctx, c, "me", Delivery{AcceptedAt: now}, nil); !errors.Is(err, ErrLostClaim) {
 		t.Errorf("recording twice: %v", err)
 	}
 	p, _ := s.OutboxPending(ctx, 0, now)
@@ -213,7 +227,7 @@ func TestOutcomesRetryFailUnknownAndResolve(t *testing.T) {
 		t.Errorf("pending %+v", p)
 	}
 	d := claim(now)
-	if err := s.Release(ctx, d, "me", "no connection"); err != nil {
+	if err := ob.Release(ctx, d, "me", "no connection"); err != nil {
 		t.Fatal(err)
 	}
 	// Second attempt of a is its last: a 4xx then fails it for good.
@@ -221,7 +235,7 @@ func TestOutcomesRetryFailUnknownAndResolve(t *testing.T) {
 	if a2.ID != a.ID || a2.Attempts != 2 {
 		t.Fatalf("retry claim %+v", a2)
 	}
-	failed, err = s.MarkRetry(ctx, a2, "me", now.Add(time.Hour), SMTPReply{Code: 451, Text: "still later"}, 2)
+	failed, _, err = ob.MarkRetry(ctx, a2, "me", now.Add(time.Hour), SMTPReply{Code: 451, Text: "still later"}, 2, nil)
 	if err != nil || !failed {
 		t.Fatal(failed, err)
 	}
@@ -248,7 +262,7 @@ func TestOutcomesRetryFailUnknownAndResolve(t *testing.T) {
 	if c2 == nil || (c2.ID != c.ID && c2.ID != d.ID) {
 		t.Fatalf("resend not queued: %+v", c2)
 	}
-	if err := s.MarkUnknown(ctx, c2, "me", "lost"); err != nil {
+	if _, err := ob.MarkUnknown(ctx, c2, "me", "lost", nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.ResolveSent(ctx, states[c2.ID].Ref, func(regime string, at time.Time) (string, error) { return "2027-01-05", nil })
@@ -266,7 +280,8 @@ func TestOrphansBecomeUnknownAndDailyCap(t *testing.T) {
 	res, _ := s.CreateCampaign(ctx, NewCampaign{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
 	queueAll(t, s, res.Campaign)
 	now := time.Now()
-	g, _ := s.Claim(ctx, ClaimOptions{Owner: "dead", Now: now})
+	ob := outbox(t, s)
+	g, _ := ob.Claim(ctx, ClaimOptions{Owner: "dead", Now: now})
 	owners, _ := s.SendingOwners(ctx)
 	if len(owners) != 1 || owners[0] != "dead" {
 		t.Fatalf("owners %v", owners)
@@ -276,17 +291,17 @@ func TestOrphansBecomeUnknownAndDailyCap(t *testing.T) {
 		t.Fatalf("orphans %v %v", refs, err)
 	}
 	// The unknown one counts against a cap of 2; one more send fills it.
-	g2, err := s.Claim(ctx, ClaimOptions{Owner: "me", Now: now, DailyCap: 2})
+	g2, err := ob.Claim(ctx, ClaimOptions{Owner: "me", Now: now, DailyCap: 2})
 	if err != nil || g2 == nil {
 		t.Fatal(err)
 	}
-	s.MarkSent(ctx, g2, "me", Delivery{AcceptedAt: now})
-	_, err = s.Claim(ctx, ClaimOptions{Owner: "me", Now: now, DailyCap: 2})
+	ob.MarkSent(ctx, g2, "me", Delivery{AcceptedAt: now}, nil)
+	_, err = ob.Claim(ctx, ClaimOptions{Owner: "me", Now: now, DailyCap: 2})
 	var capErr *DailyCapError
 	if !errors.As(err, &capErr) || capErr.Until.Before(now.Add(23*time.Hour)) {
 		t.Fatalf("cap: %v", err)
 	}
-	if _, err := s.Claim(ctx, ClaimOptions{Owner: "me", Now: now.Add(25 * time.Hour), DailyCap: 2}); err != nil {
+	if _, err := ob.Claim(ctx, ClaimOptions{Owner: "me", Now: now.Add(25 * time.Hour), DailyCap: 2}); err != nil {
 		t.Errorf("cap a day later: %v", err)
 	}
 	recent, _ := s.RecentSends(ctx, now.Add(-time.Hour))
@@ -303,7 +318,8 @@ func TestPauseResumeCancel(t *testing.T) {
 	if err := s.PauseCampaign(ctx, "c"); err != nil {
 		t.Fatal(err)
 	}
-	if g, _ := s.Claim(ctx, ClaimOptions{Owner: "me", Now: time.Now()}); g != nil {
+	ob := outbox(t, s)
+	if g, _ := ob.Claim(ctx, ClaimOptions{Owner: "me", Now: time.Now()}); g != nil {
 		t.Fatal("claimed from a paused campaign")
 	}
 	if err := s.PauseCampaign(ctx, "c"); !errors.Is(err, ErrCampaignState) {
@@ -312,12 +328,12 @@ func TestPauseResumeCancel(t *testing.T) {
 	if err := s.ResumeCampaign(ctx, "c"); err != nil {
 		t.Fatal(err)
 	}
-	g, _ := s.Claim(ctx, ClaimOptions{Owner: "me", Now: time.Now()})
+	g, _ := ob.Claim(ctx, ClaimOptions{Owner: "me", Now: time.Now()})
 	if err := s.CancelCampaign(ctx, "c"); err != nil {
 		t.Fatal(err)
 	}
 	// The message in flight still settles; the rest are cancelled.
-	if err := s.MarkSent(ctx, g, "me", Delivery{AcceptedAt: time.Now()}); err != nil {
+	if _, err := ob.MarkSent(ctx, g, "me", Delivery{AcceptedAt: time.Now()}, nil); err != nil {
 		t.Fatal(err)
 	}
 	counts, _ := s.CampaignCounts(ctx, res.Campaign.ID)

@@ -28,6 +28,21 @@ type ClaimOptions struct {
 	// DailyCap, when positive, refuses the claim once that many messages
 	// were accepted or attempted in the 24 hours before Now.
 	DailyCap int
+	// Prefer names the row to claim if it is still ready (one peeked at
+	// earlier); otherwise the next ready row is claimed as usual.
+	Prefer int64
+	// Peek also returns, uncommitted to anything, the row that would be
+	// claimed after this one, so a dispatcher can start its SMTP envelope
+	// (MAIL, RCPT: nothing deliverable) while this transaction commits.
+	// Ignored when Skip is set.
+	Peek bool
+}
+
+// Peeked is a ready row that is not claimed: a hint, not a promise.
+type Peeked struct {
+	ID      int64
+	ToEmail string
+	Raw     []byte
 }
 
 // Outgoing is a claimed request: what the dispatcher needs to send it.
@@ -41,6 +56,8 @@ type Outgoing struct {
 	MessageID   string
 	Attempts    int // including this one
 	Raw         []byte
+	ClaimedAt   time.Time
+	Peek        *Peeked // with ClaimOptions.Peek: the row likely to come next
 }
 
 // DailyCapError says the daily cap is reached and when the oldest counted
@@ -57,67 +74,193 @@ func (e *DailyCapError) Error() string {
 // claimScan is how many ready rows one claim looks at when some are skipped.
 const claimScan = 64
 
-// Claim marks the next ready request `sending` for o.Owner and returns it;
+// Outbox is a dispatcher's handle on the outbox: the statements it runs for
+// every message, prepared once. Close it when done.
+type Outbox struct {
+	s     *Store
+	stmts map[string]*sql.Stmt
+}
+
+var outboxSQL = map[string]string{
+	"campaign-state": `SELECT state FROM campaigns WHERE id = ?`,
+	"ready-one": `SELECT r.to_email FROM requests r JOIN campaigns c ON c.id = r.campaign_id
+		WHERE r.id = ?3 AND (r.outbox_state = 'queued' OR (r.outbox_state = 'retry' AND r.next_attempt_at <= ?1))
+		AND c.state = 'queued' AND (?2 = 0 OR r.campaign_id = ?2)`,
+	"peek-retry": `SELECT r.id, r.to_email, r.raw_message FROM requests r JOIN campaigns c ON c.id = r.campaign_id
+		WHERE r.outbox_state = 'retry' AND r.next_attempt_at <= ?1 AND c.state = 'queued' AND (?2 = 0 OR r.campaign_id = ?2)
+		ORDER BY r.next_attempt_at LIMIT 1`,
+	"peek-queued": `SELECT r.id, r.to_email, r.raw_message FROM requests r JOIN campaigns c ON c.id = r.campaign_id
+		WHERE r.outbox_state = 'queued' AND c.state = 'queued' AND (?2 = 0 OR r.campaign_id = ?2)
+		LIMIT 1`,
+	// Due retries first, oldest due first; then queued rows in the order
+	// they were created. Both walk the (outbox_state, next_attempt_at)
+	// index, so a claim costs the same for the 1st request and the 400th.
+	"ready-retry": `SELECT r.id, r.to_email FROM requests r JOIN campaigns c ON c.id = r.campaign_id
+		WHERE r.outbox_state = 'retry' AND r.next_attempt_at <= ?1 AND c.state = 'queued' AND (?2 = 0 OR r.campaign_id = ?2)
+		ORDER BY r.next_attempt_at LIMIT ?3`,
+	"ready-queued": `SELECT r.id, r.to_email FROM requests r JOIN campaigns c ON c.id = r.campaign_id
+		WHERE r.outbox_state = 'queued' AND c.state = 'queued' AND (?2 = 0 OR r.campaign_id = ?2)
+		LIMIT ?3`,
+	"claim": `UPDATE requests SET outbox_state = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1, updated_at = ?
+		WHERE id = ? AND outbox_state IN ('queued', 'retry')
+		RETURNING id, campaign_id, authority_id, ref, regime, to_email, message_id, attempts, raw_message`,
+	"sent": `UPDATE requests SET outbox_state = 'sent', status = 'delivered', sent_at = ?, due_date = ?,
+		smtp_code = ?, smtp_enhanced = ?, smtp_text = ?, next_attempt_at = NULL, claimed_by = NULL, updated_at = ?
+		WHERE id = ? AND outbox_state = 'sending' AND claimed_by = ?`,
+	"retry": `UPDATE requests SET outbox_state = 'retry', next_attempt_at = ?,
+		smtp_code = ?, smtp_enhanced = ?, smtp_text = ?, claimed_by = NULL, updated_at = ?
+		WHERE id = ? AND outbox_state = 'sending' AND claimed_by = ?`,
+	"failed": `UPDATE requests SET outbox_state = 'failed', next_attempt_at = NULL,
+		smtp_code = ?, smtp_enhanced = ?, smtp_text = ?, claimed_by = NULL, updated_at = ?
+		WHERE id = ? AND outbox_state = 'sending' AND claimed_by = ?`,
+	"unknown": `UPDATE requests SET outbox_state = 'unknown', smtp_text = ?, claimed_by = NULL, updated_at = ?
+		WHERE id = ? AND outbox_state = 'sending' AND claimed_by = ?`,
+	// A released row that had earlier attempts goes back to retry, due now.
+	"release": `UPDATE requests SET attempts = attempts - 1,
+		outbox_state = CASE WHEN attempts - 1 > 0 THEN 'retry' ELSE 'queued' END,
+		next_attempt_at = CASE WHEN attempts - 1 > 0 THEN coalesce(next_attempt_at, ?) END,
+		claimed_by = NULL, updated_at = ?
+		WHERE id = ? AND outbox_state = 'sending' AND claimed_by = ?`,
+}
+
+// Outbox prepares the dispatcher's statements.
+func (s *Store) Outbox(ctx context.Context) (*Outbox, error) {
+	o := &Outbox{s: s, stmts: map[string]*sql.Stmt{}}
+	for name, q := range outboxSQL {
+		st, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			o.Close()
+			return nil, fmt.Errorf("prepare outbox statement %s: %w", name, err)
+		}
+		o.stmts[name] = st
+	}
+	return o, nil
+}
+
+// Close releases the prepared statements.
+func (o *Outbox) Close() error {
+	for _, st := range o.stmts {
+		st.Close()
+	}
+	return nil
+}
+
+func (o *Outbox) stmt(ctx context.Context, tx *sqlTx, name string) *sql.Stmt {
+	return tx.StmtContext(ctx, o.stmts[name])
+}
+
+// Claim marks the next ready request `sending` for opt.Owner and returns it;
 // nil when nothing is ready now (see OutboxPending for when something will be).
-func (s *Store) Claim(ctx context.Context, o ClaimOptions) (*Outgoing, error) {
-	if o.Owner == "" {
+func (o *Outbox) Claim(ctx context.Context, opt ClaimOptions) (*Outgoing, error) {
+	if opt.Owner == "" {
 		return nil, errors.New("claim: owner is required")
 	}
 	var out *Outgoing
-	err := s.tx(ctx, func(tx *sqlTx) error {
-		if o.DailyCap > 0 {
-			if err := checkDailyCap(ctx, tx, o.DailyCap, o.Now); err != nil {
-				return err
+	err := o.s.tx(ctx, func(tx *sqlTx) error {
+		var err error
+		out, err = o.claim(ctx, tx, opt)
+		return err
+	})
+	return out, err
+}
+
+func (o *Outbox) claim(ctx context.Context, tx *sqlTx, opt ClaimOptions) (*Outgoing, error) {
+	if opt.DailyCap > 0 {
+		if err := checkDailyCap(ctx, tx, opt.DailyCap, opt.Now); err != nil {
+			return nil, err
+		}
+	}
+	limit := 1
+	if opt.Skip != nil {
+		limit = claimScan
+	}
+	var id int64
+	if opt.Prefer != 0 {
+		var to string
+		err := o.stmt(ctx, tx, "ready-one").QueryRowContext(ctx, ts(opt.Now), opt.CampaignID, opt.Prefer).Scan(&to)
+		if err == nil && (opt.Skip == nil || !opt.Skip(to)) {
+			id = opt.Prefer
+		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("claim: %w", err)
+		}
+	}
+	if id == 0 {
+		rid, _, err := o.ready(ctx, tx, opt, limit)
+		if err != nil {
+			return nil, err
+		}
+		id = rid
+	}
+	if id == 0 {
+		return nil, nil
+	}
+	now := ts(opt.Now)
+	g := &Outgoing{}
+	if err := o.stmt(ctx, tx, "claim").QueryRowContext(ctx, opt.Owner, now, now, id).
+		Scan(&g.ID, &g.CampaignID, &g.AuthorityID, &g.Ref, &g.Regime, &g.ToEmail, &g.MessageID, &g.Attempts, &g.Raw); err != nil {
+		return nil, fmt.Errorf("claim: %w", err)
+	}
+	if len(g.Raw) == 0 {
+		return nil, fmt.Errorf("request %s has no rendered message; queue its campaign again", g.Ref)
+	}
+	g.ClaimedAt = opt.Now
+	if opt.Peek && opt.Skip == nil {
+		for _, q := range []string{"peek-retry", "peek-queued"} {
+			p := &Peeked{}
+			err := o.stmt(ctx, tx, q).QueryRowContext(ctx, now, opt.CampaignID).Scan(&p.ID, &p.ToEmail, &p.Raw)
+			if err == nil {
+				g.Peek = p
+				break
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return nil, fmt.Errorf("peek: %w", err)
 			}
 		}
-		q := `SELECT r.id, r.to_email FROM requests r JOIN campaigns c ON c.id = r.campaign_id
-			WHERE c.state = 'queued' AND r.outbox_state IN ('queued', 'retry')
-			AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= ?)`
-		args := []any{ts(o.Now)}
-		if o.CampaignID != 0 {
-			q += ` AND r.campaign_id = ?`
-			args = append(args, o.CampaignID)
-		}
-		q += fmt.Sprintf(` ORDER BY r.id LIMIT %d`, claimScan)
-		rows, err := tx.QueryContext(ctx, q, args...)
+	}
+	// The claim itself is not an event: `sending` is a lock held for the
+	// length of one SMTP transaction, and every attempt ends in exactly one
+	// event (delivered, retry, failed, unknown or released; unknown also when
+	// the process died holding it) naming the attempt and when it started.
+	return g, nil
+}
+
+// ready finds the first ready row: due retries first, then queued ones.
+func (o *Outbox) ready(ctx context.Context, tx *sqlTx, opt ClaimOptions, limit int) (int64, string, error) {
+	for _, q := range []string{"ready-retry", "ready-queued"} {
+		rows, err := o.stmt(ctx, tx, q).QueryContext(ctx, ts(opt.Now), opt.CampaignID, limit)
 		if err != nil {
-			return fmt.Errorf("claim: %w", err)
+			return 0, "", fmt.Errorf("claim: %w", err)
 		}
-		var id int64
 		for rows.Next() {
 			var rid int64
 			var to string
 			if err := rows.Scan(&rid, &to); err != nil {
 				rows.Close()
-				return err
+				return 0, "", err
 			}
-			if o.Skip == nil || !o.Skip(to) {
-				id = rid
-				break
+			if opt.Skip == nil || !opt.Skip(to) {
+				rows.Close()
+				return rid, to, nil
 			}
 		}
 		rows.Close()
-		if id == 0 {
-			return nil
+		if err := rows.Err(); err != nil {
+			return 0, "", err
 		}
-		now := ts(o.Now)
-		if _, err := tx.ExecContext(ctx, `UPDATE requests SET outbox_state = 'sending', claimed_by = ?, claimed_at = ?,
-			attempts = attempts + 1, updated_at = ? WHERE id = ?`, o.Owner, now, now, id); err != nil {
-			return fmt.Errorf("claim: %w", err)
-		}
-		g := &Outgoing{}
-		if err := tx.QueryRowContext(ctx, `SELECT id, campaign_id, authority_id, ref, regime, to_email, message_id, attempts, raw_message
-			FROM requests WHERE id = ?`, id).Scan(&g.ID, &g.CampaignID, &g.AuthorityID, &g.Ref, &g.Regime, &g.ToEmail, &g.MessageID, &g.Attempts, &g.Raw); err != nil {
-			return fmt.Errorf("claim: %w", err)
-		}
-		if len(g.Raw) == 0 {
-			return fmt.Errorf("request %s has no rendered message; queue its campaign again", g.Ref)
-		}
-		out = g
-		return s.appendEvent(ctx, tx, "request.sending", Subject{Authority: g.AuthorityID, Request: g.ID},
-			map[string]any{"attempt": g.Attempts, "dispatcher": o.Owner})
-	})
-	return out, err
+	}
+	return 0, "", nil
+}
+
+// StillWanted reports whether a claimed request's campaign is still queued:
+// a row claimed together with the previous outcome is checked again just
+// before its SMTP transaction, so a pause or cancel given meanwhile takes
+// effect before the next message.
+func (o *Outbox) StillWanted(ctx context.Context, g *Outgoing) (bool, error) {
+	var state string
+	if err := o.stmts["campaign-state"].QueryRowContext(ctx, g.CampaignID).Scan(&state); err != nil {
+		return false, fmt.Errorf("campaign of %s: %w", g.Ref, err)
+	}
+	return state == CampaignQueued, nil
 }
 
 func checkDailyCap(ctx context.Context, tx *sqlTx, dailyCap int, now time.Time) error {
@@ -199,130 +342,154 @@ type Delivery struct {
 
 // MarkSent records that the server accepted the message, with the due date,
 // and writes the request.delivered event the statutory clock starts from.
-func (s *Store) MarkSent(ctx context.Context, g *Outgoing, owner string, d Delivery) error {
-	return s.settle(ctx, g, owner, func(tx *sqlTx, now string) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE requests SET outbox_state = 'sent', status = 'delivered', sent_at = ?, due_date = ?,
-			smtp_code = ?, smtp_enhanced = ?, smtp_text = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ?`,
-			ts(d.AcceptedAt), nullStr(d.DueDate), nullCode(d.Reply.Code), nullStr(d.Reply.Enhanced), nullStr(d.Reply.Text), now, g.ID); err != nil {
+// When next is not nil, the next request is claimed in the same
+// transaction: one commit per message instead of two, and still every claim
+// is committed before its SMTP transaction starts.
+func (o *Outbox) MarkSent(ctx context.Context, g *Outgoing, owner string, d Delivery, next *ClaimOptions) (*Outgoing, error) {
+	return o.settle(ctx, g, owner, next, func(tx *sqlTx, now string) error {
+		if err := o.exec(ctx, tx, g, "sent", ts(d.AcceptedAt), nullStr(d.DueDate), nullCode(d.Reply.Code), nullStr(d.Reply.Enhanced), nullStr(d.Reply.Text), now, g.ID, owner); err != nil {
 			return err
 		}
-		if err := s.appendEvent(ctx, tx, "request.delivered", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{
+		return o.s.appendEvent(ctx, tx, "request.delivered", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{
 			"at": d.AcceptedAt.UTC().Format(time.RFC3339Nano), "due": d.DueDate, "regime": g.Regime,
-			"message_id": g.MessageID, "attempt": g.Attempts, "smtp": d.Reply.Text,
-		}); err != nil {
-			return err
-		}
-		return markCampaignDoneIfSettled(ctx, s, tx, g.CampaignID, now)
+			"message_id": g.MessageID, "attempt": g.Attempts, "attempt_started": ts(g.ClaimedAt), "smtp": d.Reply.Text,
+		})
 	})
 }
 
 // MarkRetry records a temporary failure (a 4xx reply, or a network error
-// before the message data was sent). The row is retried at next, unless
+// before the message data was sent). The row is retried at retryAt, unless
 // this was attempt maxAttempts: then it fails for good.
-func (s *Store) MarkRetry(ctx context.Context, g *Outgoing, owner string, next time.Time, reply SMTPReply, maxAttempts int) (failed bool, err error) {
-	err = s.settle(ctx, g, owner, func(tx *sqlTx, now string) error {
+func (o *Outbox) MarkRetry(ctx context.Context, g *Outgoing, owner string, retryAt time.Time, reply SMTPReply, maxAttempts int, next *ClaimOptions) (failed bool, _ *Outgoing, _ error) {
+	n, err := o.settle(ctx, g, owner, next, func(tx *sqlTx, now string) error {
 		if maxAttempts > 0 && g.Attempts >= maxAttempts {
 			failed = true
-			return s.fail(ctx, tx, g, now, reply, fmt.Sprintf("gave up after %d attempts", g.Attempts))
+			return o.fail(ctx, tx, g, owner, now, reply, fmt.Sprintf("gave up after %d attempts", g.Attempts))
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE requests SET outbox_state = 'retry', next_attempt_at = ?,
-			smtp_code = ?, smtp_enhanced = ?, smtp_text = ?, updated_at = ? WHERE id = ?`,
-			ts(next), nullCode(reply.Code), nullStr(reply.Enhanced), nullStr(reply.Text), now, g.ID); err != nil {
+		if err := o.exec(ctx, tx, g, "retry", ts(retryAt), nullCode(reply.Code), nullStr(reply.Enhanced), nullStr(reply.Text), now, g.ID, owner); err != nil {
 			return err
 		}
-		return s.appendEvent(ctx, tx, "request.retry", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{
-			"attempt": g.Attempts, "next_attempt_at": next.UTC().Format(time.RFC3339), "code": reply.Code, "enhanced": reply.Enhanced, "text": reply.Text,
+		return o.s.appendEvent(ctx, tx, "request.retry", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{
+			"attempt": g.Attempts, "attempt_started": ts(g.ClaimedAt), "next_attempt_at": retryAt.UTC().Format(time.RFC3339), "code": reply.Code, "enhanced": reply.Enhanced, "text": reply.Text,
 		})
 	})
-	return failed, err
+	return failed, n, err
 }
 
 // MarkFailed records a permanent failure (a 5xx reply). It is never retried
 // automatically; a person may resend it with 'requests resolve --resend'.
-func (s *Store) MarkFailed(ctx context.Context, g *Outgoing, owner string, reply SMTPReply) error {
-	return s.settle(ctx, g, owner, func(tx *sqlTx, now string) error {
-		return s.fail(ctx, tx, g, now, reply, "rejected by the server")
+func (o *Outbox) MarkFailed(ctx context.Context, g *Outgoing, owner string, reply SMTPReply, next *ClaimOptions) (*Outgoing, error) {
+	return o.settle(ctx, g, owner, next, func(tx *sqlTx, now string) error {
+		return o.fail(ctx, tx, g, owner, now, reply, "rejected by the server")
 	})
 }
 
-func (s *Store) fail(ctx context.Context, tx *sqlTx, g *Outgoing, now string, reply SMTPReply, why string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE requests SET outbox_state = 'failed', next_attempt_at = NULL,
-		smtp_code = ?, smtp_enhanced = ?, smtp_text = ?, updated_at = ? WHERE id = ?`,
-		nullCode(reply.Code), nullStr(reply.Enhanced), nullStr(reply.Text), now, g.ID); err != nil {
+func (o *Outbox) fail(ctx context.Context, tx *sqlTx, g *Outgoing, owner, now string, reply SMTPReply, why string) error {
+	if err := o.exec(ctx, tx, g, "failed", nullCode(reply.Code), nullStr(reply.Enhanced), nullStr(reply.Text), now, g.ID, owner); err != nil {
 		return err
 	}
-	if err := s.appendEvent(ctx, tx, "request.failed", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{
-		"attempt": g.Attempts, "why": why, "code": reply.Code, "enhanced": reply.Enhanced, "text": reply.Text,
-	}); err != nil {
-		return err
-	}
-	return markCampaignDoneIfSettled(ctx, s, tx, g.CampaignID, now)
+	return o.s.appendEvent(ctx, tx, "request.failed", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{
+		"attempt": g.Attempts, "attempt_started": ts(g.ClaimedAt), "why": why, "code": reply.Code, "enhanced": reply.Enhanced, "text": reply.Text,
+	})
 }
 
 // MarkUnknown records that the message may or may not have been accepted
 // (the connection was lost after its data was sent). It is never re-sent
 // automatically.
-func (s *Store) MarkUnknown(ctx context.Context, g *Outgoing, owner, why string) error {
-	return s.settle(ctx, g, owner, func(tx *sqlTx, now string) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE requests SET outbox_state = 'unknown', smtp_text = ?, updated_at = ? WHERE id = ?`,
-			why, now, g.ID); err != nil {
+func (o *Outbox) MarkUnknown(ctx context.Context, g *Outgoing, owner, why string, next *ClaimOptions) (*Outgoing, error) {
+	return o.settle(ctx, g, owner, next, func(tx *sqlTx, now string) error {
+		if err := o.exec(ctx, tx, g, "unknown", why, now, g.ID, owner); err != nil {
 			return err
 		}
-		return s.appendEvent(ctx, tx, "request.unknown", Subject{Authority: g.AuthorityID, Request: g.ID},
-			map[string]any{"attempt": g.Attempts, "why": why})
+		return o.s.appendEvent(ctx, tx, "request.unknown", Subject{Authority: g.AuthorityID, Request: g.ID},
+			map[string]any{"attempt": g.Attempts, "attempt_started": ts(g.ClaimedAt), "why": why})
 	})
 }
 
 // Release hands a claimed row back untouched, its attempt not counted:
 // for when nothing was sent because of a problem on our side (no
 // connection could be made, the TLS or login setup is wrong).
-func (s *Store) Release(ctx context.Context, g *Outgoing, owner, why string) error {
-	return s.settle(ctx, g, owner, func(tx *sqlTx, now string) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE requests SET attempts = attempts - 1,
-			outbox_state = CASE WHEN attempts - 1 > 0 THEN 'retry' ELSE 'queued' END, updated_at = ? WHERE id = ?`, now, g.ID); err != nil {
+func (o *Outbox) Release(ctx context.Context, g *Outgoing, owner, why string) error {
+	_, err := o.settle(ctx, g, owner, nil, func(tx *sqlTx, now string) error {
+		if err := o.exec(ctx, tx, g, "release", now, now, g.ID, owner); err != nil {
 			return err
 		}
-		return s.appendEvent(ctx, tx, "request.released", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{"why": why})
+		return o.s.appendEvent(ctx, tx, "request.released", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{"why": why})
 	})
+	return err
 }
 
-// settle runs fn only if the row is still `sending` under owner's claim,
-// then clears the claim.
-func (s *Store) settle(ctx context.Context, g *Outgoing, owner string, fn func(tx *sqlTx, now string) error) error {
-	return s.tx(ctx, func(tx *sqlTx) error {
-		var state string
-		var by sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT outbox_state, claimed_by FROM requests WHERE id = ?`, g.ID).Scan(&state, &by)
-		if err != nil {
-			return fmt.Errorf("request %s: %w", g.Ref, err)
-		}
-		if state != OutboxSending || by.String != owner {
-			return fmt.Errorf("request %s is %s: %w", g.Ref, state, ErrLostClaim)
-		}
-		now := ts(s.now())
-		if err := fn(tx, now); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE requests SET claimed_by = NULL WHERE id = ?`, g.ID)
-		return err
-	})
-}
-
-func markCampaignDoneIfSettled(ctx context.Context, s *Store, tx *sqlTx, campaignID int64, now string) error {
-	var open int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM requests WHERE campaign_id = ?
-		AND outbox_state IN ('draft', 'queued', 'sending', 'retry', 'unknown')`, campaignID).Scan(&open); err != nil {
-		return err
-	}
-	if open > 0 {
-		return nil
-	}
-	res, err := tx.ExecContext(ctx, `UPDATE campaigns SET state = 'done', updated_at = ? WHERE id = ? AND state = 'queued'`, now, campaignID)
+// exec runs one of the settle updates; no row changed means the claim was
+// lost (the row was recovered as unknown, or resolved, meanwhile).
+func (o *Outbox) exec(ctx context.Context, tx *sqlTx, g *Outgoing, name string, args ...any) error {
+	res, err := o.stmt(ctx, tx, name).ExecContext(ctx, args...)
 	if err != nil {
-		return err
+		return fmt.Errorf("record %s for %s: %w", name, g.Ref, err)
 	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		return s.appendEvent(ctx, tx, "campaign.done", Subject{}, map[string]any{"campaign_id": campaignID})
+	if n, _ := res.RowsAffected(); n == 0 {
+		var state string
+		_ = tx.QueryRowContext(ctx, `SELECT outbox_state FROM requests WHERE id = ?`, g.ID).Scan(&state)
+		return fmt.Errorf("request %s is %s: %w", g.Ref, state, ErrLostClaim)
+	}
+	return nil
+}
+
+// settle records an outcome with fn and, when next is set, claims the next
+// request, in one transaction.
+func (o *Outbox) settle(ctx context.Context, g *Outgoing, owner string, next *ClaimOptions, fn func(tx *sqlTx, now string) error) (*Outgoing, error) {
+	var claimed *Outgoing
+	err := o.s.tx(ctx, func(tx *sqlTx) error {
+		if err := fn(tx, ts(o.s.now())); err != nil {
+			return err
+		}
+		if next == nil {
+			return nil
+		}
+		var err error
+		claimed, err = o.claim(ctx, tx, *next)
+		var capErr *DailyCapError
+		if errors.As(err, &capErr) {
+			claimed, err = nil, nil // the next plain Claim reports it
+		}
+		return err
+	})
+	return claimed, err
+}
+
+// FinishSettledCampaigns marks done every queued campaign none of whose
+// requests is still open (draft, queued, sending, retry or unknown).
+func (s *Store) FinishSettledCampaigns(ctx context.Context) error {
+	return s.tx(ctx, func(tx *sqlTx) error {
+		return finishSettled(ctx, s, tx, 0, ts(s.now()))
+	})
+}
+
+func finishSettled(ctx context.Context, s *Store, tx *sqlTx, campaignID int64, now string) error {
+	rows, err := tx.QueryContext(ctx, `UPDATE campaigns SET state = 'done', updated_at = ?1
+		WHERE state = 'queued' AND (?2 = 0 OR id = ?2) AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.campaign_id = campaigns.id
+			AND r.outbox_state IN ('draft', 'queued', 'sending', 'retry', 'unknown'))
+		RETURNING id, name`, now, campaignID)
+	if err != nil {
+		return fmt.Errorf("finish campaigns: %w", err)
+	}
+	type done struct {
+		id   int64
+		name string
+	}
+	var ds []done
+	for rows.Next() {
+		var d done
+		if err := rows.Scan(&d.id, &d.name); err != nil {
+			rows.Close()
+			return err
+		}
+		ds = append(ds, d)
+	}
+	rows.Close()
+	for _, d := range ds {
+		if err := s.appendEvent(ctx, tx, "campaign.done", Subject{}, map[string]any{"campaign": d.name, "campaign_id": d.id}); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -359,7 +526,7 @@ func (s *Store) SendingOwners(ctx context.Context) ([]string, error) {
 func (s *Store) MarkOrphansUnknown(ctx context.Context, owner string) ([]string, error) {
 	var refs []string
 	err := s.tx(ctx, func(tx *sqlTx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, authority_id, ref, attempts FROM requests
+		rows, err := tx.QueryContext(ctx, `SELECT id, authority_id, ref, attempts, coalesce(claimed_at, '') FROM requests
 			WHERE outbox_state = 'sending' AND coalesce(claimed_by, '') = ?`, owner)
 		if err != nil {
 			return err
@@ -368,11 +535,12 @@ func (s *Store) MarkOrphansUnknown(ctx context.Context, owner string) ([]string,
 			id, auth int64
 			ref      string
 			attempts int
+			started  string
 		}
 		var orphans []orphan
 		for rows.Next() {
 			var o orphan
-			if err := rows.Scan(&o.id, &o.auth, &o.ref, &o.attempts); err != nil {
+			if err := rows.Scan(&o.id, &o.auth, &o.ref, &o.attempts, &o.started); err != nil {
 				rows.Close()
 				return err
 			}
@@ -387,7 +555,7 @@ func (s *Store) MarkOrphansUnknown(ctx context.Context, owner string) ([]string,
 				return err
 			}
 			if err := s.appendEvent(ctx, tx, "request.unknown", Subject{Authority: o.auth, Request: o.id},
-				map[string]any{"attempt": o.attempts, "why": why, "dispatcher": owner}); err != nil {
+				map[string]any{"attempt": o.attempts, "attempt_started": o.started, "why": why, "dispatcher": owner}); err != nil {
 				return err
 			}
 			refs = append(refs, o.ref)
@@ -433,7 +601,7 @@ func (s *Store) ResolveSent(ctx context.Context, ref string, due func(regime str
 		}); err != nil {
 			return err
 		}
-		return markCampaignDoneIfSettled(ctx, s, tx, r.CampaignID, now)
+		return finishSettled(ctx, s, tx, r.CampaignID, now)
 	})
 	if err != nil {
 		return r, err

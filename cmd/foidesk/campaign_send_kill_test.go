@@ -88,6 +88,17 @@ func TestCampaignSendSurvivesSIGKILL(t *testing.T) {
 		cmd.Process.Signal(syscall.SIGKILL)
 		if err := <-exited; err != nil && strings.Contains(err.Error(), "killed") {
 			killed++
+			// A dispatcher holds at most one claim at a time, so a kill can
+			// leave at most one request whose fate is unknown.
+			sending := 0
+			for _, r := range f.requests(t, "survey") {
+				if r.OutboxState == store.OutboxSending {
+					sending++
+				}
+			}
+			if sending > 1 {
+				t.Errorf("kill %d left %d requests sending", killed, sending)
+			}
 		} else {
 			t.Logf("run %d ended before it was killed:\n%s", runs, out.String())
 		}
