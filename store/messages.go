@@ -277,17 +277,76 @@ func (s *Store) writeDerivedLocked(ctx context.Context, tx *sql.Tx, id int64, d 
 			return err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM attachments WHERE message_id = ?`, id); err != nil {
+	return s.writeAttachmentsLocked(ctx, tx, id, d.Attachments)
+}
+
+// writeAttachmentsLocked makes a message's attachment rows match list.
+// Rows are kept, not replaced, where the same content is still there, so
+// anything that refers to an attachment (an extracted document) keeps
+// referring to it across a reparse. A row whose content is gone and that
+// something still refers to is kept with a negative seq: no longer part of
+// the message, but not pulled from under its referrer.
+func (s *Store) writeAttachmentsLocked(ctx context.Context, tx *sql.Tx, id int64, list []NewAttachment) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, sha256 FROM attachments WHERE message_id = ? ORDER BY seq`, id)
+	if err != nil {
 		return err
 	}
-	for i, a := range d.Attachments {
+	type old struct {
+		id   int64
+		sum  string
+		used bool
+	}
+	var existing []*old
+	for rows.Next() {
+		o := &old{}
+		if err := rows.Scan(&o.id, &o.sum); err != nil {
+			rows.Close()
+			return err
+		}
+		existing = append(existing, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(existing) > 0 {
+		// Out of the way of UNIQUE (message_id, seq) while renumbering.
+		if _, err := tx.ExecContext(ctx, `UPDATE attachments SET seq = -id WHERE message_id = ?`, id); err != nil {
+			return err
+		}
+	}
+	for i, a := range list {
 		ct := a.ContentType
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
+		var reuse *old
+		for _, o := range existing {
+			if !o.used && o.sum == a.SHA256 {
+				reuse = o
+				break
+			}
+		}
+		if reuse != nil {
+			reuse.used = true
+			if _, err := tx.ExecContext(ctx, `UPDATE attachments SET seq = ?, part = ?, filename = ?, content_type = ?, size = ? WHERE id = ?`,
+				i+1, a.Part, a.Filename, ct, a.Size, reuse.id); err != nil {
+				return fmt.Errorf("update attachment: %w", err)
+			}
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO attachments (message_id, seq, part, filename, content_type, size, sha256) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			id, i+1, a.Part, a.Filename, ct, a.Size, a.SHA256); err != nil {
 			return fmt.Errorf("insert attachment: %w", err)
+		}
+	}
+	for _, o := range existing {
+		if o.used {
+			continue
+		}
+		// Fails (and changes nothing) when a foreign key still points here.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM attachments WHERE id = ?`, o.id); err != nil && !strings.Contains(err.Error(), "FOREIGN KEY") {
+			return fmt.Errorf("remove attachment %d: %w", o.id, err)
 		}
 	}
 	return nil
@@ -787,7 +846,7 @@ func (s *Store) Messages(ctx context.Context, f MessageFilter) ([]MessageSummary
 		args = append(args, f.AfterID)
 	}
 	q := `SELECT m.id, coalesce(m.header_message_id, ''), m.from_addr, m.from_name, m.subject, m.kind, m.kind_reason, m.kind_by,
-		m.request_id, r.ref, m.matched_by, m.match_detail, (SELECT count(*) FROM attachments a WHERE a.message_id = m.id),
+		m.request_id, r.ref, m.matched_by, m.match_detail, (SELECT count(*) FROM attachments a WHERE a.message_id = m.id AND a.seq > 0),
 		m.needs_person, coalesce(m.bounce_status, ''), coalesce(m.case_ref, ''), coalesce(m.parse_problem, ''), m.sha256, m.size, m.received_at,
 		length(trim(m.body_text)) > 0
 		FROM messages m LEFT JOIN requests r ON r.id = m.request_id`
@@ -862,7 +921,7 @@ type Attachment struct {
 // with their message's request and kind, for extraction to work through.
 func (s *Store) Attachments(ctx context.Context, afterID int64, limit int) ([]Attachment, error) {
 	q := `SELECT a.id, a.message_id, a.seq, a.part, a.filename, a.content_type, a.size, a.sha256, coalesce(m.request_id, 0), m.kind
-		FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id > ? ORDER BY a.id`
+		FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id > ? AND a.seq > 0 ORDER BY a.id`
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
@@ -872,7 +931,7 @@ func (s *Store) Attachments(ctx context.Context, afterID int64, limit int) ([]At
 // MessageAttachments lists one message's attachments in order.
 func (s *Store) MessageAttachments(ctx context.Context, messageID int64) ([]Attachment, error) {
 	return s.attachments(ctx, `SELECT a.id, a.message_id, a.seq, a.part, a.filename, a.content_type, a.size, a.sha256, coalesce(m.request_id, 0), m.kind
-		FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.message_id = ? ORDER BY a.seq`, messageID)
+		FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.message_id = ? AND a.seq > 0 ORDER BY a.seq`, messageID)
 }
 
 func (s *Store) attachments(ctx context.Context, q string, arg any) ([]Attachment, error) {
