@@ -1,0 +1,297 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"foidesk/mailer/smtptest"
+	"foidesk/store"
+)
+
+type campaignStatus struct {
+	State    string         `json:"state"`
+	Counts   map[string]int `json:"counts"`
+	Requests []struct {
+		Code     string `json:"code"`
+		Ref      string `json:"ref"`
+		State    string `json:"state"`
+		SentAt   string `json:"sent_at"`
+		DueDate  string `json:"due_date"`
+		SMTPCode int    `json:"smtp_code"`
+	} `json:"requests"`
+}
+
+func (f *campaignFixture) status(t *testing.T, name string) campaignStatus {
+	t.Helper()
+	out, errOut, code := f.cli(t, "campaign", "status", name, "--json")
+	if code != 0 {
+		t.Fatalf("status: %d %s", code, errOut)
+	}
+	var s campaignStatus
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("status json: %v\n%s", err, out)
+	}
+	return s
+}
+
+func TestCampaignCreateListsAuthoritiesWithoutEmail(t *testing.T) {
+	f := newCampaignFixture(t, 9, smtptest.Hooks{}, "")
+	out, errOut, code := f.cli(t, "campaign", "create", "survey", "--template", "recording-policy", "--all")
+	if code != 0 || !strings.Contains(out, "8 requests") || !strings.Contains(out, "C008") || !strings.Contains(out, "no email address") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	out, _, code = f.cli(t, "campaign", "create", "scots", "--template", "recording-policy", "--nation", "scotland")
+	if code != 0 || !strings.Contains(out, "2 requests") {
+		t.Fatalf("nation: exit %d\n%s", code, out)
+	}
+	for _, args := range [][]string{
+		{"campaign", "create", "x", "--all"},
+		{"campaign", "create", "x", "--template", "recording-policy"},
+		{"campaign", "create", "x", "--template", "recording-policy", "--nation", "Mercia"},
+		{"campaign", "create", "x", "--template", "no-such-letter", "--all"},
+		{"campaign", "create", "--template", "recording-policy", "--all"},
+	} {
+		if _, errOut, code := f.cli(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d %s", args, code, errOut)
+		}
+	}
+	if _, errOut, code := f.cli(t, "campaign", "create", "survey", "--template", "recording-policy", "--all"); code != 1 || !strings.Contains(errOut, "already exists") {
+		t.Errorf("duplicate: %d %s", code, errOut)
+	}
+}
+
+func TestCampaignSendRequiresRequesterName(t *testing.T) {
+	f := newCampaignFixture(t, 3, smtptest.Hooks{}, "")
+	f.cli(t, "campaign", "create", "survey", "--template", "recording-policy", "--all")
+	cfg, _ := os.ReadFile(f.cfg)
+	os.WriteFile(f.cfg, []byte(strings.Replace(string(cfg), `name = "Ann Example"`, `name = ""`, 1)), 0o600)
+	_, errOut, code := f.cli(t, "campaign", "send", "survey")
+	if code != 1 || !strings.Contains(errOut, "real name") || !strings.Contains(errOut, "s.8") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if len(f.srv.Messages()) != 0 || f.status(t, "survey").Counts[store.OutboxDraft] != 2 {
+		t.Error("something was queued or sent without a name")
+	}
+}
+
+func TestCampaignDryRunQueueOnlyAndSend(t *testing.T) {
+	f := newCampaignFixture(t, 5, smtptest.Hooks{}, "")
+	f.cli(t, "campaign", "create", "survey", "--template", "recording-policy", "--all")
+	out, errOut, code := f.cli(t, "campaign", "send", "survey", "--dry-run")
+	if code != 0 || !strings.Contains(out, "would send 4 messages") || !strings.Contains(out, "nothing was changed") {
+		t.Fatalf("dry run: %d\n%s%s", code, out, errOut)
+	}
+	if s := f.status(t, "survey"); s.State != store.CampaignDraft || s.Counts[store.OutboxDraft] != 4 || len(f.srv.Messages()) != 0 {
+		t.Fatalf("dry run changed something: %+v", s)
+	}
+	out, _, code = f.cli(t, "campaign", "send", "survey", "--queue-only")
+	if code != 0 || !strings.Contains(out, "queued 4") {
+		t.Fatalf("queue only: %d %s", code, out)
+	}
+	if s := f.status(t, "survey"); s.State != store.CampaignQueued || s.Counts[store.OutboxQueued] != 4 || len(f.srv.Messages()) != 0 {
+		t.Fatalf("queue only: %+v", s)
+	}
+	old := sendProgressLogEvery
+	sendProgressLogEvery = time.Millisecond
+	defer func() { sendProgressLogEvery = old }()
+	out, errOut, code = f.cli(t, "campaign", "send", "survey")
+	if code != 0 || !strings.Contains(out, "sent 4, failed 0, unknown 0") {
+		t.Fatalf("send: %d\n%s%s", code, out, errOut)
+	}
+	s := f.status(t, "survey")
+	if s.State != store.CampaignDone || s.Counts[store.OutboxSent] != 4 || len(f.srv.Messages()) != 4 {
+		t.Fatalf("after send: %+v", s)
+	}
+	for _, r := range s.Requests {
+		sent, err := time.Parse(time.RFC3339Nano, r.SentAt)
+		due, err2 := time.Parse("2006-01-02", r.DueDate)
+		// 20 working days is at least 26 calendar days and at most ~40.
+		if err != nil || err2 != nil || due.Sub(sent) < 25*24*time.Hour || due.Sub(sent) > 45*24*time.Hour {
+			t.Errorf("%s: sent %q due %q", r.Ref, r.SentAt, r.DueDate)
+		}
+	}
+	txt, _, _ := f.cli(t, "campaign", "status", "survey")
+	if !strings.Contains(txt, "Council 000") || !strings.Contains(txt, "sent") {
+		t.Errorf("status:\n%s", txt)
+	}
+	// Sending again sends nothing.
+	if _, _, code := f.cli(t, "campaign", "send", "survey"); code != 0 || len(f.srv.Messages()) != 4 {
+		t.Errorf("second send: exit %d, %d messages", code, len(f.srv.Messages()))
+	}
+}
+
+func TestCampaignPauseResumeCancel(t *testing.T) {
+	f := newCampaignFixture(t, 4, smtptest.Hooks{}, "")
+	f.cli(t, "campaign", "create", "survey", "--template", "recording-policy", "--all")
+	f.cli(t, "campaign", "send", "survey", "--queue-only")
+	if out, _, code := f.cli(t, "campaign", "pause", "survey"); code != 0 || !strings.Contains(out, "paused") {
+		t.Fatalf("pause: %d %s", code, out)
+	}
+	if _, errOut, code := f.cli(t, "campaign", "send", "survey"); code != 1 || !strings.Contains(errOut, "paused") {
+		t.Errorf("send while paused: %d %s", code, errOut)
+	}
+	if len(f.srv.Messages()) != 0 {
+		t.Fatal("a paused campaign sent")
+	}
+	if out, _, code := f.cli(t, "campaign", "resume", "survey"); code != 0 || !strings.Contains(out, "queued") {
+		t.Fatalf("resume: %d %s", code, out)
+	}
+	if out, _, code := f.cli(t, "campaign", "cancel", "survey"); code != 0 || !strings.Contains(out, "cancelled") {
+		t.Fatalf("cancel: %d %s", code, out)
+	}
+	if s := f.status(t, "survey"); s.Counts[store.OutboxCancelled] != 3 {
+		t.Errorf("cancel: %+v", s.Counts)
+	}
+	if _, _, code := f.cli(t, "campaign", "resume", "survey"); code != 1 {
+		t.Errorf("resumed a cancelled campaign: %d", code)
+	}
+}
+
+func TestRequestsResolveUnknown(t *testing.T) {
+	drop := map[string]bool{"foi@council000.example": true, "foi@council001.example": true}
+	f := newCampaignFixture(t, 4, smtptest.Hooks{Data: func(m smtptest.Message) smtptest.DataAction {
+		return smtptest.DataAction{DropAfterData: drop[m.To[0]]}
+	}}, "")
+	f.cli(t, "campaign", "create", "survey", "--template", "recording-policy", "--all")
+	out, _, code := f.cli(t, "campaign", "send", "survey")
+	if code != 1 || !strings.Contains(out, "unknown 2") || !strings.Contains(out, "requests resolve REF --sent") {
+		t.Fatalf("send: %d\n%s", code, out)
+	}
+	refs := map[string]string{}
+	for _, r := range f.status(t, "survey").Requests {
+		refs[r.Code] = r.Ref
+	}
+	out, errOut, code := f.cli(t, "requests", "resolve", strings.ToLower(refs["C000"]), "--sent")
+	if code != 0 || !strings.Contains(out, "delivered") || !strings.Contains(out, "due 20") {
+		t.Fatalf("resolve --sent: %d %s%s", code, out, errOut)
+	}
+	delete(drop, "foi@council001.example")
+	if out, _, code := f.cli(t, "requests", "resolve", refs["C001"], "--resend"); code != 0 || !strings.Contains(out, "queued") {
+		t.Fatalf("resolve --resend: %d %s", code, out)
+	}
+	if out, _, code := f.cli(t, "campaign", "send", "survey"); code != 0 || !strings.Contains(out, "done") {
+		t.Fatalf("send after resend: %d %s", code, out)
+	}
+	n := 0
+	for _, m := range f.srv.Messages() {
+		if m.To[0] == "foi@council001.example" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("resent request: server holds %d copies, want 2 (the dropped one and the resend)", n)
+	}
+	for _, args := range [][]string{
+		{"requests", "resolve", refs["C002"], "--sent"}, // already sent
+	} {
+		if _, _, code := f.cli(t, args...); code != 1 {
+			t.Errorf("%v: exit %d", args, code)
+		}
+	}
+	for _, args := range [][]string{
+		{"requests", "resolve", refs["C002"]},
+		{"requests", "resolve", refs["C002"], "--sent", "--resend"},
+		{"requests", "resolve", "NOTAREF1", "--sent"},
+	} {
+		if _, _, code := f.cli(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d", args, code)
+		}
+	}
+}
+
+func TestCampaignPreview(t *testing.T) {
+	f := newCampaignFixture(t, 5, smtptest.Hooks{}, "")
+	f.cli(t, "campaign", "create", "survey", "--template", "recording-policy", "--all")
+	out, errOut, code := f.cli(t, "campaign", "preview", "survey", "--authority", "c003")
+	if code != 0 || !strings.Contains(out, "Dear Council 003,") || !strings.Contains(out, "Scotland") || !strings.Contains(out, "Message-ID: <") || !strings.Contains(out, "[ref: ") {
+		t.Fatalf("preview: %d\n%s%s", code, out, errOut)
+	}
+	dir := filepath.Join(t.TempDir(), "eml")
+	if out, _, code := f.cli(t, "campaign", "preview", "survey", "--out", dir); code != 0 || !strings.Contains(out, "wrote 4") {
+		t.Fatalf("preview --out: %d %s", code, out)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	if len(files) != 4 {
+		t.Fatalf("%d files", len(files))
+	}
+	// Once queued, the preview is the stored message, byte for byte.
+	f.cli(t, "campaign", "send", "survey", "--queue-only")
+	for _, r := range f.requests(t, "survey") {
+		out, _, _ := f.cli(t, "campaign", "preview", "survey", "--authority", r.Authority.Code)
+		if out != string(r.RawMessage) {
+			t.Errorf("%s: preview differs from the stored message", r.Ref)
+		}
+	}
+	if _, _, code := f.cli(t, "campaign", "preview", "survey", "--authority", "nope"); code != 1 {
+		t.Errorf("unknown authority: %d", code)
+	}
+}
+
+// fakeResolver answers MX and host lookups from maps.
+type fakeResolver struct {
+	mx    map[string][]*net.MX
+	hosts map[string][]string
+}
+
+func (r fakeResolver) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
+	if mx, ok := r.mx[name]; ok {
+		return mx, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+func (r fakeResolver) LookupHost(_ context.Context, host string) ([]string, error) {
+	if h, ok := r.hosts[host]; ok {
+		return h, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
+func TestCampaignCheck(t *testing.T) {
+	f := newCampaignFixture(t, 6, smtptest.Hooks{}, "")
+	// A second authority sharing an address.
+	st, err := store.Open(context.Background(), f.db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	email, nation := "foi@council000.example", "England"
+	if _, err := st.ImportAuthorities(context.Background(), store.AuthorityImport{Rows: []store.AuthorityInput{{Origin: "t", Code: "DUP", Name: "Duplicate Council", Email: &email, Nation: &nation}}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	f.cli(t, "campaign", "create", "survey", "--template", "recording-policy", "--all")
+	old := checkResolver
+	defer func() { checkResolver = old }()
+	checkResolver = fakeResolver{
+		mx: map[string][]*net.MX{
+			"council000.example": {{Host: "mx.council000.example.", Pref: 10}},
+			"council001.example": {{Host: ".", Pref: 0}}, // null MX
+			"council003.example": {{Host: "mx.example.", Pref: 10}},
+			"council004.example": {{Host: "mx.example.", Pref: 10}},
+		},
+		hosts: map[string][]string{"council002.example": {"192.0.2.1"}}, // no MX, but an A record
+	}
+	out, _, code := f.cli(t, "campaign", "check", "survey")
+	if code != 1 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"foi@council000.example: shared by 2 authorities", "council001.example publishes a null MX"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "council002") || strings.Contains(out, "council003") {
+		t.Errorf("a deliverable domain was reported:\n%s", out)
+	}
+	checkResolver = fakeResolver{mx: map[string][]*net.MX{}, hosts: map[string][]string{}}
+	out, _, _ = f.cli(t, "campaign", "check", "survey")
+	if !strings.Contains(out, "council004.example has no MX or A record") {
+		t.Errorf("missing domain not reported:\n%s", out)
+	}
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"foidesk/store"
+)
+
+func init() {
+	register(&command{
+		name:     "campaign preview",
+		synopsis: "NAME",
+		summary:  "show the exact messages a campaign sends, headers and body",
+		help: `Renders campaign NAME's messages exactly as they will be sent (or, once
+queued, exactly as they were stored): to stdout for one authority
+(--authority CODE, default the first), or as one .eml file per authority in
+--out DIR, to open in a mail program. Nothing is changed or sent.`,
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			code := fs.String("authority", "", "the authority `CODE` (or reference token) to show")
+			out := fs.String("out", "", "write one .eml per authority into `DIR`")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) != 1 {
+					return usagef("campaign preview takes one NAME")
+				}
+				if *code != "" && *out != "" {
+					return usagef("give --authority or --out, not both")
+				}
+				cfg, err := e.config()
+				if err != nil {
+					return err
+				}
+				comp, err := campaignComposer(cfg)
+				if err != nil {
+					return err
+				}
+				st, err := e.openStore(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				c, err := st.CampaignByName(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				reqs, err := st.CampaignRequests(ctx, c.ID, true)
+				if err != nil {
+					return err
+				}
+				if len(reqs) == 0 {
+					return fmt.Errorf("campaign %s has no requests", c.Name)
+				}
+				render := func(r store.Request) ([]byte, error) {
+					if len(r.RawMessage) > 0 {
+						return r.RawMessage, nil
+					}
+					m, err := comp.Compose(c, r)
+					if err != nil {
+						return nil, fmt.Errorf("%s (%s): %w", r.Authority.Name, r.ToEmail, err)
+					}
+					return m.Raw, nil
+				}
+				if *out == "" {
+					pick := reqs[0]
+					if *code != "" {
+						found := false
+						for _, r := range reqs {
+							if strings.EqualFold(r.Authority.Code, *code) || r.Ref == store.NormalizeRef(*code) {
+								pick, found = r, true
+								break
+							}
+						}
+						if !found {
+							return fmt.Errorf("campaign %s has no request to an authority with code %q", c.Name, *code)
+						}
+					} else if len(reqs) > 1 {
+						fmt.Fprintf(e.stderr, "showing 1 of %d messages (%s); use --authority CODE or --out DIR for others\n", len(reqs), pick.Authority.Name)
+					}
+					raw, err := render(pick)
+					if err != nil {
+						return err
+					}
+					_, err = e.stdout.Write(raw)
+					return err
+				}
+				if err := os.MkdirAll(*out, 0o755); err != nil {
+					return err
+				}
+				for _, r := range reqs {
+					raw, err := render(r)
+					if err != nil {
+						return err
+					}
+					name := r.Ref + ".eml"
+					if r.Authority.Code != "" {
+						name = safeFileName(r.Authority.Code) + "-" + name
+					}
+					if err := os.WriteFile(filepath.Join(*out, name), raw, 0o644); err != nil {
+						return err
+					}
+				}
+				fmt.Fprintf(e.stdout, "wrote %d messages to %s\n", len(reqs), *out)
+				return nil
+			}
+		},
+	})
+}
+
+// safeFileName keeps letters, digits, '-' and '_' of s.
+func safeFileName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, s)
+}
