@@ -207,3 +207,21 @@ func TestOwnRequestCopyChangesNothing(t *testing.T) {
 		t.Errorf("request %s after its own copy came in, want pending", s)
 	}
 }
+
+func TestRequesterOwnMailChangesNothingButForwardsCount(t *testing.T) {
+	env := newTestEnv(t)
+	env.proc.OwnAddresses = []string{"Jo.Bloggs@campaign.example"}
+	own := []byte("From: Jo Bloggs <jo.bloggs@campaign.example>\r\nTo: foi@ashdown.gov.uk\r\n" +
+		"Subject: RE: Freedom of Information request [ref: Q6ZA4VMP]\r\nMessage-ID: <jo-1@campaign.example>\r\n\r\nThanks, I will wait.\r\n")
+	res := ingestRaw(t, env, own)
+	if res.Kind != store.KindAutoReply || res.Ref != "Q6ZA4VMP" {
+		t.Errorf("requester's own mail: kind %s ref %q", res.Kind, res.Ref)
+	}
+	if s, _ := requestState(t, env, "Q6ZA4VMP"); s != store.StatusPending {
+		t.Errorf("request %s after the requester's own mail, want pending", s)
+	}
+	fw := ingestRaw(t, env, readFixture(t, "forwarded_reply.eml"))
+	if fw.Kind != store.KindResponse || fw.Ref != "R2MT9DFD" {
+		t.Errorf("forwarded reply: kind %s ref %q", fw.Kind, fw.Ref)
+	}
+}

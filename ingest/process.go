@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	"foidesk/store"
@@ -19,6 +21,33 @@ type Processor struct {
 	Blobs  store.Blobs
 	Limits Limits
 	Log    *slog.Logger
+	// OwnAddresses are the requester's addresses ([requester] email). Mail
+	// from them is the requester's own correspondence, not the authority's,
+	// unless it forwards a message.
+	OwnAddresses []string
+}
+
+var forwardedRe = regexp.MustCompile(`(?im)(-{2,}\s*forwarded message|begin forwarded message|-{2,}\s*original message|^from:.*\n(?:.*\n)?sent:)`)
+
+// fromRequester reports whether parsed is the requester's own mail rather
+// than a forward of the authority's.
+func (p *Processor) fromRequester(parsed *Parsed) bool {
+	if len(parsed.Embedded) > 0 || forwardedRe.MatchString(head(parsed.Text, 64<<10)) {
+		return false
+	}
+	local, domain, ok := strings.Cut(parsed.From, "@")
+	if !ok {
+		return false
+	}
+	if i := strings.IndexByte(local, '+'); i >= 0 {
+		local = local[:i]
+	}
+	for _, a := range p.OwnAddresses {
+		if strings.EqualFold(a, local+"@"+domain) {
+			return true
+		}
+	}
+	return false
 }
 
 // Derive parses the raw blob, matches it and triages it.
@@ -36,7 +65,19 @@ func (p *Processor) deriveWith(ctx context.Context, blobs store.Blobs, sum strin
 	if err != nil {
 		return store.Derived{}, fmt.Errorf("parse message %s: %w", sum, err)
 	}
-	return DeriveFrom(ctx, p.Store, parsed)
+	return p.decide(ctx, parsed)
+}
+
+// decide matches and triages a parsed message.
+func (p *Processor) decide(ctx context.Context, parsed *Parsed) (store.Derived, error) {
+	d, err := DeriveFrom(ctx, p.Store, parsed)
+	if err != nil {
+		return d, err
+	}
+	if d.Kind != store.KindBounce && p.fromRequester(parsed) {
+		d.Kind, d.KindReason = store.KindAutoReply, "from the requester's own address, not the authority: nothing changes"
+	}
+	return d, nil
 }
 
 // DeriveFrom matches and triages an already parsed message.
@@ -136,7 +177,7 @@ func (p *Processor) commit(ctx context.Context, pr prepared, loc store.Location)
 		res.MessageID, res.Duplicate = pr.dupID, true
 		return res, nil
 	}
-	d, err := DeriveFrom(ctx, p.Store, pr.parsed)
+	d, err := p.decide(ctx, pr.parsed)
 	if err != nil {
 		return res, err
 	}

@@ -78,9 +78,14 @@ reconnecting with backoff when the server goes away.`,
 }
 
 func newProcessor(e *env, cfg *Config, st *store.Store) *ingest.Processor {
+	var own []string
+	if cfg.Requester.Email != "" {
+		own = append(own, cfg.Requester.Email)
+	}
 	return &ingest.Processor{
-		Store: st,
-		Blobs: store.Blobs{Dir: cfg.Store.DataDir},
+		OwnAddresses: own,
+		Store:        st,
+		Blobs:        store.Blobs{Dir: cfg.Store.DataDir},
 		Limits: ingest.Limits{
 			MaxMessageBytes: cfg.Ingest.MaxMessageBytes,
 			MaxParts:        cfg.Ingest.MaxParts,
