@@ -7,6 +7,7 @@ package mailer
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -99,15 +100,40 @@ func Build(e Envelope) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// envelopeFrom reads the SMTP envelope from a stored message: MAIL FROM is
-// its From address, so a later change of config cannot send a message whose
-// envelope and header disagree.
+// envelopeFrom reads the SMTP envelope sender from a stored message: MAIL
+// FROM is its From address, so a later change of config cannot send a
+// message whose envelope and header disagree. It reads only the header
+// block, once per send, so it scans rather than parsing the whole message.
 func envelopeFrom(raw []byte) (string, error) {
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		return "", fmt.Errorf("stored message: %w", err)
+	head := raw
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
+		head = raw[:i+2]
 	}
-	from, err := mail.ParseAddress(msg.Header.Get("From"))
+	var value []byte
+	found := false
+	for len(head) > 0 {
+		line := head
+		if i := bytes.Index(head, []byte("\r\n")); i >= 0 {
+			line, head = head[:i], head[i+2:]
+		} else {
+			head = nil
+		}
+		if found {
+			if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
+				value = append(append(value, ' '), bytes.TrimSpace(line)...)
+				continue
+			}
+			break
+		}
+		if len(line) > 5 && bytes.EqualFold(line[:5], []byte("from:")) {
+			found = true
+			value = append(value, bytes.TrimSpace(line[5:])...)
+		}
+	}
+	if !found {
+		return "", errors.New("stored message has no From header")
+	}
+	from, err := mail.ParseAddress(string(value))
 	if err != nil {
 		return "", fmt.Errorf("stored message From: %w", err)
 	}

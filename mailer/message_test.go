@@ -64,3 +64,13 @@ func TestPlusAddressAndBadAddresses(t *testing.T) {
 		t.Errorf("bad recipient: %v", err)
 	}
 }
+
+func TestEnvelopeFromReadsOnlyTheFromHeader(t *testing.T) {
+	raw := []byte("Subject: x\r\nFrom: \"Ann\r\n Example\" <ann@example.org>\r\nTo: b@example.org\r\n\r\nFrom: body@example.org\r\n")
+	if got, err := envelopeFrom(raw); err != nil || got != "ann@example.org" {
+		t.Errorf("folded From: %q %v", got, err)
+	}
+	if _, err := envelopeFrom([]byte("To: b@example.org\r\n\r\nFrom: body@example.org\r\n")); err == nil {
+		t.Error("a From line in the body was taken for the header")
+	}
+}

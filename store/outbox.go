@@ -340,6 +340,19 @@ type Delivery struct {
 	Reply      SMTPReply
 }
 
+// deliveredEvent is the detail of request.delivered, the event a request's
+// statutory clock starts from. (A struct, not a map: it is written once per
+// message sent.)
+type deliveredEvent struct {
+	At             string `json:"at"`
+	Due            string `json:"due"`
+	Regime         string `json:"regime"`
+	MessageID      string `json:"message_id"`
+	Attempt        int    `json:"attempt"`
+	AttemptStarted string `json:"attempt_started"`
+	SMTP           string `json:"smtp"`
+}
+
 // MarkSent records that the server accepted the message, with the due date,
 // and writes the request.delivered event the statutory clock starts from.
 // When next is not nil, the next request is claimed in the same
@@ -350,9 +363,9 @@ func (o *Outbox) MarkSent(ctx context.Context, g *Outgoing, owner string, d Deli
 		if err := o.exec(ctx, tx, g, "sent", ts(d.AcceptedAt), nullStr(d.DueDate), nullCode(d.Reply.Code), nullStr(d.Reply.Enhanced), nullStr(d.Reply.Text), now, g.ID, owner); err != nil {
 			return err
 		}
-		return o.s.appendEvent(ctx, tx, "request.delivered", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{
-			"at": d.AcceptedAt.UTC().Format(time.RFC3339Nano), "due": d.DueDate, "regime": g.Regime,
-			"message_id": g.MessageID, "attempt": g.Attempts, "attempt_started": ts(g.ClaimedAt), "smtp": d.Reply.Text,
+		return o.s.appendEvent(ctx, tx, "request.delivered", Subject{Authority: g.AuthorityID, Request: g.ID}, deliveredEvent{
+			At: d.AcceptedAt.UTC().Format(time.RFC3339Nano), Due: d.DueDate, Regime: g.Regime,
+			MessageID: g.MessageID, Attempt: g.Attempts, AttemptStarted: ts(g.ClaimedAt), SMTP: d.Reply.Text,
 		})
 	})
 }
