@@ -14,7 +14,10 @@ import (
 // under testdata/fuzz (written by TestGenerateFixtures -fixtures); run one
 // with, for example:
 //
-//	go test ./extract -run '^$' -fuzz FuzzParseDOCX -fuzztime 60s
+//	go test ./extract -run '^$' -fuzz FuzzParseDOCX -fuzztime 60s -fuzzminimizetime 5s
+//
+// (The zip-based targets find new coverage often, and minimising each
+// input for the default 60 seconds leaves little time for fuzzing.)
 
 func fuzzInProcess(f *testing.F, typ string) {
 	f.Fuzz(func(t *testing.T, data []byte) {
