@@ -118,6 +118,10 @@ func wordXMLText(data []byte) (string, error) {
 				inText = true
 			case "delText", "instrText":
 				skip = 1
+			case "Fallback":
+				// mc:AlternateContent holds the same text box twice: as
+				// DrawingML (mc:Choice) and as VML for old readers.
+				skip = 1
 			case "footnote", "endnote":
 				for _, a := range t.Attr {
 					if a.Name.Local == "type" && a.Value != "normal" {

@@ -126,6 +126,7 @@ func fixtureDOCX() []byte {
 		`<w:p><w:r><w:t xml:space="preserve">Deleted text is </w:t></w:r><w:del><w:r><w:delText>SECRET DRAFT</w:delText></w:r></w:del><w:r><w:t>not shown.</w:t></w:r></w:p>` +
 		`<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Meeting</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Recording allowed</w:t></w:r></w:p></w:tc></w:tr>` +
 		`<w:tr><w:tc><w:p><w:r><w:t>Case conference</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Yes, with notice</w:t></w:r></w:p></w:tc></w:tr></w:tbl>` +
+		`<w:p><w:r><mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"><mc:Choice Requires="wps"><w:drawing><w:txbxContent><w:p><w:r><w:t>Text box: contact the FOI team</w:t></w:r></w:p></w:txbxContent></w:drawing></mc:Choice><mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>Text box: contact the FOI team</w:t></w:r></w:p></w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>` +
 		`<w:p><w:r><w:t>Review date:</w:t></w:r><w:r><w:tab/><w:t>April 2027</w:t></w:r></w:p>` +
 		`<w:sectPr><w:headerReference w:type="default" r:id="rIdH"/><w:footerReference w:type="default" r:id="rIdF"/></w:sectPr></w:body></w:document>`
 	header := `<?xml version="1.0" encoding="UTF-8"?><w:hdr ` + wNS + `>` + wPara("Example Borough Council – OFFICIAL") + `</w:hdr>`
@@ -152,6 +153,7 @@ func odfManifest(mt string) string {
 
 func fixtureODT() []byte {
 	content := `<?xml version="1.0" encoding="UTF-8"?><office:document-content ` + odfNS + `><office:body><office:text>` +
+		`<text:tracked-changes><text:changed-region text:id="c1"><text:deletion><text:p>WITHDRAWN DRAFT WORDING</text:p></text:deletion></text:changed-region></text:tracked-changes>` +
 		`<text:h text:outline-level="1">Recording meetings policy</text:h>` +
 		`<text:p>Parents may record meetings<text:note text:id="ftn1" text:note-class="footnote"><text:note-citation>1</text:note-citation><text:note-body><text:p>Subject to the Data Protection Act 2018.</text:p></text:note-body></text:note> with social workers.</text:p>` +
 		`<text:p>Welsh:<text:s/>Cyngor<text:tab/>Sir Ynys Môn – ŵ ŷ</text:p>` +

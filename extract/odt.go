@@ -55,6 +55,7 @@ func odfText(data []byte, headersOnly bool) (body, notes string, err error) {
 		}
 		return &b
 	}
+	skip := 0 // inside tracked changes: deleted text is not the document's
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
@@ -63,9 +64,20 @@ func odfText(data []byte, headersOnly bool) (body, notes string, err error) {
 		if err != nil {
 			return b.String(), nb.String(), err
 		}
+		if skip > 0 {
+			switch tok.(type) {
+			case xml.StartElement:
+				skip++
+			case xml.EndElement:
+				skip--
+			}
+			continue
+		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			switch t.Name.Local {
+			case "tracked-changes":
+				skip = 1
 			case "header", "footer", "header-left", "footer-left", "header-first", "footer-first":
 				if t.Name.Space == "urn:oasis:names:tc:opendocument:xmlns:style:1.0" {
 					inHeader++
