@@ -61,13 +61,19 @@ func startDovecot(t *testing.T) *dovecot {
 			t.Fatal(err)
 		}
 	}
-	mailUser, loginUser, internalUser := "mail", "dovenull", "dovecot"
+	// As root, Dovecot's own unprivileged users do the work; as anyone
+	// else, everything runs as that user and group.
+	mailUser, loginUser, internalUser, internalGroup := "mail", "dovenull", "dovecot", "dovecot"
 	if os.Geteuid() != 0 {
 		u, err := user.Current()
 		if err != nil {
 			t.Fatal(err)
 		}
-		mailUser, loginUser, internalUser = u.Username, u.Username, u.Username
+		g, err := user.LookupGroupId(u.Gid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mailUser, loginUser, internalUser, internalGroup = u.Username, u.Username, u.Username, g.Name
 	}
 	mu, err := user.Lookup(mailUser)
 	if err != nil {
@@ -100,6 +106,7 @@ auth_mechanisms = plain login
 first_valid_uid = 1
 default_login_user = %[3]s
 default_internal_user = %[4]s
+default_internal_group = %[7]s
 mail_location = maildir:%[1]s/mail/%%u
 passdb {
   driver = passwd-file
@@ -122,7 +129,7 @@ service imap-login {
 service anvil {
   chroot =
 }
-`, dir, port, loginUser, internalUser, uid, gid)
+`, dir, port, loginUser, internalUser, uid, gid, internalGroup)
 	confPath := filepath.Join(dir, "dovecot.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
