@@ -1,8 +1,10 @@
 package extract
 
 import (
+	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -80,5 +82,25 @@ func TestLegacyDoc(t *testing.T) {
 	res = mustExtract(t, x, "testdata/doc/password_password_cryptoapi.doc")
 	if res.Status != StatusEncrypted {
 		t.Fatalf("password-protected .doc: %s %s", res.Status, res.Reason)
+	}
+}
+
+// An image attachment (a photographed or scanned letter sent as PNG) is
+// OCRed directly. The PNG is made by the worker's own page renderer.
+func TestOCRImageFile(t *testing.T) {
+	needTool(t, "tesseract")
+	x := newTestExtractor(t, Options{})
+	abs, _ := filepath.Abs("testdata/pdf/pdf-with-jbig2.pdf")
+	png := filepath.Join(t.TempDir(), "letter.png")
+	if _, err := x.do(context.Background(), workerRequest{Op: "render", Path: abs, Page: 1, DPI: 300, Out: png}); err != nil {
+		t.Fatal(err)
+	}
+	res := mustExtract(t, x, png)
+	if res.Type != TypeImage || res.Status != StatusOK || res.Engine != EngineTesseract || !strings.Contains(res.Text(), "Doesn") {
+		t.Fatalf("%s %s %s %s %q", res.Type, res.Status, res.Engine, res.Reason, res.Text())
+	}
+	x2 := newTestExtractor(t, Options{Tesseract: "-"})
+	if res := mustExtract(t, x2, png); res.Status != StatusNeedsOCR {
+		t.Fatalf("without tesseract: %s %s", res.Status, res.Reason)
 	}
 }
