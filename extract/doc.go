@@ -3,6 +3,7 @@ package extract
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -14,6 +15,11 @@ const antiwordTimeout = 60 * time.Second
 // extractDoc reads a Word 97–2003 document with antiword, a separate
 // process, so its crashes cost nothing but this document.
 func (x *Extractor) extractDoc(ctx context.Context, path string) Result {
+	// Word and Excel 2007+ files with a password to open are stored as an
+	// OLE2 container holding an "EncryptedPackage" stream.
+	if data, err := os.ReadFile(path); err == nil && bytes.Contains(data, utf16le("EncryptedPackage")) {
+		return Result{Status: StatusEncrypted, Reason: "a password-protected Office document (Word or Excel 2007 or later, encrypted); ask the authority for an unprotected copy"}
+	}
 	if x.antiword == "" {
 		return Result{Status: StatusUnsupported, Reason: "a Word 97–2003 (.doc) or other OLE2 file, and antiword is not installed; install it (apt-get install antiword) and reextract, or ask for PDF or .docx"}
 	}
@@ -31,8 +37,10 @@ func (x *Extractor) extractDoc(ctx context.Context, path string) Result {
 		res.Status, res.Reason = StatusFailed, "antiword did not finish within "+antiwordTimeout.String()
 	case strings.Contains(strings.ToLower(msg), "encrypted"):
 		res.Status, res.Reason = StatusEncrypted, "the Word document is password protected"
-	case strings.Contains(msg, "is not a Word Document"), strings.Contains(msg, "not a Word"):
+	case strings.Contains(strings.ToLower(msg), "not a word document"), strings.Contains(strings.ToLower(msg), "not contain a word document"):
 		res.Status, res.Reason = StatusUnsupported, "an OLE2 file that is not a Word document (an Excel .xls or Outlook .msg, perhaps), which foidesk does not read"
+	case strings.Contains(msg, "before Word 6"):
+		res.Status, res.Reason = StatusUnsupported, "a Word document older than Word 6 (1993), which antiword cannot read"
 	case err != nil:
 		res.Status, res.Reason = StatusFailed, "antiword: "+firstNonEmpty(msg, err.Error())
 	default:
@@ -66,4 +74,13 @@ func antiwordTables(s string) string {
 		lines[i] = strings.Join(cells, "\t")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// utf16le encodes an ASCII name as OLE2 directory entries store it.
+func utf16le(s string) []byte {
+	b := make([]byte, 0, 2*len(s))
+	for i := 0; i < len(s); i++ {
+		b = append(b, s[i], 0)
+	}
+	return b
 }

@@ -150,6 +150,10 @@ func TestEncryptedPDFs(t *testing.T) {
 			t.Errorf("%s: %s: %s", f, res.Status, res.Reason)
 		}
 	}
+	// A Word 2007 document with a password to open (Apache POI test data).
+	if res := mustExtract(t, x, "testdata/doc/bug53475-password-is-pass.docx"); res.Status != StatusEncrypted {
+		t.Errorf("encrypted docx: %s %s", res.Status, res.Reason)
+	}
 	// Owner-locked (restrictions, empty user password): readable.
 	res := mustExtract(t, x, "testdata/pdf/issue-625-identity-cmap.pdf")
 	if res.Status != StatusOK || !strings.Contains(res.Text(), "Faktura nr FV 1/2021") {
