@@ -114,8 +114,6 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 		}
 	}()
 	connFails := 0
-	fresh := false  // held was claimed just now, not with the previous outcome
-	var pre *result // held's SMTP envelope, when opened while it was being claimed
 	for {
 		if err := ctx.Err(); err != nil {
 			return sum, err
@@ -185,33 +183,15 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 				continue
 			}
 			r.took(g, now)
-			held, fresh = g, true
+			held = g
 		}
-		g, opened := held, pre
-		held, pre = nil, nil
-		if !fresh {
-			// Claimed with the previous outcome: a pause or cancel may have
-			// come in while that message was being sent.
-			ok, err := ob.StillWanted(rec, g)
-			if err != nil {
-				held = g
-				return sum, err
-			}
-			if !ok {
-				if opened != nil && opened.kind == resOpen {
-					c.reset()
-				}
-				if err := ob.Release(rec, g, own.id, "campaign paused or cancelled"); err != nil {
-					return sum, err
-				}
-				continue
-			}
-		}
-		next, nextPre, err := r.sendOne(ctx, rec, g, opened)
+		g := held
+		held = nil
+		next, err := r.sendOne(ctx, rec, g)
 		if err != nil {
 			return sum, err
 		}
-		held, pre, fresh = next, nextPre, false
+		held = next
 	}
 }
 
@@ -230,10 +210,11 @@ type run struct {
 }
 
 func (r *run) claimOptions(now time.Time) store.ClaimOptions {
-	return store.ClaimOptions{
-		Owner: r.own.id, Now: now, CampaignID: r.campaignID, DailyCap: r.d.Limits.DailyCap,
-		Skip: func(to string) bool { return r.gap.blocked(store.EmailDomain(to), now) },
+	o := store.ClaimOptions{Owner: r.own.id, Now: now, CampaignID: r.campaignID, DailyCap: r.d.Limits.DailyCap}
+	if r.gap.interval > 0 {
+		o.Skip = func(to string) bool { return r.gap.blocked(store.EmailDomain(to), now) }
 	}
+	return o
 }
 
 // took charges the rate limits for a claimed row.
@@ -242,155 +223,78 @@ func (r *run) took(g *store.Outgoing, now time.Time) {
 	r.gap.note(store.EmailDomain(g.ToEmail), now)
 }
 
-// sendOne speaks SMTP for one claimed row and records the outcome. opened,
-// when not nil, is the result of MAIL and RCPT already sent for it.
-//
-// When the next message may go at once (a token is free, the session is
-// alive, no stop was asked for), the next row is claimed in the same
-// transaction as this outcome, and returned. While that transaction
-// commits, the envelope (MAIL, RCPT) of the row it is expected to claim is
-// already sent: nothing can be delivered before DATA, and DATA is sent only
-// once the claim has committed, so a crash at any point still leaves at
-// most one row `sending`.
-func (r *run) sendOne(ctx, rec context.Context, g *store.Outgoing, opened *result) (*store.Outgoing, *result, error) {
+// sendOne speaks SMTP for one claimed row and records the outcome. When
+// the next message may go at once (a token is free, the session is alive,
+// no stop was asked for), the next row is claimed in the same transaction
+// as this outcome and returned: one commit per message, and every claim
+// still committed before its SMTP transaction starts.
+func (r *run) sendOne(ctx, rec context.Context, g *store.Outgoing) (*store.Outgoing, error) {
 	d, c, own := r.d, r.c, r.own
 	out := Outcome{Ref: g.Ref, To: g.ToEmail, Attempt: g.Attempts}
-	nextOpts := func() *store.ClaimOptions {
-		now := time.Now()
-		if ctx.Err() != nil || c.smtp == nil || r.tokens.wait(now) > 0 {
-			return nil
-		}
-		o := r.claimOptions(now)
-		if r.gap.interval <= 0 {
-			o.Skip = nil
-			o.Peek = true
-		}
-		return &o
-	}
+	var next *store.ClaimOptions
 	var res result
-	switch {
-	case opened != nil && opened.kind != resOpen:
-		res = *opened
-	default:
-		from, err := envelopeFrom(g.Raw)
-		if err != nil {
-			// A stored message we cannot read is our fault and will not improve.
-			if opened != nil {
-				c.reset()
-			}
-			res = result{kind: resFailed, reply: replyInfo{Text: err.Error()}, err: err}
-			break
-		}
-		if opened == nil {
-			res = c.send(from, g.ToEmail, g.Raw)
-		} else {
-			res = c.data(g.Raw)
-		}
+	if from, err := envelopeFrom(g.Raw); err != nil {
+		// A stored message we cannot read is our fault and will not improve.
+		res = result{kind: resFailed, reply: replyInfo{Text: err.Error()}, err: err}
+	} else {
+		res = c.send(from, g.ToEmail, g.Raw)
+	}
+	if now := time.Now(); ctx.Err() == nil && c.smtp != nil && r.tokens.wait(now) == 0 {
+		o := r.claimOptions(now)
+		next = &o
 	}
 	out.Reply = store.SMTPReply(res.reply)
 	out.Err = res.err
-
-	var record func(next *store.ClaimOptions) (*store.Outgoing, error)
+	var claimed *store.Outgoing
+	var err error
 	switch res.kind {
 	case resSent:
-		due, err := d.Due.Due(g.Regime, res.accepted)
-		if err != nil {
+		due, derr := d.Due.Due(g.Regime, res.accepted)
+		if derr != nil {
 			// Never invent a deadline: record the delivery, leave the due
 			// date empty and say so loudly.
-			r.log.Error("no due date could be computed; the delivery is recorded without one", "ref", g.Ref, "regime", g.Regime, "err", err)
+			r.log.Error("no due date could be computed; the delivery is recorded without one", "ref", g.Ref, "regime", g.Regime, "err", derr)
 			due = ""
 		}
-		record = func(next *store.ClaimOptions) (*store.Outgoing, error) {
-			n, err := r.ob.MarkSent(rec, g, own.id, store.Delivery{AcceptedAt: res.accepted, DueDate: due, Reply: out.Reply}, next)
-			if err != nil {
-				return nil, fmt.Errorf("the server accepted %s but recording it failed (it will show as unknown, never re-sent): %w", g.Ref, err)
-			}
-			return n, nil
+		claimed, err = r.ob.MarkSent(rec, g, own.id, store.Delivery{AcceptedAt: res.accepted, DueDate: due, Reply: out.Reply}, next)
+		if err != nil {
+			return nil, fmt.Errorf("the server accepted %s but recording it failed (it will show as unknown, never re-sent): %w", g.Ref, err)
 		}
 		out.State = store.OutboxSent
 		r.sum.Sent++
 	case resRetry:
 		at := time.Now().Add(backoff(r.retry, g.Attempts))
-		out.State, out.NextAt = store.OutboxRetry, at
-		if g.Attempts >= r.retry.MaxAttempts {
-			out.State, out.NextAt = store.OutboxFailed, time.Time{}
+		var failed bool
+		if failed, claimed, err = r.ob.MarkRetry(rec, g, own.id, at, out.Reply, r.retry.MaxAttempts, next); err != nil {
+			return nil, err
 		}
-		record = func(next *store.ClaimOptions) (*store.Outgoing, error) {
-			_, n, err := r.ob.MarkRetry(rec, g, own.id, at, out.Reply, r.retry.MaxAttempts, next)
-			return n, err
-		}
-		if out.State == store.OutboxFailed {
+		if failed {
+			out.State = store.OutboxFailed
 			r.sum.Failed++
 		} else {
+			out.State, out.NextAt = store.OutboxRetry, at
 			r.sum.Retried++
 		}
 	case resFailed:
-		record = func(next *store.ClaimOptions) (*store.Outgoing, error) {
-			return r.ob.MarkFailed(rec, g, own.id, out.Reply, next)
+		if claimed, err = r.ob.MarkFailed(rec, g, own.id, out.Reply, next); err != nil {
+			return nil, err
 		}
 		out.State = store.OutboxFailed
 		r.sum.Failed++
 	case resUnknown:
-		record = func(next *store.ClaimOptions) (*store.Outgoing, error) {
-			return r.ob.MarkUnknown(rec, g, own.id, res.reply.Text, next)
+		if claimed, err = r.ob.MarkUnknown(rec, g, own.id, res.reply.Text, next); err != nil {
+			return nil, err
 		}
 		out.State = store.OutboxUnknown
 		r.sum.Unknown++
 	case resConfig:
 		if err := r.ob.Release(rec, g, own.id, res.err.Error()); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		return nil, nil, res.err
+		return nil, res.err
 	}
-
-	opts := nextOpts()
-	if opts == nil || g.Peek == nil {
-		next, err := record(opts)
-		if err != nil {
-			return nil, nil, err
-		}
-		r.finish(out, next)
-		return next, nil, nil
-	}
-	// Pipelined: record this outcome and claim the peeked row while its
-	// envelope goes out.
-	peek := g.Peek
-	opts.Prefer = peek.ID
-	type recorded struct {
-		next *store.Outgoing
-		err  error
-	}
-	done := make(chan recorded, 1)
-	go func() {
-		n, err := record(opts)
-		done <- recorded{n, err}
-	}()
-	var openRes result
-	from, ferr := envelopeFrom(peek.Raw)
-	if ferr == nil {
-		var ok bool
-		if openRes, ok = c.open(from, peek.ToEmail); ok {
-			openRes = result{kind: resOpen}
-		}
-	}
-	rd := <-done
-	if rd.err != nil {
-		if ferr == nil && openRes.kind == resOpen {
-			c.reset()
-		}
-		return nil, nil, rd.err
-	}
-	next := rd.next
-	r.finish(out, next)
-	if next == nil || next.ID != peek.ID || ferr != nil {
-		// Someone else took the peeked row, or a different one was due:
-		// abandon the envelope; the claimed row gets a fresh one.
-		if ferr == nil && openRes.kind == resOpen {
-			c.reset()
-		}
-		return next, nil, nil
-	}
-	return next, &openRes, nil
+	r.finish(out, claimed)
+	return claimed, nil
 }
 
 func (r *run) finish(out Outcome, next *store.Outgoing) {

@@ -379,16 +379,23 @@ func TestDailyCapStopsSending(t *testing.T) {
 func TestPauseTakesEffectBeforeNextMessage(t *testing.T) {
 	ctx := context.Background()
 	st, c := newCampaign(t, 10, false)
-	srv := startServer(t, smtptest.Options{})
-	d := dispatcher(st, srv)
-	d.OnOutcome = func(o Outcome) {
-		if o.State == store.OutboxSent {
-			st.PauseCampaign(ctx, "survey")
-		}
-	}
-	sum, err := d.Run(ctx, c.ID)
+	// The campaign is paused while its first message is being sent.
+	var once sync.Once
+	srv := startServer(t, smtptest.Options{Hooks: smtptest.Hooks{Data: func(smtptest.Message) smtptest.DataAction {
+		once.Do(func() {
+			if err := st.PauseCampaign(ctx, "survey"); err != nil {
+				t.Error(err)
+			}
+		})
+		return smtptest.DataAction{}
+	}}})
+	sum, err := dispatcher(st, srv).Run(ctx, c.ID)
 	if err != nil || sum.Sent != 1 || len(srv.Messages()) != 1 {
 		t.Errorf("summary %+v err %v", sum, err)
+	}
+	counts, _ := st.CampaignCounts(ctx, c.ID)
+	if counts[store.OutboxQueued] != 9 || counts[store.OutboxSending] != 0 {
+		t.Errorf("counts %v", counts)
 	}
 }
 

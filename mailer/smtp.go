@@ -161,7 +161,6 @@ const (
 	resFailed             // 5xx on RCPT, DATA or end of data
 	resUnknown            // the network failed after the data was sent
 	resConfig             // our sender refused: no message will get through
-	resOpen               // MAIL and RCPT accepted; the data is still to be sent
 )
 
 type replyInfo struct {

@@ -28,21 +28,6 @@ type ClaimOptions struct {
 	// DailyCap, when positive, refuses the claim once that many messages
 	// were accepted or attempted in the 24 hours before Now.
 	DailyCap int
-	// Prefer names the row to claim if it is still ready (one peeked at
-	// earlier); otherwise the next ready row is claimed as usual.
-	Prefer int64
-	// Peek also returns, uncommitted to anything, the row that would be
-	// claimed after this one, so a dispatcher can start its SMTP envelope
-	// (MAIL, RCPT: nothing deliverable) while this transaction commits.
-	// Ignored when Skip is set.
-	Peek bool
-}
-
-// Peeked is a ready row that is not claimed: a hint, not a promise.
-type Peeked struct {
-	ID      int64
-	ToEmail string
-	Raw     []byte
 }
 
 // Outgoing is a claimed request: what the dispatcher needs to send it.
@@ -57,7 +42,6 @@ type Outgoing struct {
 	Attempts    int // including this one
 	Raw         []byte
 	ClaimedAt   time.Time
-	Peek        *Peeked // with ClaimOptions.Peek: the row likely to come next
 }
 
 // DailyCapError says the daily cap is reached and when the oldest counted
@@ -82,16 +66,16 @@ type Outbox struct {
 }
 
 var outboxSQL = map[string]string{
-	"campaign-state": `SELECT state FROM campaigns WHERE id = ?`,
-	"ready-one": `SELECT r.to_email FROM requests r JOIN campaigns c ON c.id = r.campaign_id
-		WHERE r.id = ?3 AND (r.outbox_state = 'queued' OR (r.outbox_state = 'retry' AND r.next_attempt_at <= ?1))
-		AND c.state = 'queued' AND (?2 = 0 OR r.campaign_id = ?2)`,
-	"peek-retry": `SELECT r.id, r.to_email, r.raw_message FROM requests r JOIN campaigns c ON c.id = r.campaign_id
-		WHERE r.outbox_state = 'retry' AND r.next_attempt_at <= ?1 AND c.state = 'queued' AND (?2 = 0 OR r.campaign_id = ?2)
-		ORDER BY r.next_attempt_at LIMIT 1`,
-	"peek-queued": `SELECT r.id, r.to_email, r.raw_message FROM requests r JOIN campaigns c ON c.id = r.campaign_id
-		WHERE r.outbox_state = 'queued' AND c.state = 'queued' AND (?2 = 0 OR r.campaign_id = ?2)
-		LIMIT 1`,
+	// The whole claim in one statement when nothing is skipped: the first
+	// due retry, else the first queued row.
+	"claim-next": `UPDATE requests SET outbox_state = 'sending', claimed_by = ?3, claimed_at = ?1, attempts = attempts + 1, updated_at = ?1
+		WHERE id = coalesce(
+			(SELECT r.id FROM requests r JOIN campaigns c ON c.id = r.campaign_id
+				WHERE r.outbox_state = 'retry' AND r.next_attempt_at <= ?1 AND c.state = 'queued' AND (?2 = 0 OR r.campaign_id = ?2)
+				ORDER BY r.next_attempt_at LIMIT 1),
+			(SELECT r.id FROM requests r JOIN campaigns c ON c.id = r.campaign_id
+				WHERE r.outbox_state = 'queued' AND c.state = 'queued' AND (?2 = 0 OR r.campaign_id = ?2) LIMIT 1))
+		RETURNING id, campaign_id, authority_id, ref, regime, to_email, message_id, attempts, raw_message`,
 	// Due retries first, oldest due first; then queued rows in the order
 	// they were created. Both walk the (outbox_state, next_attempt_at)
 	// index, so a claim costs the same for the 1st request and the 400th.
@@ -170,53 +154,31 @@ func (o *Outbox) claim(ctx context.Context, tx *sqlTx, opt ClaimOptions) (*Outgo
 			return nil, err
 		}
 	}
-	limit := 1
-	if opt.Skip != nil {
-		limit = claimScan
-	}
-	var id int64
-	if opt.Prefer != 0 {
-		var to string
-		err := o.stmt(ctx, tx, "ready-one").QueryRowContext(ctx, ts(opt.Now), opt.CampaignID, opt.Prefer).Scan(&to)
-		if err == nil && (opt.Skip == nil || !opt.Skip(to)) {
-			id = opt.Prefer
-		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("claim: %w", err)
-		}
-	}
-	if id == 0 {
-		rid, _, err := o.ready(ctx, tx, opt, limit)
-		if err != nil {
-			return nil, err
-		}
-		id = rid
-	}
-	if id == 0 {
-		return nil, nil
-	}
 	now := ts(opt.Now)
 	g := &Outgoing{}
-	if err := o.stmt(ctx, tx, "claim").QueryRowContext(ctx, opt.Owner, now, now, id).
-		Scan(&g.ID, &g.CampaignID, &g.AuthorityID, &g.Ref, &g.Regime, &g.ToEmail, &g.MessageID, &g.Attempts, &g.Raw); err != nil {
+	var row *sql.Row
+	if opt.Skip == nil {
+		row = o.stmt(ctx, tx, "claim-next").QueryRowContext(ctx, now, opt.CampaignID, opt.Owner)
+	} else {
+		// Some rows may be passed over: look at a few, claim the first
+		// that is not.
+		id, _, err := o.ready(ctx, tx, opt, claimScan)
+		if err != nil || id == 0 {
+			return nil, err
+		}
+		row = o.stmt(ctx, tx, "claim").QueryRowContext(ctx, opt.Owner, now, now, id)
+	}
+	err := row.Scan(&g.ID, &g.CampaignID, &g.AuthorityID, &g.Ref, &g.Regime, &g.ToEmail, &g.MessageID, &g.Attempts, &g.Raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
 	if len(g.Raw) == 0 {
 		return nil, fmt.Errorf("request %s has no rendered message; queue its campaign again", g.Ref)
 	}
 	g.ClaimedAt = opt.Now
-	if opt.Peek && opt.Skip == nil {
-		for _, q := range []string{"peek-retry", "peek-queued"} {
-			p := &Peeked{}
-			err := o.stmt(ctx, tx, q).QueryRowContext(ctx, now, opt.CampaignID).Scan(&p.ID, &p.ToEmail, &p.Raw)
-			if err == nil {
-				g.Peek = p
-				break
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return nil, fmt.Errorf("peek: %w", err)
-			}
-		}
-	}
 	// The claim itself is not an event: `sending` is a lock held for the
 	// length of one SMTP transaction, and every attempt ends in exactly one
 	// event (delivered, retry, failed, unknown or released; unknown also when
@@ -249,18 +211,6 @@ func (o *Outbox) ready(ctx context.Context, tx *sqlTx, opt ClaimOptions, limit i
 		}
 	}
 	return 0, "", nil
-}
-
-// StillWanted reports whether a claimed request's campaign is still queued:
-// a row claimed together with the previous outcome is checked again just
-// before its SMTP transaction, so a pause or cancel given meanwhile takes
-// effect before the next message.
-func (o *Outbox) StillWanted(ctx context.Context, g *Outgoing) (bool, error) {
-	var state string
-	if err := o.stmts["campaign-state"].QueryRowContext(ctx, g.CampaignID).Scan(&state); err != nil {
-		return false, fmt.Errorf("campaign of %s: %w", g.Ref, err)
-	}
-	return state == CampaignQueued, nil
 }
 
 func checkDailyCap(ctx context.Context, tx *sqlTx, dailyCap int, now time.Time) error {
