@@ -17,7 +17,8 @@ const (
 	TypePDF     = "pdf"
 	TypeDOCX    = "docx"
 	TypeXLSX    = "xlsx"
-	TypeOOXML   = "ooxml" // another Office Open XML package (pptx, …)
+	TypePPTX    = "pptx"
+	TypeOOXML   = "ooxml" // another Office Open XML package (Visio, …)
 	TypeODT     = "odt"
 	TypeODS     = "ods"
 	TypeODF     = "odf" // another OpenDocument package
@@ -231,6 +232,8 @@ func zipKind(r io.ReaderAt, size int64) string {
 			return TypeDOCX
 		case names["xl/workbook.xml"] != nil:
 			return TypeXLSX
+		case names["ppt/presentation.xml"] != nil:
+			return TypePPTX
 		}
 		return TypeOOXML
 	}

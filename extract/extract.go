@@ -228,8 +228,13 @@ func parseInProcess(typ string, data []byte, lim Limits) (res Result) {
 		return parseCSV(data)
 	case TypeText:
 		return parseText(data)
-	case TypeOOXML, TypeODF:
-		return Result{Status: StatusUnsupported, Reason: "an Office document of a kind foidesk does not read (only Word and Excel / Writer and Calc are)"}
+	case TypeODF:
+		// Presentations and drawings keep their text in text:p too.
+		return parseODT(data, lim)
+	case TypePPTX:
+		return parsePPTX(data, lim)
+	case TypeOOXML:
+		return Result{Status: StatusUnsupported, Reason: "an Office Open XML package of a kind foidesk does not read (Word, Excel and PowerPoint are read)"}
 	}
 	return Result{Status: StatusUnsupported, Reason: "unrecognised file format (" + typ + ")"}
 }

@@ -46,6 +46,12 @@ func TestGenerateFixtures(t *testing.T) {
 	write("policy.odt", fixtureODT())
 	write("figures.xlsx", fixtureXLSX())
 	write("figures.ods", fixtureODS())
+	write("briefing.pptx", fixturePPTX())
+	write("locked.odt", zipOf(
+		[2]string{"mimetype", "application/vnd.oasis.opendocument.text"},
+		[2]string{"META-INF/manifest.xml", `<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"><manifest:encryption-data manifest:checksum-type="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0#sha256-1k" manifest:checksum="AAAA"><manifest:algorithm manifest:algorithm-name="http://www.w3.org/2001/04/xmlenc#aes256-cbc" manifest:initialisation-vector="AAAA"/></manifest:encryption-data></manifest:file-entry></manifest:manifest>`},
+		[2]string{"content.xml", "\x8f\x12 ciphertext, not XML"},
+	))
 	write("letter.rtf", []byte(fixtureRTF))
 	write("reply.html", fixtureHTML())
 	write("letter.txt", fixtureText())
@@ -265,5 +271,22 @@ func fixtureZip(docx []byte) []byte {
 		[2]string{"scan/hello.pdf", string(simple)},
 		[2]string{"inner.zip", string(inner)},
 		[2]string{"__MACOSX/._policy.docx", "junk"},
+	)
+}
+
+func fixturePPTX() []byte {
+	slide := func(title, body string) string {
+		return `<?xml version="1.0" encoding="UTF-8"?><p:sld xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"><p:cSld><p:spTree>` +
+			`<p:sp><p:txBody><a:p><a:r><a:t>` + title + `</a:t></a:r></a:p></p:txBody></p:sp>` +
+			`<p:sp><p:txBody><a:p><a:r><a:t>` + body + `</a:t></a:r><a:br/><a:r><a:t>second line</a:t></a:r></a:p></p:txBody></p:sp>` +
+			`</p:spTree></p:cSld></p:sld>`
+	}
+	return zipOf(
+		[2]string{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>`},
+		[2]string{"ppt/presentation.xml", `<?xml version="1.0" encoding="UTF-8"?><p:presentation xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"/>`},
+		[2]string{"ppt/slides/slide10.xml", slide("Slide ten", "comes after two")},
+		[2]string{"ppt/slides/slide2.xml", slide("Slide two", "Recording is allowed")},
+		[2]string{"ppt/slides/slide1.xml", slide("Briefing for members", "Cyngor Bro Morgannwg")},
+		[2]string{"ppt/notesSlides/notesSlide1.xml", slide("Speaker notes", "not shown")},
 	)
 }

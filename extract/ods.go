@@ -18,7 +18,11 @@ func parseODS(data []byte, lim Limits) Result {
 	if err != nil {
 		return failed(TypeODS, "%v", err)
 	}
-	cf := zipFiles(zr)["content.xml"]
+	files := zipFiles(zr)
+	if odfEncrypted(files, lim) {
+		return Result{Status: StatusEncrypted, Reason: "a password-protected OpenDocument file; ask the authority for an unprotected copy"}
+	}
+	cf := files["content.xml"]
 	if cf == nil {
 		return failed(TypeODS, "damaged OpenDocument: no content.xml")
 	}

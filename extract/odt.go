@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/xml"
 	"io"
@@ -18,6 +19,9 @@ func parseODT(data []byte, lim Limits) Result {
 		return failed(TypeODT, "%v", err)
 	}
 	files := zipFiles(zr)
+	if odfEncrypted(files, lim) {
+		return Result{Status: StatusEncrypted, Reason: "a password-protected OpenDocument file; ask the authority for an unprotected copy"}
+	}
 	cf := files["content.xml"]
 	if cf == nil {
 		return failed(TypeODT, "damaged OpenDocument: no content.xml")
@@ -132,4 +136,15 @@ func odfText(data []byte, headersOnly bool) (body, notes string, err error) {
 		}
 	}
 	return tidyCells(b.String()), tidyCells(nb.String()), nil
+}
+
+// odfEncrypted reports whether the package's manifest says its parts are
+// encrypted (a password to open).
+func odfEncrypted(files map[string]*zip.File, lim Limits) bool {
+	f := files["META-INF/manifest.xml"]
+	if f == nil {
+		return false
+	}
+	b, err := readZipMember(f, lim)
+	return err == nil && bytes.Contains(b, []byte("encryption-data"))
 }
