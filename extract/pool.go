@@ -171,10 +171,13 @@ func (x *Extractor) do(ctx context.Context, req workerRequest) (workerResponse, 
 		}
 		w.kill()
 		x.w = nil
-		return workerResponse{}, &workerDied{reason: w.deathReason(x.opts.WorkerMemoryMB)}
+		reason := w.deathReason(x.opts.WorkerMemoryMB)
+		x.opts.Logger.Warn("extract worker died; the next file gets a new one", "file", req.Path, "op", req.Op, "reason", reason)
+		return workerResponse{}, &workerDied{reason: reason}
 	case <-timer.C:
 		w.kill()
 		x.w = nil
+		x.opts.Logger.Warn("extract worker stopped at its time limit; the next file gets a new one", "file", req.Path, "op", req.Op, "limit", x.opts.WorkerTimeout)
 		return workerResponse{}, &workerDied{reason: fmt.Sprintf("the PDF parser did not finish within %s and was stopped", x.opts.WorkerTimeout)}
 	case <-ctx.Done():
 		w.kill()
