@@ -74,7 +74,7 @@ func TestDispatchSendsEachOnceWithHeadersAndBody(t *testing.T) {
 				t.Errorf("%s body lacks %q", to, want)
 			}
 		}
-		if r.OutboxState != store.OutboxSent || r.SentAt.IsZero() || r.DueDate != r.SentAt.AddDate(0, 0, 28).Format("2006-01-02") || r.Attempts != 1 {
+		if r.OutboxState != store.OutboxSent || r.Status != store.StatusPending || r.SentAt.IsZero() || r.DueDate != r.SentAt.AddDate(0, 0, 28).Format("2006-01-02") || r.Attempts != 1 {
 			t.Errorf("row %+v", r)
 		}
 		if r.SentAt.Before(msgs[0].At.Add(-time.Second)) || r.SentAt.After(msgs[0].At.Add(time.Second)) {

@@ -88,7 +88,9 @@ var outboxSQL = map[string]string{
 	"claim": `UPDATE requests SET outbox_state = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1, updated_at = ?
 		WHERE id = ? AND outbox_state IN ('queued', 'retry')
 		RETURNING id, campaign_id, authority_id, ref, regime, to_email, message_id, attempts, raw_message`,
-	"sent": `UPDATE requests SET outbox_state = 'sent', status = 'delivered', sent_at = ?, due_date = ?,
+	// status is left as it is ('pending': awaiting a response); replies,
+	// bounces and reviews move it (store/messages.go).
+	"sent": `UPDATE requests SET outbox_state = 'sent', sent_at = ?, due_date = ?,
 		smtp_code = ?, smtp_enhanced = ?, smtp_text = ?, next_attempt_at = NULL, claimed_by = NULL, updated_at = ?
 		WHERE id = ? AND outbox_state = 'sending' AND claimed_by = ?`,
 	"retry": `UPDATE requests SET outbox_state = 'retry', next_attempt_at = ?,
@@ -550,7 +552,7 @@ func (s *Store) ResolveSent(ctx context.Context, ref string, due func(regime str
 	}
 	err = s.tx(ctx, func(tx *sqlTx) error {
 		now := ts(s.now())
-		res, err := tx.ExecContext(ctx, `UPDATE requests SET outbox_state = 'sent', status = 'delivered', sent_at = ?, due_date = ?, updated_at = ?
+		res, err := tx.ExecContext(ctx, `UPDATE requests SET outbox_state = 'sent', sent_at = ?, due_date = ?, updated_at = ?
 			WHERE id = ? AND outbox_state = 'unknown'`, ts(at), dueDate, now, r.ID)
 		if err != nil {
 			return err
