@@ -40,7 +40,7 @@ func (e *workerDied) Error() string { return e.reason }
 func (x *Extractor) startWorker() (*workerProc, error) {
 	argv := x.opts.WorkerCommand
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(workerEnv(),
 		"FOIDESK_EXTRACT_WORKER_MEMORY_MB="+strconv.Itoa(x.opts.WorkerMemoryMB),
 		"FOIDESK_EXTRACT_WORKER_CACHE="+x.cacheDir(),
 	)
@@ -63,6 +63,20 @@ func (x *Extractor) startWorker() (*workerProc, error) {
 	}()
 	go w.watch(int64(x.opts.WorkerMemoryMB) << 20)
 	return w, nil
+}
+
+// workerEnv is the parent's environment without foidesk's secrets: a
+// worker parses hostile files and needs no password.
+func workerEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "FOIDESK_") && strings.HasSuffix(name, "PASSWORD") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
 }
 
 func (x *Extractor) cacheDir() string {
