@@ -263,3 +263,23 @@ func TestHungWorkerStopped(t *testing.T) {
 		t.Fatalf("after a hung worker: %s %s", res.Status, res.Reason)
 	}
 }
+
+// An Office file is a zip too: a bomb inside a DOCX or XLSX is stopped at
+// its declared size, before it is inflated.
+func TestOfficeZipBombStopped(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("[Content_Types].xml")
+	w.Write([]byte("<Types/>"))
+	w, _ = zw.Create("word/document.xml")
+	zeros := make([]byte, 1<<20)
+	for i := 0; i < 64; i++ {
+		w.Write(zeros)
+	}
+	zw.Close()
+	x := newTestExtractor(t, Options{})
+	res := mustExtract(t, x, writeTemp(t, "bomb.docx", buf.Bytes()))
+	if res.Type != TypeDOCX || res.Status != StatusFailed || !strings.Contains(res.Reason, "zip bomb") {
+		t.Fatalf("%s %s: %s", res.Type, res.Status, res.Reason)
+	}
+}
