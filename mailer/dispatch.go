@@ -29,6 +29,9 @@ type Dispatcher struct {
 	Log    *slog.Logger
 	// OnOutcome, when set, hears about every settled attempt (progress bars).
 	OnOutcome func(Outcome)
+	// Sent, when set, is the sent mailbox: unknown requests are looked for
+	// there at startup, and with Sent.Append every sent message is filed.
+	Sent *SentBox
 }
 
 // Outcome is what became of one attempt.
@@ -48,6 +51,8 @@ type Summary struct {
 	// Recovered lists requests found `sending` under a dead dispatcher at
 	// startup; they are now `unknown`.
 	Recovered []string
+	// Reconciled lists unknown requests found in the sent mailbox, now sent.
+	Reconciled []string
 }
 
 // Run dispatches the queued requests of campaignID (0: every queued
@@ -84,6 +89,12 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 		log.Warn("request was being sent when its dispatcher stopped: now unknown, not re-sent", "ref", r)
 	}
 
+	if d.Sent != nil {
+		defer d.Sent.Close()
+		if sum.Reconciled, err = d.reconcile(ctx, campaignID, log); err != nil {
+			return sum, err
+		}
+	}
 	c, err := newConn(d.SMTP)
 	if err != nil {
 		return sum, err
@@ -207,6 +218,7 @@ type run struct {
 	campaignID int64
 	tokens     *bucket
 	gap        *domainGap
+	noFiling   bool // filing in the sent mailbox failed once this run
 }
 
 func (r *run) claimOptions(now time.Time) store.ClaimOptions {
@@ -262,6 +274,15 @@ func (r *run) sendOne(ctx, rec context.Context, g *store.Outgoing) (*store.Outgo
 		}
 		out.State = store.OutboxSent
 		r.sum.Sent++
+		if d.Sent != nil && d.Sent.Append && !r.noFiling {
+			// The request is sent whatever happens here: a copy that cannot
+			// be filed is worth a warning, not a failure, and one failure
+			// stops filing for this run rather than slowing every message.
+			if err := d.Sent.File(rec, g.Raw, res.accepted); err != nil {
+				r.noFiling = true
+				r.log.Warn("could not file a copy in the sent mailbox; no more copies will be filed in this run", "ref", g.Ref, "err", err)
+			}
+		}
 	case resRetry:
 		at := time.Now().Add(backoff(r.retry, g.Attempts))
 		var failed bool
@@ -337,6 +358,38 @@ func (r *run) idle(ctx context.Context, p store.Pending) (bool, error) {
 	}
 	// Wake at least once a second so pause and cancel are noticed promptly.
 	return false, sleep(ctx, min(time.Until(wake), time.Second))
+}
+
+// reconcile looks for the campaign's unknown requests in the sent mailbox
+// and records those found as sent. A mailbox that cannot be searched is
+// reported and left for next time; the rest waits for a person.
+func (d *Dispatcher) reconcile(ctx context.Context, campaignID int64, log *slog.Logger) ([]string, error) {
+	unknown, err := d.Store.UnknownRequests(ctx, campaignID)
+	if err != nil || len(unknown) == 0 {
+		return nil, err
+	}
+	ids := make([]string, len(unknown))
+	for i, r := range unknown {
+		ids[i] = r.MessageID
+	}
+	found, err := d.Sent.Find(ctx, ids)
+	if err != nil {
+		log.Warn("could not search the sent mailbox for requests whose sending is unknown", "err", err)
+		return nil, nil
+	}
+	var refs []string
+	for _, r := range unknown {
+		at, ok := found[r.MessageID]
+		if !ok {
+			continue
+		}
+		if _, err := d.Store.FoundInSentMailbox(context.WithoutCancel(ctx), r.Ref, at, d.Due.Due); err != nil {
+			return refs, err
+		}
+		log.Info("request whose sending was unknown found in the sent mailbox: recorded as sent", "ref", r.Ref, "filed", at.Format(time.RFC3339))
+		refs = append(refs, r.Ref)
+	}
+	return refs, nil
 }
 
 // recover marks `sending` rows of dead dispatchers unknown.

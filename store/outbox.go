@@ -535,6 +535,18 @@ func (s *Store) MarkOrphansUnknown(ctx context.Context, owner string) ([]string,
 // acknowledged it). The delivery time is the time of the attempt, the best
 // evidence there is; due is the deadline computed from it.
 func (s *Store) ResolveSent(ctx context.Context, ref string, due func(regime string, at time.Time) (string, error)) (Request, error) {
+	return s.resolveSent(ctx, ref, time.Time{}, "person", "delivery time is the time of the attempt", due)
+}
+
+// FoundInSentMailbox records that an `unknown` request's message was found
+// in the requester's sent mailbox, filed there by the provider at filedAt:
+// a provider files only what it accepted, so the request was delivered, and
+// filedAt is the best evidence of when.
+func (s *Store) FoundInSentMailbox(ctx context.Context, ref string, filedAt time.Time, due func(regime string, at time.Time) (string, error)) (Request, error) {
+	return s.resolveSent(ctx, ref, filedAt, "sent mailbox", "delivery time is when the provider filed it in the sent mailbox", due)
+}
+
+func (s *Store) resolveSent(ctx context.Context, ref string, at time.Time, by, note string, due func(regime string, at time.Time) (string, error)) (Request, error) {
 	r, err := s.RequestByRef(ctx, ref)
 	if err != nil {
 		return r, err
@@ -542,7 +554,9 @@ func (s *Store) ResolveSent(ctx context.Context, ref string, due func(regime str
 	if r.OutboxState != OutboxUnknown {
 		return r, fmt.Errorf("request %s is %s, not unknown: only an unknown request can be resolved as sent", r.Ref, r.OutboxState)
 	}
-	at := r.ClaimedAt
+	if at.IsZero() {
+		at = r.ClaimedAt
+	}
 	if at.IsZero() {
 		at = r.UpdatedAt
 	}
@@ -562,7 +576,7 @@ func (s *Store) ResolveSent(ctx context.Context, ref string, due func(regime str
 		}
 		if err := s.appendEvent(ctx, tx, "request.delivered", Subject{Authority: r.AuthorityID, Request: r.ID}, map[string]any{
 			"at": at.UTC().Format(time.RFC3339Nano), "due": dueDate, "regime": r.Regime, "message_id": r.MessageID,
-			"resolved_by": "person", "note": "delivery time is the time of the attempt",
+			"resolved_by": by, "note": note,
 		}); err != nil {
 			return err
 		}
@@ -572,6 +586,25 @@ func (s *Store) ResolveSent(ctx context.Context, ref string, due func(regime str
 		return r, err
 	}
 	return s.RequestByRef(ctx, ref)
+}
+
+// UnknownRequests lists the `unknown` requests of a campaign (0: all).
+func (s *Store) UnknownRequests(ctx context.Context, campaignID int64) ([]Request, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+requestCols+requestFrom+
+		" WHERE r.outbox_state = 'unknown' AND (?1 = 0 OR r.campaign_id = ?1) ORDER BY r.id", campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("unknown requests: %w", err)
+	}
+	defer rows.Close()
+	var out []Request
+	for rows.Next() {
+		r, err := scanRequest(rows, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // ResolveResend puts an `unknown` or `failed` request back in the queue on a

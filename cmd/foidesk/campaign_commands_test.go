@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"foidesk/ingest/imaptest"
+	"foidesk/mailer"
 	"foidesk/mailer/smtptest"
 	"foidesk/store"
 )
@@ -293,5 +296,33 @@ func TestCampaignCheck(t *testing.T) {
 	out, _, _ = f.cli(t, "campaign", "check", "survey")
 	if !strings.Contains(out, "council004.example has no MX or A record") {
 		t.Errorf("missing domain not reported:\n%s", out)
+	}
+}
+
+func TestCampaignSendFilesCopiesInSentMailbox(t *testing.T) {
+	imap := imaptest.Start(t, false, "INBOX", "Sent")
+	f := newCampaignFixture(t, 3, smtptest.Hooks{}, fmt.Sprintf(`
+[imap]
+host = "127.0.0.1"
+port = %d
+tls = "none"
+username = %q
+sent_mailbox = "Sent"
+append_sent = true
+`, imap.Port, imaptest.User))
+	t.Setenv("FOIDESK_IMAP_PASSWORD", imaptest.Password)
+	f.cli(t, "campaign", "create", "survey", "--template", "recording-policy", "--all")
+	if out, errOut, code := f.cli(t, "campaign", "send", "survey"); code != 0 {
+		t.Fatalf("send: %d\n%s%s", code, out, errOut)
+	}
+	var ids []string
+	for _, r := range f.requests(t, "survey") {
+		ids = append(ids, r.MessageID)
+	}
+	box := &mailer.SentBox{Host: "127.0.0.1", Port: imap.Port, TLS: "none", Username: imaptest.User, Password: imaptest.Password, Mailbox: "Sent", Timeout: 5 * time.Second}
+	defer box.Close()
+	found, err := box.Find(context.Background(), ids)
+	if err != nil || len(found) != 2 {
+		t.Fatalf("filed %v %v", found, err)
 	}
 }

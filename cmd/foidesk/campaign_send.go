@@ -23,7 +23,10 @@ otherwise. Temporary failures are retried with growing delays ([smtp]
 max_attempts, retry_base, retry_max); permanent ones are recorded with the
 server's code. A message whose fate is unknown (the connection was lost after
 its data was sent, or foidesk was killed mid-send) is never sent again
-automatically: see 'foidesk requests resolve'. Interrupting (Ctrl-C) finishes
+automatically: with [imap] sent_mailbox set it is looked for there by its
+Message-ID, and what is not found is for a person to settle with 'foidesk
+requests resolve'. With [imap] append_sent = true a copy of every message sent
+is filed in the sent mailbox. Interrupting (Ctrl-C) finishes
 the message in flight and stops; run send again to continue.
 
 [requester] name must be set: FOIA s.8 and FOISA s.8 require a real name.`,
@@ -80,12 +83,19 @@ the message in flight and stops; run send again to continue.
 				if err != nil {
 					return err
 				}
+				box, err := campaignSentBox(cfg)
+				if err != nil {
+					return err
+				}
 				prog := newSendProgress(e.stderr, e.log, counts)
-				d := &mailer.Dispatcher{Store: st, SMTP: smtpCfg, Limits: limits, Retry: retry, Due: due, Log: e.log, OnOutcome: prog.outcome}
+				d := &mailer.Dispatcher{Store: st, SMTP: smtpCfg, Limits: limits, Retry: retry, Due: due, Log: e.log, OnOutcome: prog.outcome, Sent: box}
 				sum, runErr := d.Run(ctx, c.ID)
 				prog.finish()
 				for _, ref := range sum.Recovered {
 					fmt.Fprintf(e.stdout, "%s was being sent when foidesk stopped; it is now unknown and was not sent again\n", ref)
+				}
+				for _, ref := range sum.Reconciled {
+					fmt.Fprintf(e.stdout, "%s, whose sending was unknown, was found in the sent mailbox: recorded as sent\n", ref)
 				}
 				report := campaignSendReport(ctx, e, st, c)
 				if runErr != nil {

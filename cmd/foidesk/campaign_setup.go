@@ -82,6 +82,35 @@ func campaignSMTP(cfg *Config) (mailer.SMTP, mailer.Limits, mailer.Retry, error)
 	return s, l, mailer.Retry{MaxAttempts: c.MaxAttempts, Base: c.RetryBase.Duration, Max: c.RetryMax.Duration}, nil
 }
 
+// campaignSentBox is [imap] sent_mailbox, or nil when it is not set.
+func campaignSentBox(cfg *Config) (*mailer.SentBox, error) {
+	c := cfg.IMAP
+	if c.SentMailbox == "" {
+		return nil, nil
+	}
+	if c.Host == "" {
+		return nil, errors.New("[imap] sent_mailbox is set but [imap] host is not")
+	}
+	pw, err := Secret("FOIDESK_IMAP_PASSWORD", c.PasswordFile)
+	if err != nil {
+		return nil, fmt.Errorf("[imap] %w", err)
+	}
+	b := &mailer.SentBox{Host: c.Host, Port: c.Port, TLS: c.TLS, Username: c.Username, Password: pw,
+		Mailbox: c.SentMailbox, Append: c.AppendSent, Timeout: c.Timeout.Duration}
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("[imap] ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("[imap] ca_file %s holds no PEM certificate", c.CAFile)
+		}
+		b.TLSConfig = &tls.Config{RootCAs: pool, ServerName: c.Host, MinVersion: tls.VersionTLS12}
+	}
+	return b, nil
+}
+
 // campaignNation maps a --nation value, in any case, to the register's
 // spelling.
 func campaignNation(s string) (string, error) {

@@ -1,0 +1,90 @@
+package mailer
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"foidesk/ingest/imaptest"
+	"foidesk/mailer/smtptest"
+	"foidesk/store"
+)
+
+func sentBox(s *imaptest.Server, appendSent bool) *SentBox {
+	return &SentBox{Host: s.Host, Port: s.Port, TLS: "none", Username: imaptest.User, Password: imaptest.Password,
+		Mailbox: "Sent", Append: appendSent, Timeout: 5 * time.Second}
+}
+
+func TestSentMessagesAreFiledInTheSentMailbox(t *testing.T) {
+	ctx := context.Background()
+	st, c := newCampaign(t, 3, false)
+	srv := startServer(t, smtptest.Options{})
+	imap := imaptest.Start(t, false, "INBOX", "Sent")
+	d := dispatcher(st, srv)
+	d.Sent = sentBox(imap, true)
+	if sum, err := d.Run(ctx, c.ID); err != nil || sum.Sent != 3 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	reqs := requestsByEmail(t, st, c)
+	var ids []string
+	for _, r := range reqs {
+		ids = append(ids, r.MessageID)
+	}
+	box := sentBox(imap, false)
+	defer box.Close()
+	found, err := box.Find(ctx, ids)
+	if err != nil || len(found) != 3 {
+		t.Fatalf("found %v %v", found, err)
+	}
+	for _, r := range reqs {
+		if d := found[r.MessageID].Sub(r.SentAt); d > time.Second || d < -time.Second {
+			t.Errorf("%s filed at %v, sent at %v", r.Ref, found[r.MessageID], r.SentAt)
+		}
+	}
+}
+
+func TestUnknownRequestsAreReconciledFromTheSentMailbox(t *testing.T) {
+	ctx := context.Background()
+	st, c := newCampaign(t, 4, false)
+	drop := map[string]bool{"foi@d1.example": true, "foi@d2.example": true}
+	srv := startServer(t, smtptest.Options{Hooks: smtptest.Hooks{Data: func(m smtptest.Message) smtptest.DataAction {
+		return smtptest.DataAction{DropAfterData: drop[m.To[0]]}
+	}}})
+	d := dispatcher(st, srv)
+	if sum, err := d.Run(ctx, c.ID); err != nil || sum.Unknown != 2 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	// The provider filed one of the two in the sent mailbox.
+	imap := imaptest.Start(t, false, "INBOX", "Sent")
+	reqs := requestsByEmail(t, st, c)
+	imaptest.Append(t, imap.Addr(), "Sent", reqs["foi@d1.example"].RawMessage)
+	d.Sent = sentBox(imap, false)
+	sum, err := d.Run(ctx, c.ID)
+	if err != nil || len(sum.Reconciled) != 1 || sum.Reconciled[0] != reqs["foi@d1.example"].Ref || sum.Sent != 0 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	reqs = requestsByEmail(t, st, c)
+	if r := reqs["foi@d1.example"]; r.OutboxState != store.OutboxSent || r.SentAt.IsZero() || r.DueDate == "" {
+		t.Errorf("reconciled: %+v", r)
+	}
+	if r := reqs["foi@d2.example"]; r.OutboxState != store.OutboxUnknown {
+		t.Errorf("not in the mailbox: %+v", r)
+	}
+	if n := len(byRecipient(t, srv.Messages())["foi@d2.example"]); n != 1 {
+		t.Errorf("the unknown request was sent again: %d copies", n)
+	}
+	ev, _ := st.Events(ctx, store.EventFilter{Kind: "request.delivered", Subject: store.Subject{Request: reqs["foi@d1.example"].ID}})
+	if len(ev) != 1 {
+		t.Errorf("delivered events %v", ev)
+	}
+}
+
+func TestSentMailboxUnreachableIsNotFatal(t *testing.T) {
+	st, c := newCampaign(t, 2, false)
+	srv := startServer(t, smtptest.Options{})
+	d := dispatcher(st, srv)
+	d.Sent = &SentBox{Host: "127.0.0.1", Port: 1, TLS: "none", Mailbox: "Sent", Append: true, Timeout: time.Second}
+	if sum, err := d.Run(context.Background(), c.ID); err != nil || sum.Sent != 2 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+}
