@@ -122,3 +122,20 @@ func isDoubled(w string) bool {
 	}
 	return true
 }
+
+// undecodedPage reports whether one page's text is mostly characters its
+// fonts could not map to Unicode (U+FFFD, private-use code points): what a
+// reader sees there is not in the text layer, so OCR is the way to read it.
+func undecodedPage(text string) bool {
+	var chars, bad int
+	for _, r := range text {
+		if unicode.IsSpace(r) {
+			continue
+		}
+		chars++
+		if r == '\uFFFD' || unicode.Is(unicode.Co, r) {
+			bad++
+		}
+	}
+	return chars >= minPageChars && bad*4 > chars
+}

@@ -73,3 +73,18 @@ func TestPageList(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+func TestUndecodedPage(t *testing.T) {
+	if !undecodedPage(strings.Repeat("\uE000\uE001 ab ", 20)) {
+		t.Error("private-use glyph soup not flagged")
+	}
+	if !undecodedPage(strings.Repeat("\uFFFD\uFFFD\uFFFD x ", 20)) {
+		t.Error("replacement characters not flagged")
+	}
+	if undecodedPage("Ordinary text with one odd glyph \uE000 among many words on the page.") {
+		t.Error("one odd glyph flagged")
+	}
+	if undecodedPage("\uE000") {
+		t.Error("a near-empty page is the scanned-page check's business")
+	}
+}

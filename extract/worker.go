@@ -168,6 +168,15 @@ func (w *workerState) pdf(data []byte, engine string) workerResponse {
 		alt.Notes = append(alt.Notes, problem+"; ledongthuc/pdf used")
 		return alt
 	}
+	// Neither engine could decode some pages' fonts: read them as images.
+	for i, p := range resp.Pages {
+		if undecodedPage(p) {
+			resp.Scanned = append(resp.Scanned, i+1)
+		}
+	}
+	if len(resp.Scanned) > 0 {
+		resp.Notes = append(resp.Notes, fmt.Sprintf("page %s: fonts without a Unicode mapping, so the text layer is unreadable; treated as scanned", pageList(resp.Scanned)))
+	}
 	return resp
 }
 
