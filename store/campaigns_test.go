@@ -347,3 +347,45 @@ func TestPauseResumeCancel(t *testing.T) {
 		t.Errorf("unknown campaign: %v", err)
 	}
 }
+
+// The outbox writes its events with its own prepared statement; they must
+// be the rows appendEvent would write.
+func TestOutboxEventsMatchAppendEvent(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 28, 9, 30, 1, 500, time.UTC)
+	s, err := Open(ctx, t.TempDir()+"/e.db", Options{Now: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	detail := map[string]any{"x": 1, "y": "z"}
+	subj := Subject{Authority: 3, Request: 4}
+	if err := s.tx(ctx, func(tx *sqlTx) error { return s.appendEvent(ctx, tx, "test.kind", subj, detail) }); err != nil {
+		t.Fatal(err)
+	}
+	ob := outbox(t, s)
+	if err := ob.tx(ctx, func() error { return ob.event(ctx, "test.kind", subj, detail) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := ob.tx(ctx, func() error { return ob.event(ctx, "test.nil", Subject{}, nil) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.tx(ctx, func(tx *sqlTx) error { return s.appendEvent(ctx, tx, "test.nil", Subject{}, nil) }); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT at, kind, coalesce(authority_id, 0), coalesce(request_id, 0), coalesce(message_id, -1), detail FROM events ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var a, k, d string
+		var x, y, z int64
+		rows.Scan(&a, &k, &x, &y, &z, &d)
+		got = append(got, fmt.Sprint(a, k, x, y, z, d))
+	}
+	if len(got) != 4 || got[0] != got[1] || got[2] != got[3] {
+		t.Errorf("rows differ:\n%s", strings.Join(got, "\n"))
+	}
+}

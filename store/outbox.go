@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -58,14 +59,24 @@ func (e *DailyCapError) Error() string {
 // claimScan is how many ready rows one claim looks at when some are skipped.
 const claimScan = 64
 
-// Outbox is a dispatcher's handle on the outbox: the statements it runs for
-// every message, prepared once. Close it when done.
+// Outbox is a dispatcher's handle on the outbox: one database connection
+// of its own, with every statement it runs per message (transaction control
+// and the event insert included) prepared once on it, since parsing SQL
+// would otherwise cost more than running it. Not for concurrent use; Close
+// it when done.
 type Outbox struct {
 	s     *Store
+	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
 }
 
 var outboxSQL = map[string]string{
+	"begin":    `BEGIN IMMEDIATE`,
+	"commit":   `COMMIT`,
+	"rollback": `ROLLBACK`,
+	// The same row appendEvent writes (events.go); TestOutboxEventsMatchAppendEvent
+	// keeps the two in step.
+	"event": `INSERT INTO events (at, kind, authority_id, request_id, message_id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
 	// The whole claim in one statement when nothing is skipped: the first
 	// due retry, else the first queued row.
 	"claim-next": `UPDATE requests SET outbox_state = 'sending', claimed_by = ?3, claimed_at = ?1, attempts = attempts + 1, updated_at = ?1
@@ -109,11 +120,15 @@ var outboxSQL = map[string]string{
 		WHERE id = ? AND outbox_state = 'sending' AND claimed_by = ?`,
 }
 
-// Outbox prepares the dispatcher's statements.
+// Outbox takes a connection and prepares the dispatcher's statements on it.
 func (s *Store) Outbox(ctx context.Context) (*Outbox, error) {
-	o := &Outbox{s: s, stmts: map[string]*sql.Stmt{}}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("outbox connection: %w", err)
+	}
+	o := &Outbox{s: s, conn: conn, stmts: map[string]*sql.Stmt{}}
 	for name, q := range outboxSQL {
-		st, err := s.db.PrepareContext(ctx, q)
+		st, err := conn.PrepareContext(ctx, q)
 		if err != nil {
 			o.Close()
 			return nil, fmt.Errorf("prepare outbox statement %s: %w", name, err)
@@ -123,16 +138,49 @@ func (s *Store) Outbox(ctx context.Context) (*Outbox, error) {
 	return o, nil
 }
 
-// Close releases the prepared statements.
+// Close releases the statements and the connection.
 func (o *Outbox) Close() error {
 	for _, st := range o.stmts {
 		st.Close()
 	}
+	return o.conn.Close()
+}
+
+func (o *Outbox) stmt(name string) *sql.Stmt { return o.stmts[name] }
+
+// tx runs fn in one write transaction on the outbox's connection: BEGIN
+// IMMEDIATE takes the write lock at once (waiting out the busy timeout),
+// as every transaction in the store does, and any error rolls back.
+func (o *Outbox) tx(ctx context.Context, fn func() error) error {
+	if _, err := o.stmt("begin").ExecContext(ctx); err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(); err != nil {
+		_, _ = o.stmt("rollback").ExecContext(context.WithoutCancel(ctx))
+		return err
+	}
+	if _, err := o.stmt("commit").ExecContext(ctx); err != nil {
+		_, _ = o.stmt("rollback").ExecContext(context.WithoutCancel(ctx))
+		return fmt.Errorf("commit: %w", err)
+	}
 	return nil
 }
 
-func (o *Outbox) stmt(ctx context.Context, tx *sqlTx, name string) *sql.Stmt {
-	return tx.StmtContext(ctx, o.stmts[name])
+// event appends to the audit log inside the current transaction, as
+// appendEvent does.
+func (o *Outbox) event(ctx context.Context, kind string, subj Subject, detail any) error {
+	raw := []byte("{}")
+	if detail != nil {
+		var err error
+		if raw, err = json.Marshal(detail); err != nil {
+			return fmt.Errorf("event %s: encode detail: %w", kind, err)
+		}
+	}
+	if _, err := o.stmt("event").ExecContext(ctx, o.s.now().UTC().Format(time.RFC3339Nano), kind,
+		nullID(subj.Authority), nullID(subj.Request), nullID(subj.Message), string(raw)); err != nil {
+		return fmt.Errorf("record event %s: %w", kind, err)
+	}
+	return nil
 }
 
 // Claim marks the next ready request `sending` for opt.Owner and returns it;
@@ -142,17 +190,17 @@ func (o *Outbox) Claim(ctx context.Context, opt ClaimOptions) (*Outgoing, error)
 		return nil, errors.New("claim: owner is required")
 	}
 	var out *Outgoing
-	err := o.s.tx(ctx, func(tx *sqlTx) error {
+	err := o.tx(ctx, func() error {
 		var err error
-		out, err = o.claim(ctx, tx, opt)
+		out, err = o.claim(ctx, opt)
 		return err
 	})
 	return out, err
 }
 
-func (o *Outbox) claim(ctx context.Context, tx *sqlTx, opt ClaimOptions) (*Outgoing, error) {
+func (o *Outbox) claim(ctx context.Context, opt ClaimOptions) (*Outgoing, error) {
 	if opt.DailyCap > 0 {
-		if err := checkDailyCap(ctx, tx, opt.DailyCap, opt.Now); err != nil {
+		if err := checkDailyCap(ctx, o.conn, opt.DailyCap, opt.Now); err != nil {
 			return nil, err
 		}
 	}
@@ -160,15 +208,15 @@ func (o *Outbox) claim(ctx context.Context, tx *sqlTx, opt ClaimOptions) (*Outgo
 	g := &Outgoing{}
 	var row *sql.Row
 	if opt.Skip == nil {
-		row = o.stmt(ctx, tx, "claim-next").QueryRowContext(ctx, now, opt.CampaignID, opt.Owner)
+		row = o.stmt("claim-next").QueryRowContext(ctx, now, opt.CampaignID, opt.Owner)
 	} else {
 		// Some rows may be passed over: look at a few, claim the first
 		// that is not.
-		id, _, err := o.ready(ctx, tx, opt, claimScan)
+		id, _, err := o.ready(ctx, opt, claimScan)
 		if err != nil || id == 0 {
 			return nil, err
 		}
-		row = o.stmt(ctx, tx, "claim").QueryRowContext(ctx, opt.Owner, now, now, id)
+		row = o.stmt("claim").QueryRowContext(ctx, opt.Owner, now, now, id)
 	}
 	err := row.Scan(&g.ID, &g.CampaignID, &g.AuthorityID, &g.Ref, &g.Regime, &g.ToEmail, &g.MessageID, &g.Attempts, &g.Raw)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -189,9 +237,9 @@ func (o *Outbox) claim(ctx context.Context, tx *sqlTx, opt ClaimOptions) (*Outgo
 }
 
 // ready finds the first ready row: due retries first, then queued ones.
-func (o *Outbox) ready(ctx context.Context, tx *sqlTx, opt ClaimOptions, limit int) (int64, string, error) {
+func (o *Outbox) ready(ctx context.Context, opt ClaimOptions, limit int) (int64, string, error) {
 	for _, q := range []string{"ready-retry", "ready-queued"} {
-		rows, err := o.stmt(ctx, tx, q).QueryContext(ctx, ts(opt.Now), opt.CampaignID, limit)
+		rows, err := o.stmt(q).QueryContext(ctx, ts(opt.Now), opt.CampaignID, limit)
 		if err != nil {
 			return 0, "", fmt.Errorf("claim: %w", err)
 		}
@@ -215,11 +263,11 @@ func (o *Outbox) ready(ctx context.Context, tx *sqlTx, opt ClaimOptions, limit i
 	return 0, "", nil
 }
 
-func checkDailyCap(ctx context.Context, tx *sqlTx, dailyCap int, now time.Time) error {
+func checkDailyCap(ctx context.Context, conn *sql.Conn, dailyCap int, now time.Time) error {
 	since := ts(now.Add(-24 * time.Hour))
 	// Accepted messages, and those whose fate is unknown (they may have been
 	// accepted), count against the provider's quota.
-	rows, err := tx.QueryContext(ctx, `SELECT t FROM (
+	rows, err := conn.QueryContext(ctx, `SELECT t FROM (
 			SELECT sent_at AS t FROM requests WHERE sent_at >= ?
 			UNION ALL
 			SELECT claimed_at AS t FROM requests WHERE outbox_state IN ('sending', 'unknown') AND claimed_at >= ?
@@ -311,11 +359,11 @@ type deliveredEvent struct {
 // transaction: one commit per message instead of two, and still every claim
 // is committed before its SMTP transaction starts.
 func (o *Outbox) MarkSent(ctx context.Context, g *Outgoing, owner string, d Delivery, next *ClaimOptions) (*Outgoing, error) {
-	return o.settle(ctx, g, owner, next, func(tx *sqlTx, now string) error {
-		if err := o.exec(ctx, tx, g, "sent", ts(d.AcceptedAt), nullStr(d.DueDate), nullCode(d.Reply.Code), nullStr(d.Reply.Enhanced), nullStr(d.Reply.Text), now, g.ID, owner); err != nil {
+	return o.settle(ctx, g, owner, next, func(now string) error {
+		if err := o.exec(ctx, g, "sent", ts(d.AcceptedAt), nullStr(d.DueDate), nullCode(d.Reply.Code), nullStr(d.Reply.Enhanced), nullStr(d.Reply.Text), now, g.ID, owner); err != nil {
 			return err
 		}
-		return o.s.appendEvent(ctx, tx, "request.delivered", Subject{Authority: g.AuthorityID, Request: g.ID}, deliveredEvent{
+		return o.event(ctx, "request.delivered", Subject{Authority: g.AuthorityID, Request: g.ID}, deliveredEvent{
 			At: d.AcceptedAt.UTC().Format(time.RFC3339Nano), Due: d.DueDate, Regime: g.Regime,
 			MessageID: g.MessageID, Attempt: g.Attempts, AttemptStarted: ts(g.ClaimedAt), SMTP: d.Reply.Text,
 		})
@@ -326,15 +374,15 @@ func (o *Outbox) MarkSent(ctx context.Context, g *Outgoing, owner string, d Deli
 // before the message data was sent). The row is retried at retryAt, unless
 // this was attempt maxAttempts: then it fails for good.
 func (o *Outbox) MarkRetry(ctx context.Context, g *Outgoing, owner string, retryAt time.Time, reply SMTPReply, maxAttempts int, next *ClaimOptions) (failed bool, _ *Outgoing, _ error) {
-	n, err := o.settle(ctx, g, owner, next, func(tx *sqlTx, now string) error {
+	n, err := o.settle(ctx, g, owner, next, func(now string) error {
 		if maxAttempts > 0 && g.Attempts >= maxAttempts {
 			failed = true
-			return o.fail(ctx, tx, g, owner, now, reply, fmt.Sprintf("gave up after %d attempts", g.Attempts))
+			return o.fail(ctx, g, owner, now, reply, fmt.Sprintf("gave up after %d attempts", g.Attempts))
 		}
-		if err := o.exec(ctx, tx, g, "retry", ts(retryAt), nullCode(reply.Code), nullStr(reply.Enhanced), nullStr(reply.Text), now, g.ID, owner); err != nil {
+		if err := o.exec(ctx, g, "retry", ts(retryAt), nullCode(reply.Code), nullStr(reply.Enhanced), nullStr(reply.Text), now, g.ID, owner); err != nil {
 			return err
 		}
-		return o.s.appendEvent(ctx, tx, "request.retry", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{
+		return o.event(ctx, "request.retry", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{
 			"attempt": g.Attempts, "attempt_started": ts(g.ClaimedAt), "next_attempt_at": retryAt.UTC().Format(time.RFC3339), "code": reply.Code, "enhanced": reply.Enhanced, "text": reply.Text,
 		})
 	})
@@ -344,16 +392,16 @@ func (o *Outbox) MarkRetry(ctx context.Context, g *Outgoing, owner string, retry
 // MarkFailed records a permanent failure (a 5xx reply). It is never retried
 // automatically; a person may resend it with 'requests resolve --resend'.
 func (o *Outbox) MarkFailed(ctx context.Context, g *Outgoing, owner string, reply SMTPReply, next *ClaimOptions) (*Outgoing, error) {
-	return o.settle(ctx, g, owner, next, func(tx *sqlTx, now string) error {
-		return o.fail(ctx, tx, g, owner, now, reply, "rejected by the server")
+	return o.settle(ctx, g, owner, next, func(now string) error {
+		return o.fail(ctx, g, owner, now, reply, "rejected by the server")
 	})
 }
 
-func (o *Outbox) fail(ctx context.Context, tx *sqlTx, g *Outgoing, owner, now string, reply SMTPReply, why string) error {
-	if err := o.exec(ctx, tx, g, "failed", nullCode(reply.Code), nullStr(reply.Enhanced), nullStr(reply.Text), now, g.ID, owner); err != nil {
+func (o *Outbox) fail(ctx context.Context, g *Outgoing, owner, now string, reply SMTPReply, why string) error {
+	if err := o.exec(ctx, g, "failed", nullCode(reply.Code), nullStr(reply.Enhanced), nullStr(reply.Text), now, g.ID, owner); err != nil {
 		return err
 	}
-	return o.s.appendEvent(ctx, tx, "request.failed", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{
+	return o.event(ctx, "request.failed", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{
 		"attempt": g.Attempts, "attempt_started": ts(g.ClaimedAt), "why": why, "code": reply.Code, "enhanced": reply.Enhanced, "text": reply.Text,
 	})
 }
@@ -362,11 +410,11 @@ func (o *Outbox) fail(ctx context.Context, tx *sqlTx, g *Outgoing, owner, now st
 // (the connection was lost after its data was sent). It is never re-sent
 // automatically.
 func (o *Outbox) MarkUnknown(ctx context.Context, g *Outgoing, owner, why string, next *ClaimOptions) (*Outgoing, error) {
-	return o.settle(ctx, g, owner, next, func(tx *sqlTx, now string) error {
-		if err := o.exec(ctx, tx, g, "unknown", why, now, g.ID, owner); err != nil {
+	return o.settle(ctx, g, owner, next, func(now string) error {
+		if err := o.exec(ctx, g, "unknown", why, now, g.ID, owner); err != nil {
 			return err
 		}
-		return o.s.appendEvent(ctx, tx, "request.unknown", Subject{Authority: g.AuthorityID, Request: g.ID},
+		return o.event(ctx, "request.unknown", Subject{Authority: g.AuthorityID, Request: g.ID},
 			map[string]any{"attempt": g.Attempts, "attempt_started": ts(g.ClaimedAt), "why": why})
 	})
 }
@@ -375,25 +423,25 @@ func (o *Outbox) MarkUnknown(ctx context.Context, g *Outgoing, owner, why string
 // for when nothing was sent because of a problem on our side (no
 // connection could be made, the TLS or login setup is wrong).
 func (o *Outbox) Release(ctx context.Context, g *Outgoing, owner, why string) error {
-	_, err := o.settle(ctx, g, owner, nil, func(tx *sqlTx, now string) error {
-		if err := o.exec(ctx, tx, g, "release", now, now, g.ID, owner); err != nil {
+	_, err := o.settle(ctx, g, owner, nil, func(now string) error {
+		if err := o.exec(ctx, g, "release", now, now, g.ID, owner); err != nil {
 			return err
 		}
-		return o.s.appendEvent(ctx, tx, "request.released", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{"why": why})
+		return o.event(ctx, "request.released", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{"why": why})
 	})
 	return err
 }
 
 // exec runs one of the settle updates; no row changed means the claim was
 // lost (the row was recovered as unknown, or resolved, meanwhile).
-func (o *Outbox) exec(ctx context.Context, tx *sqlTx, g *Outgoing, name string, args ...any) error {
-	res, err := o.stmt(ctx, tx, name).ExecContext(ctx, args...)
+func (o *Outbox) exec(ctx context.Context, g *Outgoing, name string, args ...any) error {
+	res, err := o.stmt(name).ExecContext(ctx, args...)
 	if err != nil {
 		return fmt.Errorf("record %s for %s: %w", name, g.Ref, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		var state string
-		_ = tx.QueryRowContext(ctx, `SELECT outbox_state FROM requests WHERE id = ?`, g.ID).Scan(&state)
+		_ = o.conn.QueryRowContext(ctx, `SELECT outbox_state FROM requests WHERE id = ?`, g.ID).Scan(&state)
 		return fmt.Errorf("request %s is %s: %w", g.Ref, state, ErrLostClaim)
 	}
 	return nil
@@ -401,17 +449,17 @@ func (o *Outbox) exec(ctx context.Context, tx *sqlTx, g *Outgoing, name string, 
 
 // settle records an outcome with fn and, when next is set, claims the next
 // request, in one transaction.
-func (o *Outbox) settle(ctx context.Context, g *Outgoing, owner string, next *ClaimOptions, fn func(tx *sqlTx, now string) error) (*Outgoing, error) {
+func (o *Outbox) settle(ctx context.Context, g *Outgoing, owner string, next *ClaimOptions, fn func(now string) error) (*Outgoing, error) {
 	var claimed *Outgoing
-	err := o.s.tx(ctx, func(tx *sqlTx) error {
-		if err := fn(tx, ts(o.s.now())); err != nil {
+	err := o.tx(ctx, func() error {
+		if err := fn(ts(o.s.now())); err != nil {
 			return err
 		}
 		if next == nil {
 			return nil
 		}
 		var err error
-		claimed, err = o.claim(ctx, tx, *next)
+		claimed, err = o.claim(ctx, *next)
 		var capErr *DailyCapError
 		if errors.As(err, &capErr) {
 			claimed, err = nil, nil // the next plain Claim reports it
