@@ -59,7 +59,12 @@ func itoa(i int) string {
 
 func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
-	dir := t.TempDir()
+	return newTestEnvAt(t, t.TempDir())
+}
+
+// newTestEnvAt is newTestEnv with the database and data directory in dir.
+func newTestEnvAt(t testing.TB, dir string) *testEnv {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(dir, "foidesk.db"), store.Options{})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -113,23 +114,61 @@ func Parse(r io.Reader, size int64, blobs store.Blobs, lim Limits) (*Parsed, err
 func parse(r io.Reader, size int64, blobs store.Blobs, lim Limits, noBlob bool) (*Parsed, error) {
 	lim = lim.withDefaults()
 	p := &parser{blobs: blobs, lim: lim, out: &Parsed{}, noBlob: noBlob}
-	br := bufio.NewReaderSize(r, 32<<10)
-	e, err := message.Read(br)
-	if err != nil && e == nil {
+	h, body, err := readEntity(r)
+	if err != nil {
 		p.out.Problem = fmt.Sprintf("unreadable header: %v", err)
 		return p.out, nil
 	}
-	p.readTopHeader(e.Header)
+	p.readTopHeader(h)
 	if size > lim.MaxMessageBytes {
 		p.out.Problem = fmt.Sprintf("message is %d bytes, over max_message_bytes %d: headers only, raw kept", size, lim.MaxMessageBytes)
 		return p.out, nil
 	}
-	if err := p.walk(e, "", 0, err); err != nil {
+	if err := p.walk(h, body, "", 0); err != nil {
 		return nil, err
 	}
 	p.finish()
 	return p.out, nil
 }
+
+// maxHeaderBytes bounds one header block, as go-message's Read does.
+const maxHeaderBytes = 1 << 20
+
+// readEntity reads a header block of at most maxHeaderBytes from r and
+// returns it with a reader of the body, still transfer-encoded: unlike
+// message.Read, which decodes the body itself, this leaves the walk free to
+// decode an attachment the fast way.
+func readEntity(r io.Reader) (message.Header, io.Reader, error) {
+	lr := &headerLimit{r: r, n: maxHeaderBytes}
+	br := bufio.NewReaderSize(lr, 32<<10)
+	h, err := textproto.ReadHeader(br)
+	if err != nil {
+		return message.Header{}, nil, err
+	}
+	lr.n = math.MaxInt64
+	return message.Header{Header: h}, br, nil
+}
+
+// headerLimit is io.LimitedReader with go-message's error for a header
+// that is too big.
+type headerLimit struct {
+	r io.Reader
+	n int64
+}
+
+func (l *headerLimit) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, errHeaderTooBig
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
+}
+
+var errHeaderTooBig = errors.New("message: header exceeds maximum size")
 
 func (p *parser) problem(format string, a ...any) {
 	msg := fmt.Sprintf(format, a...)
@@ -173,9 +212,9 @@ func (p *parser) readTopHeader(h message.Header) {
 	p.out.ReportType = strings.ToLower(params["report-type"])
 }
 
-// walk visits one entity. readErr is the error message.Read gave it: an
-// unknown charset or transfer encoding leaves the body readable as is.
-func (p *parser) walk(e *message.Entity, path string, depth int, readErr error) error {
+// walk visits one entity, given its header and its body as it is on the
+// wire (transfer-encoded).
+func (p *parser) walk(h message.Header, raw io.Reader, path string, depth int) error {
 	if p.stop {
 		return nil
 	}
@@ -189,24 +228,20 @@ func (p *parser) walk(e *message.Entity, path string, depth int, readErr error) 
 		p.problem("MIME nesting deeper than %d (max_depth) at part %s: not parsed, raw kept", p.lim.MaxDepth, path)
 		return nil
 	}
-	if readErr != nil {
-		p.problem("part %s: %v", orTop(path), readErr)
-	}
-	ct, _, err := e.Header.ContentType()
-	if err != nil || ct == "" {
-		ct = "text/plain"
-	}
-	if mr := e.MultipartReader(); mr != nil {
+	ct, params, err := h.ContentType()
+	if strings.HasPrefix(ct, "multipart/") {
+		// As go-message does: a multipart body is never transfer-decoded.
+		mr := textproto.NewMultipartReader(raw, params["boundary"])
 		for i := 1; ; i++ {
 			part, err := mr.NextPart()
 			if err == io.EOF {
 				break
 			}
-			if err != nil && part == nil {
+			if err != nil {
 				p.problem("part %s: %v", orTop(path), err)
 				break
 			}
-			if err := p.walk(part, join(path, i), depth+1, err); err != nil {
+			if err := p.walk(message.Header{Header: part.Header}, part, join(path, i), depth+1); err != nil {
 				return err
 			}
 			if p.stop {
@@ -215,8 +250,17 @@ func (p *parser) walk(e *message.Entity, path string, depth int, readErr error) 
 		}
 		return nil
 	}
-	disp, dparams, _ := e.Header.ContentDisposition()
-	ah := mail.AttachmentHeader{Header: e.Header}
+	// An unknown charset or transfer encoding leaves the body readable as
+	// it is.
+	e, readErr := message.New(h, raw)
+	if readErr != nil {
+		p.problem("part %s: %v", orTop(path), readErr)
+	}
+	if err != nil || ct == "" {
+		ct = "text/plain"
+	}
+	disp, dparams, _ := h.ContentDisposition()
+	ah := mail.AttachmentHeader{Header: h}
 	filename, _ := ah.Filename()
 	if filename == "" {
 		filename = dparams["filename"]
@@ -224,13 +268,13 @@ func (p *parser) walk(e *message.Entity, path string, depth int, readErr error) 
 	attachment := disp == "attachment" || filename != ""
 	switch {
 	case ct == "message/rfc822" || ct == "message/global":
-		inner, err := message.Read(e.Body)
-		if err != nil && inner == nil {
+		ih, body, err := readEntity(e.Body)
+		if err != nil {
 			p.problem("forwarded message at part %s: %v", path, err)
 			return nil
 		}
-		p.out.Embedded = append(p.out.Embedded, embeddedFrom(inner.Header.Header))
-		return p.walk(inner, join(path, 1), depth+1, err)
+		p.out.Embedded = append(p.out.Embedded, embeddedFrom(ih.Header))
+		return p.walk(ih, body, join(path, 1), depth+1)
 	case ct == "text/rfc822-headers":
 		h, err := textproto.ReadHeader(bufio.NewReader(io.LimitReader(e.Body, 1<<20)))
 		if err == nil || h.Len() > 0 {
@@ -249,7 +293,10 @@ func (p *parser) walk(e *message.Entity, path string, depth int, readErr error) 
 		p.appendText(&p.html, e.Body)
 		return nil
 	}
-	return p.attach(e.Body, path, filename, ct)
+	if readErr == nil && strings.EqualFold(h.Get("Content-Transfer-Encoding"), "base64") {
+		return p.attach(raw, true, path, filename, ct)
+	}
+	return p.attach(e.Body, false, path, filename, ct)
 }
 
 func (p *parser) appendText(b *strings.Builder, r io.Reader) {
@@ -269,10 +316,18 @@ func (p *parser) appendText(b *strings.Builder, r io.Reader) {
 	io.Copy(io.Discard, r)
 }
 
-// attach streams one attachment into the blob store.
-func (p *parser) attach(r io.Reader, path, filename, ct string) error {
+// attach streams one attachment into the blob store; b64 says r is still
+// base64-encoded.
+func (p *parser) attach(r io.Reader, b64 bool, path, filename, ct string) error {
 	if p.noBlob {
-		data, _ := io.ReadAll(io.LimitReader(r, 1<<20))
+		var data []byte
+		if b64 {
+			c := &capBuffer{max: 1 << 20}
+			decodeBase64To(c, r)
+			data = c.b
+		} else {
+			data, _ = io.ReadAll(io.LimitReader(r, 1<<20))
+		}
 		n := int64(len(data))
 		p.lastRaw = string(data)
 		p.out.Attachments = append(p.out.Attachments, store.NewAttachment{Part: orTop(path), Filename: filename, ContentType: ct, Size: n})
@@ -282,7 +337,12 @@ func (p *parser) attach(r io.Reader, path, filename, ct string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(fsWriter{w}, r); err != nil {
+	if b64 {
+		_, err = decodeBase64To(fsWriter{w}, r)
+	} else {
+		_, err = io.Copy(fsWriter{w}, r)
+	}
+	if err != nil {
 		var pe *fsError
 		if errors.As(err, &pe) {
 			w.Abort()
@@ -299,6 +359,17 @@ func (p *parser) attach(r io.Reader, path, filename, ct string) error {
 	p.out.Attachments = append(p.out.Attachments, store.NewAttachment{
 		Part: orTop(path), Filename: filename, ContentType: ct, Size: n, SHA256: sum})
 	return nil
+}
+
+// capBuffer keeps the first max bytes written to it and drops the rest.
+type capBuffer struct {
+	b   []byte
+	max int
+}
+
+func (c *capBuffer) Write(p []byte) (int, error) {
+	c.b = append(c.b, p[:min(len(p), c.max-len(c.b))]...)
+	return len(p), nil
 }
 
 // fsError marks a failure of the blob store, as opposed to of the input.

@@ -48,7 +48,7 @@ func (p *parser) tnef(r io.Reader, partPath, filename string) error {
 	if filename == "" {
 		filename = "winmail.dat"
 	}
-	if err := p.attach(r, partPath, filename, "application/ms-tnef"); err != nil {
+	if err := p.attach(r, false, partPath, filename, "application/ms-tnef"); err != nil {
 		return err
 	}
 	idx := len(p.out.Attachments) - 1
