@@ -140,11 +140,15 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 			if c.smtp == nil {
 				// Dial only when there is work, and before claiming: a
 				// process killed while connecting leaves no row `sending`.
-				p, err := d.Store.OutboxPending(ctx, campaignID, now)
+				ready, err := d.Store.OutboxReady(ctx, campaignID, now)
 				if err != nil {
 					return sum, err
 				}
-				if p.Ready == 0 {
+				if !ready {
+					p, err := d.Store.OutboxPending(ctx, campaignID, now)
+					if err != nil {
+						return sum, err
+					}
 					done, err := r.idle(ctx, p)
 					if done || err != nil {
 						return sum, err

@@ -307,7 +307,8 @@ func (s *Store) OutboxPending(ctx context.Context, campaignID int64, now time.Ti
 		coalesce(sum(r.outbox_state = 'retry' AND r.next_attempt_at > ?), 0),
 		coalesce(sum(r.outbox_state = 'sending'), 0),
 		min(CASE WHEN r.outbox_state = 'retry' AND r.next_attempt_at > ? THEN r.next_attempt_at END)
-		FROM requests r JOIN campaigns c ON c.id = r.campaign_id WHERE c.state = 'queued'`
+		FROM requests r JOIN campaigns c ON c.id = r.campaign_id
+		WHERE r.outbox_state IN ('queued', 'retry', 'sending') AND c.state = 'queued'`
 	n := ts(now)
 	args := []any{n, n, n}
 	if campaignID != 0 {
@@ -320,6 +321,22 @@ func (s *Store) OutboxPending(ctx context.Context, campaignID int64, now time.Ti
 	}
 	p.NextAt = parseTS(next)
 	return p, nil
+}
+
+// OutboxReady reports whether some request is ready to send now, cheaply:
+// a dispatcher asks before it connects to the SMTP server.
+func (s *Store) OutboxReady(ctx context.Context, campaignID int64, now time.Time) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM requests r JOIN campaigns c ON c.id = r.campaign_id
+		WHERE c.state = 'queued' AND (?2 = 0 OR r.campaign_id = ?2) AND (r.outbox_state = 'queued'
+			OR (r.outbox_state = 'retry' AND r.next_attempt_at <= ?1)) LIMIT 1`, ts(now), campaignID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("outbox ready: %w", err)
+	}
+	return true, nil
 }
 
 // ErrLostClaim is returned when recording an outcome for a row that is no
