@@ -25,6 +25,7 @@ type applied struct {
 type msgState struct {
 	requestID   int64
 	kind        string
+	kindBy      string
 	bounce      string
 	bounceRcpt  string
 	caseRef     string
@@ -33,14 +34,17 @@ type msgState struct {
 	authorityID int64
 	reqStatus   string
 	reqDue      sql.NullString
+	// clocked: the request was delivered, so with a ClockRule its status
+	// and due date are derived rather than set here.
+	clocked bool
 }
 
 func (s *Store) loadStateLocked(ctx context.Context, tx *sql.Tx, id int64) (msgState, error) {
 	var st msgState
 	var req sql.NullInt64
 	var bounce, rcpt, caseRef, app sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT request_id, kind, bounce_status, bounce_recipient, case_ref, applied, from_addr FROM messages WHERE id = ?`, id).
-		Scan(&req, &st.kind, &bounce, &rcpt, &caseRef, &app, &st.fromAddr)
+	err := tx.QueryRowContext(ctx, `SELECT request_id, kind, kind_by, bounce_status, bounce_recipient, case_ref, applied, from_addr FROM messages WHERE id = ?`, id).
+		Scan(&req, &st.kind, &st.kindBy, &bounce, &rcpt, &caseRef, &app, &st.fromAddr)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, fmt.Errorf("message %d: %w", id, ErrNotFound)
 	}
@@ -54,10 +58,13 @@ func (s *Store) loadStateLocked(ctx context.Context, tx *sql.Tx, id int64) (msgS
 		}
 	}
 	if st.requestID != 0 {
-		if err := tx.QueryRowContext(ctx, `SELECT authority_id, status, due_date FROM requests WHERE id = ?`, st.requestID).
-			Scan(&st.authorityID, &st.reqStatus, &st.reqDue); err != nil {
+		var outbox string
+		var sent sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT authority_id, status, due_date, outbox_state, sent_at FROM requests WHERE id = ?`, st.requestID).
+			Scan(&st.authorityID, &st.reqStatus, &st.reqDue, &outbox, &sent); err != nil {
 			return st, fmt.Errorf("message %d: request %d: %w", id, st.requestID, err)
 		}
+		st.clocked = s.clock != nil && outbox == OutboxSent && sent.Valid
 	}
 	return st, nil
 }
@@ -67,8 +74,16 @@ func (s *Store) loadStateLocked(ctx context.Context, tx *sql.Tx, id int64) (msgS
 // a permanent bounce makes the request not delivered (clearing its due date:
 // no clock ever ran) and flags the authority's address; a response marks the
 // request replied, awaiting review; an acknowledgement teaches foidesk the
-// authority's case reference; a clarification request waits for a person.
-// Auto-replies and temporary bounces change nothing.
+// authority's case reference; a clarification request waits for a person,
+// and once a person confirms it the clock stops. Auto-replies and temporary
+// bounces change nothing.
+//
+// With a ClockRule (Options.Clock) a delivered request's status and due
+// date are not set here but derived from all its facts (deriveClockLocked),
+// so that a correction or a later fact can never leave them disagreeing
+// with its mail. Without one, or for a request with no delivery time yet
+// (its sending is unknown), the status is moved directly and undone on
+// correction.
 func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 	st, err := s.loadStateLocked(ctx, tx, id)
 	if err != nil {
@@ -78,6 +93,9 @@ func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 	subj := Subject{Message: id, Request: st.requestID, Authority: st.authorityID}
 	now := s.msgStamp()
 	setStatus := func(to string, clearDue bool) error {
+		if st.clocked {
+			return nil // derived below, from all the request's facts
+		}
 		a.RequestID, a.PriorStatus, a.Status = st.requestID, st.reqStatus, to
 		q := `UPDATE requests SET status = ?, updated_at = ? WHERE id = ?`
 		if clearDue {
@@ -148,8 +166,10 @@ func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 			}
 		}
 	case KindClarification:
-		if err := s.appendEvent(ctx, tx, "message.needs_person", subj, map[string]any{"why": "the authority asks for clarification; a person must confirm before the clock stops"}); err != nil {
-			return err
+		if st.kindBy != "person" {
+			if err := s.appendEvent(ctx, tx, "message.needs_person", subj, map[string]any{"why": "the authority asks for clarification; a person must confirm before the clock stops"}); err != nil {
+				return err
+			}
 		}
 	}
 	var raw any
@@ -157,7 +177,14 @@ func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 		b, _ := json.Marshal(a)
 		raw = string(b)
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE messages SET applied = ? WHERE id = ?`, raw, id)
+	if _, err = tx.ExecContext(ctx, `UPDATE messages SET applied = ? WHERE id = ?`, raw, id); err != nil {
+		return err
+	}
+	by := "triage"
+	if st.kindBy == "person" {
+		by = "a person"
+	}
+	_, err = s.deriveClockLocked(ctx, tx, st.requestID, st.kind+", by "+by, id)
 	return err
 }
 
@@ -313,7 +340,14 @@ func (s *Store) Assign(ctx context.Context, id int64, ref string) (RequestRef, e
 				}
 			}
 		}
-		return s.applyLocked(ctx, tx, id)
+		if err := s.applyLocked(ctx, tx, id); err != nil {
+			return err
+		}
+		if oldReq.Int64 != out.ID {
+			_, err := s.deriveClockLocked(ctx, tx, oldReq.Int64, "message reassigned", id)
+			return err
+		}
+		return nil
 	})
 	return out, err
 }
@@ -344,8 +378,15 @@ func (s *Store) Rederive(ctx context.Context, id int64, d Derived) (changed bool
 			"kind": d.Kind, "matched_by": d.MatchedBy, "attachments": len(d.Attachments), "changed": changed}); err != nil {
 			return err
 		}
-		if changed {
-			return s.applyLocked(ctx, tx, id)
+		if !changed {
+			return nil
+		}
+		if err := s.applyLocked(ctx, tx, id); err != nil {
+			return err
+		}
+		if !keepMatch && req.Int64 != d.RequestID {
+			_, err := s.deriveClockLocked(ctx, tx, req.Int64, "message matched elsewhere on reparse", id)
+			return err
 		}
 		return nil
 	})

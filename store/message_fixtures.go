@@ -20,6 +20,7 @@ type SentRequestFixture struct {
 	MessageID      string // our Message-ID without brackets; <Ref>.fixture@foidesk.test when empty
 	SentAt         string // RFC 3339; default 2026-11-02T10:00:00Z
 	DueDate        string // YYYY-MM-DD; default 2026-11-30
+	Regime         string // foia (default), eir, foisa or eisr; a new authority under foisa or eisr is Scottish
 }
 
 // AddSentRequestFixture inserts a sent request (and its campaign and
@@ -40,6 +41,13 @@ func (s *Store) AddSentRequestFixture(ctx context.Context, f SentRequestFixture)
 	if f.DueDate == "" {
 		f.DueDate = "2026-11-30"
 	}
+	if f.Regime == "" {
+		f.Regime = "foia"
+	}
+	nation := "England"
+	if f.Regime == "foisa" || f.Regime == "eisr" {
+		nation = "Scotland"
+	}
 	var out RequestRef
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		now := s.msgStamp()
@@ -56,8 +64,8 @@ func (s *Store) AddSentRequestFixture(ctx context.Context, f SentRequestFixture)
 		}
 		err = tx.QueryRowContext(ctx, `SELECT id FROM authorities WHERE name = ?`, f.AuthorityName).Scan(&out.AuthorityID)
 		if errors.Is(err, sql.ErrNoRows) {
-			res, err := tx.ExecContext(ctx, `INSERT INTO authorities (name, email, nation, regime, created_at, updated_at) VALUES (?, ?, 'England', 'foia', ?, ?)`,
-				f.AuthorityName, f.AuthorityEmail, now, now)
+			res, err := tx.ExecContext(ctx, `INSERT INTO authorities (name, email, nation, regime, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+				f.AuthorityName, f.AuthorityEmail, nation, f.Regime, now, now)
 			if err != nil {
 				return err
 			}
@@ -66,8 +74,8 @@ func (s *Store) AddSentRequestFixture(ctx context.Context, f SentRequestFixture)
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO requests (campaign_id, authority_id, ref, regime, to_email, message_id, outbox_state, sent_at, due_date, status, created_at, updated_at)
-			VALUES (?, ?, ?, 'foia', ?, ?, 'sent', ?, ?, 'pending', ?, ?)`,
-			campaignID, out.AuthorityID, strings.ToUpper(f.Ref), strings.ToLower(f.AuthorityEmail), f.MessageID, f.SentAt, f.DueDate, now, now)
+			VALUES (?, ?, ?, ?, ?, ?, 'sent', ?, ?, 'pending', ?, ?)`,
+			campaignID, out.AuthorityID, strings.ToUpper(f.Ref), f.Regime, strings.ToLower(f.AuthorityEmail), f.MessageID, f.SentAt, f.DueDate, now, now)
 		if err != nil {
 			return fmt.Errorf("insert fixture request: %w", err)
 		}

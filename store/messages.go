@@ -507,26 +507,5 @@ type ReplyFact struct {
 // RequestReplies lists the facts of every message matched to a request, in
 // the order they were stored.
 func (s *Store) RequestReplies(ctx context.Context, requestID int64) ([]ReplyFact, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, kind_by, coalesce(bounce_status, ''), received_at, coalesce(sent_date, '')
-		FROM messages WHERE request_id = ? ORDER BY id`, requestID)
-	if err != nil {
-		return nil, fmt.Errorf("replies of request %d: %w", requestID, err)
-	}
-	defer rows.Close()
-	var out []ReplyFact
-	for rows.Next() {
-		var f ReplyFact
-		var by, bounce, received, sent string
-		if err := rows.Scan(&f.MessageID, &f.Kind, &by, &bounce, &received, &sent); err != nil {
-			return nil, err
-		}
-		f.Confirmed = by == "person"
-		f.Permanent = f.Kind == KindBounce && (bounce == "" || strings.HasPrefix(bounce, "5"))
-		f.ReceivedAt, _ = time.Parse(time.RFC3339Nano, received)
-		if sent != "" {
-			f.SentDate, _ = time.Parse(time.RFC3339, sent)
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return replyFacts(ctx, s.db, requestID)
 }

@@ -19,9 +19,10 @@ const DefaultPath = "foidesk.db"
 
 // Store is an open foidesk database. It is safe for concurrent use.
 type Store struct {
-	db   *sql.DB
-	path string
-	now  func() time.Time
+	db    *sql.DB
+	path  string
+	now   func() time.Time
+	clock ClockRule
 }
 
 // Options tunes Open. The zero value is what production uses.
@@ -31,6 +32,11 @@ type Options struct {
 	BusyTimeout time.Duration
 	// Now replaces the clock used to stamp events; tests set it.
 	Now func() time.Time
+	// Clock derives each request's statutory clock from its facts; with
+	// it, every triage decision, correction and clarification answer
+	// updates the request's status and due date in the same transaction
+	// (see request_clock.go). Without it, decisions move the status only.
+	Clock ClockRule
 }
 
 // dsn builds the connection string. Every connection gets WAL, foreign keys
@@ -63,7 +69,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, now: opts.Now}
+	s := &Store{db: db, path: path, now: opts.Now, clock: opts.Clock}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
