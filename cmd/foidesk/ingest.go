@@ -43,7 +43,7 @@ reconnecting with backoff when the server goes away.`,
 				if err != nil {
 					return err
 				}
-				st, err := e.openStore(ctx)
+				st, err := e.openClockStore(ctx)
 				if err != nil {
 					return err
 				}

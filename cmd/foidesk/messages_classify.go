@@ -19,7 +19,10 @@ func init() {
 on a person's word. The state change the old kind made is undone and the new
 kind's is applied: a response marks the request replied, a permanent bounce
 makes it not delivered, an auto-reply or acknowledgement changes nothing.
-Confirming a clarification request clears its "needs a person" flag.`,
+Confirming a clarification request clears its "needs a person" flag and
+stops the request's statutory clock until the requester's answer is
+recorded with 'foidesk requests clarified REF'. Each change re-derives the
+request's status and due date from all its mail.`,
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			kind := fs.String("kind", "", "the message's `KIND`")
 			reason := fs.String("reason", "", "why, for the record")
@@ -38,7 +41,7 @@ Confirming a clarification request clears its "needs a person" flag.`,
 				if !valid {
 					return usagef("--kind must be one of %s, not %q", strings.Join(store.Kinds, ", "), *kind)
 				}
-				st, err := e.openStore(ctx)
+				st, err := e.openClockStore(ctx)
 				if err != nil {
 					return err
 				}

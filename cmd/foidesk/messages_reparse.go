@@ -22,7 +22,7 @@ classification is kept. State changes follow the new decisions.`,
 				if err != nil {
 					return err
 				}
-				st, err := e.openStore(ctx)
+				st, err := e.openClockStore(ctx)
 				if err != nil {
 					return err
 				}

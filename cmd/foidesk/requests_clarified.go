@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"foidesk/deadline"
+	"foidesk/store"
+)
+
+func init() {
+	register(&command{
+		name:     "requests clarified",
+		synopsis: "REF [--at DATE|TIME]",
+		summary:  "record the requester's answer to a clarification request: the clock restarts",
+		help: `When an authority asks what a request means and a person has confirmed it
+('foidesk messages classify ID --kind clarification-request'), the statutory
+clock stops. Once the requester has answered, record when the authority
+received the answer; a fresh count of 20 working days starts from that date
+(s.1(3) FOIA, reg 9 EIR, s.1(3) FOISA, reg 9 EISR) and the request's due date
+is derived again.
+
+--at is a date (YYYY-MM-DD, the date of receipt) or an RFC 3339 time, whose
+Europe/London date counts; it defaults to now. Recording the answer again
+corrects its date. An answer dated before the clarification request, or for
+a request with no confirmed clarification request, is refused and nothing is
+written.`,
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			atFlag := fs.String("at", "", "when the authority received the answer: `DATE` or RFC 3339 time (default now)")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) != 1 {
+					return usagef("usage: foidesk requests clarified REF [--at DATE|TIME]")
+				}
+				if !store.ValidRef(args[0]) {
+					return usagef("%q is not a request reference (8 characters, e.g. 7K3M9QXD; check the last one)", args[0])
+				}
+				at := time.Now()
+				if *atFlag != "" {
+					var err error
+					if at, err = parseAnswerTime(*atFlag); err != nil {
+						return err
+					}
+				}
+				st, err := e.openClockStore(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				c, err := st.RecordClarificationAnswer(ctx, args[0], at)
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("%v (see 'foidesk campaign status')", err)
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "%s: clarification answered %s; the clock runs again, due %s\n",
+					c.Ref, deadline.ReceiptDate(at), c.Clock.Due)
+				return nil
+			}
+		},
+	})
+}
+
+// parseAnswerTime reads --at: a date stands for the start of that day in
+// London, so that its date of receipt is the date given.
+func parseAnswerTime(s string) (time.Time, error) {
+	if len(s) == len("2006-01-02") {
+		d, err := deadline.ParseDate(s)
+		if err != nil {
+			return time.Time{}, usagef("--at: %v", err)
+		}
+		y, m, day := d.YMD()
+		return time.Date(y, m, day, 0, 0, 0, 0, deadline.London()), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, usagef("--at %q is neither a date (YYYY-MM-DD) nor an RFC 3339 time with its offset (2026-03-25T09:30:00Z)", s)
+	}
+	return t, nil
+}
