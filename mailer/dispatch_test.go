@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -420,6 +421,51 @@ func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
 			if d := backoff(r, n); d < full/2 || d > full {
 				t.Fatalf("attempt %d: %v outside [%v, %v]", n, d, full/2, full)
 			}
+		}
+	}
+}
+
+func TestSenderRefusedStopsWithoutFailingRequests(t *testing.T) {
+	st, c := newCampaign(t, 3, false)
+	srv := startServer(t, smtptest.Options{Hooks: smtptest.Hooks{Mail: func(string) error {
+		return &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "sender not allowed"}
+	}}})
+	_, err := dispatcher(st, srv).Run(context.Background(), c.ID)
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "refused our sender address ann@example.org") {
+		t.Fatalf("err = %v", err)
+	}
+	// Not the authorities' fault: every request is still queued, no attempt counted.
+	for _, r := range requestsByEmail(t, st, c) {
+		if r.OutboxState != store.OutboxQueued || r.Attempts != 0 {
+			t.Errorf("row %+v", r)
+		}
+	}
+}
+
+func TestUnreachableServerGivesUpLeavingRowsQueued(t *testing.T) {
+	st, c := newCampaign(t, 2, false)
+	// A loopback port nothing listens on.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	d := dispatcher(st, &smtptest.Server{Host: "127.0.0.1", Port: port})
+	d.Retry.MaxAttempts = 3
+	start := time.Now()
+	_, err = d.Run(context.Background(), c.ID)
+	var ce *ConnectError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "gave up after 3 attempts to connect") {
+		t.Fatalf("err = %v", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("took %v", time.Since(start))
+	}
+	for _, r := range requestsByEmail(t, st, c) {
+		if r.OutboxState != store.OutboxQueued || r.Attempts != 0 {
+			t.Errorf("row %+v", r)
 		}
 	}
 }

@@ -26,6 +26,8 @@ type Message struct {
 
 // Hooks inject faults. Nil hooks accept everything at once.
 type Hooks struct {
+	// Mail may reject a sender: return an *smtp.SMTPError.
+	Mail func(from string) error
 	// Rcpt may reject a recipient: return an *smtp.SMTPError.
 	Rcpt func(to string) error
 	// Data decides what happens once a message's data has been received.
@@ -48,6 +50,7 @@ type Server struct {
 	Host  string
 	Port  int
 	srv   *smtp.Server
+	ln    net.Listener
 	hooks Hooks
 
 	mu       sync.Mutex
@@ -67,7 +70,7 @@ func Start(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Addr: l.Addr().String(), Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, hooks: o.Hooks}
+	s := &Server{Addr: l.Addr().String(), Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, ln: l, hooks: o.Hooks}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		s.mu.Lock()
 		s.sessions++
@@ -85,8 +88,13 @@ func Start(o Options) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the server.
-func (s *Server) Close() error { return s.srv.Close() }
+// Close stops the server. The listener is closed here too: Serve may not
+// have registered it with the server yet.
+func (s *Server) Close() error {
+	err := s.srv.Close()
+	s.ln.Close()
+	return err
+}
 
 // Messages returns what was received so far.
 func (s *Server) Messages() []Message {
@@ -122,6 +130,11 @@ func (x *session) Logout() error { return nil }
 
 func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 	x.delay("MAIL", "")
+	if x.s.hooks.Mail != nil {
+		if err := x.s.hooks.Mail(from); err != nil {
+			return err
+		}
+	}
 	x.from = from
 	return nil
 }
