@@ -85,6 +85,7 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 		return sum, err
 	}
 	sum.Recovered = refs
+	own.sweep()
 	for _, r := range refs {
 		log.Warn("request was being sent when its dispatcher stopped: now unknown, not re-sent", "ref", r)
 	}

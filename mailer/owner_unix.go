@@ -36,16 +36,50 @@ func newOwner(dbPath string) (*owner, error) {
 	if err := os.MkdirAll(o.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("dispatcher lock directory: %w", err)
 	}
-	f, err := os.OpenFile(o.path(o.id), os.O_CREATE|os.O_RDWR, 0o644)
+	// The file is locked under a temporary name and then renamed into
+	// place, so a file under a dispatcher's name is never seen unlocked
+	// while its dispatcher lives: sweep relies on it.
+	tmp := o.path(o.id) + ".new"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_RDWR|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("dispatcher lock: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("dispatcher lock: %w", err)
+	}
+	if err := os.Rename(tmp, o.path(o.id)); err != nil {
+		f.Close()
+		os.Remove(tmp)
 		return nil, fmt.Errorf("dispatcher lock: %w", err)
 	}
 	o.file = f
 	return o, nil
+}
+
+// sweep removes the lock files of dispatchers that have exited (killed
+// ones leave theirs behind). Call it after their rows were recovered.
+func (o *owner) sweep() {
+	entries, err := os.ReadDir(o.dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), ".lock")
+		if !ok || id == o.id {
+			continue
+		}
+		p := filepath.Join(o.dir, e.Name())
+		f, err := os.OpenFile(p, os.O_RDWR, 0)
+		if err != nil {
+			continue
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			os.Remove(p)
+		}
+		f.Close()
+	}
 }
 
 func (o *owner) path(id string) string {

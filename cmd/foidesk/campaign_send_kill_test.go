@@ -106,6 +106,10 @@ func TestCampaignSendSurvivesSIGKILL(t *testing.T) {
 	if killed < 20 {
 		t.Fatalf("only %d kills landed before the campaign finished", killed)
 	}
+	// Killed dispatchers' lock files are swept by the next one.
+	if locks, _ := filepath.Glob(f.db + ".dispatchers/*.lock"); len(locks) != 0 {
+		t.Errorf("stale dispatcher locks left: %v", locks)
+	}
 	t.Logf("%d runs, %d kills, %v", runs, killed, time.Since(start).Round(time.Millisecond))
 
 	reqs := f.requests(t, "survey")
