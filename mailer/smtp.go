@@ -194,9 +194,9 @@ func (c *conn) send(from, to string, raw []byte) result {
 	return c.data(raw)
 }
 
-// open starts a transaction with MAIL and RCPT. Nothing can be delivered
-// yet, so it may run before the row is claimed; ok is false when the
-// server refused or the connection failed (res says how).
+// open starts a transaction with MAIL and RCPT; ok is false when the
+// server refused or the connection failed (res says how). Nothing can have
+// been delivered yet.
 func (c *conn) open(from, to string) (res result, ok bool) {
 	s := c.smtp
 	c.lastUsed = time.Now()
