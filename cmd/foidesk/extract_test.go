@@ -98,8 +98,8 @@ func TestDocumentsCommandsEndToEnd(t *testing.T) {
 		"--b\r\nContent-Type: application/pdf; name=scan.pdf\r\nContent-Disposition: attachment; filename=scan.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
 		base64.StdEncoding.EncodeToString(scan) + "\r\n--b--\r\n"
 	imaptest.Append(t, srv.Addr(), "INBOX", []byte(mail))
-	if out, errOut, code := runCLI(t, "--config", cfg, "ingest", "--once"); code != 0 {
-		t.Fatalf("ingest: %d %s %s", code, out, errOut)
+	if out, errOut, code := runCLI(t, "--config", cfg, "ingest", "--once", "--no-extract"); code != 0 || strings.Contains(out, "extracted") {
+		t.Fatalf("ingest --no-extract: %d %s %s", code, out, errOut)
 	}
 	// Without tesseract the scan is needs_ocr.
 	path := os.Getenv("PATH")
@@ -138,5 +138,46 @@ func TestDocumentsCommandsEndToEnd(t *testing.T) {
 	out, errOut, code = runCLI(t, "--config", cfg, "documents", "reextract", "--status", "needs_ocr")
 	if code != 0 || !strings.Contains(out, "scan.pdf\tok") {
 		t.Fatalf("reextract: %d\n%s%s", code, out, errOut)
+	}
+}
+
+// ingest --once extracts what it stored, so a reply's attachment is
+// searchable without a second command.
+func TestIngestExtractsNewAttachments(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srv := imaptest.Start(t, true)
+	cfg := ingestConfig(t, dir, srv.Port, "")
+	t.Setenv("FOIDESK_IMAP_PASSWORD", imaptest.Password)
+	st, err := store.Open(ctx, filepath.Join(dir, "foidesk.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddSentRequestFixture(ctx, store.SentRequestFixture{Ref: "Q6ZA4VMP", AuthorityName: "Ashdown Council", AuthorityEmail: "foi@ashdown.gov.uk"}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	docx, err := os.ReadFile(filepath.Join("..", "..", "extract", "testdata", "formats", "policy.docx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail := "From: FOI Team <foi@ashdown.gov.uk>\r\nTo: requests@foidesk.example\r\nSubject: Re: Recording policy [ref: Q6ZA4VMP]\r\n" +
+		"Date: Tue, 10 Nov 2026 10:00:00 +0000\r\nMessage-ID: <r2@ashdown.gov.uk>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nOur response to your request is attached.\r\n" +
+		"--b\r\nContent-Type: application/octet-stream; name=policy.docx\r\nContent-Disposition: attachment; filename=policy.docx\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		base64.StdEncoding.EncodeToString(docx) + "\r\n--b--\r\n"
+	imaptest.Append(t, srv.Addr(), "INBOX", []byte(mail))
+	out, errOut, code := runCLI(t, "--config", cfg, "ingest", "--once")
+	if code != 0 || !strings.Contains(out, "policy.docx") || !strings.Contains(out, "extracted text from 1 item(s)") {
+		t.Fatalf("ingest --once: %d\n%s%s", code, out, errOut)
+	}
+	out, _, code = runCLI(t, "--config", cfg, "search", "wyr")
+	if code != 0 || !strings.Contains(out, "policy.docx") {
+		t.Errorf("search after ingest:\n%s", out)
+	}
+	// Nothing new: a second run extracts nothing.
+	out, _, _ = runCLI(t, "--config", cfg, "ingest", "--once")
+	if strings.Contains(out, "extracted text from") {
+		t.Errorf("second ingest extracted again:\n%s", out)
 	}
 }

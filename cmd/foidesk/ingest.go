@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"foidesk/extract"
 	"foidesk/ingest"
 	"foidesk/store"
 )
@@ -24,10 +25,15 @@ Each message is matched to its request (plus-address, In-Reply-To/References,
 sender) and sorted: bounce, auto-reply, acknowledgement, clarification-request
 or response. Prints one line per message stored.
 
+Then the text of every new attachment (and of every response that came
+without one) is extracted and queued for review, as 'foidesk documents
+extract' does, unless --no-extract is given.
+
 Without --once, keeps watching (IDLE, or polling every [imap] poll_interval),
 reconnecting with backoff when the server goes away.`,
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			once := fs.Bool("once", false, "sync every mailbox once, then exit")
+			noExtract := fs.Bool("no-extract", false, "store and sort replies only; leave text extraction to 'foidesk documents extract'")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usagef("ingest takes no arguments")
@@ -51,6 +57,9 @@ reconnecting with backoff when the server goes away.`,
 				proc := newProcessor(e, cfg, st)
 				ingest.CleanTemp(proc.Blobs, e.log)
 				var mu sync.Mutex
+				// New messages wake the extraction loop; one pending wake-up is
+				// enough, since each pass takes everything not yet extracted.
+				wake := make(chan struct{}, 1)
 				sy := &ingest.Syncer{
 					Cfg: ingest.IMAPConfig{
 						Host: cfg.IMAP.Host, Port: cfg.IMAP.Port, TLS: cfg.IMAP.TLS, CAFile: cfg.IMAP.CAFile,
@@ -64,12 +73,35 @@ reconnecting with backoff when the server goes away.`,
 						mu.Lock()
 						defer mu.Unlock()
 						printResult(e, r)
+						if !r.Duplicate {
+							select {
+							case wake <- struct{}{}:
+							default:
+							}
+						}
 					},
 				}
 				if *once {
 					stats, err := sy.SyncOnce(ctx)
 					fmt.Fprintf(e.stdout, "stored %d new message(s), %d matched to a request, %d already stored\n", stats.Stored, stats.Matched, stats.Duplicates)
-					return err
+					if err != nil || *noExtract {
+						return err
+					}
+					return extractPending(ctx, e, st, proc.Blobs, &mu)
+				}
+				if !*noExtract {
+					go func() {
+						for {
+							select {
+							case <-ctx.Done():
+								return
+							case <-wake:
+								if err := extractPending(ctx, e, st, proc.Blobs, &mu); err != nil && ctx.Err() == nil {
+									e.log.Error("text extraction failed; the replies are stored and the next new message retries it", "err", err)
+								}
+							}
+						}
+					}()
 				}
 				return sy.Run(ctx)
 			}
@@ -108,4 +140,27 @@ func printResult(e *env, r ingest.Result) {
 	if r.Problem != "" {
 		fmt.Fprintf(e.stdout, "  kept raw, not fully parsed: %s\n", r.Problem)
 	}
+}
+
+// extractPending extracts every stored attachment and bare response not yet
+// a document, printing one line per item under mu.
+func extractPending(ctx context.Context, e *env, st *store.Store, blobs store.Blobs, mu *sync.Mutex) error {
+	x, err := newExtractor(e, "auto")
+	if err != nil {
+		return err
+	}
+	defer x.Close()
+	n := 0
+	err = x.ProcessPending(ctx, st, blobs, func(p extract.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		printProgress(e, p)
+	})
+	if n > 0 {
+		mu.Lock()
+		fmt.Fprintf(e.stdout, "extracted text from %d item(s)\n", n)
+		mu.Unlock()
+	}
+	return err
 }
