@@ -15,35 +15,45 @@ import (
 
 func sortUIDs(u []imap.UID) { slices.Sort(u) }
 
-// fetched is one raw message received in full.
+// fetched is one raw message received in full: written to a pending
+// (not yet durable) blob and parsed on the way, its attachments pending
+// too. Or, with end set, the end of a fetch batch.
 type fetched struct {
-	uid  imap.UID
-	sum  string
-	size int64
+	uid    imap.UID
+	sum    string
+	size   int64
+	parsed *Parsed
+	text   int // bytes of parsed text held, counted against the budget
+	end    bool
 }
 
-// fetchedBatch is a batch of raw messages in temporary files, not yet
-// durable, parsed or recorded.
-type fetchedBatch struct {
-	blobs   store.Blobs
-	got     []fetched
-	failure error // the fetch ended early; got holds what arrived in full
+// release gives up the pending blobs of a message that will not be
+// recorded.
+func (f fetched) release(blobs store.Blobs) {
+	if f.sum != "" {
+		blobs.Release(f.sum)
+	}
+	if f.parsed != nil {
+		for _, a := range f.parsed.Attachments {
+			if a.SHA256 != "" {
+				blobs.Release(a.SHA256)
+			}
+		}
+	}
 }
-
-// discard drops a batch that will not be recorded; its files are written
-// out anyway (they are harmless and the next sync rewrites the same names).
-func (fb fetchedBatch) discard() { fb.blobs.Flush() }
 
 // fetchBatch streams one batch of messages, each raw message straight to a
-// temporary file. A connection lost mid-message leaves that message out
-// (its partial file is deleted); it is fetched again after reconnecting.
-func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string, batch []imap.UID) fetchedBatch {
-	fb := fetchedBatch{blobs: sy.Proc.Blobs.Deferred()}
+// pending blob while it is parsed, and hands them to rec in UID order. A
+// connection lost mid-message leaves that message out (its partial files
+// are deleted); it is fetched again after reconnecting. The error is why
+// the batch ended early; the messages before it were handed over.
+func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string, batch []imap.UID, rec *recorder) error {
 	g := sess.guard(ctx)
 	cmd := sess.c.Fetch(imap.UIDSetNum(batch...), &imap.FetchOptions{
 		UID:         true,
 		BodySection: []*imap.FetchItemBodySection{{Peek: true}},
 	})
+	var failure error
 	for {
 		msg := cmd.Next()
 		if msg == nil {
@@ -51,6 +61,7 @@ func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string,
 		}
 		g.touch()
 		var f fetched
+		var uid imap.UID
 		var blobErr error
 		for {
 			item := msg.Next()
@@ -59,19 +70,20 @@ func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string,
 			}
 			switch it := item.(type) {
 			case imapclient.FetchItemDataUID:
-				f.uid = it.UID
+				uid = it.UID
 			case imapclient.FetchItemDataBodySection:
 				if it.Literal == nil {
 					continue
 				}
-				f.sum, f.size, blobErr = sy.storeRaw(fb.blobs, it.Literal, it.Literal.Size(), g)
+				f, blobErr = sy.storeRaw(rec.blobs, it.Literal, it.Literal.Size(), g)
 			}
 			if blobErr != nil {
 				break
 			}
 		}
+		f.uid = uid
 		if blobErr != nil {
-			fb.failure = blobErr
+			failure = blobErr
 			if IsTemporary(blobErr) {
 				// The connection broke mid-message. Let the client's reader
 				// see that and stop before the command is drained: draining
@@ -85,87 +97,102 @@ func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string,
 			}
 			break
 		}
-		if f.uid != 0 && f.sum != "" {
-			fb.got = append(fb.got, f)
+		if f.uid == 0 || f.sum == "" {
+			f.release(rec.blobs)
+			continue
 		}
+		// Waiting for the recorder is foidesk's own time, not the server's.
+		g.pause()
+		rec.add(f)
+		g.touch()
 	}
 	err := cmd.Close()
-	if fb.failure == nil {
-		fb.failure = g.done("IMAP UID FETCH "+mailbox, err)
+	if failure == nil {
+		failure = g.done("IMAP UID FETCH "+mailbox, err)
 	} else {
 		g.done("", nil)
 	}
-	return fb
+	return failure
 }
 
-// processBatch parses the batch's messages (attachments to temporary files
-// too), makes every file of the batch durable at once, and only then
-// matches, triages and records the messages in order, each in its own
-// transaction that also advances last_uid.
-func (sy *Syncer) processBatch(ctx context.Context, fb fetchedBatch, mailbox string, uidvalidity uint32, st *Stats) ([]imap.UID, error) {
-	var done []imap.UID
-	var ready []prepared
-	var readyUIDs []imap.UID
-	textBytes := 0
-	record := func() error {
-		if err := fb.blobs.Flush(); err != nil {
-			return err
-		}
-		for i, pr := range ready {
-			loc := store.Location{Mailbox: mailbox, UIDValidity: uidvalidity, UID: uint32(readyUIDs[i])}
-			res, err := sy.Proc.commit(ctx, pr, loc)
-			if err != nil {
-				return fmt.Errorf("record message uid %d in %s: %w", readyUIDs[i], mailbox, err)
-			}
-			done = append(done, readyUIDs[i])
-			st.add(res)
-			if sy.OnResult != nil {
-				sy.OnResult(res)
-			}
-		}
-		ready, readyUIDs, textBytes = ready[:0], readyUIDs[:0], 0
-		return nil
-	}
-	for _, f := range fb.got {
-		pr, err := sy.Proc.prepare(ctx, fb.blobs, f.sum, f.size)
-		if err != nil {
-			fb.blobs.Flush()
-			return done, fmt.Errorf("message uid %d in %s: %w", f.uid, mailbox, err)
-		}
-		ready = append(ready, pr)
-		readyUIDs = append(readyUIDs, f.uid)
-		if pr.parsed != nil {
-			textBytes += len(pr.parsed.Text)
-		}
-		if textBytes > 16<<20 { // bound what a batch holds in memory
-			if err := record(); err != nil {
-				return done, err
-			}
-		}
-	}
-	return done, record()
-}
-
-// A literal that ends short of its announced size means the connection
-// broke mid-message (the client library reports that as a plain end of
-// data): the partial file is discarded, never recorded.
-func (sy *Syncer) storeRaw(blobs store.Blobs, r io.Reader, want int64, g *guard) (string, int64, error) {
+// storeRaw writes one raw message to a pending blob and parses it from the
+// same stream, so its bytes are read once: the parser reads through a tee
+// into the blob, and whatever it leaves unread is copied after it. A
+// literal that ends short of its announced size means the connection broke
+// mid-message (the client library reports that as a plain end of data):
+// the partial files are discarded, never recorded.
+func (sy *Syncer) storeRaw(blobs store.Blobs, r io.Reader, want int64, g *guard) (fetched, error) {
 	w, err := blobs.Create()
 	if err != nil {
-		return "", 0, err
+		return fetched{}, err
 	}
-	n, err := io.Copy(w, &touchReader{r: r, g: g})
-	if err == nil && n != want {
-		err = fmt.Errorf("got %d of %d bytes", n, want)
+	tee := &rawTee{r: &touchReader{r: r, g: g}, w: w}
+	parsed, perr := Parse(tee, want, blobs, sy.Proc.Limits)
+	if perr == nil && tee.werr == nil {
+		io.Copy(io.Discard, tee) // the rest, into the blob
+	}
+	f := fetched{parsed: parsed}
+	if parsed != nil {
+		f.text = len(parsed.Text)
+	}
+	switch {
+	case perr != nil || tee.werr != nil:
+		w.Abort()
+		f.release(blobs)
+		if perr == nil {
+			perr = tee.werr
+		}
+		return fetched{}, perr
+	case tee.rerr != nil || w.Size() != want:
+		w.Abort()
+		f.release(blobs)
+		if tee.rerr == nil {
+			tee.rerr = fmt.Errorf("got %d of %d bytes", w.Size(), want)
+		}
+		return fetched{}, &errTemporary{fmt.Errorf("fetch message body: %w", tee.rerr)}
+	}
+	f.sum, f.size, err = w.Commit()
+	if err != nil {
+		f.release(blobs)
+		return fetched{}, err
+	}
+	return f, nil
+}
+
+// rawTee hands the parser what it reads from the server after writing it
+// to the raw blob. A failure to write is kept apart from a failure to read.
+// Once the server's reader has ended (or failed), it is not read again:
+// reading a cut-short literal further would race with the client's own
+// reader (go-imap v2.0.0-beta.8).
+type rawTee struct {
+	r     io.Reader
+	w     *store.BlobWriter
+	ended error // the server's reader returned this; not read again
+	rerr  error // reading from the server, other than the end
+	werr  error // writing the blob
+}
+
+func (t *rawTee) Read(p []byte) (int, error) {
+	if t.ended != nil {
+		return 0, t.ended
+	}
+	if t.werr != nil {
+		return 0, t.werr
+	}
+	n, err := t.r.Read(p)
+	if n > 0 {
+		if _, werr := t.w.Write(p[:n]); werr != nil {
+			t.werr = &fsError{werr}
+			return 0, t.werr
+		}
 	}
 	if err != nil {
-		w.Abort()
-		return "", 0, &errTemporary{fmt.Errorf("fetch message body: %w", err)}
+		t.ended = err
+		if err != io.EOF {
+			t.rerr = err
+		}
 	}
-	g.pause()
-	sum, n, err := w.Commit()
-	g.touch()
-	return sum, n, err
+	return n, err
 }
 
 type touchReader struct {

@@ -309,48 +309,51 @@ func (sy *Syncer) syncMailbox(ctx context.Context, sess *session, mailbox string
 		return err
 	}
 	sortUIDs(uids)
-	// Fetching batch N+1 overlaps processing batch N; batches are recorded
-	// strictly in order, so last_uid still only moves past durable, recorded
-	// messages.
-	type outcome struct {
-		done []imap.UID
-		err  error
-	}
-	var running chan outcome
+	// Fetching batch N+1 overlaps recording batch N; the recorder takes the
+	// messages strictly in order, so last_uid still only moves past
+	// durable, recorded messages.
+	batches := (len(uids) + sy.Cfg.BatchSize - 1) / sy.Cfg.BatchSize
+	rec := sy.startRecorder(ctx, mailbox, state.UIDValidity, st, batches)
+	defer rec.stop()
+	inflight := 0
 	wait := func() error {
-		if running == nil {
-			return nil
-		}
-		o := <-running
-		running = nil
+		o := <-rec.out
+		inflight--
 		if len(o.done) > 0 {
 			sy.markDone(ctx, sess, mailbox, o.done)
 		}
 		return o.err
 	}
+	waitAll := func() error {
+		var first error
+		for inflight > 0 {
+			if err := wait(); err != nil && first == nil {
+				first = err
+			}
+		}
+		return first
+	}
 	for len(uids) > 0 {
 		n := min(len(uids), sy.Cfg.BatchSize)
 		batch := uids[:n]
 		uids = uids[n:]
-		fb := sy.fetchBatch(ctx, sess, mailbox, batch)
-		if err := wait(); err != nil {
-			fb.discard()
-			return err
-		}
-		ch := make(chan outcome, 1)
-		running = ch
-		go func() {
-			done, err := sy.processBatch(ctx, fb, mailbox, state.UIDValidity, st)
-			ch <- outcome{done, err}
-		}()
-		if fb.failure != nil {
-			if err := wait(); err != nil {
+		failure := sy.fetchBatch(ctx, sess, mailbox, batch, rec)
+		rec.endBatch()
+		inflight++
+		if failure != nil {
+			if err := waitAll(); err != nil {
 				return err
 			}
-			return fb.failure
+			return failure
+		}
+		if inflight > 1 {
+			if err := wait(); err != nil {
+				waitAll()
+				return err
+			}
 		}
 	}
-	return wait()
+	return waitAll()
 }
 
 var jitterMu sync.Mutex

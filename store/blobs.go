@@ -21,6 +21,11 @@ import (
 // harmless: the name is the content.
 type Blobs struct {
 	Dir string // the data directory; blobs go under Dir/blobs
+	// SyncEachFile makes Flush fsync each pending file (and directory)
+	// instead of flushing the file system once with syncfs: for a file
+	// system shared with heavy writers, whose dirty data syncfs would wait
+	// for too.
+	SyncEachFile bool
 
 	pending *pendingBlobs // set by Deferred
 }
@@ -29,52 +34,216 @@ type Blobs struct {
 // temporary names until Flush, so no content-addressed name ever points at
 // bytes that might not survive a crash.
 type pendingBlobs struct {
-	mu    sync.Mutex
-	files map[string]*os.File // sha256 -> open temporary file
+	mu       sync.Mutex
+	files    map[string]*pendingFile // sha256 -> written, waiting for Flush
+	flushing map[string]string       // sha256 -> temporary name, while Flush places it
+	fs       *fsSyncer               // nil: fsync each file
+	started  bool
+	closed   bool
+
+	// spare holds empty temporary files made ahead of need by a goroutine:
+	// creating a file waits for the file system's journal, which a flush
+	// keeps busy, and that wait is better spent beside the fetching and
+	// parsing than in front of it.
+	spare     chan *os.File
+	stopSpare chan struct{}
+	spareDone chan struct{}
+}
+
+// pendingFile is one pending blob: its open temporary file, and how many
+// writers committed the same content since the last Flush.
+type pendingFile struct {
+	f    *os.File
+	refs int
 }
 
 // Deferred returns a Blobs whose Commit leaves each blob at its temporary
 // name until Flush makes them all durable together: one wait for the disk
 // per batch instead of one per blob. Open finds pending blobs too. Nothing
 // may be recorded as referring to a pending blob before Flush returns.
+// Commit and Release may run while another goroutine flushes.
 func (b Blobs) Deferred() Blobs {
-	return Blobs{Dir: b.Dir, pending: &pendingBlobs{files: map[string]*os.File{}}}
+	return Blobs{Dir: b.Dir, SyncEachFile: b.SyncEachFile, pending: &pendingBlobs{files: map[string]*pendingFile{}, flushing: map[string]string{}}}
 }
 
-// Flush makes every pending blob durable: the temporary files are fsynced
-// (concurrently, so the file system can commit them as a group), renamed to
-// their content addresses, and the directories fsynced. Without Deferred it
-// does nothing.
+// Close releases what Deferred holds open. Pending blobs not flushed stay
+// at their temporary names, which CleanTemp removes later.
+func (b Blobs) Close() {
+	p := b.pending
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	started := p.started && !p.closed
+	p.closed = true
+	p.mu.Unlock()
+	if !started {
+		return
+	}
+	close(p.stopSpare)
+	<-p.spareDone
+	for drained := false; !drained; {
+		select {
+		case f := <-p.spare:
+			f.Close()
+			os.Remove(f.Name())
+		default:
+			drained = true
+		}
+	}
+	p.mu.Lock()
+	if p.fs != nil {
+		p.fs.close()
+		p.fs = nil
+	}
+	p.mu.Unlock()
+}
+
+// start runs once per deferred set, before its first temporary file: it
+// opens the file system flusher (so that it sees every later write's
+// errors) and starts making spare temporary files.
+func (b Blobs) start(tmpDir string) {
+	p := b.pending
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started || p.closed {
+		return
+	}
+	p.started = true
+	if !b.SyncEachFile {
+		p.fs = openFSSyncer(b.Dir)
+	}
+	p.spare = make(chan *os.File, 32)
+	p.stopSpare = make(chan struct{})
+	p.spareDone = make(chan struct{})
+	go func() {
+		defer close(p.spareDone)
+		for {
+			f, err := os.CreateTemp(tmpDir, "incoming-*")
+			if err != nil {
+				return // Create makes its own, and reports the error
+			}
+			select {
+			case p.spare <- f:
+			case <-p.stopSpare:
+				f.Close()
+				os.Remove(f.Name())
+				return
+			}
+		}
+	}()
+}
+
+// tempFile is a new empty temporary file in tmpDir: with Deferred, one of
+// the spares when there is one.
+func (b Blobs) tempFile(tmpDir string) (*os.File, error) {
+	if p := b.pending; p != nil {
+		b.start(tmpDir)
+		select {
+		case f := <-p.spare:
+			return f, nil
+		default:
+		}
+	}
+	return os.CreateTemp(tmpDir, "incoming-*")
+}
+
+// Release gives up one Commit of a pending blob that will not be recorded
+// after all (the message turned out to be stored already, or it was cut
+// short): when no other commit of the same content is waiting, its
+// temporary file is removed instead of made durable. A blob already flushed
+// is left alone. Without Deferred it does nothing.
+func (b Blobs) Release(sum string) {
+	p := b.pending
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	pf, ok := p.files[sum]
+	if ok {
+		pf.refs--
+		if pf.refs > 0 {
+			ok = false
+		} else {
+			delete(p.files, sum)
+		}
+	}
+	p.mu.Unlock()
+	if ok {
+		pf.f.Close()
+		os.Remove(pf.f.Name())
+	}
+}
+
+// Flush makes every pending blob durable: the temporary files are written
+// to stable storage (one syncfs of the blob store's file system on Linux,
+// else an fsync of each, concurrently, so the file system can commit them
+// as a group), renamed to their content addresses, and the renames made
+// durable too. Without Deferred it does nothing.
 func (b Blobs) Flush() error {
 	if b.pending == nil {
 		return nil
 	}
-	b.pending.mu.Lock()
-	files := b.pending.files
-	b.pending.files = map[string]*os.File{}
-	b.pending.mu.Unlock()
+	p := b.pending
+	p.mu.Lock()
+	files := p.files
+	p.files = map[string]*pendingFile{}
+	for sum, pf := range files {
+		p.flushing[sum] = pf.f.Name()
+	}
+	p.mu.Unlock()
 	if len(files) == 0 {
 		return nil
 	}
-	type item struct{ sum, tmp string }
-	var items []item
-	var open []*os.File
-	for sum, f := range files {
-		items = append(items, item{sum, f.Name()})
-		open = append(open, f)
-	}
-	err := parallel(len(open), func(i int) error {
-		err := open[i].Sync()
-		if cerr := open[i].Close(); err == nil {
-			err = cerr
+	defer func() {
+		p.mu.Lock()
+		for sum := range files {
+			delete(p.flushing, sum)
 		}
-		return err
-	})
-	if err != nil {
+		p.mu.Unlock()
+	}()
+	type item struct{ sum, tmp string }
+	items := make([]item, 0, len(files))
+	open := make([]*os.File, 0, len(files))
+	for sum, pf := range files {
+		items = append(items, item{sum, pf.f.Name()})
+		open = append(open, pf.f)
+	}
+	removeAll := func() {
 		for _, it := range items {
 			os.Remove(it.tmp)
 		}
-		return fmt.Errorf("blob store: sync: %w", err)
+	}
+	p.mu.Lock()
+	fs := p.fs
+	p.mu.Unlock()
+	if fs != nil {
+		// One flush of the file system covers every temporary file.
+		var err error
+		for _, f := range open {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err == nil {
+			err = fs.sync()
+		}
+		if err != nil {
+			removeAll()
+			return fmt.Errorf("blob store: sync: %w", err)
+		}
+	} else {
+		err := parallel(len(open), func(i int) error {
+			err := open[i].Sync()
+			if cerr := open[i].Close(); err == nil {
+				err = cerr
+			}
+			return err
+		})
+		if err != nil {
+			removeAll()
+			return fmt.Errorf("blob store: sync: %w", err)
+		}
 	}
 	dirs := map[string]bool{}
 	var failed error
@@ -88,6 +257,12 @@ func (b Blobs) Flush() error {
 	}
 	if failed != nil {
 		return failed
+	}
+	if fs != nil {
+		if err := fs.sync(); err != nil {
+			return fmt.Errorf("blob store: sync renames: %w", err)
+		}
+		return nil
 	}
 	var dirList []string
 	for d := range dirs {
@@ -157,12 +332,21 @@ func (b Blobs) Path(sum string) string {
 
 // Open opens a stored (or, with Deferred, pending) blob for reading.
 func (b Blobs) Open(sum string) (*os.File, error) {
-	if b.pending != nil {
-		b.pending.mu.Lock()
-		f, ok := b.pending.files[sum]
-		b.pending.mu.Unlock()
-		if ok {
-			return os.Open(f.Name())
+	if p := b.pending; p != nil {
+		p.mu.Lock()
+		var tmp string
+		if pf, ok := p.files[sum]; ok {
+			tmp = pf.f.Name()
+		} else {
+			tmp = p.flushing[sum]
+		}
+		p.mu.Unlock()
+		if tmp != "" {
+			f, err := os.Open(tmp)
+			if err == nil || !errors.Is(err, os.ErrNotExist) {
+				return f, err
+			}
+			// Flush has just moved it to its content address.
 		}
 	}
 	return os.Open(b.Path(sum))
@@ -202,7 +386,7 @@ func (b Blobs) Create() (*BlobWriter, error) {
 	if err := os.MkdirAll(tmpDir, 0o750); err != nil {
 		return nil, fmt.Errorf("blob store: %w", err)
 	}
-	f, err := os.CreateTemp(tmpDir, "incoming-*")
+	f, err := b.tempFile(tmpDir)
 	if err != nil {
 		return nil, fmt.Errorf("blob store: %w", err)
 	}
@@ -253,11 +437,12 @@ func (w *BlobWriter) Commit() (string, int64, error) {
 		w.done = true
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		if _, dup := p.files[sum]; dup {
+		if pf, dup := p.files[sum]; dup {
+			pf.refs++
 			w.f.Close()
 			os.Remove(w.f.Name())
 		} else {
-			p.files[sum] = w.f // closed by Flush, after its fsync
+			p.files[sum] = &pendingFile{f: w.f, refs: 1} // closed by Flush or Release
 		}
 		return sum, w.n, nil
 	}
