@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -11,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 )
 
 // Blobs is the content-addressed file store under the data directory where
@@ -358,25 +358,31 @@ func (b Blobs) Has(sum string) bool {
 	return err == nil
 }
 
-var bufPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 128<<10) }}
+const blobBufSize = 128 << 10
 
-func (w *BlobWriter) releaseBuf() {
-	if w.buf != nil {
-		w.buf.Reset(nil)
-		bufPool.Put(w.buf)
-		w.buf = nil
-	}
-}
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, blobBufSize); return &b }}
+
+func getBuf() []byte { return (*bufPool.Get().(*[]byte))[:0] }
+
+func putBuf(b []byte) { b = b[:0]; bufPool.Put(&b) }
 
 // BlobWriter streams one blob to disk, hashing as it goes, so memory does not
 // grow with the size of what is written.
 type BlobWriter struct {
 	b    Blobs
 	f    *os.File
-	buf  *bufio.Writer // decoders hand over small pieces; write in large ones
+	cur  []byte // being filled: decoders hand over small pieces; write in large ones
 	h    hash.Hash
 	n    int64
 	done bool
+
+	// Full buffers are hashed and written by a goroutine of the writer's
+	// own, started by the first of them, so that the caller goes on
+	// receiving and decoding meanwhile. Small blobs never start one.
+	work   chan []byte
+	idle   chan struct{} // closed when the goroutine has ended
+	werr   error         // the goroutine's write error, set before failed
+	failed atomic.Bool
 }
 
 // Create starts a new blob. The caller writes to it and then calls Commit,
@@ -390,19 +396,71 @@ func (b Blobs) Create() (*BlobWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blob store: %w", err)
 	}
-	buf := bufPool.Get().(*bufio.Writer)
-	buf.Reset(f)
-	return &BlobWriter{b: b, f: f, buf: buf, h: sha256.New()}, nil
+	return &BlobWriter{b: b, f: f, cur: getBuf(), h: sha256.New()}, nil
 }
 
 func (w *BlobWriter) Write(p []byte) (int, error) {
-	if w.buf == nil {
+	if w.done {
 		return 0, errors.New("blob already committed or aborted")
 	}
-	n, err := w.buf.Write(p)
-	w.h.Write(p[:n])
-	w.n += int64(n)
-	return n, err
+	n := 0
+	for len(p) > 0 {
+		if w.failed.Load() {
+			return n, fmt.Errorf("blob store: write: %w", w.werr)
+		}
+		k := copy(w.cur[len(w.cur):cap(w.cur)], p)
+		w.cur = w.cur[:len(w.cur)+k]
+		p = p[k:]
+		n += k
+		w.n += int64(k)
+		if len(w.cur) == cap(w.cur) {
+			w.hand()
+		}
+	}
+	return n, nil
+}
+
+// hand passes the full buffer to the writer's goroutine.
+func (w *BlobWriter) hand() {
+	if w.work == nil {
+		w.work = make(chan []byte, 2)
+		w.idle = make(chan struct{})
+		go func(work <-chan []byte) {
+			defer close(w.idle)
+			for buf := range work {
+				if w.werr == nil {
+					w.h.Write(buf)
+					if _, err := w.f.Write(buf); err != nil {
+						w.werr = err
+						w.failed.Store(true)
+					}
+				}
+				putBuf(buf)
+			}
+		}(w.work)
+	}
+	w.work <- w.cur
+	w.cur = getBuf()
+}
+
+// settle waits for the writer's goroutine to write everything handed to
+// it, writes the rest, and returns the first write error.
+func (w *BlobWriter) settle() error {
+	if w.work != nil {
+		close(w.work)
+		<-w.idle
+		w.work = nil
+	}
+	err := w.werr
+	if err == nil && len(w.cur) > 0 {
+		w.h.Write(w.cur)
+		_, err = w.f.Write(w.cur)
+	}
+	if w.cur != nil {
+		putBuf(w.cur)
+		w.cur = nil
+	}
+	return err
 }
 
 // Size is the number of bytes written so far.
@@ -414,7 +472,7 @@ func (w *BlobWriter) Abort() {
 		return
 	}
 	w.done = true
-	w.releaseBuf()
+	w.settle()
 	w.f.Close()
 	os.Remove(w.f.Name())
 }
@@ -427,12 +485,11 @@ func (w *BlobWriter) Commit() (string, int64, error) {
 	if w.done {
 		return "", 0, errors.New("blob already committed or aborted")
 	}
-	sum := hex.EncodeToString(w.h.Sum(nil))
-	if err := w.buf.Flush(); err != nil {
+	if err := w.settle(); err != nil {
 		w.Abort()
 		return "", 0, fmt.Errorf("blob store: write: %w", err)
 	}
-	w.releaseBuf()
+	sum := hex.EncodeToString(w.h.Sum(nil))
 	if p := w.b.pending; p != nil {
 		w.done = true
 		p.mu.Lock()
