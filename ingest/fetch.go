@@ -20,7 +20,8 @@ func sortUIDs(u []imap.UID) { slices.Sort(u) }
 // too. Or, with end set, the end of a fetch batch.
 type fetched struct {
 	uid    imap.UID
-	sum    string
+	raw    *store.BlobWriter // written in full, committed by the recorder
+	sum    string            // set once raw is committed
 	size   int64
 	parsed *Parsed
 	text   int // bytes of parsed text held, counted against the budget
@@ -30,7 +31,9 @@ type fetched struct {
 // release gives up the pending blobs of a message that will not be
 // recorded.
 func (f fetched) release(blobs store.Blobs) {
-	if f.sum != "" {
+	if f.raw != nil {
+		f.raw.Abort()
+	} else if f.sum != "" {
 		blobs.Release(f.sum)
 	}
 	if f.parsed != nil {
@@ -97,7 +100,7 @@ func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string,
 			}
 			break
 		}
-		if f.uid == 0 || f.sum == "" {
+		if f.uid == 0 || f.raw == nil {
 			f.release(rec.blobs)
 			continue
 		}
@@ -151,11 +154,9 @@ func (sy *Syncer) storeRaw(blobs store.Blobs, r io.Reader, want int64, g *guard)
 		}
 		return fetched{}, &errTemporary{fmt.Errorf("fetch message body: %w", tee.rerr)}
 	}
-	f.sum, f.size, err = w.Commit()
-	if err != nil {
-		f.release(blobs)
-		return fetched{}, err
-	}
+	// The last of the hashing and writing finishes on the blob's own
+	// goroutine while the next message arrives: the recorder commits it.
+	f.raw, f.size = w, w.Size()
 	return f, nil
 }
 

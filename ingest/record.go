@@ -137,6 +137,15 @@ func (r *recorder) run() {
 			r.releaseText(f.text)
 			continue
 		}
+		sum, _, cerr := f.raw.Commit()
+		f.raw = nil
+		if cerr != nil {
+			err = fmt.Errorf("message uid %d in %s: %w", f.uid, r.mailbox, cerr)
+			f.release(r.blobs)
+			r.releaseText(f.text)
+			continue
+		}
+		f.sum = sum
 		pr := prepared{sum: f.sum, size: f.size, parsed: f.parsed}
 		id, lerr := r.sy.Proc.Store.MessageIDBySHA(r.ctx, f.sum)
 		if lerr != nil {

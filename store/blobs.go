@@ -113,7 +113,7 @@ func (b Blobs) start(tmpDir string) {
 	if !b.SyncEachFile {
 		p.fs = openFSSyncer(b.Dir)
 	}
-	p.spare = make(chan *os.File, 32)
+	p.spare = make(chan *os.File, 128)
 	p.stopSpare = make(chan struct{})
 	p.spareDone = make(chan struct{})
 	go func() {
