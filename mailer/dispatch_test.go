@@ -3,7 +3,9 @@ package mailer
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -86,6 +88,26 @@ func TestDispatchSendsEachOnceWithHeadersAndBody(t *testing.T) {
 	if len(ev) != 12 {
 		t.Errorf("%d delivered events", len(ev))
 	}
+	// Each claim is an event too, written before the message was sent.
+	claims, _ := st.Events(ctx, store.EventFilter{Kind: "request.claimed"})
+	if len(claims) != 12 {
+		t.Errorf("%d claimed events", len(claims))
+	}
+	for _, e := range claims {
+		var d struct {
+			Attempt    int
+			Dispatcher string
+		}
+		if err := json.Unmarshal(e.Detail, &d); err != nil || d.Attempt != 1 || !strings.HasPrefix(d.Dispatcher, "pid") || e.Subject.Request == 0 || e.Subject.Authority == 0 {
+			t.Errorf("claimed event %+v: %s", e, e.Detail)
+		}
+	}
+	for _, e := range ev {
+		all, _ := st.Events(ctx, store.EventFilter{Subject: store.Subject{Request: e.Subject.Request}, Kind: "request."})
+		if n := len(all); n < 2 || all[n-2].Kind != "request.claimed" || all[n-1].Kind != "request.delivered" {
+			t.Errorf("request %d events end %v, want claimed then delivered", e.Subject.Request, all)
+		}
+	}
 	c2, _ := st.CampaignByName(ctx, "survey")
 	if c2.State != store.CampaignDone {
 		t.Errorf("campaign %s", c2.State)
@@ -124,6 +146,15 @@ func TestTemporaryRcptRejectionIsRetriedThenSent(t *testing.T) {
 	ev, _ := st.Events(ctx, store.EventFilter{Kind: "request.retry", Subject: store.Subject{Request: r.ID}})
 	if len(ev) != 2 || !strings.Contains(string(ev[0].Detail), `"code":451`) || !strings.Contains(string(ev[0].Detail), "4.3.0") {
 		t.Errorf("retry events %v", ev)
+	}
+	claims, _ := st.Events(ctx, store.EventFilter{Kind: "request.claimed", Subject: store.Subject{Request: r.ID}})
+	for i, e := range claims {
+		if want := fmt.Sprintf(`"attempt":%d,`, i+1); !strings.Contains(string(e.Detail), want) {
+			t.Errorf("claim %d: %s", i+1, e.Detail)
+		}
+	}
+	if len(claims) != 3 {
+		t.Errorf("%d claimed events for three attempts", len(claims))
 	}
 }
 

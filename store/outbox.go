@@ -229,11 +229,22 @@ func (o *Outbox) claim(ctx context.Context, opt ClaimOptions) (*Outgoing, error)
 		return nil, fmt.Errorf("request %s has no rendered message; queue its campaign again", g.Ref)
 	}
 	g.ClaimedAt = opt.Now
-	// The claim itself is not an event: `sending` is a lock held for the
-	// length of one SMTP transaction, and every attempt ends in exactly one
-	// event (delivered, retry, failed, unknown or released; unknown also when
-	// the process died holding it) naming the attempt and when it started.
+	// Every state change is an event, the claim included: the audit log
+	// shows which dispatcher started which attempt, and every attempt then
+	// ends in exactly one more event (delivered, retry, failed, unknown or
+	// released; unknown also when the process died holding it).
+	if err := o.event(ctx, "request.claimed", Subject{Authority: g.AuthorityID, Request: g.ID},
+		claimedEvent{Attempt: g.Attempts, Dispatcher: opt.Owner}); err != nil {
+		return nil, err
+	}
 	return g, nil
+}
+
+// claimedEvent is the detail of request.claimed: queued or retry → sending.
+// (A struct, not a map: it is written once per message.)
+type claimedEvent struct {
+	Attempt    int    `json:"attempt"`
+	Dispatcher string `json:"dispatcher"`
 }
 
 // ready finds the first ready row: due retries first, then queued ones.
