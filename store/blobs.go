@@ -21,11 +21,13 @@ import (
 // harmless: the name is the content.
 type Blobs struct {
 	Dir string // the data directory; blobs go under Dir/blobs
-	// SyncEachFile makes Flush fsync each pending file (and directory)
-	// instead of flushing the file system once with syncfs: for a file
-	// system shared with heavy writers, whose dirty data syncfs would wait
-	// for too.
-	SyncEachFile bool
+	// SyncFS makes Flush (Linux 5.8+) flush the blob store's whole file
+	// system with one syncfs before the renames and one after, instead of
+	// an fsync of each pending file and directory, run concurrently. It
+	// saves system calls, but waits for every other writer's dirty data on
+	// that file system too; on the shared development machine it measured
+	// no faster (docs/BENCHMARKS.md), so it is off by default.
+	SyncFS bool
 
 	pending *pendingBlobs // set by Deferred
 }
@@ -63,7 +65,7 @@ type pendingFile struct {
 // may be recorded as referring to a pending blob before Flush returns.
 // Commit and Release may run while another goroutine flushes.
 func (b Blobs) Deferred() Blobs {
-	return Blobs{Dir: b.Dir, SyncEachFile: b.SyncEachFile, pending: &pendingBlobs{files: map[string]*pendingFile{}, flushing: map[string]string{}}}
+	return Blobs{Dir: b.Dir, SyncFS: b.SyncFS, pending: &pendingBlobs{files: map[string]*pendingFile{}, flushing: map[string]string{}}}
 }
 
 // Close releases what Deferred holds open. Pending blobs not flushed stay
@@ -110,7 +112,7 @@ func (b Blobs) start(tmpDir string) {
 		return
 	}
 	p.started = true
-	if !b.SyncEachFile {
+	if b.SyncFS {
 		p.fs = openFSSyncer(b.Dir)
 	}
 	p.spare = make(chan *os.File, 128)
@@ -176,10 +178,9 @@ func (b Blobs) Release(sum string) {
 }
 
 // Flush makes every pending blob durable: the temporary files are written
-// to stable storage (one syncfs of the blob store's file system on Linux,
-// else an fsync of each, concurrently, so the file system can commit them
-// as a group), renamed to their content addresses, and the renames made
-// durable too. Without Deferred it does nothing.
+// to stable storage (an fsync of each, concurrently, so the file system can
+// commit them as a group; or, with SyncFS, one syncfs), renamed to their
+// content addresses, and the renames made durable too. Without Deferred it does nothing.
 func (b Blobs) Flush() error {
 	if b.pending == nil {
 		return nil

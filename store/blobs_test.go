@@ -45,15 +45,15 @@ func tmpFiles(t *testing.T, dir string) []string {
 }
 
 func TestDeferredBlobs(t *testing.T) {
-	for _, each := range []bool{false, true} {
-		t.Run(map[bool]string{false: "syncfs", true: "fsync-each"}[each], func(t *testing.T) {
+	for _, fs := range []bool{false, true} {
+		t.Run(map[bool]string{true: "syncfs", false: "fsync-each"}[fs], func(t *testing.T) {
 			dir := t.TempDir()
-			b := Blobs{Dir: dir, SyncEachFile: each}.Deferred()
+			b := Blobs{Dir: dir, SyncFS: fs}.Deferred()
 			a := putBlob(t, b, "raw message")
 			c := putBlob(t, b, "shared attachment")
 			putBlob(t, b, "shared attachment") // a second commit of the same content
 			d := putBlob(t, b, "a duplicate's copy")
-			if usesFS := b.pending.fs != nil; usesFS != (!each && runtime.GOOS == "linux") {
+			if usesFS := b.pending.fs != nil; usesFS != (fs && runtime.GOOS == "linux") {
 				t.Errorf("flushes with syncfs: %v", usesFS)
 			}
 
