@@ -331,6 +331,9 @@ const requestCols = `r.id, r.campaign_id, c.name, r.authority_id, coalesce(a.cod
 
 const requestFrom = ` FROM requests r JOIN campaigns c ON c.id = r.campaign_id JOIN authorities a ON a.id = r.authority_id`
 
+// rawJoin adds a request's stored message (request_messages, 0034), as m.
+const rawJoin = ` LEFT JOIN request_messages m ON m.request_id = r.id`
+
 type scanner interface{ Scan(dest ...any) error }
 
 func scanRequest(row scanner, withRaw bool) (Request, error) {
@@ -359,9 +362,11 @@ func scanRequest(row scanner, withRaw bool) (Request, error) {
 func (s *Store) CampaignRequests(ctx context.Context, campaignID int64, withRaw bool) ([]Request, error) {
 	q := "SELECT " + requestCols
 	if withRaw {
-		q += ", r.raw_message"
+		q += ", m.raw" + requestFrom + rawJoin
+	} else {
+		q += requestFrom
 	}
-	q += requestFrom + " WHERE r.campaign_id = ? ORDER BY a.name, r.id"
+	q += " WHERE r.campaign_id = ? ORDER BY a.name, r.id"
 	rows, err := s.db.QueryContext(ctx, q, campaignID)
 	if err != nil {
 		return nil, fmt.Errorf("list requests: %w", err)
@@ -381,7 +386,7 @@ func (s *Store) CampaignRequests(ctx context.Context, campaignID int64, withRaw 
 // RequestByRef finds a request by its reference token (normalised, so a
 // lower-case or O-for-0 token still finds it), stored message included.
 func (s *Store) RequestByRef(ctx context.Context, ref string) (Request, error) {
-	row := s.db.QueryRowContext(ctx, "SELECT "+requestCols+", r.raw_message"+requestFrom+" WHERE r.ref = ?", NormalizeRef(ref))
+	row := s.db.QueryRowContext(ctx, "SELECT "+requestCols+", m.raw"+requestFrom+rawJoin+" WHERE r.ref = ?", NormalizeRef(ref))
 	r, err := scanRequest(row, true)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("request %s: %w", ref, ErrNotFound)
@@ -432,8 +437,12 @@ func (s *Store) QueueCampaign(ctx context.Context, campaignID int64, render func
 			if err != nil {
 				return fmt.Errorf("%s (%s): %w", r.Authority.Name, r.ToEmail, err)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE requests SET outbox_state = 'queued', raw_message = ?, subject = ?, updated_at = ? WHERE id = ? AND outbox_state = 'draft'`,
-				m.Raw, m.Subject, now, r.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE requests SET outbox_state = 'queued', subject = ?, updated_at = ? WHERE id = ? AND outbox_state = 'draft'`,
+				m.Subject, now, r.ID); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO request_messages (request_id, raw) VALUES (?, ?)
+				ON CONFLICT (request_id) DO UPDATE SET raw = excluded.raw`, r.ID, m.Raw); err != nil {
 				return err
 			}
 			if err := s.appendEvent(ctx, tx, "request.queued", Subject{Authority: r.AuthorityID, Request: r.ID},

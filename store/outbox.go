@@ -64,11 +64,38 @@ const claimScan = 64
 // and the event insert included) prepared once on it, since parsing SQL
 // would otherwise cost more than running it. Not for concurrent use; Close
 // it when done.
+//
+// The outbox also moves WAL checkpoints off the sending path. A checkpoint
+// copies the WAL into the database file and fsyncs both, even with
+// synchronous = NORMAL; left to SQLite's automatic checkpoint it runs inside
+// whichever commit crosses the threshold, so every ~120th message would wait
+// for two fsyncs. Instead the outbox's connection checkpoints automatically
+// only as a backstop (outboxAutoCheckpoint pages), and every
+// checkpointEvery commits it asks a goroutine to run a passive checkpoint on
+// another connection, which never blocks the writer. Commits are as durable
+// as before: a checkpoint changes where committed pages live, not whether
+// they are committed.
 type Outbox struct {
-	s     *Store
-	conn  *sql.Conn
-	stmts map[string]*sql.Stmt
+	s       *Store
+	conn    *sql.Conn
+	stmts   map[string]*sql.Stmt
+	commits int
+	ckpt    chan struct{} // a checkpoint is wanted; nil before start
+	ckptEnd chan struct{} // closed when the checkpointer has stopped
 }
+
+const (
+	// checkpointEvery is how many outbox commits (of about eight pages
+	// each) go by between background checkpoints: about SQLite's default
+	// threshold of 1000 pages.
+	checkpointEvery = 100
+	// outboxAutoCheckpoint is the outbox connection's own threshold, in
+	// pages: reached only if the background checkpoints cannot keep up.
+	outboxAutoCheckpoint = 8000
+	// defaultAutoCheckpoint is SQLite's, restored before the connection
+	// goes back to the pool.
+	defaultAutoCheckpoint = 1000
+)
 
 var outboxSQL = map[string]string{
 	"begin":    `BEGIN IMMEDIATE`,
@@ -86,7 +113,7 @@ var outboxSQL = map[string]string{
 				ORDER BY r.next_attempt_at LIMIT 1),
 			(SELECT r.id FROM requests r JOIN campaigns c ON c.id = r.campaign_id
 				WHERE r.outbox_state = 'queued' AND c.state = 'queued' AND (?2 = 0 OR r.campaign_id = ?2) LIMIT 1))
-		RETURNING id, campaign_id, authority_id, ref, regime, to_email, message_id, attempts, raw_message`,
+		RETURNING id, campaign_id, authority_id, ref, regime, to_email, message_id, attempts`,
 	// Due retries first, oldest due first; then queued rows in the order
 	// they were created. Both walk the (outbox_state, next_attempt_at)
 	// index, so a claim costs the same for the 1st request and the 400th.
@@ -96,9 +123,11 @@ var outboxSQL = map[string]string{
 	"ready-queued": `SELECT r.id, r.to_email FROM requests r JOIN campaigns c ON c.id = r.campaign_id
 		WHERE r.outbox_state = 'queued' AND c.state = 'queued' AND (?2 = 0 OR r.campaign_id = ?2)
 		LIMIT ?3`,
+	// The stored message, written once when the campaign was queued.
+	"raw": `SELECT raw FROM request_messages WHERE request_id = ?`,
 	"claim": `UPDATE requests SET outbox_state = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1, updated_at = ?
 		WHERE id = ? AND outbox_state IN ('queued', 'retry')
-		RETURNING id, campaign_id, authority_id, ref, regime, to_email, message_id, attempts, raw_message`,
+		RETURNING id, campaign_id, authority_id, ref, regime, to_email, message_id, attempts`,
 	// status is left as it is ('pending': awaiting a response); replies,
 	// bounces and reviews move it (store/messages.go).
 	"sent": `UPDATE requests SET outbox_state = 'sent', sent_at = ?, due_date = ?,
@@ -135,14 +164,36 @@ func (s *Store) Outbox(ctx context.Context) (*Outbox, error) {
 		}
 		o.stmts[name] = st
 	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", outboxAutoCheckpoint)); err != nil {
+		o.Close()
+		return nil, fmt.Errorf("outbox connection: %w", err)
+	}
+	o.ckpt, o.ckptEnd = make(chan struct{}, 1), make(chan struct{})
+	go o.checkpointer()
 	return o, nil
+}
+
+// checkpointer runs a passive checkpoint whenever one is asked for. A
+// passive checkpoint copies what it can without waiting for any lock; what
+// it cannot copy now, the next one will.
+func (o *Outbox) checkpointer() {
+	defer close(o.ckptEnd)
+	for range o.ckpt {
+		_, _ = o.s.db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
+	}
 }
 
 // Close releases the statements and the connection.
 func (o *Outbox) Close() error {
+	if o.ckpt != nil {
+		close(o.ckpt)
+		<-o.ckptEnd
+		o.ckpt = nil
+	}
 	for _, st := range o.stmts {
 		st.Close()
 	}
+	_, _ = o.conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", defaultAutoCheckpoint))
 	return o.conn.Close()
 }
 
@@ -162,6 +213,12 @@ func (o *Outbox) tx(ctx context.Context, fn func() error) error {
 	if _, err := o.stmt("commit").ExecContext(ctx); err != nil {
 		_, _ = o.stmt("rollback").ExecContext(context.WithoutCancel(ctx))
 		return fmt.Errorf("commit: %w", err)
+	}
+	if o.commits++; o.commits%checkpointEvery == 0 && o.ckpt != nil {
+		select {
+		case o.ckpt <- struct{}{}:
+		default: // one is already running or asked for
+		}
 	}
 	return nil
 }
@@ -218,12 +275,15 @@ func (o *Outbox) claim(ctx context.Context, opt ClaimOptions) (*Outgoing, error)
 		}
 		row = o.stmt("claim").QueryRowContext(ctx, opt.Owner, now, now, id)
 	}
-	err := row.Scan(&g.ID, &g.CampaignID, &g.AuthorityID, &g.Ref, &g.Regime, &g.ToEmail, &g.MessageID, &g.Attempts, &g.Raw)
+	err := row.Scan(&g.ID, &g.CampaignID, &g.AuthorityID, &g.Ref, &g.Regime, &g.ToEmail, &g.MessageID, &g.Attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
+	}
+	if err := o.stmt("raw").QueryRowContext(ctx, g.ID).Scan(&g.Raw); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("claim: stored message of %s: %w", g.Ref, err)
 	}
 	if len(g.Raw) == 0 {
 		return nil, fmt.Errorf("request %s has no rendered message; queue its campaign again", g.Ref)
