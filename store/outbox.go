@@ -80,6 +80,7 @@ type Outbox struct {
 	conn    *sql.Conn
 	stmts   map[string]*sql.Stmt
 	commits int
+	events  []any         // the current transaction's event rows, eventCols values each
 	ckpt    chan struct{} // a checkpoint is wanted; nil before start
 	ckptEnd chan struct{} // closed when the checkpointer has stopped
 }
@@ -104,6 +105,9 @@ var outboxSQL = map[string]string{
 	// The same row appendEvent writes (events.go); TestOutboxEventsMatchAppendEvent
 	// keeps the two in step.
 	"event": `INSERT INTO events (at, kind, authority_id, request_id, message_id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+	// A transaction's two events (an outcome and the next claim) in one
+	// statement.
+	"event2": `INSERT INTO events (at, kind, authority_id, request_id, message_id, detail) VALUES (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?)`,
 	// The whole claim in one statement when nothing is skipped: the first
 	// due retry, else the first queued row.
 	"claim-next": `UPDATE requests SET outbox_state = 'sending', claimed_by = ?3, claimed_at = ?1, attempts = attempts + 1, updated_at = ?1
@@ -113,7 +117,8 @@ var outboxSQL = map[string]string{
 				ORDER BY r.next_attempt_at LIMIT 1),
 			(SELECT r.id FROM requests r JOIN campaigns c ON c.id = r.campaign_id
 				WHERE r.outbox_state = 'queued' AND c.state = 'queued' AND (?2 = 0 OR r.campaign_id = ?2) LIMIT 1))
-		RETURNING id, campaign_id, authority_id, ref, regime, to_email, message_id, attempts`,
+		RETURNING id, campaign_id, authority_id, ref, regime, to_email, message_id, attempts,
+			(SELECT raw FROM request_messages WHERE request_id = requests.id)`,
 	// Due retries first, oldest due first; then queued rows in the order
 	// they were created. Both walk the (outbox_state, next_attempt_at)
 	// index, so a claim costs the same for the 1st request and the 400th.
@@ -123,11 +128,10 @@ var outboxSQL = map[string]string{
 	"ready-queued": `SELECT r.id, r.to_email FROM requests r JOIN campaigns c ON c.id = r.campaign_id
 		WHERE r.outbox_state = 'queued' AND c.state = 'queued' AND (?2 = 0 OR r.campaign_id = ?2)
 		LIMIT ?3`,
-	// The stored message, written once when the campaign was queued.
-	"raw": `SELECT raw FROM request_messages WHERE request_id = ?`,
 	"claim": `UPDATE requests SET outbox_state = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1, updated_at = ?
 		WHERE id = ? AND outbox_state IN ('queued', 'retry')
-		RETURNING id, campaign_id, authority_id, ref, regime, to_email, message_id, attempts`,
+		RETURNING id, campaign_id, authority_id, ref, regime, to_email, message_id, attempts,
+			(SELECT raw FROM request_messages WHERE request_id = requests.id)`,
 	// status is left as it is ('pending': awaiting a response); replies,
 	// bounces and reviews move it (store/messages.go).
 	"sent": `UPDATE requests SET outbox_state = 'sent', sent_at = ?, due_date = ?,
@@ -206,7 +210,12 @@ func (o *Outbox) tx(ctx context.Context, fn func() error) error {
 	if _, err := o.stmt("begin").ExecContext(ctx); err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(); err != nil {
+	err := fn()
+	if err == nil {
+		err = o.flushEvents(ctx)
+	}
+	o.events = o.events[:0]
+	if err != nil {
 		_, _ = o.stmt("rollback").ExecContext(context.WithoutCancel(ctx))
 		return err
 	}
@@ -224,7 +233,9 @@ func (o *Outbox) tx(ctx context.Context, fn func() error) error {
 }
 
 // event appends to the audit log inside the current transaction, as
-// appendEvent does.
+// appendEvent does. The row is written when the transaction's work is done,
+// just before COMMIT, together with any other event of the transaction:
+// one INSERT for an outcome and the next claim.
 func (o *Outbox) event(ctx context.Context, kind string, subj Subject, detail any) error {
 	raw := []byte("{}")
 	if detail != nil {
@@ -233,9 +244,26 @@ func (o *Outbox) event(ctx context.Context, kind string, subj Subject, detail an
 			return fmt.Errorf("event %s: encode detail: %w", kind, err)
 		}
 	}
-	if _, err := o.stmt("event").ExecContext(ctx, o.s.now().UTC().Format(time.RFC3339Nano), kind,
-		nullID(subj.Authority), nullID(subj.Request), nullID(subj.Message), string(raw)); err != nil {
-		return fmt.Errorf("record event %s: %w", kind, err)
+	o.events = append(o.events, o.s.now().UTC().Format(time.RFC3339Nano), kind,
+		nullID(subj.Authority), nullID(subj.Request), nullID(subj.Message), string(raw))
+	return nil
+}
+
+// eventCols is the number of values of one event row.
+const eventCols = 6
+
+// flushEvents inserts the transaction's events, in the order they were made.
+func (o *Outbox) flushEvents(ctx context.Context) error {
+	ev := o.events
+	for len(ev) > 0 {
+		name, n := "event", eventCols
+		if len(ev) >= 2*eventCols {
+			name, n = "event2", 2*eventCols
+		}
+		if _, err := o.stmt(name).ExecContext(ctx, ev[:n]...); err != nil {
+			return fmt.Errorf("record event %s: %w", ev[1], err)
+		}
+		ev = ev[n:]
 	}
 	return nil
 }
@@ -275,15 +303,12 @@ func (o *Outbox) claim(ctx context.Context, opt ClaimOptions) (*Outgoing, error)
 		}
 		row = o.stmt("claim").QueryRowContext(ctx, opt.Owner, now, now, id)
 	}
-	err := row.Scan(&g.ID, &g.CampaignID, &g.AuthorityID, &g.Ref, &g.Regime, &g.ToEmail, &g.MessageID, &g.Attempts)
+	err := row.Scan(&g.ID, &g.CampaignID, &g.AuthorityID, &g.Ref, &g.Regime, &g.ToEmail, &g.MessageID, &g.Attempts, &g.Raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
-	}
-	if err := o.stmt("raw").QueryRowContext(ctx, g.ID).Scan(&g.Raw); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("claim: stored message of %s: %w", g.Ref, err)
 	}
 	if len(g.Raw) == 0 {
 		return nil, fmt.Errorf("request %s has no rendered message; queue its campaign again", g.Ref)
