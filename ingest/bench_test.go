@@ -152,8 +152,8 @@ func tmpfsDir(b *testing.B) string {
 // Each phase runs under a pprof label phase=<name>, so a CPU profile can be
 // split with go tool pprof -tagfocus phase=foidesk-tmpfs. FOIDESK_BENCH_N
 // sets a smaller count for a quick run; FOIDESK_BENCH_TMPFS a tmpfs
-// directory other than /dev/shm, or "off"; FOIDESK_BENCH_SYNC=syncfs makes
-// each batch's blobs durable with syncfs instead of an fsync each.
+// directory other than /dev/shm, or "off"; FOIDESK_BENCH_SYNC=fsync makes
+// each batch's blobs durable with an fsync each instead of one syncfs.
 func BenchmarkIngestVsBareFetch(b *testing.B) {
 	n := benchCount(2000)
 	srv := imaptest.Start(b, false)
@@ -176,7 +176,7 @@ func BenchmarkIngestVsBareFetch(b *testing.B) {
 	}
 	ingest := func(dir string) {
 		env := newTestEnvAt(b, dir)
-		env.proc.Blobs.SyncFS = os.Getenv("FOIDESK_BENCH_SYNC") == "syncfs"
+		env.proc.Blobs.FsyncEach = os.Getenv("FOIDESK_BENCH_SYNC") == "fsync"
 		sy := env.syncer(srv.Addr(), srv.Port, "INBOX")
 		st, err := sy.SyncOnce(context.Background())
 		if err != nil || st.Stored != n || st.Matched != n {

@@ -21,13 +21,14 @@ import (
 // harmless: the name is the content.
 type Blobs struct {
 	Dir string // the data directory; blobs go under Dir/blobs
-	// SyncFS makes Flush (Linux 5.8+) flush the blob store's whole file
-	// system with one syncfs before the renames and one after, instead of
-	// an fsync of each pending file and directory, run concurrently. It
-	// saves system calls, but waits for every other writer's dirty data on
-	// that file system too; on the shared development machine it measured
-	// no faster (docs/BENCHMARKS.md), so it is off by default.
-	SyncFS bool
+	// FsyncEach makes Flush fsync each pending file and directory (run
+	// concurrently) instead of flushing the blob store's whole file system
+	// with one syncfs before the renames and one after (Linux 5.8+; the
+	// default there). syncfs measured 15-20% faster for a batch of replies
+	// (docs/BENCHMARKS.md), but it also waits for every other writer's dirty
+	// data on that file system: set this where the data directory shares a
+	// busy disk.
+	FsyncEach bool
 
 	pending *pendingBlobs // set by Deferred
 }
@@ -65,7 +66,7 @@ type pendingFile struct {
 // may be recorded as referring to a pending blob before Flush returns.
 // Commit and Release may run while another goroutine flushes.
 func (b Blobs) Deferred() Blobs {
-	return Blobs{Dir: b.Dir, SyncFS: b.SyncFS, pending: &pendingBlobs{files: map[string]*pendingFile{}, flushing: map[string]string{}}}
+	return Blobs{Dir: b.Dir, FsyncEach: b.FsyncEach, pending: &pendingBlobs{files: map[string]*pendingFile{}, flushing: map[string]string{}}}
 }
 
 // Close releases what Deferred holds open. Pending blobs not flushed stay
@@ -112,7 +113,7 @@ func (b Blobs) start(tmpDir string) {
 		return
 	}
 	p.started = true
-	if b.SyncFS {
+	if !b.FsyncEach {
 		p.fs = openFSSyncer(b.Dir)
 	}
 	p.spare = make(chan *os.File, 128)
@@ -178,9 +179,10 @@ func (b Blobs) Release(sum string) {
 }
 
 // Flush makes every pending blob durable: the temporary files are written
-// to stable storage (an fsync of each, concurrently, so the file system can
-// commit them as a group; or, with SyncFS, one syncfs), renamed to their
-// content addresses, and the renames made durable too. Without Deferred it does nothing.
+// to stable storage (on Linux, one syncfs of the blob store's file system;
+// else, or with FsyncEach, an fsync of each, concurrently, so the file
+// system can commit them as a group), renamed to their content addresses,
+// and the renames made durable too. Without Deferred it does nothing.
 func (b Blobs) Flush() error {
 	if b.pending == nil {
 		return nil

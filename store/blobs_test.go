@@ -48,7 +48,7 @@ func TestDeferredBlobs(t *testing.T) {
 	for _, fs := range []bool{false, true} {
 		t.Run(map[bool]string{true: "syncfs", false: "fsync-each"}[fs], func(t *testing.T) {
 			dir := t.TempDir()
-			b := Blobs{Dir: dir, SyncFS: fs}.Deferred()
+			b := Blobs{Dir: dir, FsyncEach: !fs}.Deferred()
 			a := putBlob(t, b, "raw message")
 			c := putBlob(t, b, "shared attachment")
 			putBlob(t, b, "shared attachment") // a second commit of the same content
