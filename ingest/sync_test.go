@@ -207,6 +207,16 @@ func testUIDValidityChange(t *testing.T, srv imapServer) {
 	if len(locs) != 2 {
 		t.Errorf("first message seen at %v, want both UIDVALIDITY generations", locs)
 	}
+	// The rescan's fresh copies of stored messages are dropped, not left
+	// behind, and the stored blobs stay where they are.
+	if tmp, _ := os.ReadDir(filepath.Join(env.blobs.Dir, "blobs", "tmp")); len(tmp) != 0 {
+		t.Errorf("%d temporary files left behind", len(tmp))
+	}
+	for _, m := range ms {
+		if !env.blobs.Has(m.SHA256) {
+			t.Errorf("message %d: raw blob missing", m.ID)
+		}
+	}
 }
 
 // TestMailboxDisappears: a watched mailbox vanishes; the others keep
