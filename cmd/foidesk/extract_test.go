@@ -74,19 +74,7 @@ func TestExtractCommandJSONAndStatuses(t *testing.T) {
 // scanned PDF, documents extract turns them into documents, search finds
 // the text, list shows the scan needs OCR, reextract runs it.
 func TestDocumentsCommandsEndToEnd(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	srv := imaptest.Start(t, true)
-	cfg := ingestConfig(t, dir, srv.Port, "")
-	t.Setenv("FOIDESK_IMAP_PASSWORD", imaptest.Password)
-	st, err := store.Open(ctx, filepath.Join(dir, "foidesk.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.AddSentRequestFixture(ctx, store.SentRequestFixture{Ref: "Q6ZA4VMP", AuthorityName: "Ashdown Council", AuthorityEmail: "foi@ashdown.gov.uk"}); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	srv, cfg := ashdownInbox(t)
 	td := filepath.Join("..", "..", "extract", "testdata")
 	docx, _ := os.ReadFile(filepath.Join(td, "formats", "policy.docx"))
 	scan, _ := os.ReadFile(filepath.Join(td, "pdf", "pdf-with-jbig2.pdf"))
@@ -144,19 +132,7 @@ func TestDocumentsCommandsEndToEnd(t *testing.T) {
 // ingest --once extracts what it stored, so a reply's attachment is
 // searchable without a second command.
 func TestIngestExtractsNewAttachments(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	srv := imaptest.Start(t, true)
-	cfg := ingestConfig(t, dir, srv.Port, "")
-	t.Setenv("FOIDESK_IMAP_PASSWORD", imaptest.Password)
-	st, err := store.Open(ctx, filepath.Join(dir, "foidesk.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.AddSentRequestFixture(ctx, store.SentRequestFixture{Ref: "Q6ZA4VMP", AuthorityName: "Ashdown Council", AuthorityEmail: "foi@ashdown.gov.uk"}); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	srv, cfg := ashdownInbox(t)
 	docx, err := os.ReadFile(filepath.Join("..", "..", "extract", "testdata", "formats", "policy.docx"))
 	if err != nil {
 		t.Fatal(err)
@@ -180,4 +156,25 @@ func TestIngestExtractsNewAttachments(t *testing.T) {
 	if strings.Contains(out, "extracted text from") {
 		t.Errorf("second ingest extracted again:\n%s", out)
 	}
+}
+
+// ashdownInbox starts an in-memory IMAP server and a database holding one
+// sent request, Q6ZA4VMP to Ashdown Council, and returns the server and a
+// config file pointing at both.
+func ashdownInbox(t *testing.T) (*imaptest.Server, string) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	srv := imaptest.Start(t, true)
+	cfg := ingestConfig(t, dir, srv.Port, "")
+	t.Setenv("FOIDESK_IMAP_PASSWORD", imaptest.Password)
+	st, err := store.Open(ctx, filepath.Join(dir, "foidesk.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.AddSentRequestFixture(ctx, store.SentRequestFixture{Ref: "Q6ZA4VMP", AuthorityName: "Ashdown Council", AuthorityEmail: "foi@ashdown.gov.uk"}); err != nil {
+		t.Fatal(err)
+	}
+	return srv, cfg
 }
