@@ -54,20 +54,32 @@ func (d Data) validate() error {
 	return nil
 }
 
-// RegimeInfo is the law a request is made under, as letters cite it.
+// RegimeInfo is the law a request is made under, as letters cite it. The
+// provisions differ between the Acts and the environmental Regulations, so
+// letters name them from here rather than hard-coding "section N".
 type RegimeInfo struct {
 	Code         string // foia | eir | foisa | eisr
 	Act          string // full title, e.g. "the Freedom of Information Act 2000"
 	Short        string // e.g. "FOIA"
 	Commissioner string // who hears appeals
 	Scottish     bool
+	Instrument   string // how a letter refers back to it: "the Act" or "the Regulations"
+	TimeLimit    string // the provision setting the time for compliance
+	Advice       string // the duty to advise and assist
+	Review       string // the statutory review provision; empty for FOIA, where review is by the Code
+	ReviewAnswer string // the provision setting the time to answer a review; empty for FOIA
+	ReviewDays   int    // working days to answer a review
 }
 
 var regimes = map[string]RegimeInfo{
-	"foia":  {Code: "foia", Act: "the Freedom of Information Act 2000", Short: "FOIA", Commissioner: "the Information Commissioner"},
-	"eir":   {Code: "eir", Act: "the Environmental Information Regulations 2004", Short: "EIR", Commissioner: "the Information Commissioner"},
-	"foisa": {Code: "foisa", Act: "the Freedom of Information (Scotland) Act 2002", Short: "FOISA", Commissioner: "the Scottish Information Commissioner", Scottish: true},
-	"eisr":  {Code: "eisr", Act: "the Environmental Information (Scotland) Regulations 2004", Short: "EISR", Commissioner: "the Scottish Information Commissioner", Scottish: true},
+	"foia": {Code: "foia", Act: "the Freedom of Information Act 2000", Short: "FOIA", Commissioner: "the Information Commissioner",
+		Instrument: "the Act", TimeLimit: "section 10", Advice: "section 16", ReviewDays: 20},
+	"eir": {Code: "eir", Act: "the Environmental Information Regulations 2004", Short: "EIR", Commissioner: "the Information Commissioner",
+		Instrument: "the Regulations", TimeLimit: "regulation 5(2)", Advice: "regulation 9", Review: "regulation 11", ReviewAnswer: "regulation 11(4)", ReviewDays: 40},
+	"foisa": {Code: "foisa", Act: "the Freedom of Information (Scotland) Act 2002", Short: "FOISA", Commissioner: "the Scottish Information Commissioner", Scottish: true,
+		Instrument: "the Act", TimeLimit: "section 10", Advice: "section 15", Review: "section 20", ReviewAnswer: "section 21", ReviewDays: 20},
+	"eisr": {Code: "eisr", Act: "the Environmental Information (Scotland) Regulations 2004", Short: "EISR", Commissioner: "the Scottish Information Commissioner", Scottish: true,
+		Instrument: "the Regulations", TimeLimit: "regulation 5(2)(a)", Advice: "regulation 9", Review: "regulation 16", ReviewAnswer: "regulation 16(4)", ReviewDays: 20},
 }
 
 // Regime describes a regime code, for callers that show it outside letters.
@@ -91,6 +103,8 @@ func (d Data) values() map[string]any {
 		"Regime": map[string]any{
 			"Code": r.Code, "Act": r.Act, "Short": r.Short,
 			"Commissioner": r.Commissioner, "Scottish": r.Scottish,
+			"Instrument": r.Instrument, "TimeLimit": r.TimeLimit, "Advice": r.Advice,
+			"Review": r.Review, "ReviewAnswer": r.ReviewAnswer, "ReviewDays": r.ReviewDays,
 		},
 		"Campaign": map[string]any{"Name": d.Campaign},
 		"Ref":      d.Ref,

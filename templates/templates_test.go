@@ -33,6 +33,8 @@ func TestRecordingPolicyCitesTheRegimesAct(t *testing.T) {
 	cases := map[string][]string{
 		"foia":  {"Freedom of Information Act 2000", "section 16 of the Act"},
 		"foisa": {"Freedom of Information (Scotland) Act 2002", "section 15 of the Act"},
+		"eir":   {"Environmental Information Regulations 2004", "regulation 9 of the Regulations"},
+		"eisr":  {"Environmental Information (Scotland) Regulations 2004", "regulation 9 of the Regulations"},
 	}
 	for regime, want := range cases {
 		l, err := s.Render("recording-policy", sample(regime), "")
@@ -94,8 +96,31 @@ func TestChaserAndReviewNeedSentAndDueDates(t *testing.T) {
 	}
 	d.Authority.Regime = "foia"
 	l, _ = s.Render("internal-review", d, "")
-	if strings.Contains(l.Body, "section 20") || !strings.Contains(l.Body, "the Information Commissioner") {
+	if strings.Contains(l.Body, "section 20") || strings.Contains(l.Body, "regulation") || !strings.Contains(l.Body, "the Information Commissioner") {
 		t.Errorf("FOIA review:\n%s", l.Body)
+	}
+	// The environmental Regulations have their own provisions and limits.
+	for regime, want := range map[string][]string{
+		"eir":  {"regulation 11 of the Regulations provides", "regulation 11(4) of the Regulations", "40 working days", "the Information Commissioner"},
+		"eisr": {"regulation 16 of the Environmental Information (Scotland) Regulations 2004", "regulation 16(4) of the Regulations", "20 working days"},
+	} {
+		d.Authority.Regime = regime
+		l, err := s.Render("internal-review", d, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !strings.Contains(strings.Join(strings.Fields(l.Body), " "), w) {
+				t.Errorf("%s review lacks %q:\n%s", regime, w, l.Body)
+			}
+		}
+		c, err := s.Render("chaser", d, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(c.Body, "regulation 5(2)") || strings.Contains(c.Body, "section 10") {
+			t.Errorf("%s chaser must cite regulation 5(2):\n%s", regime, c.Body)
+		}
 	}
 }
 
