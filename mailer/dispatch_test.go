@@ -83,6 +83,19 @@ func TestDispatchSendsEachOnceWithHeadersAndBody(t *testing.T) {
 		if r.SentAt.Before(msgs[0].At.Add(-time.Second)) || r.SentAt.After(msgs[0].At.Add(time.Second)) {
 			t.Errorf("sent_at %v, server accepted at %v", r.SentAt, msgs[0].At)
 		}
+		// The authority's history ends with its request's claim and
+		// delivery, although those events name only the request.
+		hist, _ := st.Events(ctx, store.EventFilter{Subject: store.Subject{Authority: r.AuthorityID}, Kind: "request."})
+		var kinds []string
+		for _, e := range hist {
+			if e.Subject.Request != r.ID {
+				t.Errorf("%s: authority history has %s of request %d", to, e.Kind, e.Subject.Request)
+			}
+			kinds = append(kinds, e.Kind)
+		}
+		if got := strings.Join(kinds, " "); !strings.HasSuffix(got, "request.claimed request.delivered") {
+			t.Errorf("%s: authority history %q, want it to end with the claim and delivery", to, got)
+		}
 	}
 	ev, _ := st.Events(ctx, store.EventFilter{Kind: "request.delivered"})
 	if len(ev) != 12 {
@@ -98,7 +111,7 @@ func TestDispatchSendsEachOnceWithHeadersAndBody(t *testing.T) {
 			Attempt    int
 			Dispatcher string
 		}
-		if err := json.Unmarshal(e.Detail, &d); err != nil || d.Attempt != 1 || !strings.HasPrefix(d.Dispatcher, "pid") || e.Subject.Request == 0 || e.Subject.Authority == 0 {
+		if err := json.Unmarshal(e.Detail, &d); err != nil || d.Attempt != 1 || !strings.HasPrefix(d.Dispatcher, "pid") || e.Subject.Request == 0 {
 			t.Errorf("claimed event %+v: %s", e, e.Detail)
 		}
 	}

@@ -45,6 +45,14 @@ type Outgoing struct {
 	ClaimedAt   time.Time
 }
 
+// subject is what the outbox's events about g are about: the request
+// alone. Its authority is the request's (Events finds them in the
+// authority's history through the request), and leaving authority_id empty
+// keeps these rows out of events_authority, a partial index (WHERE
+// authority_id IS NOT NULL), so the dispatcher's commits no longer write its
+// pages.
+func (g *Outgoing) subject() Subject { return Subject{Request: g.ID} }
+
 // DailyCapError says the daily cap is reached and when the oldest counted
 // message leaves the 24-hour window.
 type DailyCapError struct {
@@ -318,7 +326,7 @@ func (o *Outbox) claim(ctx context.Context, opt ClaimOptions) (*Outgoing, error)
 	// shows which dispatcher started which attempt, and every attempt then
 	// ends in exactly one more event (delivered, retry, failed, unknown or
 	// released; unknown also when the process died holding it).
-	if err := o.event(ctx, "request.claimed", Subject{Authority: g.AuthorityID, Request: g.ID},
+	if err := o.event(ctx, "request.claimed", g.subject(),
 		claimedEvent{Attempt: g.Attempts, Dispatcher: opt.Owner}); err != nil {
 		return nil, err
 	}
@@ -476,7 +484,7 @@ func (o *Outbox) MarkSent(ctx context.Context, g *Outgoing, owner string, d Deli
 		if err := o.exec(ctx, g, "sent", ts(d.AcceptedAt), nullStr(d.DueDate), nullCode(d.Reply.Code), nullStr(d.Reply.Enhanced), nullStr(d.Reply.Text), now, g.ID, owner); err != nil {
 			return err
 		}
-		return o.event(ctx, "request.delivered", Subject{Authority: g.AuthorityID, Request: g.ID}, deliveredEvent{
+		return o.event(ctx, "request.delivered", g.subject(), deliveredEvent{
 			At: d.AcceptedAt.UTC().Format(time.RFC3339Nano), Due: d.DueDate, Regime: g.Regime,
 			MessageID: g.MessageID, Attempt: g.Attempts, AttemptStarted: ts(g.ClaimedAt), SMTP: d.Reply.Text,
 		})
@@ -495,7 +503,7 @@ func (o *Outbox) MarkRetry(ctx context.Context, g *Outgoing, owner string, retry
 		if err := o.exec(ctx, g, "retry", ts(retryAt), nullCode(reply.Code), nullStr(reply.Enhanced), nullStr(reply.Text), now, g.ID, owner); err != nil {
 			return err
 		}
-		return o.event(ctx, "request.retry", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{
+		return o.event(ctx, "request.retry", g.subject(), map[string]any{
 			"attempt": g.Attempts, "attempt_started": ts(g.ClaimedAt), "next_attempt_at": retryAt.UTC().Format(time.RFC3339), "code": reply.Code, "enhanced": reply.Enhanced, "text": reply.Text,
 		})
 	})
@@ -514,7 +522,7 @@ func (o *Outbox) fail(ctx context.Context, g *Outgoing, owner, now string, reply
 	if err := o.exec(ctx, g, "failed", nullCode(reply.Code), nullStr(reply.Enhanced), nullStr(reply.Text), now, g.ID, owner); err != nil {
 		return err
 	}
-	return o.event(ctx, "request.failed", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{
+	return o.event(ctx, "request.failed", g.subject(), map[string]any{
 		"attempt": g.Attempts, "attempt_started": ts(g.ClaimedAt), "why": why, "code": reply.Code, "enhanced": reply.Enhanced, "text": reply.Text,
 	})
 }
@@ -527,7 +535,7 @@ func (o *Outbox) MarkUnknown(ctx context.Context, g *Outgoing, owner, why string
 		if err := o.exec(ctx, g, "unknown", why, now, g.ID, owner); err != nil {
 			return err
 		}
-		return o.event(ctx, "request.unknown", Subject{Authority: g.AuthorityID, Request: g.ID},
+		return o.event(ctx, "request.unknown", g.subject(),
 			map[string]any{"attempt": g.Attempts, "attempt_started": ts(g.ClaimedAt), "why": why})
 	})
 }
@@ -540,7 +548,7 @@ func (o *Outbox) Release(ctx context.Context, g *Outgoing, owner, why string) er
 		if err := o.exec(ctx, g, "release", now, now, g.ID, owner); err != nil {
 			return err
 		}
-		return o.event(ctx, "request.released", Subject{Authority: g.AuthorityID, Request: g.ID}, map[string]any{"why": why})
+		return o.event(ctx, "request.released", g.subject(), map[string]any{"why": why})
 	})
 	return err
 }
