@@ -27,7 +27,6 @@ CREATE TABLE events (
 CREATE INDEX events_authority ON events (authority_id) WHERE authority_id IS NOT NULL;
 CREATE INDEX events_request ON events (request_id) WHERE request_id IS NOT NULL;
 CREATE INDEX events_message ON events (message_id) WHERE message_id IS NOT NULL;
-CREATE INDEX events_kind ON events (kind);
 
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 BEGIN

@@ -1,6 +1,7 @@
 -- Campaigns and their requests. A request row is also its outbox entry: the
--- exact message is rendered once, when the campaign is queued, and stored,
--- so what was previewed is what is sent and a retry sends identical bytes.
+-- exact message is rendered once, when the campaign is queued, and stored in
+-- request_messages, so what was previewed is what is sent and a retry sends
+-- identical bytes.
 
 CREATE TABLE campaigns (
     id         INTEGER PRIMARY KEY,
@@ -29,7 +30,6 @@ CREATE TABLE requests (
     smtp_code       INTEGER,
     smtp_enhanced   TEXT,
     smtp_text       TEXT,
-    raw_message     BLOB,                   -- the exact RFC 5322 bytes sent (rendered when queued)
     sent_at         TEXT,                   -- when the server accepted it: the date of receipt
     due_date        TEXT,                   -- YYYY-MM-DD, from the deadline engine
     -- lifecycle once sent; later issues move it (not-delivered, replied, …)
@@ -40,3 +40,13 @@ CREATE TABLE requests (
 );
 CREATE INDEX requests_outbox ON requests (outbox_state, next_attempt_at);
 CREATE INDEX requests_authority ON requests (authority_id);
+
+-- Each request's stored message lives in a table of its own, written once
+-- when the campaign is queued and only read after. At about 2.3 KB a letter
+-- would take most of a 4 KB page in the requests row, so every state change
+-- of a request would rewrite a page of its own; kept apart, a page holds a
+-- dozen requests and the dispatcher's commit usually touches one page.
+CREATE TABLE request_messages (
+    request_id INTEGER PRIMARY KEY REFERENCES requests (id),
+    raw        BLOB NOT NULL          -- the exact RFC 5322 bytes sent
+);
