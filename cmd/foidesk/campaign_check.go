@@ -44,15 +44,11 @@ there are any. Also checks that [requester] name and email are set.`,
 				if err != nil {
 					return err
 				}
-				st, err := e.openStore(ctx)
+				st, c, err := openCampaign(ctx, e, args[0])
 				if err != nil {
 					return err
 				}
 				defer st.Close()
-				c, err := st.CampaignByName(ctx, args[0])
-				if err != nil {
-					return err
-				}
 				reqs, err := st.CampaignRequests(ctx, c.ID, false)
 				if err != nil {
 					return err

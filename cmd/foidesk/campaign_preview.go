@@ -38,15 +38,11 @@ queued, exactly as they were stored): to stdout for one authority
 				if err != nil {
 					return err
 				}
-				st, err := e.openStore(ctx)
+				st, c, err := openCampaign(ctx, e, args[0])
 				if err != nil {
 					return err
 				}
 				defer st.Close()
-				c, err := st.CampaignByName(ctx, args[0])
-				if err != nil {
-					return err
-				}
 				reqs, err := st.CampaignRequests(ctx, c.ID, true)
 				if err != nil {
 					return err

@@ -52,15 +52,11 @@ the message in flight and stops; run send again to continue.
 				if err != nil && !*queueOnly {
 					return err
 				}
-				st, err := e.openStore(ctx)
+				st, c, err := openCampaign(ctx, e, args[0])
 				if err != nil {
 					return err
 				}
 				defer st.Close()
-				c, err := st.CampaignByName(ctx, args[0])
-				if err != nil {
-					return err
-				}
 				if *dry {
 					return campaignDryRun(ctx, e, st, c, comp, smtpCfg, limits)
 				}

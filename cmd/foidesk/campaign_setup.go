@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -10,8 +11,24 @@ import (
 	"strings"
 
 	"foidesk/mailer"
+	"foidesk/store"
 	"foidesk/templates"
 )
+
+// openCampaign opens the store and finds campaign name in it; the caller
+// closes the store.
+func openCampaign(ctx context.Context, e *env, name string) (*store.Store, store.Campaign, error) {
+	st, err := e.openStore(ctx)
+	if err != nil {
+		return nil, store.Campaign{}, err
+	}
+	c, err := st.CampaignByName(ctx, name)
+	if err != nil {
+		st.Close()
+		return nil, store.Campaign{}, err
+	}
+	return st, c, nil
+}
 
 // What every campaign command builds from the config: the letters, the
 // requester, the SMTP settings.

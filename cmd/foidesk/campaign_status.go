@@ -22,15 +22,11 @@ func init() {
 				if len(args) != 1 {
 					return usagef("campaign status takes one NAME")
 				}
-				st, err := e.openStore(ctx)
+				st, c, err := openCampaign(ctx, e, args[0])
 				if err != nil {
 					return err
 				}
 				defer st.Close()
-				c, err := st.CampaignByName(ctx, args[0])
-				if err != nil {
-					return err
-				}
 				counts, err := st.CampaignCounts(ctx, c.ID)
 				if err != nil {
 					return err
