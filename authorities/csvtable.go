@@ -72,6 +72,21 @@ func readAll(file string, r io.Reader) ([]byte, error) {
 
 // readTable splits data into header and records. Whole-file failures come
 // back as an *InputError; a malformed record is a problem on its line and
+// readImport reads file whole and parses it as a table, for an Import that
+// will collect the problems found in it.
+func readImport(file string, r io.Reader) (*Import, *table, error) {
+	data, err := readAll(file, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	im := &Import{File: file}
+	t, err := readTable(im, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	return im, t, nil
+}
+
 // reading goes on, so the user sees every fault at once.
 func readTable(im *Import, data []byte) (*table, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // UTF-8 byte order mark, as Excel writes

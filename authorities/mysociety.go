@@ -161,12 +161,7 @@ func (e *Emails) lookup(code string) (string, bool) {
 // and email. Other columns are warned about and ignored; a row with an empty
 // email is skipped, leaving that authority without an address.
 func ParseEmails(file string, r io.Reader) (*Emails, error) {
-	data, err := readAll(file, r)
-	if err != nil {
-		return nil, err
-	}
-	im := &Import{File: file}
-	t, err := readTable(im, data)
+	im, t, err := readImport(file, r)
 	if err != nil {
 		return nil, err
 	}

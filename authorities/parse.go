@@ -15,12 +15,7 @@ var simpleColumns = []string{"name", "email", "code", "nation", "regime", "tags"
 // format. A file that cannot be read as CSV at all gives an *InputError;
 // everything wrong inside it is in the returned Import's Problems.
 func Parse(file string, r io.Reader, emails *Emails) (*Import, error) {
-	data, err := readAll(file, r)
-	if err != nil {
-		return nil, err
-	}
-	im := &Import{File: file}
-	t, err := readTable(im, data)
+	im, t, err := readImport(file, r)
 	if err != nil {
 		return nil, err
 	}
