@@ -146,11 +146,7 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 					return sum, err
 				}
 				if !ready {
-					p, err := d.Store.OutboxPending(ctx, campaignID, now)
-					if err != nil {
-						return sum, err
-					}
-					done, err := r.idle(ctx, p)
+					done, err := r.waitForWork(ctx, campaignID, now)
 					if done || err != nil {
 						return sum, err
 					}
@@ -188,11 +184,7 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 				return sum, err
 			}
 			if g == nil {
-				p, err := d.Store.OutboxPending(ctx, campaignID, now)
-				if err != nil {
-					return sum, err
-				}
-				done, err := r.idle(ctx, p)
+				done, err := r.waitForWork(ctx, campaignID, now)
 				if done || err != nil {
 					return sum, err
 				}
@@ -331,6 +323,16 @@ func (r *run) finish(out Outcome, next *store.Outgoing) {
 	if r.d.OnOutcome != nil {
 		r.d.OnOutcome(out)
 	}
+}
+
+// waitForWork is what the loop does when nothing can be claimed now: look
+// at what is pending and idle accordingly. done means the campaign is settled.
+func (r *run) waitForWork(ctx context.Context, campaignID int64, now time.Time) (done bool, err error) {
+	p, err := r.d.Store.OutboxPending(ctx, campaignID, now)
+	if err != nil {
+		return false, err
+	}
+	return r.idle(ctx, p)
 }
 
 // idle handles "nothing to claim right now": finished, or wait for a retry
