@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"foidesk/store"
+	"foidesk/store/storetest"
 )
 
 // policyText is a model policy of about 400 words; councils send it back
@@ -28,7 +29,7 @@ func policyText(council string) string {
 type docWorld struct {
 	st    *store.Store
 	blobs store.Blobs
-	reqs  map[string]store.RequestRef
+	reqs  map[string]store.Request
 	uid   uint32
 }
 
@@ -44,9 +45,9 @@ func newDocWorld(t *testing.T) *docWorld {
 	if _, err := st.StartMailbox(ctx, "INBOX", 1); err != nil {
 		t.Fatal(err)
 	}
-	w := &docWorld{st: st, blobs: store.Blobs{Dir: filepath.Join(dir, "data")}, reqs: map[string]store.RequestRef{}}
+	w := &docWorld{st: st, blobs: store.Blobs{Dir: filepath.Join(dir, "data")}, reqs: map[string]store.Request{}}
 	for _, name := range []string{"Example Borough Council", "Other District Council", "Third County Council"} {
-		r, err := st.AddSentRequestFixture(ctx, store.SentRequestFixture{AuthorityName: name, AuthorityEmail: "foi@" + strings.Fields(name)[0] + ".gov.uk"})
+		r, err := storetest.Send(ctx, st, storetest.SentRequest{AuthorityName: name, AuthorityEmail: "foi@" + strings.Fields(name)[0] + ".gov.uk"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"foidesk/deadline"
+	"foidesk/lifecycle"
 	"foidesk/store"
+	"foidesk/store/storetest"
 )
 
 // clockEnv is a store that derives request clocks with the deadline engine,
@@ -24,7 +26,7 @@ type clockEnv struct {
 	path  string
 }
 
-func newClockEnv(t *testing.T, clocks *Clocks) *clockEnv {
+func newClockEnv(t *testing.T, clocks *lifecycle.Rule) *clockEnv {
 	t.Helper()
 	dir := t.TempDir()
 	e := &clockEnv{t: t, path: filepath.Join(dir, "foidesk.db"), blobs: store.Blobs{Dir: filepath.Join(dir, "data")}}
@@ -32,12 +34,12 @@ func newClockEnv(t *testing.T, clocks *Clocks) *clockEnv {
 	return e
 }
 
-func (e *clockEnv) open(clocks *Clocks) {
+func (e *clockEnv) open(clocks *lifecycle.Rule) {
 	e.t.Helper()
 	if e.st != nil {
 		e.st.Close()
 	}
-	st, err := store.Open(context.Background(), e.path, store.Options{Clock: clocks, Now: func() time.Time { return e.now }})
+	st, err := store.Open(context.Background(), e.path, store.Options{Lifecycle: clocks, Now: func() time.Time { return e.now }})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -45,8 +47,6 @@ func (e *clockEnv) open(clocks *Clocks) {
 	e.st = st
 	e.proc = &Processor{Store: st, Blobs: e.blobs, Log: quietLog()}
 }
-
-func statutoryClocks() *Clocks { return NewClocks(deadline.EmbeddedHolidays(), deadline.Statutory) }
 
 // at moves the test's clock.
 func (e *clockEnv) at(rfc3339 string) {
@@ -58,9 +58,9 @@ func (e *clockEnv) at(rfc3339 string) {
 	e.now = t
 }
 
-func (e *clockEnv) request(f store.SentRequestFixture) store.RequestRef {
+func (e *clockEnv) request(f storetest.SentRequest) store.Request {
 	e.t.Helper()
-	r, err := e.st.AddSentRequestFixture(context.Background(), f)
+	r, err := storetest.Send(context.Background(), e.st, f)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func (e *clockEnv) request(f store.SentRequestFixture) store.RequestRef {
 }
 
 // reply ingests a reply to r from its authority, dated date, with body.
-func (e *clockEnv) reply(r store.RequestRef, from, id, date, body string) Result {
+func (e *clockEnv) reply(r store.Request, from, id, date, body string) Result {
 	e.t.Helper()
 	raw := "From: FOI Officer <" + from + ">\r\nTo: jo.bloggs@campaign.example\r\n" +
 		"Subject: RE: Freedom of Information request [ref: " + r.Ref + "]\r\n" +
@@ -88,7 +88,7 @@ func (e *clockEnv) reply(r store.RequestRef, from, id, date, body string) Result
 }
 
 // want checks a request's status and due date.
-func (e *clockEnv) want(r store.RequestRef, status, due, when string) {
+func (e *clockEnv) want(r store.Request, status, due, when string) {
 	e.t.Helper()
 	s, d, err := e.st.RequestStatus(context.Background(), r.ID)
 	if err != nil {
@@ -99,7 +99,7 @@ func (e *clockEnv) want(r store.RequestRef, status, due, when string) {
 	}
 }
 
-func (e *clockEnv) clockEvents(r store.RequestRef) []store.Event {
+func (e *clockEnv) clockEvents(r store.Request) []store.Event {
 	e.t.Helper()
 	evs, err := e.st.Events(context.Background(), store.EventFilter{Kind: "request.clock_changed", Subject: store.Subject{Request: r.ID}})
 	if err != nil {
@@ -137,10 +137,10 @@ const clarifyBody = "Dear Jo Bloggs,\r\n\r\nBefore we can respond, could you ple
 // back.
 func TestClockClarificationStopsAndAnswerRestarts(t *testing.T) {
 	ctx := context.Background()
-	e := newClockEnv(t, statutoryClocks())
+	e := newClockEnv(t, lifecycle.Statutory())
 	e.at("2026-03-13T12:00:00Z")
-	r := e.request(store.SentRequestFixture{AuthorityName: "Northshire Council", AuthorityEmail: "foi@northshire.gov.uk",
-		SentAt: "2026-03-13T10:00:00Z", DueDate: "2026-04-15"})
+	r := e.request(storetest.SentRequest{AuthorityName: "Northshire Council", AuthorityEmail: "foi@northshire.gov.uk",
+		SentAt: mustTime("2026-03-13T10:00:00Z")})
 	if got := engineDue(t, deadline.FOIA, "2026-03-13"); got != "2026-04-15" {
 		t.Fatalf("engine: FOIA due %s for 2026-03-13, want 2026-04-15", got)
 	}
@@ -153,7 +153,7 @@ func TestClockClarificationStopsAndAnswerRestarts(t *testing.T) {
 	e.at("2026-03-16T09:30:00Z")
 	e.reply(r, "foi@northshire.gov.uk", "ack-1@northshire.gov.uk", "Mon, 16 Mar 2026 09:00:00 +0000",
 		"Thank you for your request, which we received on 13 March. Our ref: FOI/2026/0042. We will respond within 20 working days.")
-	e.want(r, store.StatusPending, "2026-04-15", "after the acknowledgement")
+	e.want(r, store.StatusAwaitingResponse, "2026-04-15", "after the acknowledgement")
 
 	// Triage thinks it is a clarification request; until a person confirms
 	// it, the clock runs.
@@ -162,7 +162,7 @@ func TestClockClarificationStopsAndAnswerRestarts(t *testing.T) {
 	if clar.Kind != store.KindClarification {
 		t.Fatalf("kind %s, want %s", clar.Kind, store.KindClarification)
 	}
-	e.want(r, store.StatusPending, "2026-04-15", "before a person confirmed the clarification")
+	e.want(r, store.StatusAwaitingResponse, "2026-04-15", "before a person confirmed the clarification")
 	if evs := e.clockEvents(r); len(evs) != 0 {
 		t.Errorf("%d clock events before anything changed", len(evs))
 	}
@@ -172,7 +172,7 @@ func TestClockClarificationStopsAndAnswerRestarts(t *testing.T) {
 	if err := e.st.Classify(ctx, clar.MessageID, store.KindClarification, "they do ask"); err != nil {
 		t.Fatal(err)
 	}
-	e.want(r, store.StatusClarification, "", "after confirming the clarification")
+	e.want(r, store.StatusAwaitingClarification, "", "after confirming the clarification")
 	evs := e.clockEvents(r)
 	if len(evs) != 1 || evs[0].Subject.Message != clar.MessageID {
 		t.Fatalf("clock events after confirmation: %+v", evs)
@@ -181,12 +181,12 @@ func TestClockClarificationStopsAndAnswerRestarts(t *testing.T) {
 		From, To, Because string
 		DueFrom           *string `json:"due_from"`
 		Due               *string
-		Clock             ClockDetail
+		Clock             lifecycle.Detail
 	}
 	if err := json.Unmarshal(evs[0].Detail, &detail); err != nil {
 		t.Fatal(err)
 	}
-	if detail.From != store.StatusPending || detail.To != store.StatusClarification || detail.DueFrom == nil || *detail.DueFrom != "2026-04-15" ||
+	if detail.From != store.StatusAwaitingResponse || detail.To != store.StatusAwaitingClarification || detail.DueFrom == nil || *detail.DueFrom != "2026-04-15" ||
 		detail.Due != nil || detail.Clock.State != "awaiting-clarification" || !strings.Contains(detail.Because, "a person") {
 		t.Errorf("event detail: %s", evs[0].Detail)
 	}
@@ -200,10 +200,10 @@ func TestClockClarificationStopsAndAnswerRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := engineDue(t, deadline.FOIA, "2026-03-25")
-	if want != "2026-04-24" || c.Clock.Due != want || c.Clock.Status != store.StatusPending {
+	if want != "2026-04-24" || c.Clock.Due != want || c.Clock.Status != store.StatusAwaitingResponse {
 		t.Errorf("after the answer: %+v; engine says %s, by hand 2026-04-24", c.Clock, want)
 	}
-	e.want(r, store.StatusPending, "2026-04-24", "after the answer")
+	e.want(r, store.StatusAwaitingResponse, "2026-04-24", "after the answer")
 	if evs, _ := e.st.Events(ctx, store.EventFilter{Kind: "request.clarification_answered", Subject: store.Subject{Request: r.ID}}); len(evs) != 1 || evs[0].Subject.Message != clar.MessageID {
 		t.Errorf("clarification_answered events: %+v", evs)
 	}
@@ -213,7 +213,7 @@ func TestClockClarificationStopsAndAnswerRestarts(t *testing.T) {
 	if _, err := e.st.RecordClarificationAnswer(ctx, r.Ref, time.Date(2026, 3, 26, 9, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
-	e.want(r, store.StatusPending, engineDue(t, deadline.FOIA, "2026-03-26"), "after correcting the answer's date")
+	e.want(r, store.StatusAwaitingResponse, engineDue(t, deadline.FOIA, "2026-03-26"), "after correcting the answer's date")
 
 	// A person decides it was not a clarification request after all: the
 	// clock ran all along, from the delivery.
@@ -221,12 +221,12 @@ func TestClockClarificationStopsAndAnswerRestarts(t *testing.T) {
 	if err := e.st.Classify(ctx, clar.MessageID, store.KindAutoReply, "a chaser template, not a question"); err != nil {
 		t.Fatal(err)
 	}
-	e.want(r, store.StatusPending, "2026-04-15", "after un-confirming the clarification")
+	e.want(r, store.StatusAwaitingResponse, "2026-04-15", "after un-confirming the clarification")
 	// And changes their mind back: the recorded answer still stands.
 	if err := e.st.Classify(ctx, clar.MessageID, store.KindClarification, "it was one"); err != nil {
 		t.Fatal(err)
 	}
-	e.want(r, store.StatusPending, engineDue(t, deadline.FOIA, "2026-03-26"), "after confirming it again")
+	e.want(r, store.StatusAwaitingResponse, engineDue(t, deadline.FOIA, "2026-03-26"), "after confirming it again")
 
 	// The response stops the clock; the date it was due by stays.
 	e.at("2026-04-20T10:00:00Z")
@@ -252,10 +252,10 @@ func TestClockClarificationStopsAndAnswerRestarts(t *testing.T) {
 // when it is in the future.
 func TestClockRefusesAnswersItCannotUse(t *testing.T) {
 	ctx := context.Background()
-	e := newClockEnv(t, statutoryClocks())
+	e := newClockEnv(t, lifecycle.Statutory())
 	e.at("2026-03-20T10:00:00Z")
-	r := e.request(store.SentRequestFixture{AuthorityName: "Eastfield Borough Council", AuthorityEmail: "foi@eastfield.gov.uk",
-		SentAt: "2026-03-13T10:00:00Z", DueDate: "2026-04-15"})
+	r := e.request(storetest.SentRequest{AuthorityName: "Eastfield Borough Council", AuthorityEmail: "foi@eastfield.gov.uk",
+		SentAt: mustTime("2026-03-13T10:00:00Z")})
 	count := func() int {
 		evs, _ := e.st.Events(ctx, store.EventFilter{Kind: "request.clarification_answered"})
 		return len(evs)
@@ -279,7 +279,7 @@ func TestClockRefusesAnswersItCannotUse(t *testing.T) {
 	if n := count(); n != 0 {
 		t.Errorf("%d clarification_answered event(s) written by refused answers", n)
 	}
-	e.want(r, store.StatusClarification, "", "after refused answers")
+	e.want(r, store.StatusAwaitingClarification, "", "after refused answers")
 	if _, err := e.st.RecordClarificationAnswer(ctx, "AAAAAAAA", e.now); err == nil {
 		t.Errorf("unknown request accepted")
 	}
@@ -288,25 +288,20 @@ func TestClockRefusesAnswersItCannotUse(t *testing.T) {
 // Under FOISA only Scottish holidays count: a request sent on the same
 // day as the FOIA one above is due two days earlier (St Patrick's Day and
 // Easter Monday are working days in Scotland; Good Friday is not). The
-// fixture's due date, computed as if under FOIA, is put right by recompute,
-// once.
+// delivery derives it; a recompute finds nothing to change.
 func TestClockFOISA(t *testing.T) {
 	ctx := context.Background()
-	e := newClockEnv(t, statutoryClocks())
+	e := newClockEnv(t, lifecycle.Statutory())
 	e.at("2026-03-13T12:00:00Z")
-	r := e.request(store.SentRequestFixture{AuthorityName: "Glenburn Council", AuthorityEmail: "foi@glenburn.gov.scot",
-		SentAt: "2026-03-13T10:00:00Z", DueDate: "2026-04-15", Regime: "foisa"})
+	r := e.request(storetest.SentRequest{AuthorityName: "Glenburn Council", AuthorityEmail: "foi@glenburn.gov.scot",
+		SentAt: mustTime("2026-03-13T10:00:00Z"), Regime: "foisa"})
 	if got := engineDue(t, deadline.FOISA, "2026-03-13"); got != "2026-04-13" {
 		t.Fatalf("engine: FOISA due %s for 2026-03-13, by hand 2026-04-13", got)
 	}
-	st, err := e.st.RecomputeClocks(ctx)
-	if err != nil || st.Requests != 1 || st.Changed != 1 {
-		t.Fatalf("first recompute: %+v %v", st, err)
-	}
-	e.want(r, store.StatusPending, "2026-04-13", "after recompute")
+	e.want(r, store.StatusAwaitingResponse, "2026-04-13", "after delivery")
 	before := e.allEvents()
-	if st, err := e.st.RecomputeClocks(ctx); err != nil || st.Changed != 0 || e.allEvents() != before {
-		t.Errorf("second recompute: %+v %v, %d new event(s)", st, err, e.allEvents()-before)
+	if st, err := e.st.RecomputeClocks(ctx); err != nil || st.Requests != 1 || st.Changed != 0 || e.allEvents() != before {
+		t.Errorf("recompute: %+v %v, %d new event(s)", st, err, e.allEvents()-before)
 	}
 
 	e.at("2026-03-20T10:00:00Z")
@@ -314,7 +309,7 @@ func TestClockFOISA(t *testing.T) {
 	if err := e.st.Classify(ctx, clar.MessageID, store.KindClarification, ""); err != nil {
 		t.Fatal(err)
 	}
-	e.want(r, store.StatusClarification, "", "after confirming the clarification")
+	e.want(r, store.StatusAwaitingClarification, "", "after confirming the clarification")
 	e.at("2026-03-25T18:00:00Z")
 	if _, err := e.st.RecordClarificationAnswer(ctx, r.Ref, e.now); err != nil {
 		t.Fatal(err)
@@ -324,7 +319,7 @@ func TestClockFOISA(t *testing.T) {
 	if got := engineDue(t, deadline.FOISA, "2026-03-25"); got != "2026-04-23" {
 		t.Errorf("engine: FOISA due %s for 2026-03-25, by hand 2026-04-23", got)
 	}
-	e.want(r, store.StatusPending, "2026-04-23", "after the answer")
+	e.want(r, store.StatusAwaitingResponse, "2026-04-23", "after the answer")
 }
 
 // A permanent bounce stops the clock before it starts; a person's
@@ -332,12 +327,12 @@ func TestClockFOISA(t *testing.T) {
 // request by a person re-derives both requests.
 func TestClockBounceAndReassignment(t *testing.T) {
 	ctx := context.Background()
-	e := newClockEnv(t, statutoryClocks())
+	e := newClockEnv(t, lifecycle.Statutory())
 	e.at("2026-11-10T09:00:00Z")
-	reqs := map[string]store.RequestRef{}
+	reqs := map[string]store.Request{}
 	for i, f := range fixtureRequests[:2] {
-		reqs[f.ref] = e.request(store.SentRequestFixture{AuthorityName: f.authority, AuthorityEmail: f.email, Ref: f.ref,
-			MessageID: fixtureMessageID(i, f.ref), SentAt: "2026-11-02T10:00:00Z", DueDate: "2026-12-01"})
+		reqs[f.ref] = e.request(storetest.SentRequest{AuthorityName: f.authority, AuthorityEmail: f.email, Ref: f.ref,
+			MessageID: fixtureMessageID(i, f.ref), SentAt: mustTime("2026-11-02T10:00:00Z")})
 	}
 	// 30 November 2026 is St Andrew's Day, a Scottish bank holiday: under
 	// FOIA's union calendar the 20th working day is 1 December.
@@ -357,33 +352,33 @@ func TestClockBounceAndReassignment(t *testing.T) {
 	if err := e.st.Classify(ctx, bounce.MessageID, store.KindAutoReply, "false alarm"); err != nil {
 		t.Fatal(err)
 	}
-	e.want(a, store.StatusPending, "2026-12-01", "after correcting the bounce")
+	e.want(a, store.StatusAwaitingResponse, "2026-12-01", "after correcting the bounce")
 
 	resp := e.reply(a, "foi@northshire.gov.uk", "resp-2@northshire.gov.uk", "Mon, 9 Nov 2026 15:00:00 +0000", "Please find our policy attached.")
 	e.want(a, store.StatusReplied, "2026-12-01", "after the response")
 	if _, err := e.st.Assign(ctx, resp.MessageID, b.Ref); err != nil {
 		t.Fatal(err)
 	}
-	e.want(a, store.StatusPending, "2026-12-01", "after its response was moved away")
+	e.want(a, store.StatusAwaitingResponse, "2026-12-01", "after its response was moved away")
 	e.want(b, store.StatusReplied, "2026-12-01", "after the response was moved to it")
 }
 
 // A holidays file that adds a day moves every open due date over it, once.
 func TestClockRecomputeAfterHolidaysChange(t *testing.T) {
 	ctx := context.Background()
-	e := newClockEnv(t, statutoryClocks())
+	e := newClockEnv(t, lifecycle.Statutory())
 	e.at("2026-03-14T12:00:00Z")
-	r := e.request(store.SentRequestFixture{AuthorityName: "Southvale Council", AuthorityEmail: "foi@southvale.gov.uk",
-		SentAt: "2026-03-13T10:00:00Z", DueDate: "2026-04-15"})
+	r := e.request(storetest.SentRequest{AuthorityName: "Southvale Council", AuthorityEmail: "foi@southvale.gov.uk",
+		SentAt: mustTime("2026-03-13T10:00:00Z")})
 	u, err := deadline.ParseHolidays("extra.json", []byte(`{"england-and-wales": {"division": "england-and-wales", "events": [{"title": "A proclaimed holiday", "date": "2026-04-01", "notes": "", "bunting": true}]}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.open(NewClocks(deadline.EmbeddedHolidays().Merge(u), deadline.Statutory))
+	e.open(lifecycle.New(deadline.EmbeddedHolidays().Merge(u), deadline.Statutory))
 	if st, err := e.st.RecomputeClocks(ctx); err != nil || st.Changed != 1 {
 		t.Fatalf("recompute: %+v %v", st, err)
 	}
-	e.want(r, store.StatusPending, "2026-04-16", "after a holiday was added")
+	e.want(r, store.StatusAwaitingResponse, "2026-04-16", "after a holiday was added")
 	if st, err := e.st.RecomputeClocks(ctx); err != nil || st.Changed != 0 {
 		t.Errorf("second recompute: %+v %v", st, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"foidesk/lifecycle"
 	"foidesk/store"
 )
 
@@ -44,8 +45,8 @@ func TestClassifyCorrectionReappliesStateChange(t *testing.T) {
 	if err := env.st.Classify(ctx, bounce.MessageID, store.KindAutoReply, "false alarm"); err != nil {
 		t.Fatal(err)
 	}
-	if s, due := requestState(t, env, "K7QW3MP0"); s != store.StatusPending || due != "2026-11-30" {
-		t.Errorf("after correction: %s due %q, want pending due 2026-11-30", s, due)
+	if s, due := requestState(t, env, "K7QW3MP0"); s != store.StatusAwaitingResponse || due != "2026-12-01" {
+		t.Errorf("after correction: %s due %q, want awaiting-response due 2026-12-01 (St Andrew's Day, 30 November, is a Scottish bank holiday and FOIA skips it)", s, due)
 	}
 	if flagged, _, _ := env.st.AuthorityEmailBounced(ctx, env.reqs["K7QW3MP0"].AuthorityID); flagged {
 		t.Errorf("authority address still flagged")
@@ -101,7 +102,7 @@ func TestAssignTeachesSenderAndMovesState(t *testing.T) {
 	if _, err := env.st.Assign(ctx, res.MessageID, "R2MT9DFD"); err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := requestState(t, env, "N7KB3WQB"); s != store.StatusPending {
+	if s, _ := requestState(t, env, "N7KB3WQB"); s != store.StatusAwaitingResponse {
 		t.Errorf("request assigned away from: %s, want pending", s)
 	}
 	if s, _ := requestState(t, env, "R2MT9DFD"); s != store.StatusReplied {
@@ -189,7 +190,7 @@ func TestRequestRepliesFollowCorrections(t *testing.T) {
 	}
 	ingestRaw(t, env, readFixture(t, "postfix_dsn_permanent.eml"))
 	facts, _ = env.st.RequestReplies(ctx, env.reqs["K7QW3MP0"].ID)
-	if len(facts) != 1 || !facts[0].Permanent {
+	if len(facts) != 1 || facts[0].BounceStatus != "5.1.1" || !lifecycle.PermanentBounce(facts[0].BounceStatus) {
 		t.Errorf("bounce facts: %+v", facts)
 	}
 }
@@ -203,7 +204,7 @@ func TestOwnRequestCopyChangesNothing(t *testing.T) {
 	if res.Kind != store.KindAutoReply || res.Ref != "Q6ZA4VMP" {
 		t.Errorf("own copy: kind %s ref %q", res.Kind, res.Ref)
 	}
-	if s, _ := requestState(t, env, "Q6ZA4VMP"); s != store.StatusPending {
+	if s, _ := requestState(t, env, "Q6ZA4VMP"); s != store.StatusAwaitingResponse {
 		t.Errorf("request %s after its own copy came in, want pending", s)
 	}
 }
@@ -217,7 +218,7 @@ func TestRequesterOwnMailChangesNothingButForwardsCount(t *testing.T) {
 	if res.Kind != store.KindAutoReply || res.Ref != "Q6ZA4VMP" {
 		t.Errorf("requester's own mail: kind %s ref %q", res.Kind, res.Ref)
 	}
-	if s, _ := requestState(t, env, "Q6ZA4VMP"); s != store.StatusPending {
+	if s, _ := requestState(t, env, "Q6ZA4VMP"); s != store.StatusAwaitingResponse {
 		t.Errorf("request %s after the requester's own mail, want pending", s)
 	}
 	fw := ingestRaw(t, env, readFixture(t, "forwarded_reply.eml"))

@@ -37,12 +37,12 @@ var fixtureWants = []fixtureWant{
 	{file: "exim_bounce_permanent.eml", kind: store.KindBounce, ref: "B4XN9TRS", rule: RuleSubjectRef, status: store.StatusNotDelivered, bounce: "5.1.1", flagEmail: true},
 	{file: "exchange_ndr_permanent.eml", kind: store.KindBounce, ref: "H2VD6ZCM", rule: RuleMessageID, status: store.StatusNotDelivered, bounce: "5.1.10", flagEmail: true},
 	{file: "gmail_dsn_delayed.eml", kind: store.KindBounce, ref: "M8FJ5GAH", rule: RuleMessageID, bounce: "4.4.1", changes: 0},
-	{file: "exchange_ooo.eml", kind: store.KindAutoReply, ref: "T3RY7KEW", rule: RuleMessageID, status: store.StatusPending},
+	{file: "exchange_ooo.eml", kind: store.KindAutoReply, ref: "T3RY7KEW", rule: RuleMessageID, status: store.StatusAwaitingResponse},
 	{file: "gmail_vacation.eml", kind: store.KindAutoReply, ref: "W9PC2NBP", rule: RulePlusAddress, changes: 0},
 	{file: "ack_case_ref.eml", kind: store.KindAck, ref: "D5GS8HXB", rule: RuleMessageID, caseRef: "FOI/2026/04417", changes: 0},
 	{file: "response_case_ref.eml", kind: store.KindResponse, ref: "D5GS8HXB", rule: RuleCaseRef, status: store.StatusReplied,
 		attach: map[string]string{"FOI-2026-04417 response.pdf": pdfHighcliff}},
-	{file: "clarification.eml", kind: store.KindClarification, ref: "Q6ZA4VMP", rule: RuleMessageID, status: store.StatusPending},
+	{file: "clarification.eml", kind: store.KindClarification, ref: "Q6ZA4VMP", rule: RuleMessageID, status: store.StatusAwaitingResponse},
 	{file: "forwarded_reply.eml", kind: store.KindResponse, ref: "R2MT9DFD", rule: RuleMessageID, status: store.StatusReplied,
 		attach: map[string]string{"Lowbridge guidance.pdf": pdfLowbridge}},
 	{file: "html_only_windows1252.eml", kind: store.KindResponse, ref: "N7KB3WQB", rule: RuleSubjectRef, status: store.StatusReplied,
@@ -121,12 +121,12 @@ func testFixtures(t *testing.T, srv imapServer) {
 					t.Errorf("request status %q, want %q", status, w.status)
 				}
 			}
-			evs, err := env.st.Events(ctx, store.EventFilter{Kind: "request.status_changed", Subject: store.Subject{Message: m.ID}})
+			evs, err := env.st.Events(ctx, store.EventFilter{Kind: "request.clock_changed", Subject: store.Subject{Message: m.ID}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			wantChanges := w.changes
-			if w.status != "" && w.status != store.StatusPending {
+			if w.status != "" && w.status != store.StatusAwaitingResponse {
 				wantChanges = 1
 			}
 			if len(evs) != wantChanges {

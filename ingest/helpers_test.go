@@ -13,13 +13,14 @@ import (
 
 	"foidesk/ingest/imaptest"
 	"foidesk/store"
+	"foidesk/store/storetest"
 )
 
 type testEnv struct {
 	st    *store.Store
 	blobs store.Blobs
 	proc  *Processor
-	reqs  map[string]store.RequestRef
+	reqs  map[string]store.Request
 	dir   string
 }
 
@@ -71,10 +72,10 @@ func newTestEnvAt(t testing.TB, dir string) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	env := &testEnv{st: st, blobs: store.Blobs{Dir: filepath.Join(dir, "data")}, reqs: map[string]store.RequestRef{}, dir: dir}
+	env := &testEnv{st: st, blobs: store.Blobs{Dir: filepath.Join(dir, "data")}, reqs: map[string]store.Request{}, dir: dir}
 	env.proc = &Processor{Store: st, Blobs: env.blobs, Log: quietLog()}
 	for i, r := range fixtureRequests {
-		ref, err := st.AddSentRequestFixture(ctx, store.SentRequestFixture{
+		ref, err := storetest.Send(ctx, st, storetest.SentRequest{
 			AuthorityName: r.authority, AuthorityEmail: r.email, Ref: r.ref, MessageID: fixtureMessageID(i, r.ref)})
 		if err != nil {
 			t.Fatal(err)
@@ -105,3 +106,11 @@ func readFixture(t testing.TB, name string) []byte {
 }
 
 func execCommand(name string, args ...string) *exec.Cmd { return exec.Command(name, args...) }
+
+func mustTime(rfc3339 string) time.Time {
+	t, err := time.Parse(time.RFC3339, rfc3339)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"foidesk/lifecycle"
 	"foidesk/store"
 )
 
@@ -20,7 +21,7 @@ type Decision struct {
 
 // Permanent reports whether a bounce is permanent (5.x.x).
 func (d Decision) Permanent() bool {
-	return d.Kind == store.KindBounce && (d.BounceStatus == "" || strings.HasPrefix(d.BounceStatus, "5"))
+	return d.Kind == store.KindBounce && lifecycle.PermanentBounce(d.BounceStatus)
 }
 
 var (

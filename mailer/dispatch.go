@@ -10,13 +10,6 @@ import (
 	"foidesk/store"
 )
 
-// DueDater computes the statutory due date (YYYY-MM-DD) of a request made
-// under regime and received at receivedAt. The deadline package provides it;
-// mailer only needs this much.
-type DueDater interface {
-	Due(regime string, receivedAt time.Time) (string, error)
-}
-
 // Dispatcher sends the outbox. Any number may run at once, in one process
 // or several, against one database: each claims a row in its own
 // transaction before speaking SMTP, so no request is sent twice.
@@ -25,7 +18,6 @@ type Dispatcher struct {
 	SMTP   SMTP
 	Limits Limits
 	Retry  Retry
-	Due    DueDater
 	Log    *slog.Logger
 	// OnOutcome, when set, hears about every settled attempt (progress bars).
 	OnOutcome func(Outcome)
@@ -66,9 +58,6 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 	log := d.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
-	}
-	if d.Due == nil {
-		return sum, errors.New("dispatcher: no deadline engine")
 	}
 	retry := d.Retry.withDefaults()
 	own, err := newOwner(d.Store.Path())
@@ -258,14 +247,9 @@ func (r *run) sendOne(ctx, rec context.Context, g *store.Outgoing) (*store.Outgo
 	var err error
 	switch res.kind {
 	case resSent:
-		due, derr := d.Due.Due(g.Regime, res.accepted)
-		if derr != nil {
-			// Never invent a deadline: record the delivery, leave the due
-			// date empty and say so loudly.
-			r.log.Error("no due date could be computed; the delivery is recorded without one", "ref", g.Ref, "regime", g.Regime, "err", derr)
-			due = ""
-		}
-		claimed, err = r.ob.MarkSent(rec, g, own.id, store.Delivery{AcceptedAt: res.accepted, DueDate: due, Reply: out.Reply}, next)
+		// The store derives the status and due date from the delivery in
+		// the same transaction (store/lifecycle.go).
+		claimed, err = r.ob.MarkSent(rec, g, own.id, store.Delivery{AcceptedAt: res.accepted, Reply: out.Reply}, next)
 		if err != nil {
 			return nil, fmt.Errorf("the server accepted %s but recording it failed (it will show as unknown, never re-sent): %w", g.Ref, err)
 		}
@@ -390,7 +374,7 @@ func (d *Dispatcher) reconcile(ctx context.Context, campaignID int64, log *slog.
 		if !ok {
 			continue
 		}
-		if _, err := d.Store.FoundInSentMailbox(context.WithoutCancel(ctx), r.Ref, at, d.Due.Due); err != nil {
+		if _, err := d.Store.FoundInSentMailbox(context.WithoutCancel(ctx), r.Ref, at); err != nil {
 			return refs, err
 		}
 		log.Info("request whose sending was unknown found in the sent mailbox: recorded as sent", "ref", r.Ref, "filed", at.Format(time.RFC3339))

@@ -77,7 +77,7 @@ func TestDispatchSendsEachOnceWithHeadersAndBody(t *testing.T) {
 				t.Errorf("%s body lacks %q", to, want)
 			}
 		}
-		if r.OutboxState != store.OutboxSent || r.Status != store.StatusPending || r.SentAt.IsZero() || r.DueDate != r.SentAt.AddDate(0, 0, 28).Format("2006-01-02") || r.Attempts != 1 {
+		if r.OutboxState != store.OutboxSent || r.Status != store.StatusAwaitingResponse || r.SentAt.IsZero() || r.DueDate != engineDue(r.Regime, r.SentAt) || r.Attempts != 1 {
 			t.Errorf("row %+v", r)
 		}
 		if r.SentAt.Before(msgs[0].At.Add(-time.Second)) || r.SentAt.After(msgs[0].At.Add(time.Second)) {
@@ -315,7 +315,7 @@ func TestStartTLSWithPrivateCA(t *testing.T) {
 
 func TestNoneRefusedForRemoteHost(t *testing.T) {
 	st, c := newCampaign(t, 1, false)
-	d := &Dispatcher{Store: st, SMTP: SMTP{Host: "smtp.example.org", Port: 25, TLS: "none"}, Due: fixedDue{}}
+	d := &Dispatcher{Store: st, SMTP: SMTP{Host: "smtp.example.org", Port: 25, TLS: "none"}}
 	if _, err := d.Run(context.Background(), c.ID); err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Errorf("err = %v", err)
 	}

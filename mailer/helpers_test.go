@@ -9,16 +9,19 @@ import (
 	"testing"
 	"time"
 
+	"foidesk/deadline"
 	"foidesk/mailer/smtptest"
 	"foidesk/store"
 	"foidesk/templates"
 )
 
-// fixedDue stands in for the deadline engine: 28 days after receipt.
-type fixedDue struct{}
-
-func (fixedDue) Due(regime string, at time.Time) (string, error) {
-	return at.AddDate(0, 0, 28).Format("2006-01-02"), nil
+// engineDue is the statutory due date of a request received at at.
+func engineDue(regime string, at time.Time) string {
+	r, err := deadline.ParseRegime(regime)
+	if err != nil {
+		panic(err)
+	}
+	return deadline.NewCalendar(r, deadline.EmbeddedHolidays()).Due(deadline.ReceiptDate(at), 20, deadline.Statutory).Due.String()
 }
 
 var testRequester = Requester{Name: "Ann Example", Email: "ann@example.org", PlusAddressing: true}
@@ -82,7 +85,6 @@ func dispatcher(st *store.Store, srv *smtptest.Server) *Dispatcher {
 		Store: st,
 		SMTP:  SMTP{Host: srv.Host, Port: srv.Port, TLS: "none", Timeout: 2 * time.Second},
 		Retry: Retry{MaxAttempts: 3, Base: 20 * time.Millisecond, Max: 100 * time.Millisecond},
-		Due:   fixedDue{},
 	}
 }
 

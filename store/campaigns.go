@@ -64,6 +64,9 @@ type NewCampaign struct {
 	// MessageID builds the Message-ID (without angle brackets) for a request
 	// from its reference token; it must be unique per token.
 	MessageID func(ref string) string
+	// Ref draws each request's reference token; nil means NewRef. Tests
+	// that replay real mail carrying a known token set it.
+	Ref func() string
 }
 
 // Recipient is an authority as a campaign sees it.
@@ -144,7 +147,7 @@ func (s *Store) CreateCampaign(ctx context.Context, nc NewCampaign) (CreatedCamp
 				out.NoEmail = append(out.NoEmail, t)
 				continue
 			}
-			rid, err := insertRequest(ctx, tx, cid, t, nc.MessageID, now)
+			rid, err := insertRequest(ctx, tx, cid, t, nc.MessageID, nc.Ref, now)
 			if err != nil {
 				return err
 			}
@@ -172,9 +175,12 @@ func (s *Store) CreateCampaign(ctx context.Context, nc NewCampaign) (CreatedCamp
 
 // insertRequest adds one draft request, drawing a new reference token if
 // the random one collides with an existing request.
-func insertRequest(ctx context.Context, tx *sqlTx, cid int64, t Recipient, mkID func(string) string, now string) (int64, error) {
+func insertRequest(ctx context.Context, tx *sqlTx, cid int64, t Recipient, mkID func(string) string, mkRef func() string, now string) (int64, error) {
+	if mkRef == nil {
+		mkRef = NewRef
+	}
 	for try := 0; ; try++ {
-		ref := NewRef()
+		ref := mkRef()
 		res, err := tx.ExecContext(ctx, `INSERT INTO requests
 			(campaign_id, authority_id, ref, regime, to_email, message_id, outbox_state, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, ?)`,
@@ -319,7 +325,9 @@ type Request struct {
 	RawMessage    []byte // only when asked for
 	SentAt        time.Time
 	DueDate       string
-	Status        string
+	Status        string // the lifecycle's stored status; meaningful once sent
+	RepliedOn     string // YYYY-MM-DD of the response that stopped the clock
+	StatusReason  string // the fact that put the request where it is
 	ClaimedBy     string
 	ClaimedAt     time.Time
 	UpdatedAt     time.Time
@@ -327,7 +335,7 @@ type Request struct {
 
 const requestCols = `r.id, r.campaign_id, c.name, r.authority_id, coalesce(a.code, ''), a.name, coalesce(a.nation, ''), a.regime,
 	r.ref, r.regime, r.to_email, r.message_id, r.outbox_state, r.attempts, r.next_attempt_at,
-	r.smtp_code, r.smtp_enhanced, r.smtp_text, r.subject, r.sent_at, r.due_date, r.status, r.claimed_by, r.claimed_at, r.updated_at`
+	r.smtp_code, r.smtp_enhanced, r.smtp_text, r.subject, r.sent_at, r.due_date, r.status, r.replied_on, r.status_reason, r.claimed_by, r.claimed_at, r.updated_at`
 
 const requestFrom = ` FROM requests r JOIN campaigns c ON c.id = r.campaign_id JOIN authorities a ON a.id = r.authority_id`
 
@@ -338,11 +346,11 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanRequest(row scanner, withRaw bool) (Request, error) {
 	var r Request
-	var next, sent, claimedAt, updated, subject, due, enh, text, claimedBy sql.NullString
+	var next, sent, claimedAt, updated, subject, due, enh, text, claimedBy, replied, reason sql.NullString
 	var code sql.NullInt64
 	dest := []any{&r.ID, &r.CampaignID, &r.Campaign, &r.AuthorityID, &r.Authority.Code, &r.Authority.Name, &r.Authority.Nation, &r.Authority.Regime,
 		&r.Ref, &r.Regime, &r.ToEmail, &r.MessageID, &r.OutboxState, &r.Attempts, &next,
-		&code, &enh, &text, &subject, &sent, &due, &r.Status, &claimedBy, &claimedAt, &updated}
+		&code, &enh, &text, &subject, &sent, &due, &r.Status, &replied, &reason, &claimedBy, &claimedAt, &updated}
 	if withRaw {
 		dest = append(dest, &r.RawMessage)
 	}
@@ -354,6 +362,7 @@ func scanRequest(row scanner, withRaw bool) (Request, error) {
 	r.NextAttemptAt, r.SentAt, r.ClaimedAt, r.UpdatedAt = parseTS(next), parseTS(sent), parseTS(claimedAt), parseTS(updated)
 	r.SMTPCode, r.SMTPEnhanced, r.SMTPText = int(code.Int64), enh.String, text.String
 	r.Subject, r.DueDate, r.ClaimedBy = subject.String, due.String, claimedBy.String
+	r.RepliedOn, r.StatusReason = replied.String, reason.String
 	return r, nil
 }
 

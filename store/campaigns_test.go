@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"foidesk/deadline"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -164,7 +166,7 @@ func TestClaimIsExclusiveAcrossConnections(t *testing.T) {
 				}
 				got[g.ID] = owner
 				mu.Unlock()
-				if _, err := outbox(t, st).MarkSent(ctx, g, owner, Delivery{AcceptedAt: time.Now(), DueDate: "2026-12-31"}, nil); err != nil {
+				if _, err := outbox(t, st).MarkSent(ctx, g, owner, Delivery{AcceptedAt: time.Now()}, nil); err != nil {
 					t.Error(err)
 				}
 			}
@@ -182,8 +184,17 @@ func TestClaimIsExclusiveAcrossConnections(t *testing.T) {
 		t.Errorf("campaign %s after every request was sent", c.State)
 	}
 	ev, _ := s.Events(ctx, EventFilter{Kind: "request.delivered"})
-	if len(ev) != 41 || !strings.Contains(string(ev[0].Detail), `"due":"2026-12-31"`) {
-		t.Errorf("%d delivered events; first %s", len(ev), ev[0].Detail)
+	if len(ev) != 41 {
+		t.Fatalf("%d delivered events", len(ev))
+	}
+	var d struct{ At, Due, Status string }
+	if err := json.Unmarshal(ev[0].Detail, &d); err != nil {
+		t.Fatal(err)
+	}
+	at, _ := time.Parse(time.RFC3339Nano, d.At)
+	want := deadline.NewCalendar(deadline.FOIA, deadline.EmbeddedHolidays()).Due(deadline.ReceiptDate(at), 20, deadline.Statutory).Due.String()
+	if d.Due != want || d.Status != StatusAwaitingResponse {
+		t.Errorf("delivered event %s: want due %s (the engine's count from the delivery), awaiting-response", ev[0].Detail, want)
 	}
 }
 
@@ -265,11 +276,18 @@ func TestOutcomesRetryFailUnknownAndResolve(t *testing.T) {
 	if _, err := ob.MarkUnknown(ctx, c2, "me", "lost", nil); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.ResolveSent(ctx, states[c2.ID].Ref, func(regime string, at time.Time) (string, error) { return "2027-01-05", nil })
-	if err != nil || got.OutboxState != OutboxSent || got.DueDate != "2027-01-05" || got.SentAt.IsZero() {
+	got, err := s.ResolveSent(ctx, states[c2.ID].Ref)
+	if err != nil || got.OutboxState != OutboxSent || got.SentAt.IsZero() {
 		t.Fatalf("resolve sent: %+v %v", got, err)
 	}
-	if _, err := s.ResolveSent(ctx, got.Ref, nil); err == nil {
+	// The delivery time is the attempt's, and the due date the engine's
+	// count from it: the clock is derived in the resolving transaction.
+	reg, _ := deadline.ParseRegime(got.Regime)
+	want := deadline.NewCalendar(reg, deadline.EmbeddedHolidays()).Due(deadline.ReceiptDate(got.SentAt), 20, deadline.Statutory).Due.String()
+	if got.DueDate != want || got.Status != StatusAwaitingResponse || ts(got.SentAt) != ts(c2.ClaimedAt) {
+		t.Fatalf("resolve sent: due %s status %s sent %s, want due %s, awaiting-response, sent at the claim %s", got.DueDate, got.Status, got.SentAt, want, c2.ClaimedAt)
+	}
+	if _, err := s.ResolveSent(ctx, got.Ref); err == nil {
 		t.Error("resolved a sent request again")
 	}
 }

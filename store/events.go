@@ -27,22 +27,29 @@ type Event struct {
 
 // appendEvent records one state change inside the transaction that makes it,
 // so the change and its audit record commit or vanish together.
-func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, kind string, subj Subject, detail any) error {
+func (s *Store) appendEvent(ctx context.Context, tx dbtx, kind string, subj Subject, detail any) error {
+	_, err := s.appendEventID(ctx, tx, kind, subj, detail)
+	return err
+}
+
+// appendEventID is appendEvent returning the new event's id, for a fact a
+// person may later undo by naming it.
+func (s *Store) appendEventID(ctx context.Context, tx dbtx, kind string, subj Subject, detail any) (int64, error) {
 	raw := []byte("{}")
 	if detail != nil {
 		var err error
 		if raw, err = json.Marshal(detail); err != nil {
-			return fmt.Errorf("event %s: encode detail: %w", kind, err)
+			return 0, fmt.Errorf("event %s: encode detail: %w", kind, err)
 		}
 	}
-	_, err := tx.ExecContext(ctx,
+	res, err := tx.ExecContext(ctx,
 		`INSERT INTO events (at, kind, authority_id, request_id, message_id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
 		s.now().UTC().Format(time.RFC3339Nano), kind,
 		nullID(subj.Authority), nullID(subj.Request), nullID(subj.Message), string(raw))
 	if err != nil {
-		return fmt.Errorf("record event %s: %w", kind, err)
+		return 0, fmt.Errorf("record event %s: %w", kind, err)
 	}
-	return nil
+	return res.LastInsertId()
 }
 
 // EventFilter selects events; zero fields match everything. Subject.Authority

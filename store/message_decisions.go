@@ -7,19 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"foidesk/lifecycle"
 )
 
-// applied is the state change a message made, kept so that a correction can
-// undo exactly that change and nothing a person did since.
+// applied is what a message's decision changed besides its request's
+// clock (which is always derived afresh), kept so that a correction can undo
+// exactly that change and nothing a person did since.
 type applied struct {
-	RequestID    int64   `json:"request_id,omitempty"`
-	PriorStatus  string  `json:"prior_status,omitempty"`
-	Status       string  `json:"status,omitempty"`
-	PriorDue     *string `json:"prior_due_date,omitempty"`
-	ClearedDue   bool    `json:"cleared_due_date,omitempty"`
-	AuthorityID  int64   `json:"authority_id,omitempty"`
-	FlaggedEmail bool    `json:"flagged_email,omitempty"`
-	CaseRef      string  `json:"case_ref,omitempty"`
+	RequestID    int64  `json:"request_id,omitempty"`
+	AuthorityID  int64  `json:"authority_id,omitempty"`
+	FlaggedEmail bool   `json:"flagged_email,omitempty"`
+	CaseRef      string `json:"case_ref,omitempty"`
 }
 
 type msgState struct {
@@ -30,21 +29,15 @@ type msgState struct {
 	bounceRcpt  string
 	caseRef     string
 	applied     applied
-	fromAddr    string
 	authorityID int64
-	reqStatus   string
-	reqDue      sql.NullString
-	// clocked: the request was delivered, so with a ClockRule its status
-	// and due date are derived rather than set here.
-	clocked bool
 }
 
 func (s *Store) loadStateLocked(ctx context.Context, tx *sql.Tx, id int64) (msgState, error) {
 	var st msgState
 	var req sql.NullInt64
 	var bounce, rcpt, caseRef, app sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT request_id, kind, kind_by, bounce_status, bounce_recipient, case_ref, applied, from_addr FROM messages WHERE id = ?`, id).
-		Scan(&req, &st.kind, &st.kindBy, &bounce, &rcpt, &caseRef, &app, &st.fromAddr)
+	err := tx.QueryRowContext(ctx, `SELECT request_id, kind, kind_by, bounce_status, bounce_recipient, case_ref, applied FROM messages WHERE id = ?`, id).
+		Scan(&req, &st.kind, &st.kindBy, &bounce, &rcpt, &caseRef, &app)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, fmt.Errorf("message %d: %w", id, ErrNotFound)
 	}
@@ -58,32 +51,24 @@ func (s *Store) loadStateLocked(ctx context.Context, tx *sql.Tx, id int64) (msgS
 		}
 	}
 	if st.requestID != 0 {
-		var outbox string
-		var sent sql.NullString
-		if err := tx.QueryRowContext(ctx, `SELECT authority_id, status, due_date, outbox_state, sent_at FROM requests WHERE id = ?`, st.requestID).
-			Scan(&st.authorityID, &st.reqStatus, &st.reqDue, &outbox, &sent); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT authority_id FROM requests WHERE id = ?`, st.requestID).Scan(&st.authorityID); err != nil {
 			return st, fmt.Errorf("message %d: request %d: %w", id, st.requestID, err)
 		}
-		st.clocked = s.clock != nil && outbox == OutboxSent && sent.Valid
 	}
 	return st, nil
 }
 
-// applyLocked makes the state change a message's kind implies for its
-// request, remembers it in messages.applied, and writes the events:
-// a permanent bounce makes the request not delivered (clearing its due date:
-// no clock ever ran) and flags the authority's address; a response marks the
-// request replied, awaiting review; an acknowledgement teaches foidesk the
-// authority's case reference; a clarification request waits for a person,
-// and once a person confirms it the clock stops. Auto-replies and temporary
-// bounces change nothing.
-//
-// With a ClockRule (Options.Clock) a delivered request's status and due
-// date are not set here but derived from all its facts (deriveClockLocked),
-// so that a correction or a later fact can never leave them disagreeing
-// with its mail. Without one, or for a request with no delivery time yet
-// (its sending is unknown), the status is moved directly and undone on
-// correction.
+// applyLocked makes the changes a message's kind implies beyond its
+// request's clock, remembers them in messages.applied, writes their events,
+// and then derives the request's clock from all its facts
+// (deriveClockLocked), so that a correction or a later fact can never leave
+// the status and due date disagreeing with the mail. A permanent bounce
+// flags the authority's address (the clock makes the request not
+// delivered); an acknowledgement teaches foidesk the authority's case
+// reference; a clarification request waits for a person, and once a person
+// confirms it the clock stops; a response stops the clock. Auto-replies and
+// temporary bounces change nothing. A request whose sending is unknown has
+// no clock yet: its messages count from the moment it is resolved as sent.
 func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 	st, err := s.loadStateLocked(ctx, tx, id)
 	if err != nil {
@@ -92,30 +77,9 @@ func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 	var a applied
 	subj := Subject{Message: id, Request: st.requestID, Authority: st.authorityID}
 	now := s.msgStamp()
-	setStatus := func(to string, clearDue bool) error {
-		if st.clocked {
-			return nil // derived below, from all the request's facts
-		}
-		a.RequestID, a.PriorStatus, a.Status = st.requestID, st.reqStatus, to
-		q := `UPDATE requests SET status = ?, updated_at = ? WHERE id = ?`
-		if clearDue {
-			if st.reqDue.Valid {
-				d := st.reqDue.String
-				a.PriorDue = &d
-			}
-			a.ClearedDue = true
-			q = `UPDATE requests SET status = ?, updated_at = ?, due_date = NULL WHERE id = ?`
-		}
-		if _, err := tx.ExecContext(ctx, q, to, now, st.requestID); err != nil {
-			return fmt.Errorf("update request %d: %w", st.requestID, err)
-		}
-		return s.appendEvent(ctx, tx, "request.status_changed", subj, map[string]any{
-			"from": st.reqStatus, "to": to, "because": st.kind, "message": id})
-	}
 	switch st.kind {
 	case KindBounce:
-		permanent := st.bounce == "" || strings.HasPrefix(st.bounce, "5")
-		if !permanent {
+		if !lifecycle.PermanentBounce(st.bounce) {
 			if err := s.appendEvent(ctx, tx, "message.bounce_temporary", subj, map[string]any{"status": st.bounce, "recipient": st.bounceRcpt}); err != nil {
 				return err
 			}
@@ -123,11 +87,6 @@ func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 		}
 		if st.requestID == 0 {
 			break
-		}
-		if st.reqStatus == StatusPending || st.reqStatus == "" {
-			if err := setStatus(StatusNotDelivered, true); err != nil {
-				return err
-			}
 		}
 		a.AuthorityID = st.authorityID
 		var flagged sql.NullString
@@ -141,12 +100,6 @@ func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 			}
 			a.FlaggedEmail = true
 			if err := s.appendEvent(ctx, tx, "authority.email_bounced", subj, map[string]any{"status": st.bounce, "recipient": st.bounceRcpt}); err != nil {
-				return err
-			}
-		}
-	case KindResponse:
-		if st.requestID != 0 && (st.reqStatus == StatusPending || st.reqStatus == StatusNotDelivered || st.reqStatus == "") {
-			if err := setStatus(StatusReplied, false); err != nil {
 				return err
 			}
 		}
@@ -188,8 +141,9 @@ func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 	return err
 }
 
-// undoLocked reverses the change a message made, where nothing else has
-// changed the same thing since.
+// undoLocked reverses what a message's decision changed besides the clock
+// (the caller derives the clock again), where nothing else has changed the
+// same thing since.
 func (s *Store) undoLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 	st, err := s.loadStateLocked(ctx, tx, id)
 	if err != nil {
@@ -198,32 +152,6 @@ func (s *Store) undoLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 	a := st.applied
 	if a == (applied{}) {
 		return nil
-	}
-	now := s.msgStamp()
-	if a.Status != "" && a.RequestID != 0 {
-		var cur string
-		if err := tx.QueryRowContext(ctx, `SELECT status FROM requests WHERE id = ?`, a.RequestID).Scan(&cur); err != nil {
-			return err
-		}
-		if cur == a.Status {
-			q := `UPDATE requests SET status = ?, updated_at = ? WHERE id = ?`
-			args := []any{a.PriorStatus, now, a.RequestID}
-			if a.ClearedDue {
-				q = `UPDATE requests SET status = ?, updated_at = ?, due_date = ? WHERE id = ?`
-				var due any
-				if a.PriorDue != nil {
-					due = *a.PriorDue
-				}
-				args = []any{a.PriorStatus, now, due, a.RequestID}
-			}
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-				return err
-			}
-			if err := s.appendEvent(ctx, tx, "request.status_changed", Subject{Message: id, Request: a.RequestID}, map[string]any{
-				"from": cur, "to": a.PriorStatus, "because": "correction", "message": id}); err != nil {
-				return err
-			}
-		}
 	}
 	if a.FlaggedEmail && a.AuthorityID != 0 {
 		if _, err := tx.ExecContext(ctx, `UPDATE authorities SET email_bounced_at = NULL, email_bounce_reason = NULL WHERE id = ?`, a.AuthorityID); err != nil {

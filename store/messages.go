@@ -7,26 +7,21 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"foidesk/lifecycle"
 )
 
 // Message kinds: what triage decided a piece of incoming mail is.
 const (
-	KindBounce        = "bounce"
-	KindAutoReply     = "auto-reply"
-	KindAck           = "acknowledgement"
-	KindClarification = "clarification-request"
-	KindResponse      = "response"
+	KindBounce        = lifecycle.KindBounce
+	KindAutoReply     = lifecycle.KindAutoReply
+	KindAck           = lifecycle.KindAck
+	KindClarification = lifecycle.KindClarification
+	KindResponse      = lifecycle.KindResponse
 )
 
 // Kinds lists every message kind, for validating a person's correction.
 var Kinds = []string{KindBounce, KindAutoReply, KindAck, KindClarification, KindResponse}
-
-// Request statuses this concern moves a request between.
-const (
-	StatusPending      = "pending"
-	StatusNotDelivered = "not-delivered"
-	StatusReplied      = "replied" // a response arrived: awaiting a reviewer's outcome
-)
 
 // NewAttachment is one attachment already written to the blob store.
 type NewAttachment struct {
@@ -491,21 +486,8 @@ func msgBoolInt(b bool) int {
 	return 0
 }
 
-// ReplyFact is one stored message's current bearing on its request's
-// statutory clock, after any correction: what the deadline engine needs
-// (bounced, acknowledged, clarification-requested once a person confirmed
-// it, response-received), dated by when it reached us.
-type ReplyFact struct {
-	MessageID  int64
-	Kind       string
-	Confirmed  bool // a person set or confirmed the kind
-	Permanent  bool // bounces: a 5.x.x status
-	ReceivedAt time.Time
-	SentDate   time.Time // the message's own Date header, zero if absent
-}
-
 // RequestReplies lists the facts of every message matched to a request, in
-// the order they were stored.
-func (s *Store) RequestReplies(ctx context.Context, requestID int64) ([]ReplyFact, error) {
+// the order they were stored, as the lifecycle reads them.
+func (s *Store) RequestReplies(ctx context.Context, requestID int64) ([]lifecycle.Reply, error) {
 	return replyFacts(ctx, s.db, requestID)
 }

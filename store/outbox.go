@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"foidesk/lifecycle"
 )
 
 // The outbox is the requests table seen by a dispatcher. Every send is two
@@ -140,9 +142,9 @@ var outboxSQL = map[string]string{
 		WHERE id = ? AND outbox_state IN ('queued', 'retry')
 		RETURNING id, campaign_id, authority_id, ref, regime, to_email, message_id, attempts,
 			(SELECT raw FROM request_messages WHERE request_id = requests.id)`,
-	// status is left as it is ('pending': awaiting a response); replies,
-	// bounces and reviews move it (store/messages.go).
-	"sent": `UPDATE requests SET outbox_state = 'sent', sent_at = ?, due_date = ?,
+	// The status, due date and reason are the lifecycle's, derived from the
+	// delivery and any facts already known (lifecycle.go).
+	"sent": `UPDATE requests SET outbox_state = 'sent', sent_at = ?, status = ?, due_date = ?, replied_on = ?, status_reason = ?,
 		smtp_code = ?, smtp_enhanced = ?, smtp_text = ?, next_attempt_at = NULL, claimed_by = NULL, updated_at = ?
 		WHERE id = ? AND outbox_state = 'sending' AND claimed_by = ?`,
 	"retry": `UPDATE requests SET outbox_state = 'retry', next_attempt_at = ?,
@@ -457,7 +459,6 @@ type SMTPReply struct {
 // Delivery is what is recorded when the server accepted a message.
 type Delivery struct {
 	AcceptedAt time.Time // the date of receipt: the statutory clock starts here
-	DueDate    string    // YYYY-MM-DD from the deadline engine
 	Reply      SMTPReply
 }
 
@@ -467,6 +468,7 @@ type Delivery struct {
 type deliveredEvent struct {
 	At             string `json:"at"`
 	Due            string `json:"due"`
+	Status         string `json:"status"`
 	Regime         string `json:"regime"`
 	MessageID      string `json:"message_id"`
 	Attempt        int    `json:"attempt"`
@@ -474,18 +476,27 @@ type deliveredEvent struct {
 	SMTP           string `json:"smtp"`
 }
 
-// MarkSent records that the server accepted the message, with the due date,
-// and writes the request.delivered event the statutory clock starts from.
+// MarkSent records that the server accepted the message, derives the
+// request's status and due date from that delivery (and anything already
+// known about the request: a resent request may have mail), and writes the
+// request.delivered event the statutory clock starts from.
 // When next is not nil, the next request is claimed in the same
 // transaction: one commit per message instead of two, and still every claim
 // is committed before its SMTP transaction starts.
 func (o *Outbox) MarkSent(ctx context.Context, g *Outgoing, owner string, d Delivery, next *ClaimOptions) (*Outgoing, error) {
 	return o.settle(ctx, g, owner, next, func(now string) error {
-		if err := o.exec(ctx, g, "sent", ts(d.AcceptedAt), nullStr(d.DueDate), nullCode(d.Reply.Code), nullStr(d.Reply.Enhanced), nullStr(d.Reply.Text), now, g.ID, owner); err != nil {
+		c, err := o.s.deliveredClock(ctx, o.conn, requestRow{ID: g.ID, Ref: g.Ref, Regime: g.Regime, SentAt: d.AcceptedAt})
+		if err != nil {
+			// The server accepted it: that is recorded whatever else
+			// fails. Never invent a deadline; say why there is none.
+			c = lifecycle.Clock{Status: StatusAwaitingResponse, Reason: "delivered, but no due date could be derived: " + err.Error()}
+		}
+		if err := o.exec(ctx, g, "sent", ts(d.AcceptedAt), c.Status, nullStr(c.Due), nullStr(c.RepliedOn), c.Reason,
+			nullCode(d.Reply.Code), nullStr(d.Reply.Enhanced), nullStr(d.Reply.Text), now, g.ID, owner); err != nil {
 			return err
 		}
 		return o.event(ctx, "request.delivered", g.subject(), deliveredEvent{
-			At: d.AcceptedAt.UTC().Format(time.RFC3339Nano), Due: d.DueDate, Regime: g.Regime,
+			At: d.AcceptedAt.UTC().Format(time.RFC3339Nano), Due: c.Due, Status: c.Status, Regime: g.Regime,
 			MessageID: g.MessageID, Attempt: g.Attempts, AttemptStarted: ts(g.ClaimedAt), SMTP: d.Reply.Text,
 		})
 	})
@@ -702,20 +713,20 @@ func (s *Store) MarkOrphansUnknown(ctx context.Context, owner string) ([]string,
 // ResolveSent records a person's finding that an `unknown` request did
 // reach the authority (it is in the sent mailbox, or the authority
 // acknowledged it). The delivery time is the time of the attempt, the best
-// evidence there is; due is the deadline computed from it.
-func (s *Store) ResolveSent(ctx context.Context, ref string, due func(regime string, at time.Time) (string, error)) (Request, error) {
-	return s.resolveSent(ctx, ref, time.Time{}, "person", "delivery time is the time of the attempt", due)
+// evidence there is; the clock is derived from it and every fact known.
+func (s *Store) ResolveSent(ctx context.Context, ref string) (Request, error) {
+	return s.resolveSent(ctx, ref, time.Time{}, "person", "delivery time is the time of the attempt")
 }
 
 // FoundInSentMailbox records that an `unknown` request's message was found
 // in the requester's sent mailbox, filed there by the provider at filedAt:
 // a provider files only what it accepted, so the request was delivered, and
 // filedAt is the best evidence of when.
-func (s *Store) FoundInSentMailbox(ctx context.Context, ref string, filedAt time.Time, due func(regime string, at time.Time) (string, error)) (Request, error) {
-	return s.resolveSent(ctx, ref, filedAt, "sent mailbox", "delivery time is when the provider filed it in the sent mailbox", due)
+func (s *Store) FoundInSentMailbox(ctx context.Context, ref string, filedAt time.Time) (Request, error) {
+	return s.resolveSent(ctx, ref, filedAt, "sent mailbox", "delivery time is when the provider filed it in the sent mailbox")
 }
 
-func (s *Store) resolveSent(ctx context.Context, ref string, at time.Time, by, note string, due func(regime string, at time.Time) (string, error)) (Request, error) {
+func (s *Store) resolveSent(ctx context.Context, ref string, at time.Time, by, note string) (Request, error) {
 	r, err := s.RequestByRef(ctx, ref)
 	if err != nil {
 		return r, err
@@ -729,22 +740,22 @@ func (s *Store) resolveSent(ctx context.Context, ref string, at time.Time, by, n
 	if at.IsZero() {
 		at = r.UpdatedAt
 	}
-	dueDate, err := due(r.Regime, at)
-	if err != nil {
-		return r, fmt.Errorf("due date for %s: %w", r.Ref, err)
-	}
 	err = s.tx(ctx, func(tx *sqlTx) error {
 		now := ts(s.now())
-		res, err := tx.ExecContext(ctx, `UPDATE requests SET outbox_state = 'sent', sent_at = ?, due_date = ?, updated_at = ?
-			WHERE id = ? AND outbox_state = 'unknown'`, ts(at), dueDate, now, r.ID)
+		res, err := tx.ExecContext(ctx, `UPDATE requests SET outbox_state = 'sent', sent_at = ?, updated_at = ?
+			WHERE id = ? AND outbox_state = 'unknown'`, ts(at), now, r.ID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("request %s changed meanwhile; look again", r.Ref)
 		}
+		c, err := s.deriveClockLocked(ctx, tx, r.ID, "delivered, resolved by "+by, 0)
+		if err != nil {
+			return err
+		}
 		if err := s.appendEvent(ctx, tx, "request.delivered", Subject{Authority: r.AuthorityID, Request: r.ID}, map[string]any{
-			"at": at.UTC().Format(time.RFC3339Nano), "due": dueDate, "regime": r.Regime, "message_id": r.MessageID,
+			"at": at.UTC().Format(time.RFC3339Nano), "due": c.Due, "status": c.Status, "regime": r.Regime, "message_id": r.MessageID,
 			"resolved_by": by, "note": note,
 		}); err != nil {
 			return err

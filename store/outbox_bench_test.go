@@ -55,7 +55,7 @@ func BenchmarkOutboxSettle(b *testing.B) {
 		for g != nil && err == nil {
 			sent++
 			opt.Now = time.Now()
-			g, err = ob.MarkSent(ctx, g, "bench", Delivery{AcceptedAt: opt.Now, DueDate: "2026-12-31", Reply: SMTPReply{Code: 250, Text: "OK: queued"}}, &opt)
+			g, err = ob.MarkSent(ctx, g, "bench", Delivery{AcceptedAt: opt.Now, Reply: SMTPReply{Code: 250, Text: "OK: queued"}}, &opt)
 		}
 		if err != nil || sent != n {
 			b.Fatalf("sent %d: %v", sent, err)

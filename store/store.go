@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"time"
 
+	"foidesk/lifecycle"
+
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -19,10 +21,10 @@ const DefaultPath = "foidesk.db"
 
 // Store is an open foidesk database. It is safe for concurrent use.
 type Store struct {
-	db    *sql.DB
-	path  string
-	now   func() time.Time
-	clock ClockRule
+	db   *sql.DB
+	path string
+	now  func() time.Time
+	rule *lifecycle.Rule
 }
 
 // Options tunes Open. The zero value is what production uses.
@@ -32,11 +34,11 @@ type Options struct {
 	BusyTimeout time.Duration
 	// Now replaces the clock used to stamp events; tests set it.
 	Now func() time.Time
-	// Clock derives each request's statutory clock from its facts; with
-	// it, every triage decision, correction and clarification answer
-	// updates the request's status and due date in the same transaction
-	// (see request_clock.go). Without it, decisions move the status only.
-	Clock ClockRule
+	// Lifecycle derives each sent request's status and due date from its
+	// facts, in every transaction that records one (lifecycle.go). Nil
+	// means lifecycle.Statutory(): the embedded holidays and the statutory
+	// receipt rule. foidesk passes the one [deadline] configures.
+	Lifecycle *lifecycle.Rule
 }
 
 // dsn builds the connection string. Every connection gets WAL, foreign keys
@@ -65,11 +67,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Lifecycle == nil {
+		opts.Lifecycle = lifecycle.Statutory()
+	}
 	db, err := sql.Open("sqlite", dsn(path, opts.BusyTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, now: opts.Now, clock: opts.Clock}
+	s := &Store{db: db, path: path, now: opts.Now, rule: opts.Lifecycle}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -83,6 +88,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 
 // Close releases the database.
 func (s *Store) Close() error { return s.db.Close() }
+
+// Lifecycle is the rule the store derives request clocks with, for showing
+// a request's status on a given date (lifecycle.Rule.Show).
+func (s *Store) Lifecycle() *lifecycle.Rule { return s.rule }
 
 // Path is the file the store was opened from.
 func (s *Store) Path() string { return s.path }

@@ -71,10 +71,6 @@ the message in flight and stops; run send again to continue.
 					fmt.Fprintf(e.stdout, "queued %d requests of %s\n", n, c.Name)
 					return nil
 				}
-				due, err := newDueDates(cfg)
-				if err != nil {
-					return err
-				}
 				counts, err := st.CampaignCounts(ctx, c.ID)
 				if err != nil {
 					return err
@@ -84,7 +80,7 @@ the message in flight and stops; run send again to continue.
 					return err
 				}
 				prog := newSendProgress(e.stderr, e.log, counts)
-				d := &mailer.Dispatcher{Store: st, SMTP: smtpCfg, Limits: limits, Retry: retry, Due: due, Log: e.log, OnOutcome: prog.outcome, Sent: box}
+				d := &mailer.Dispatcher{Store: st, SMTP: smtpCfg, Limits: limits, Retry: retry, Log: e.log, OnOutcome: prog.outcome, Sent: box}
 				sum, runErr := d.Run(ctx, c.ID)
 				prog.finish()
 				for _, ref := range sum.Recovered {

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 
+	"foidesk/deadline"
+	"foidesk/lifecycle"
 	"foidesk/store"
 )
 
@@ -51,9 +54,15 @@ func (e *env) config() (*Config, error) {
 }
 
 // openStore opens the database named by --db, else [store] path, else
-// foidesk.db in the working directory.
+// foidesk.db in the working directory, with the request lifecycle that
+// [deadline] configures: every command that records a fact derives the
+// request's clock from the same holidays and receipt rule.
 func (e *env) openStore(ctx context.Context) (*store.Store, error) {
 	cfg, err := e.config()
+	if err != nil {
+		return nil, err
+	}
+	rule, err := e.lifecycle()
 	if err != nil {
 		return nil, err
 	}
@@ -61,5 +70,23 @@ func (e *env) openStore(ctx context.Context) (*store.Store, error) {
 	if path == "" {
 		path = cfg.Store.Path
 	}
-	return store.Open(ctx, path, store.Options{})
+	return store.Open(ctx, path, store.Options{Lifecycle: rule})
+}
+
+// lifecycle builds the request lifecycle's rule from [deadline]:
+// the embedded holidays merged with holidays_file, and receipt_rule.
+func (e *env) lifecycle() (*lifecycle.Rule, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
+	}
+	h, err := loadHolidays(cfg.Deadline.HolidaysFile)
+	if err != nil {
+		return nil, fmt.Errorf("[deadline] %w", err)
+	}
+	rule, err := deadline.ParseReceiptRule(cfg.Deadline.ReceiptRule)
+	if err != nil {
+		return nil, fmt.Errorf("[deadline] receipt_rule: %w", err)
+	}
+	return lifecycle.New(h, rule), nil
 }

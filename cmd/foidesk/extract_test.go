@@ -12,6 +12,7 @@ import (
 
 	"foidesk/ingest/imaptest"
 	"foidesk/store"
+	"foidesk/store/storetest"
 )
 
 // These tests run the real worker: foidesk re-executes its own binary
@@ -173,7 +174,7 @@ func ashdownInbox(t *testing.T) (*imaptest.Server, string) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if _, err := st.AddSentRequestFixture(ctx, store.SentRequestFixture{Ref: "Q6ZA4VMP", AuthorityName: "Ashdown Council", AuthorityEmail: "foi@ashdown.gov.uk"}); err != nil {
+	if _, err := storetest.Send(ctx, st, storetest.SentRequest{Ref: "Q6ZA4VMP", AuthorityName: "Ashdown Council", AuthorityEmail: "foi@ashdown.gov.uk"}); err != nil {
 		t.Fatal(err)
 	}
 	return srv, cfg

@@ -49,7 +49,7 @@ reconnecting with backoff when the server goes away.`,
 				if err != nil {
 					return err
 				}
-				st, err := e.openClockStore(ctx)
+				st, err := e.openStore(ctx)
 				if err != nil {
 					return err
 				}

@@ -14,6 +14,7 @@ import (
 
 	"foidesk/ingest/imaptest"
 	"foidesk/store"
+	"foidesk/store/storetest"
 )
 
 // buildFoidesk compiles the real binary once per test.
@@ -51,7 +52,7 @@ timeout = "5s"
 }
 
 // killReply is reply i to request req, matched by one of three rules.
-func killReply(i int, req store.RequestRef, msgID string) []byte {
+func killReply(i int, req store.Request, msgID string) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "From: FOI Team <foi%d@council%d.gov.uk>\r\n", i, i)
 	switch i % 3 {
@@ -87,11 +88,11 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var reqs []store.RequestRef
+	var reqs []store.Request
 	var msgIDs []string
 	for i := 0; i < 50; i++ {
 		mid := fmt.Sprintf("REQ%d.kill@requests.foidesk.example", i)
-		r, err := st.AddSentRequestFixture(ctx, store.SentRequestFixture{
+		r, err := storetest.Send(ctx, st, storetest.SentRequest{
 			AuthorityName: fmt.Sprintf("Council %d", i), AuthorityEmail: fmt.Sprintf("foi@c%d.gov.uk", i), MessageID: mid})
 		if err != nil {
 			t.Fatal(err)

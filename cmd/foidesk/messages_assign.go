@@ -29,7 +29,7 @@ message matches by itself.`,
 				if err != nil || id <= 0 {
 					return usagef("message ID must be a positive number, not %q", args[0])
 				}
-				st, err := e.openClockStore(ctx)
+				st, err := e.openStore(ctx)
 				if err != nil {
 					return err
 				}

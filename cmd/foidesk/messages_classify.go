@@ -41,7 +41,7 @@ request's status and due date from all its mail.`,
 				if !valid {
 					return usagef("--kind must be one of %s, not %q", strings.Join(store.Kinds, ", "), *kind)
 				}
-				st, err := e.openClockStore(ctx)
+				st, err := e.openStore(ctx)
 				if err != nil {
 					return err
 				}

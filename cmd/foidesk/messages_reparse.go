@@ -22,7 +22,7 @@ classification is kept. State changes follow the new decisions.`,
 				if err != nil {
 					return err
 				}
-				st, err := e.openClockStore(ctx)
+				st, err := e.openStore(ctx)
 				if err != nil {
 					return err
 				}

@@ -10,6 +10,7 @@ import (
 
 	"foidesk/ingest/imaptest"
 	"foidesk/store"
+	"foidesk/store/storetest"
 )
 
 // TestMessagesCommands ingests fixture replies with 'ingest --once', lists
@@ -29,7 +30,7 @@ func TestMessagesCommands(t *testing.T) {
 		{"Q6ZA4VMP", "Ashdown Council", "foi@ashdown.gov.uk", "Q6ZA4VMP.20261102100700.8@requests.foidesk.example"},
 		{"N7KB3WQB", "Kingsford Council", "foi@kingsford.gov.uk", "N7KB3WQB.x@requests.foidesk.example"},
 	} {
-		if _, err := st.AddSentRequestFixture(ctx, store.SentRequestFixture{Ref: f.ref, AuthorityName: f.name, AuthorityEmail: f.email, MessageID: f.mid}); err != nil {
+		if _, err := storetest.Send(ctx, st, storetest.SentRequest{Ref: f.ref, AuthorityName: f.name, AuthorityEmail: f.email, MessageID: f.mid}); err != nil {
 			t.Fatal(err)
 		}
 	}

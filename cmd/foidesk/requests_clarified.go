@@ -44,7 +44,7 @@ written.`,
 						return err
 					}
 				}
-				st, err := e.openClockStore(ctx)
+				st, err := e.openStore(ctx)
 				if err != nil {
 					return err
 				}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"foidesk/store"
+	"foidesk/store/storetest"
 )
 
 // TestRequestsClarifiedAndRecompute confirms a clarification request with
@@ -21,8 +22,8 @@ func TestRequestsClarifiedAndRecompute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := st.AddSentRequestFixture(ctx, store.SentRequestFixture{AuthorityName: "Ashdown Council", AuthorityEmail: "foi@ashdown.gov.uk",
-		SentAt: "2026-03-13T10:00:00Z", DueDate: "2026-04-15"})
+	r, err := storetest.Send(ctx, st, storetest.SentRequest{AuthorityName: "Ashdown Council", AuthorityEmail: "foi@ashdown.gov.uk",
+		SentAt: time.Date(2026, 3, 13, 10, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestRequestsClarifiedAndRecompute(t *testing.T) {
 	if _, errOut, code := cli("messages", "classify", strconv.FormatInt(rec.ID, 10), "--kind", "clarification-request"); code != 0 {
 		t.Fatalf("classify: %d %s", code, errOut)
 	}
-	if s, due := status(); s != store.StatusClarification || due != "" {
+	if s, due := status(); s != store.StatusAwaitingClarification || due != "" {
 		t.Errorf("after confirmation: %s due %q", s, due)
 	}
 	for _, bad := range [][]string{{"requests", "clarified"}, {"requests", "clarified", "NOTAREF1"}, {"requests", "clarified", r.Ref, "--at", "25/03/2026"}} {
@@ -69,7 +70,7 @@ func TestRequestsClarifiedAndRecompute(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "due 2026-04-24") {
 		t.Errorf("clarified: %d %q %s", code, out, errOut)
 	}
-	if s, due := status(); s != store.StatusPending || due != "2026-04-24" {
+	if s, due := status(); s != store.StatusAwaitingResponse || due != "2026-04-24" {
 		t.Errorf("after the answer: %s due %q", s, due)
 	}
 	for i := 0; i < 2; i++ {

@@ -37,21 +37,13 @@ the sent mailbox (search for the Message-ID) or ask the authority, then:
 				if !store.ValidRef(args[0]) {
 					return usagef("%q is not a request reference (8 characters, e.g. 7K3M9QXD; check the last one)", args[0])
 				}
-				cfg, err := e.config()
-				if err != nil {
-					return err
-				}
 				st, err := e.openStore(ctx)
 				if err != nil {
 					return err
 				}
 				defer st.Close()
 				if *sent {
-					due, err := newDueDates(cfg)
-					if err != nil {
-						return err
-					}
-					r, err := st.ResolveSent(ctx, args[0], due.Due)
+					r, err := st.ResolveSent(ctx, args[0])
 					if err != nil {
 						return err
 					}

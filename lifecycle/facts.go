@@ -1,0 +1,82 @@
+package lifecycle
+
+import (
+	"fmt"
+	"time"
+
+	"foidesk/deadline"
+)
+
+// Facts is everything a request's clock rests on, as the database holds it.
+type Facts struct {
+	Ref    string
+	Regime string    // foia, eir, foisa, eisr
+	SentAt time.Time // when the authority's server accepted the request
+	// Replies are the messages matched to the request, after corrections.
+	Replies []Reply
+	// Answers holds, per clarification request, the requester's latest
+	// answer: recording another corrects the date.
+	Answers []Answer
+	// Recorded are the facts a person recorded that arrive by no mail
+	// foidesk reads: fees, extensions, a withdrawal.
+	Recorded []Recorded
+}
+
+// Reply is one stored message's bearing on its request.
+type Reply struct {
+	MessageID    int64
+	Kind         string // one of the Kind constants
+	Confirmed    bool   // a person set or confirmed the kind
+	BounceStatus string // a bounce's enhanced status code, "" when unknown
+	ReceivedAt   time.Time
+	SentDate     time.Time // the message's own Date header; zero if absent
+}
+
+// Answer is the requester's answer to a clarification request.
+type Answer struct {
+	Message int64     // the clarification request it answers
+	At      time.Time // when the authority received the answer
+}
+
+// What a person can record about a request beyond its mail.
+const (
+	FactFeesNotice = "fees-notice" // the authority asked for a fee: the clock pauses
+	FactFeePaid    = "fee-paid"    // the authority received the fee: it resumes
+	FactExtended   = "extended"    // the authority extended the time (Until)
+	FactWithdrawn  = "withdrawn"   // the requester withdrew the request
+)
+
+// RecordedFacts lists the facts a person can record.
+var RecordedFacts = []string{FactFeesNotice, FactFeePaid, FactExtended, FactWithdrawn}
+
+// Recorded is one fact a person recorded.
+type Recorded struct {
+	Event int64  // the event that recorded it
+	Fact  string // one of the Fact constants
+	At    time.Time
+	Until deadline.Date // FactExtended: the date extended to, if the authority named one
+}
+
+// ValidFact reports whether a person can record fact.
+func ValidFact(fact string) error {
+	for _, f := range RecordedFacts {
+		if f == fact {
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown fact %q (one of fees-notice, fee-paid, extended, withdrawn)", fact)
+}
+
+// replyTime is when a reply was sent, as best known: its Date header when
+// that falls between the request's delivery and the reply's storage (a
+// wrong clock in either direction is not believed), else when it was stored.
+func replyTime(r Reply, sentAt time.Time) time.Time {
+	t := r.SentDate
+	if t.IsZero() || t.After(r.ReceivedAt) {
+		t = r.ReceivedAt
+	}
+	if t.Before(sentAt) {
+		t = sentAt
+	}
+	return t
+}

@@ -1,0 +1,219 @@
+package lifecycle
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"foidesk/deadline"
+)
+
+// Rule turns facts into a clock with one set of holidays and one receipt
+// rule. It is safe for concurrent use.
+type Rule struct {
+	holidays *deadline.Holidays
+	opt      deadline.Options
+
+	mu   sync.Mutex
+	cals map[deadline.Regime]*deadline.Calendar
+}
+
+// New builds a rule from the holidays in force (the embedded feed, merged
+// with [deadline] holidays_file) and the receipt rule.
+func New(h *deadline.Holidays, receipt deadline.ReceiptRule) *Rule {
+	return &Rule{holidays: h, opt: deadline.Options{ReceiptRule: receipt}, cals: map[deadline.Regime]*deadline.Calendar{}}
+}
+
+// Statutory is the rule with the embedded holidays and the statutory
+// receipt rule: what a foidesk with no [deadline] settings uses.
+func Statutory() *Rule { return New(deadline.EmbeddedHolidays(), deadline.Statutory) }
+
+// Calendar returns the regime's calendar, built once.
+func (r *Rule) Calendar(reg deadline.Regime) *deadline.Calendar {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cal, ok := r.cals[reg]
+	if !ok {
+		cal = deadline.NewCalendar(reg, r.holidays)
+		r.cals[reg] = cal
+	}
+	return cal
+}
+
+// Clock is a request's clock as Derive found it.
+type Clock struct {
+	Status    string // one of Stored
+	Due       string // YYYY-MM-DD; "" when no due date applies
+	RepliedOn string // YYYY-MM-DD of the response that stopped the clock
+	// Reason is the fact that put the request where it is, in words: the
+	// reason a person sees beside the status.
+	Reason string
+	// Ignored says, one sentence each, which facts the clock could not use
+	// and why (a bounce after the authority acknowledged the request).
+	Ignored []string
+	Detail  Detail
+}
+
+// Detail is what a derived clock rests on; the store keeps it in the
+// request.clock_changed event.
+type Detail struct {
+	State     string   `json:"state"`
+	Received  string   `json:"received_date,omitempty"` // the date the current count runs from
+	Predicted bool     `json:"predicted,omitempty"`
+	Events    []string `json:"events"`
+	Notes     []string `json:"notes,omitempty"`
+}
+
+// fact is one deadline event and where it came from.
+type fact struct {
+	ev   deadline.Event
+	what string
+	seq  int
+}
+
+// rank orders events on the same date: the delivery first, a clarification
+// request before its answer, a fee's notice before its payment, and the
+// response last.
+var rank = map[deadline.EventKind]int{
+	deadline.Delivered: 0, deadline.Bounced: 1, deadline.Acknowledged: 2,
+	deadline.ClarificationRequested: 3, deadline.ClarificationAnswered: 4,
+	deadline.FeesNotice: 5, deadline.FeePaid: 6, deadline.Extended: 7, deadline.ResponseReceived: 8,
+}
+
+// Events turns facts into the deadline engine's events, in the order the
+// engine replays them, with a description of each. Auto-replies, temporary
+// bounces, clarification requests nobody confirmed and withdrawals are not
+// events: they do not move the statutory clock.
+func (r *Rule) Events(f Facts) ([]deadline.Event, []string) {
+	facts := r.facts(f)
+	evs, whats := make([]deadline.Event, len(facts)), make([]string, len(facts))
+	for i, x := range facts {
+		evs[i], whats[i] = x.ev, x.what
+	}
+	return evs, whats
+}
+
+func (r *Rule) facts(f Facts) []fact {
+	day := deadline.ReceiptDate
+	facts := []fact{{ev: deadline.Event{Kind: deadline.Delivered, Date: day(f.SentAt)},
+		what: "delivered " + f.SentAt.UTC().Format(time.RFC3339)}}
+	add := func(k deadline.EventKind, at time.Time, until deadline.Date, what string) {
+		facts = append(facts, fact{ev: deadline.Event{Kind: k, Date: day(at), Until: until}, what: what, seq: len(facts)})
+	}
+	for _, x := range f.Replies {
+		at := replyTime(x, f.SentAt)
+		what := fmt.Sprintf("message %d", x.MessageID)
+		switch {
+		case x.Kind == KindBounce && PermanentBounce(x.BounceStatus):
+			add(deadline.Bounced, at, 0, what+" (permanent bounce)")
+		case x.Kind == KindAck:
+			add(deadline.Acknowledged, at, 0, what+" (acknowledgement)")
+		case x.Kind == KindClarification && x.Confirmed:
+			add(deadline.ClarificationRequested, at, 0, what+" (clarification request, confirmed)")
+			for _, a := range f.Answers {
+				if a.Message == x.MessageID {
+					add(deadline.ClarificationAnswered, a.At, 0, fmt.Sprintf("answer to message %d", x.MessageID))
+				}
+			}
+		case x.Kind == KindResponse:
+			add(deadline.ResponseReceived, at, 0, what+" (response)")
+		}
+	}
+	for _, x := range f.Recorded {
+		what := fmt.Sprintf("%s, recorded by a person (event %d)", x.Fact, x.Event)
+		switch x.Fact {
+		case FactFeesNotice:
+			add(deadline.FeesNotice, x.At, 0, what)
+		case FactFeePaid:
+			add(deadline.FeePaid, x.At, 0, what)
+		case FactExtended:
+			if !x.Until.IsZero() {
+				what = fmt.Sprintf("extended to %s, recorded by a person (event %d)", x.Until, x.Event)
+			}
+			add(deadline.Extended, x.At, x.Until, what)
+		}
+	}
+	slices.SortStableFunc(facts, func(a, b fact) int {
+		if a.ev.Date != b.ev.Date {
+			return int(a.ev.Date - b.ev.Date)
+		}
+		if ra, rb := rank[a.ev.Kind], rank[b.ev.Kind]; ra != rb {
+			return ra - rb
+		}
+		return a.seq - b.seq
+	})
+	return facts
+}
+
+// Derive computes a sent request's status and due date from its facts. A
+// fact the engine cannot apply (a bounce after the authority acknowledged
+// the request, an answer dated before its clarification request, an
+// extension under FOISA) is left out, and Ignored says so.
+func (r *Rule) Derive(f Facts) (Clock, error) {
+	regime, err := deadline.ParseRegime(f.Regime)
+	if err != nil {
+		return Clock{}, fmt.Errorf("request %s: %w", f.Ref, err)
+	}
+	if f.SentAt.IsZero() {
+		return Clock{}, fmt.Errorf("request %s was not delivered: it has no clock", f.Ref)
+	}
+	facts := r.facts(f)
+	cal := r.Calendar(regime)
+	var ignored []string
+	var cl deadline.Clock
+	for {
+		evs := make([]deadline.Event, len(facts))
+		for i, x := range facts {
+			evs[i] = x.ev
+		}
+		cl, err = cal.Clock(evs, r.opt)
+		var ee *deadline.EventError
+		if !errors.As(err, &ee) || ee.Index == 0 {
+			break
+		}
+		x := facts[ee.Index]
+		ignored = append(ignored, fmt.Sprintf("%s on %s: %v", x.what, x.ev.Date, ee.Err))
+		facts = slices.Delete(facts, ee.Index, ee.Index+1)
+	}
+	if err != nil {
+		return Clock{}, fmt.Errorf("request %s: %w", f.Ref, err)
+	}
+	out := Clock{Ignored: ignored, Due: dateString(cl.Due), RepliedOn: dateString(cl.Responded)}
+	switch cl.State {
+	case deadline.NotDelivered:
+		out.Status = NotDelivered
+	case deadline.AwaitingClarification:
+		out.Status = AwaitingClarification
+	case deadline.FeePending:
+		out.Status = FeePending
+	case deadline.Answered:
+		out.Status = Replied
+	default:
+		out.Status = AwaitingResponse
+	}
+	last := facts[len(facts)-1]
+	out.Reason = fmt.Sprintf("%s on %s", last.what, last.ev.Date)
+	for _, x := range f.Recorded {
+		if x.Fact == FactWithdrawn {
+			// The clock is the authority's; a withdrawal ends the
+			// requester's interest in it, whatever it says.
+			out.Status, out.Due = Withdrawn, ""
+			out.Reason = fmt.Sprintf("withdrawn, recorded by a person (event %d) on %s", x.Event, deadline.ReceiptDate(x.At))
+		}
+	}
+	d := Detail{State: cl.State.String(), Received: dateString(cl.Received), Predicted: cl.Predicted, Notes: cl.Notes}
+	for _, x := range facts {
+		d.Events = append(d.Events, fmt.Sprintf("%s %s: %s", x.ev.Date, x.ev.Kind, x.what))
+	}
+	out.Detail = d
+	return out, nil
+}
+
+func dateString(d deadline.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}

@@ -1,0 +1,109 @@
+package store_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"foidesk/store"
+	"foidesk/store/storetest"
+)
+
+// docFixture stores a response from a fixture request and returns its
+// message id.
+func docFixture(t *testing.T, s *store.Store, authority string, uid uint32) int64 {
+	t.Helper()
+	ctx := context.Background()
+	req, err := storetest.Send(ctx, s, storetest.SentRequest{AuthorityName: authority, AuthorityEmail: "foi@" + strings.ToLower(strings.Fields(authority)[0]) + ".gov.uk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StartMailbox(ctx, "INBOX", 1); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := s.RecordMessage(ctx, store.NewMessage{SHA256: strings.Repeat("ab", 31) + string(rune('a'+uid%6)) + string(rune('0'+uid%10)), Size: 1,
+		Loc:     store.Location{Mailbox: "INBOX", UIDValidity: 1, UID: uid},
+		Derived: store.Derived{HeaderMessageID: authority, RequestID: req.ID, MatchedBy: "test", Kind: store.KindResponse, KindReason: "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec.ID
+}
+
+func TestSaveDocumentLinksQueuesAndSearches(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "foidesk.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	m1 := docFixture(t, s, "Ashdown Council", 1)
+	m2 := docFixture(t, s, "Kingsford Council", 2)
+	in := store.DocumentInput{Origin: store.DocumentFromAttachment, SHA256: "f00d", Type: "pdf", Status: "ok", Engine: "pdfium", Pages: 2, Words: 6,
+		Text: "Parents may record meetings.\fPolisi ŵyr", Detail: map[string]any{"notes": []string{"n"}}}
+	a, err := s.SaveDocument(ctx, in, store.DocumentSource{MessageID: m1, AttachmentID: 0, Filename: "policy.pdf"}, true)
+	if err != nil || !a.Created || !a.Queued {
+		t.Fatalf("first save: %+v %v", a, err)
+	}
+	// The identical file from another authority: linked, queued again.
+	b, err := s.SaveDocument(ctx, in, store.DocumentSource{MessageID: m2, Filename: "copy.pdf"}, true)
+	if err != nil || b.Created || b.DocumentID != a.DocumentID || !b.Queued {
+		t.Fatalf("second save: %+v %v", b, err)
+	}
+	// Saving the same source again changes nothing.
+	c, err := s.SaveDocument(ctx, in, store.DocumentSource{MessageID: m2, Filename: "copy.pdf"}, true)
+	if err != nil || c.Queued {
+		t.Fatalf("repeat save: %+v %v", c, err)
+	}
+	docs, err := s.Documents(ctx, store.DocumentFilter{})
+	if err != nil || len(docs) != 1 || len(docs[0].Sources) != 2 || docs[0].Sources[1].Authority != "Kingsford Council" || docs[0].Review != "pending" {
+		t.Fatalf("documents: %+v %v", docs, err)
+	}
+	for _, q := range []string{"wyr", "record*", `"may record"`, "PARENTS"} {
+		hits, err := s.SearchDocuments(ctx, q, 10)
+		if err != nil || len(hits) != 1 || !strings.Contains(hits[0].Snippet, "[") {
+			t.Errorf("search %q: %+v %v", q, hits, err)
+		}
+	}
+	if hits, err := s.SearchDocuments(ctx, `"unbalanced OR ( NOT`, 10); err != nil || len(hits) != 0 {
+		t.Errorf("hostile query: %+v %v", hits, err)
+	}
+	if _, err := s.SearchDocuments(ctx, `  "" * `, 10); err == nil {
+		t.Error("a query with no words must be an error")
+	}
+
+	// Re-extraction replaces text and index, keeps sources and queue.
+	in.Text, in.Status = "Completely different words now", "ok"
+	if err := s.UpdateDocumentExtraction(ctx, a.DocumentID, in); err != nil {
+		t.Fatal(err)
+	}
+	if hits, _ := s.SearchDocuments(ctx, "wyr", 10); len(hits) != 0 {
+		t.Error("old text still indexed")
+	}
+	if hits, _ := s.SearchDocuments(ctx, "different", 10); len(hits) != 1 {
+		t.Error("new text not indexed")
+	}
+
+	queue, err := s.ReviewQueue(ctx, true)
+	if err != nil || len(queue) != 2 || queue[1].Filename != "copy.pdf" || queue[1].Authority != "Kingsford Council" {
+		t.Fatalf("queue: %+v %v", queue, err)
+	}
+	if err := s.DecideReview(ctx, queue[0].ID, "policy allows recording"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DecideReview(ctx, queue[0].ID, ""); err == nil {
+		t.Error("an empty outcome was accepted")
+	}
+	if pending, _ := s.ReviewQueue(ctx, true); len(pending) != 1 {
+		t.Fatalf("pending after a decision: %+v", pending)
+	}
+	events, _ := s.Events(ctx, store.EventFilter{})
+	kinds := map[string]int{}
+	for _, e := range events {
+		kinds[e.Kind]++
+	}
+	if kinds["document.extracted"] != 1 || kinds["document.linked"] != 1 || kinds["review.queued"] != 2 || kinds["document.reextracted"] != 1 || kinds["review.decided"] != 1 {
+		t.Fatalf("events: %v", kinds)
+	}
+}

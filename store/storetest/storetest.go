@@ -1,0 +1,92 @@
+// Package storetest makes the database states other packages' tests start
+// from, through the same store calls the product makes: a sent request is
+// imported, targeted, queued, claimed and accepted, so its status and due
+// date are the lifecycle's, never written by hand.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"foidesk/store"
+)
+
+// SentRequest describes a request as it stands after the mailer sent it.
+type SentRequest struct {
+	AuthorityName  string // an authority with this address is reused
+	AuthorityEmail string
+	Ref            string    // a valid token; store.NewRef() when empty
+	MessageID      string    // our Message-ID without brackets; <Ref>.fixture@foidesk.test when empty
+	SentAt         time.Time // when the server accepted it; default 2026-11-02 10:00 UTC
+	Regime         string    // foia (default), eir, foisa or eisr; foisa and eisr authorities are Scottish
+}
+
+// DefaultSentAt is when a SentRequest is accepted unless it says otherwise.
+var DefaultSentAt = time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+
+// Send creates the request's authority (unless one has its address), a
+// campaign of its own targeting it, queues and sends it: the delivery is
+// recorded by the outbox exactly as the dispatcher records one, so the
+// clock is derived as in the product.
+func Send(ctx context.Context, st *store.Store, f SentRequest) (store.Request, error) {
+	if f.Ref == "" {
+		f.Ref = store.NewRef()
+	}
+	f.Ref = strings.ToUpper(f.Ref)
+	if f.MessageID == "" {
+		f.MessageID = f.Ref + ".fixture@foidesk.test"
+	}
+	if f.SentAt.IsZero() {
+		f.SentAt = DefaultSentAt
+	}
+	if f.Regime == "" {
+		f.Regime = "foia"
+	}
+	nation := "England"
+	if f.Regime == "foisa" || f.Regime == "eisr" {
+		nation = "Scotland"
+	}
+	tag := "fixture-" + strings.ToLower(f.Ref)
+	tags := []string{tag}
+	if _, err := st.ImportAuthorities(ctx, store.AuthorityImport{Rows: []store.AuthorityInput{{
+		Origin: "fixture " + f.Ref, Name: f.AuthorityName, Email: &f.AuthorityEmail, Nation: &nation, Regime: &f.Regime, Tags: &tags,
+	}}}); err != nil {
+		return store.Request{}, fmt.Errorf("fixture authority: %w", err)
+	}
+	created, err := st.CreateCampaign(ctx, store.NewCampaign{
+		Name: tag, Template: "recording-policy", Target: store.Target{Tags: tags},
+		MessageID: func(string) string { return f.MessageID },
+		Ref:       func() string { return f.Ref },
+	})
+	if err != nil {
+		return store.Request{}, fmt.Errorf("fixture campaign: %w", err)
+	}
+	if _, err := st.QueueCampaign(ctx, created.Campaign.ID, func(r store.Request) (store.Rendered, error) {
+		subject := "Freedom of Information request [ref: " + r.Ref + "]"
+		raw := "Message-ID: <" + r.MessageID + ">\r\nTo: " + r.ToEmail + "\r\nSubject: " + subject + "\r\n\r\nA request.\r\n"
+		return store.Rendered{Subject: subject, Raw: []byte(raw)}, nil
+	}); err != nil {
+		return store.Request{}, fmt.Errorf("fixture queue: %w", err)
+	}
+	ob, err := st.Outbox(ctx)
+	if err != nil {
+		return store.Request{}, err
+	}
+	defer ob.Close()
+	g, err := ob.Claim(ctx, store.ClaimOptions{Owner: "fixture", Now: f.SentAt, CampaignID: created.Campaign.ID})
+	if err != nil {
+		return store.Request{}, fmt.Errorf("fixture claim: %w", err)
+	}
+	if g == nil {
+		return store.Request{}, fmt.Errorf("fixture: nothing to claim in campaign %s", tag)
+	}
+	if _, err := ob.MarkSent(ctx, g, "fixture", store.Delivery{AcceptedAt: f.SentAt, Reply: store.SMTPReply{Code: 250, Text: "2.0.0 OK"}}, nil); err != nil {
+		return store.Request{}, fmt.Errorf("fixture send: %w", err)
+	}
+	if err := st.FinishSettledCampaigns(ctx); err != nil {
+		return store.Request{}, err
+	}
+	return st.RequestByRef(ctx, f.Ref)
+}
