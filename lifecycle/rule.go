@@ -98,7 +98,7 @@ func (r *Rule) Events(f Facts) ([]deadline.Event, []string) {
 func (r *Rule) facts(f Facts) []fact {
 	day := deadline.ReceiptDate
 	facts := []fact{{ev: deadline.Event{Kind: deadline.Delivered, Date: day(f.SentAt)},
-		what: "delivered " + f.SentAt.UTC().Format(time.RFC3339)}}
+		what: "delivered"}}
 	add := func(k deadline.EventKind, at time.Time, until deadline.Date, what string) {
 		facts = append(facts, fact{ev: deadline.Event{Kind: k, Date: day(at), Until: until}, what: what, seq: len(facts)})
 	}

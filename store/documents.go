@@ -322,8 +322,9 @@ type DocumentSummary struct {
 
 // DocumentFilter selects documents; zero fields match everything.
 type DocumentFilter struct {
-	Status string
-	ID     int64
+	Status    string
+	ID        int64
+	RequestID int64 // documents from the messages matched to this request
 }
 
 // Documents lists documents, oldest first, with their sources.
@@ -340,6 +341,10 @@ func (s *Store) Documents(ctx context.Context, f DocumentFilter) ([]DocumentSumm
 	if f.ID != 0 {
 		where = append(where, "d.id = ?")
 		args = append(args, f.ID)
+	}
+	if f.RequestID != 0 {
+		where = append(where, "d.id IN (SELECT ds.document_id FROM document_sources ds JOIN messages m ON m.id = ds.message_id WHERE m.request_id = ?)")
+		args = append(args, f.RequestID)
 	}
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

@@ -69,6 +69,16 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
+	out, err := scanEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	return out, nil
+}
+
+// scanEvents reads event rows (id, at, kind, authority_id, request_id,
+// message_id, detail) and closes them.
+func scanEvents(rows *sql.Rows) ([]Event, error) {
 	defer rows.Close()
 	var out []Event
 	for rows.Next() {
@@ -76,7 +86,7 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 		var at, detail string
 		var a, r, m sql.NullInt64
 		if err := rows.Scan(&e.ID, &at, &e.Kind, &a, &r, &m, &detail); err != nil {
-			return nil, fmt.Errorf("list events: %w", err)
+			return nil, err
 		}
 		e.At, _ = time.Parse(time.RFC3339Nano, at)
 		e.Subject = Subject{Authority: a.Int64, Request: r.Int64, Message: m.Int64}

@@ -8,6 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"foidesk/deadline"
+	"foidesk/lifecycle"
 	"foidesk/store"
 )
 
@@ -15,12 +17,30 @@ func init() {
 	register(&command{
 		name:     "campaign status",
 		synopsis: "NAME",
-		summary:  "show a campaign's requests: counts per state and one line per authority",
+		summary:  "show where each of a campaign's requests stands: counts per status and one line per authority",
+		help: `Each request has an outbox state (draft, queued, sending, sent, retry,
+failed, unknown, cancelled) and, once sent, a status that follows what
+happened to it: not-delivered, awaiting-response, awaiting-clarification,
+fee-pending, replied or withdrawn. A request awaiting a response past its
+due date is overdue, and very-overdue [deadline] very_overdue_days working
+days after it, on the date --as-of names (default today, in Europe/London).
+LATE is how many working days late the answer is, or was. REASON is the fact
+that put the request where it is; 'foidesk requests show REF' gives the whole
+timeline.`,
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			asJSON := fs.Bool("json", false, "print one JSON object")
+			asOf := fs.String("as-of", "", "judge overdue requests on `DATE` (YYYY-MM-DD; default today)")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) != 1 {
 					return usagef("campaign status takes one NAME")
+				}
+				on, err := asOfDate(*asOf)
+				if err != nil {
+					return err
+				}
+				cfg, err := e.config()
+				if err != nil {
+					return err
 				}
 				st, c, err := openCampaign(ctx, e, args[0])
 				if err != nil {
@@ -35,26 +55,63 @@ func init() {
 				if err != nil {
 					return err
 				}
-				if *asJSON {
-					return printCampaignStatusJSON(e, c, counts, reqs)
+				shown := make([]lifecycle.Shown, len(reqs))
+				statusCounts := map[string]int{}
+				for i, r := range reqs {
+					if shown[i], err = showRequest(st, r, on, cfg.Deadline.VeryOverdueDays); err != nil {
+						return err
+					}
+					statusCounts[shown[i].Status]++
 				}
-				fmt.Fprintf(e.stdout, "campaign %s: %s, letter %s, %d requests\n", c.Name, c.State, c.Template, len(reqs))
-				for _, s := range store.OutboxStates {
-					if counts[s] > 0 {
-						fmt.Fprintf(e.stdout, "  %-9s %d\n", s, counts[s])
+				if *asJSON {
+					return printCampaignStatusJSON(e, c, on, counts, statusCounts, reqs, shown)
+				}
+				fmt.Fprintf(e.stdout, "campaign %s: %s, letter %s, %d requests, as of %s\n", c.Name, c.State, c.Template, len(reqs), on)
+				for _, s := range lifecycle.Statuses {
+					if statusCounts[s] > 0 {
+						fmt.Fprintf(e.stdout, "  %-22s %d\n", s, statusCounts[s])
 					}
 				}
 				fmt.Fprintln(e.stdout)
 				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "CODE\tAUTHORITY\tEMAIL\tREF\tSTATE\tTRIES\tSENT\tDUE\tSMTP")
-				for _, r := range reqs {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", dash(r.Authority.Code), r.Authority.Name, r.ToEmail, r.Ref,
-						stateDetail(r), r.Attempts, dash(londonTime(r.SentAt)), dash(r.DueDate), dash(smtpSummary(r)))
+				fmt.Fprintln(tw, "CODE\tAUTHORITY\tEMAIL\tREF\tSTATE\tSTATUS\tTRIES\tSENT\tDUE\tLATE\tSMTP\tREASON")
+				for i, r := range reqs {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", dash(r.Authority.Code), r.Authority.Name, r.ToEmail, r.Ref,
+						stateDetail(r), shown[i].Status, r.Attempts, dash(londonTime(r.SentAt)), dash(r.DueDate), dash(lateString(shown[i].DaysLate)),
+						dash(smtpSummary(r)), dash(r.StatusReason))
 				}
 				return tw.Flush()
 			}
 		},
 	})
+}
+
+// asOfDate reads --as-of: a date, or today in Europe/London when empty.
+func asOfDate(s string) (deadline.Date, error) {
+	if s == "" {
+		return deadline.ReceiptDate(time.Now()), nil
+	}
+	d, err := deadline.ParseDate(s)
+	if err != nil {
+		return 0, usagef("--as-of: %v", err)
+	}
+	return d, nil
+}
+
+// showRequest is where r stands on date on, as a person sees it.
+func showRequest(st *store.Store, r store.Request, on deadline.Date, veryOverdue int) (lifecycle.Shown, error) {
+	sh, err := st.Lifecycle().Show(lifecycle.Request{Regime: r.Regime, Outbox: r.OutboxState, Status: r.Status, Due: r.DueDate, RepliedOn: r.RepliedOn}, on, veryOverdue)
+	if err != nil {
+		return sh, fmt.Errorf("request %s: %w", r.Ref, err)
+	}
+	return sh, nil
+}
+
+func lateString(days *int) string {
+	if days == nil {
+		return ""
+	}
+	return fmt.Sprint(*days)
 }
 
 func stateDetail(r store.Request) string {
@@ -88,11 +145,17 @@ type requestStatusJSON struct {
 	State         string `json:"state"`
 	Attempts      int    `json:"attempts"`
 	NextAttemptAt string `json:"next_attempt_at,omitempty"`
+	Status        string `json:"status"`
 	SentAt        string `json:"sent_at,omitempty"`
 	DueDate       string `json:"due_date,omitempty"`
-	SMTPCode      int    `json:"smtp_code,omitempty"`
-	SMTPEnhanced  string `json:"smtp_enhanced,omitempty"`
-	SMTPText      string `json:"smtp_text,omitempty"`
+	RepliedAt     string `json:"replied_at,omitempty"` // the date of the response that stopped the clock
+	// WorkingDaysLate: how late the answer is (on the --as-of date) or
+	// was (at the response); absent when no due date applies.
+	WorkingDaysLate *int   `json:"working_days_late,omitempty"`
+	Reason          string `json:"reason,omitempty"`
+	SMTPCode        int    `json:"smtp_code,omitempty"`
+	SMTPEnhanced    string `json:"smtp_enhanced,omitempty"`
+	SMTPText        string `json:"smtp_text,omitempty"`
 }
 
 func rfc3339(t time.Time) string {
@@ -102,20 +165,27 @@ func rfc3339(t time.Time) string {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
-func printCampaignStatusJSON(e *env, c store.Campaign, counts map[string]int, reqs []store.Request) error {
+func requestJSON(r store.Request, status string, late *int) requestStatusJSON {
+	return requestStatusJSON{
+		Code: r.Authority.Code, Authority: r.Authority.Name, Email: r.ToEmail, Regime: r.Regime, Ref: r.Ref, MessageID: r.MessageID,
+		State: r.OutboxState, Status: status, Attempts: r.Attempts, NextAttemptAt: rfc3339(r.NextAttemptAt), SentAt: rfc3339(r.SentAt),
+		DueDate: r.DueDate, RepliedAt: r.RepliedOn, WorkingDaysLate: late, Reason: r.StatusReason,
+		SMTPCode: r.SMTPCode, SMTPEnhanced: r.SMTPEnhanced, SMTPText: r.SMTPText,
+	}
+}
+
+func printCampaignStatusJSON(e *env, c store.Campaign, on deadline.Date, counts, statusCounts map[string]int, reqs []store.Request, shown []lifecycle.Shown) error {
 	out := struct {
-		Campaign string              `json:"campaign"`
-		State    string              `json:"state"`
-		Template string              `json:"template"`
-		Counts   map[string]int      `json:"counts"`
-		Requests []requestStatusJSON `json:"requests"`
-	}{Campaign: c.Name, State: c.State, Template: c.Template, Counts: counts, Requests: []requestStatusJSON{}}
-	for _, r := range reqs {
-		out.Requests = append(out.Requests, requestStatusJSON{
-			Code: r.Authority.Code, Authority: r.Authority.Name, Email: r.ToEmail, Regime: r.Regime, Ref: r.Ref, MessageID: r.MessageID,
-			State: r.OutboxState, Attempts: r.Attempts, NextAttemptAt: rfc3339(r.NextAttemptAt), SentAt: rfc3339(r.SentAt), DueDate: r.DueDate,
-			SMTPCode: r.SMTPCode, SMTPEnhanced: r.SMTPEnhanced, SMTPText: r.SMTPText,
-		})
+		Campaign     string              `json:"campaign"`
+		State        string              `json:"state"`
+		Template     string              `json:"template"`
+		AsOf         string              `json:"as_of"`
+		Counts       map[string]int      `json:"counts"` // by outbox state
+		StatusCounts map[string]int      `json:"status_counts"`
+		Requests     []requestStatusJSON `json:"requests"`
+	}{Campaign: c.Name, State: c.State, Template: c.Template, AsOf: on.String(), Counts: counts, StatusCounts: statusCounts, Requests: []requestStatusJSON{}}
+	for i, r := range reqs {
+		out.Requests = append(out.Requests, requestJSON(r, shown[i].Status, shown[i].DaysLate))
 	}
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")

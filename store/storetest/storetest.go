@@ -31,6 +31,15 @@ var DefaultSentAt = time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
 // recorded by the outbox exactly as the dispatcher records one, so the
 // clock is derived as in the product.
 func Send(ctx context.Context, st *store.Store, f SentRequest) (store.Request, error) {
+	return prepare(ctx, st, f, func(ob *store.Outbox, g *store.Outgoing, f SentRequest) error {
+		_, err := ob.MarkSent(ctx, g, "fixture", store.Delivery{AcceptedAt: f.SentAt, Reply: store.SMTPReply{Code: 250, Text: "2.0.0 OK"}}, nil)
+		return err
+	})
+}
+
+// prepare creates, queues and claims the request, then settles the claim
+// with outcome.
+func prepare(ctx context.Context, st *store.Store, f SentRequest, outcome func(*store.Outbox, *store.Outgoing, SentRequest) error) (store.Request, error) {
 	if f.Ref == "" {
 		f.Ref = store.NewRef()
 	}
@@ -82,11 +91,20 @@ func Send(ctx context.Context, st *store.Store, f SentRequest) (store.Request, e
 	if g == nil {
 		return store.Request{}, fmt.Errorf("fixture: nothing to claim in campaign %s", tag)
 	}
-	if _, err := ob.MarkSent(ctx, g, "fixture", store.Delivery{AcceptedAt: f.SentAt, Reply: store.SMTPReply{Code: 250, Text: "2.0.0 OK"}}, nil); err != nil {
-		return store.Request{}, fmt.Errorf("fixture send: %w", err)
+	if err := outcome(ob, g, f); err != nil {
+		return store.Request{}, fmt.Errorf("fixture %s: %w", f.Ref, err)
 	}
 	if err := st.FinishSettledCampaigns(ctx); err != nil {
 		return store.Request{}, err
 	}
 	return st.RequestByRef(ctx, f.Ref)
+}
+
+// Unknown leaves the request as a send interrupted mid-conversation does:
+// claimed at f.SentAt, then marked unknown, for tests of resolving it.
+func Unknown(ctx context.Context, st *store.Store, f SentRequest) (store.Request, error) {
+	return prepare(ctx, st, f, func(ob *store.Outbox, g *store.Outgoing, f SentRequest) error {
+		_, err := ob.MarkUnknown(ctx, g, "fixture", "the connection dropped after the message data was sent", nil)
+		return err
+	})
 }
