@@ -10,6 +10,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"foidesk/mailconn"
 	"foidesk/store"
 )
 
@@ -51,8 +52,8 @@ func (f fetched) release(blobs store.Blobs) {
 // are deleted); it is fetched again after reconnecting. The error is why
 // the batch ended early; the messages before it were handed over.
 func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string, batch []imap.UID, rec *recorder) error {
-	g := sess.guard(ctx)
-	cmd := sess.c.Fetch(imap.UIDSetNum(batch...), &imap.FetchOptions{
+	g := sess.Guard(ctx)
+	cmd := sess.Client.Fetch(imap.UIDSetNum(batch...), &imap.FetchOptions{
 		UID:         true,
 		BodySection: []*imap.FetchItemBodySection{{Peek: true}},
 	})
@@ -62,7 +63,7 @@ func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string,
 		if msg == nil {
 			break
 		}
-		g.touch()
+		g.Touch()
 		var f fetched
 		var uid imap.UID
 		var blobErr error
@@ -87,15 +88,15 @@ func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string,
 		f.uid = uid
 		if blobErr != nil {
 			failure = blobErr
-			if IsTemporary(blobErr) {
+			if mailconn.IsTemporary(blobErr) {
 				// The connection broke mid-message. Let the client's reader
 				// see that and stop before the command is drained: draining
 				// a cut-short literal while the reader still runs makes both
 				// touch one buffer (go-imap v2.0.0-beta.8).
-				sess.c.Close()
+				sess.Client.Close()
 				select {
-				case <-sess.c.Closed():
-				case <-time.After(sess.timeout):
+				case <-sess.Client.Closed():
+				case <-time.After(sess.Timeout):
 				}
 			}
 			break
@@ -105,15 +106,15 @@ func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string,
 			continue
 		}
 		// Waiting for the recorder is foidesk's own time, not the server's.
-		g.pause()
+		g.Pause()
 		rec.add(f)
-		g.touch()
+		g.Touch()
 	}
 	err := cmd.Close()
 	if failure == nil {
-		failure = g.done("IMAP UID FETCH "+mailbox, err)
+		failure = g.Done("IMAP UID FETCH "+mailbox, err)
 	} else {
-		g.done("", nil)
+		g.Done("", nil)
 	}
 	return failure
 }
@@ -124,7 +125,7 @@ func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string,
 // literal that ends short of its announced size means the connection broke
 // mid-message (the client library reports that as a plain end of data):
 // the partial files are discarded, never recorded.
-func (sy *Syncer) storeRaw(blobs store.Blobs, r io.Reader, want int64, g *guard) (fetched, error) {
+func (sy *Syncer) storeRaw(blobs store.Blobs, r io.Reader, want int64, g *mailconn.Guard) (fetched, error) {
 	w, err := blobs.Create()
 	if err != nil {
 		return fetched{}, err
@@ -152,7 +153,7 @@ func (sy *Syncer) storeRaw(blobs store.Blobs, r io.Reader, want int64, g *guard)
 		if tee.rerr == nil {
 			tee.rerr = fmt.Errorf("got %d of %d bytes", w.Size(), want)
 		}
-		return fetched{}, &errTemporary{fmt.Errorf("fetch message body: %w", tee.rerr)}
+		return fetched{}, mailconn.Temporary(fmt.Errorf("fetch message body: %w", tee.rerr))
 	}
 	// The last of the hashing and writing finishes on the blob's own
 	// goroutine while the next message arrives: the recorder commits it.
@@ -198,7 +199,7 @@ func (t *rawTee) Read(p []byte) (int, error) {
 
 type touchReader struct {
 	r    io.Reader
-	g    *guard
+	g    *mailconn.Guard
 	last time.Time
 }
 
@@ -206,7 +207,7 @@ func (t *touchReader) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
 	if n > 0 {
 		if now := time.Now(); now.Sub(t.last) > 100*time.Millisecond {
-			t.g.touch()
+			t.g.Touch()
 			t.last = now
 		}
 	}
@@ -219,16 +220,16 @@ func (t *touchReader) Read(p []byte) (int, error) {
 func (sy *Syncer) markDone(ctx context.Context, sess *session, mailbox string, uids []imap.UID) {
 	set := imap.UIDSetNum(uids...)
 	if sy.Cfg.MarkKeyword {
-		err := sess.do(ctx, "IMAP STORE "+Keyword, func() error {
-			return sess.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{Keyword}}, nil).Close()
+		err := sess.Do(ctx, "IMAP STORE "+Keyword, func() error {
+			return sess.Client.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{Keyword}}, nil).Close()
 		})
 		if err != nil {
 			sy.Log.Warn("could not add keyword to recorded messages; they are safely stored, only the server-side mark is missing", "mailbox", mailbox, "keyword", Keyword, "err", err)
 		}
 	}
 	if sy.Cfg.ProcessedMailbox != "" && sy.Cfg.ProcessedMailbox != mailbox {
-		err := sess.do(ctx, "IMAP MOVE", func() error {
-			_, err := sess.c.Move(set, sy.Cfg.ProcessedMailbox).Wait()
+		err := sess.Do(ctx, "IMAP MOVE", func() error {
+			_, err := sess.Client.Move(set, sy.Cfg.ProcessedMailbox).Wait()
 			return err
 		})
 		if err != nil {

@@ -4,23 +4,25 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
-	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"foidesk/mailconn"
 )
 
 // Keyword is the IMAP keyword added to a message after it is recorded, when
 // MarkKeyword is set.
 const Keyword = "$FoideskIngested"
 
-// IMAPConfig says where replies arrive and how to watch them.
+// IMAPConfig says where replies arrive and how to watch them. The
+// connection settings (host to timeout) and the backoff are mailconn's,
+// with its defaults.
 type IMAPConfig struct {
 	Host             string
 	Port             int
-	TLS              string // "tls" | "starttls" | "none"
+	TLS              mailconn.TLSMode
 	CAFile           string
 	Username         string
 	Password         string
@@ -32,7 +34,7 @@ type IMAPConfig struct {
 	BatchSize        int // UIDs per FETCH; default 100
 
 	// Backoff between reconnection attempts: from MinBackoff doubling to
-	// MaxBackoff, each with up to 50% jitter. Defaults 1s and 5m.
+	// MaxBackoff, each with up to 50% jitter (mailconn.Backoff).
 	MinBackoff, MaxBackoff time.Duration
 	// OnceAttempts is how many times --once tries to connect before giving
 	// up; default 5.
@@ -46,21 +48,18 @@ func (c *IMAPConfig) defaults() {
 	if c.PollInterval <= 0 {
 		c.PollInterval = 5 * time.Minute
 	}
-	if c.Timeout <= 0 {
-		c.Timeout = 60 * time.Second
-	}
 	if c.BatchSize <= 0 {
 		c.BatchSize = 100
-	}
-	if c.MinBackoff <= 0 {
-		c.MinBackoff = time.Second
-	}
-	if c.MaxBackoff <= 0 {
-		c.MaxBackoff = 5 * time.Minute
 	}
 	if c.OnceAttempts <= 0 {
 		c.OnceAttempts = 5
 	}
+}
+
+// server is the connection half of the config.
+func (c *IMAPConfig) server() mailconn.Server {
+	return mailconn.Server{Proto: mailconn.IMAP, Host: c.Host, Port: c.Port, TLS: c.TLS, CAFile: c.CAFile,
+		Username: c.Username, Password: c.Password, Timeout: c.Timeout}
 }
 
 // Syncer copies new mail from the watched mailboxes into the store. It never
@@ -97,13 +96,13 @@ func (s *Stats) add(r Result) {
 func (sy *Syncer) SyncOnce(ctx context.Context) (Stats, error) {
 	sy.Cfg.defaults()
 	var total Stats
-	back := sy.Cfg.MinBackoff
+	back := mailconn.Backoff{Min: sy.Cfg.MinBackoff, Max: sy.Cfg.MaxBackoff}
 	for attempt := 1; ; attempt++ {
 		sess, err := sy.dial(ctx)
 		if err == nil {
 			var st Stats
 			st, err = sy.syncAll(ctx, sess)
-			sess.close()
+			sess.Logout()
 			total.Stored += st.Stored
 			total.Duplicates += st.Duplicates
 			total.Matched += st.Matched
@@ -111,19 +110,18 @@ func (sy *Syncer) SyncOnce(ctx context.Context) (Stats, error) {
 				return total, nil
 			}
 		}
-		if !IsTemporary(err) || ctx.Err() != nil {
+		if !mailconn.IsTemporary(err) || ctx.Err() != nil {
 			return total, err
 		}
 		if attempt >= sy.Cfg.OnceAttempts {
 			sy.Log.Error("IMAP sync failed; giving up after repeated attempts, nothing is lost: the next run continues from the last recorded message", "attempts", attempt, "err", err)
 			return total, err
 		}
-		wait := jitter(back)
+		wait := back.Next()
 		sy.Log.Warn("IMAP sync failed; retrying", "err", err, "attempt", attempt, "retry_in", wait.Round(time.Millisecond))
-		if !sleep(ctx, wait) {
+		if !mailconn.Sleep(ctx, wait) {
 			return total, ctx.Err()
 		}
-		back = min(back*2, sy.Cfg.MaxBackoff)
 	}
 }
 
@@ -134,40 +132,38 @@ func (sy *Syncer) SyncOnce(ctx context.Context) (Stats, error) {
 // because the user may fix the server side while foidesk waits.
 func (sy *Syncer) Run(ctx context.Context) error {
 	sy.Cfg.defaults()
-	back := sy.Cfg.MinBackoff
+	back := mailconn.Backoff{Min: sy.Cfg.MinBackoff, Max: sy.Cfg.MaxBackoff}
 	for ctx.Err() == nil {
 		sess, err := sy.dial(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
 			}
-			wait := jitter(back)
-			if IsTemporary(err) {
+			wait := back.Next()
+			if mailconn.IsTemporary(err) {
 				sy.Log.Warn("cannot reach IMAP server; reconnecting", "err", err, "retry_in", wait.Round(time.Millisecond))
 			} else {
 				sy.Log.Error("IMAP connection refused; fix the configuration or server, retrying", "err", err, "retry_in", wait.Round(time.Millisecond))
 			}
-			if !sleep(ctx, wait) {
+			if !mailconn.Sleep(ctx, wait) {
 				break
 			}
-			back = min(back*2, sy.Cfg.MaxBackoff)
 			continue
 		}
-		err = sy.watch(ctx, sess, func() { back = sy.Cfg.MinBackoff })
-		sess.close()
+		err = sy.watch(ctx, sess, back.Reset)
+		sess.Logout()
 		if ctx.Err() != nil {
 			break
 		}
-		wait := jitter(back)
-		if IsTemporary(err) {
+		wait := back.Next()
+		if mailconn.IsTemporary(err) {
 			sy.Log.Warn("IMAP connection lost; reconnecting, nothing is lost: sync resumes after the last recorded message", "err", err, "retry_in", wait.Round(time.Millisecond))
 		} else {
 			sy.Log.Error("could not record incoming mail (disk or database); the message stays on the server and is tried again", "err", err, "retry_in", wait.Round(time.Millisecond))
 		}
-		if !sleep(ctx, wait) {
+		if !mailconn.Sleep(ctx, wait) {
 			break
 		}
-		back = min(back*2, sy.Cfg.MaxBackoff)
 	}
 	return nil
 }
@@ -193,7 +189,7 @@ func (sy *Syncer) watch(ctx context.Context, sess *session, healthy func()) erro
 func (sy *Syncer) wait(ctx context.Context, sess *session) error {
 	timer := time.NewTimer(sy.Cfg.PollInterval)
 	defer timer.Stop()
-	if !sess.caps.Has(imap.CapIdle) {
+	if !sess.Caps.Has(imap.CapIdle) {
 		select {
 		case <-ctx.Done():
 		case <-timer.C:
@@ -201,9 +197,9 @@ func (sy *Syncer) wait(ctx context.Context, sess *session) error {
 		return nil
 	}
 	var sel *imap.SelectData
-	if err := sess.do(ctx, "IMAP SELECT "+sy.Cfg.Mailboxes[0], func() error {
+	if err := sess.Do(ctx, "IMAP SELECT "+sy.Cfg.Mailboxes[0], func() error {
 		var err error
-		sel, err = sess.c.Select(sy.Cfg.Mailboxes[0], &imap.SelectOptions{ReadOnly: true}).Wait()
+		sel, err = sess.Client.Select(sy.Cfg.Mailboxes[0], &imap.SelectOptions{ReadOnly: true}).Wait()
 		return err
 	}); err != nil {
 		// The mailbox may be gone; fall back to polling.
@@ -223,9 +219,9 @@ func (sy *Syncer) wait(ctx context.Context, sess *session) error {
 		return nil
 	}
 	var idle *imapclient.IdleCommand
-	if err := sess.do(ctx, "IMAP IDLE", func() error {
+	if err := sess.Do(ctx, "IMAP IDLE", func() error {
 		var err error
-		idle, err = sess.c.Idle()
+		idle, err = sess.Client.Idle()
 		return err
 	}); err != nil {
 		return err
@@ -234,9 +230,9 @@ func (sy *Syncer) wait(ctx context.Context, sess *session) error {
 	case <-ctx.Done():
 	case <-timer.C:
 	case <-sess.updates:
-	case <-sess.c.Closed():
+	case <-sess.Client.Closed():
 	}
-	return sess.do(ctx, "IMAP IDLE end", func() error {
+	return sess.Do(ctx, "IMAP IDLE end", func() error {
 		if err := idle.Close(); err != nil {
 			return err
 		}
@@ -265,9 +261,9 @@ func isNonexistent(err error) bool {
 func (sy *Syncer) syncMailbox(ctx context.Context, sess *session, mailbox string, st *Stats) error {
 	readOnly := !sy.Cfg.MarkKeyword && sy.Cfg.ProcessedMailbox == ""
 	var sel *imap.SelectData
-	err := sess.do(ctx, "IMAP SELECT "+mailbox, func() error {
+	err := sess.Do(ctx, "IMAP SELECT "+mailbox, func() error {
 		var err error
-		sel, err = sess.c.Select(mailbox, &imap.SelectOptions{ReadOnly: readOnly}).Wait()
+		sel, err = sess.Client.Select(mailbox, &imap.SelectOptions{ReadOnly: readOnly}).Wait()
 		return err
 	})
 	if err != nil {
@@ -293,8 +289,8 @@ func (sy *Syncer) syncMailbox(ctx context.Context, sess *session, mailbox string
 		return nil
 	}
 	var uids []imap.UID
-	err = sess.do(ctx, "IMAP UID SEARCH "+mailbox, func() error {
-		data, err := sess.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{{imap.UIDRange{Start: imap.UID(state.LastUID + 1), Stop: 0}}}}, nil).Wait()
+	err = sess.Do(ctx, "IMAP UID SEARCH "+mailbox, func() error {
+		data, err := sess.Client.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{{imap.UIDRange{Start: imap.UID(state.LastUID + 1), Stop: 0}}}}, nil).Wait()
 		if err != nil {
 			return err
 		}
@@ -354,25 +350,4 @@ func (sy *Syncer) syncMailbox(ctx context.Context, sess *session, mailbox string
 		}
 	}
 	return waitAll()
-}
-
-var jitterMu sync.Mutex
-
-// jitter returns d plus up to 50% random extra, so many clients do not
-// reconnect in step.
-func jitter(d time.Duration) time.Duration {
-	jitterMu.Lock()
-	defer jitterMu.Unlock()
-	return d + time.Duration(rand.Int64N(int64(d)/2+1))
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

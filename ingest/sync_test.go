@@ -17,6 +17,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"foidesk/ingest/imaptest"
+	"foidesk/mailconn"
 	"foidesk/store"
 )
 
@@ -265,7 +266,7 @@ func TestServerDownAtStart(t *testing.T) {
 	sy.Cfg.PollInterval = time.Hour
 
 	_, err = sy.SyncOnce(context.Background())
-	if err == nil || !IsTemporary(err) {
+	if err == nil || !mailconn.IsTemporary(err) {
 		t.Fatalf("SyncOnce with no server: %v, want a temporary error", err)
 	}
 

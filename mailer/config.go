@@ -4,22 +4,26 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 	"time"
+
+	"foidesk/mailconn"
 )
 
-// SMTP is how to reach the outgoing mail server.
+// SMTP is how to reach the outgoing mail server. Unset settings take
+// mailconn's defaults.
 type SMTP struct {
 	Host     string
 	Port     int
 	Username string // empty: no AUTH
 	Password string
-	// TLS is "starttls" (required, never falls back to clear text), "tls"
-	// (implicit TLS, usually port 465) or "none" (loopback hosts only).
-	TLS       string
-	TLSConfig *tls.Config // nil: system roots, server name from Host
+	// TLS is "starttls" (the default; required, never falls back to clear
+	// text), "tls" (implicit TLS, usually port 465) or "none" (loopback
+	// hosts only).
+	TLS       mailconn.TLSMode
+	CAFile    string
+	TLSConfig *tls.Config // nil: from Host and CAFile (mailconn.Server.TLSConfig)
 	Timeout   time.Duration
 	HELO      string // empty: this machine's hostname
 }
@@ -90,30 +94,31 @@ func (r Rate) String() string {
 	return fmt.Sprintf("%d/%s", r.Burst, r.Per)
 }
 
-// IsLoopback reports whether host names this machine only.
-func IsLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+func (c SMTP) server() mailconn.Server {
+	return mailconn.Server{Proto: mailconn.SMTP, Host: c.Host, Port: c.Port, TLS: c.TLS, CAFile: c.CAFile,
+		Username: c.Username, Password: c.Password, Timeout: c.Timeout}
 }
 
-func (c SMTP) validate() error {
+// Check reports settings that can never work (no host, and those of
+// mailconn.Server.Check) and a CA file that cannot be used, before
+// anything is sent.
+func (c SMTP) Check() error {
+	_, err := c.tlsConfig()
+	return err
+}
+
+// tlsConfig checks c and returns the TLS configuration to use: nil for
+// clear text.
+func (c SMTP) tlsConfig() (*tls.Config, error) {
 	if c.Host == "" {
-		return errors.New("[smtp] host is not set")
+		return nil, errors.New("[smtp] host is not set")
 	}
-	if c.Port < 1 || c.Port > 65535 {
-		return fmt.Errorf("[smtp] port %d is not a port", c.Port)
+	s := c.server()
+	if err := s.Check(); err != nil {
+		return nil, err
 	}
-	switch c.TLS {
-	case "starttls", "tls":
-	case "none":
-		if !IsLoopback(c.Host) {
-			return fmt.Errorf("[smtp] tls = \"none\" is allowed only for a loopback host, not %q: the password and every letter would cross the network in clear", c.Host)
-		}
-	default:
-		return fmt.Errorf("[smtp] tls must be starttls, tls or none, not %q", c.TLS)
+	if c.TLSConfig != nil {
+		return c.TLSConfig, nil
 	}
-	return nil
+	return s.TLSConfig()
 }

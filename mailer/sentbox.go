@@ -2,15 +2,14 @@ package mailer
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
-	"strconv"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"foidesk/mailconn"
 )
 
 // SentBox is the requester's sent-mail folder over IMAP ([imap]
@@ -20,95 +19,60 @@ import (
 // is unknown is looked for there by its Message-ID, since a provider that
 // files sent mail does so only for mail it accepted.
 type SentBox struct {
-	Host      string
-	Port      int
-	TLS       string // "tls", "starttls" or "none" (loopback only)
-	TLSConfig *tls.Config
-	Username  string
-	Password  string
-	Mailbox   string
-	Append    bool
-	Timeout   time.Duration
+	Host     string
+	Port     int
+	TLS      mailconn.TLSMode // "tls" (the default), "starttls" or "none" (loopback only)
+	CAFile   string
+	Username string
+	Password string
+	Mailbox  string
+	Append   bool
+	Timeout  time.Duration
 
-	c *imapclient.Client
+	c *mailconn.IMAPConn
 }
 
-// do runs f against a logged-in session, dialling one if needed, and gives
-// up (closing the connection, which unblocks f) after Timeout or when ctx
-// ends. Any error drops the session; the next call dials afresh.
+func (b *SentBox) server() mailconn.Server {
+	return mailconn.Server{Proto: mailconn.IMAP, Host: b.Host, Port: b.Port, TLS: b.TLS, CAFile: b.CAFile,
+		Username: b.Username, Password: b.Password, Timeout: b.Timeout}
+}
+
+// Check reports settings that can never work (mailconn.Server.Check) and a
+// CA file that cannot be used, before any letter depends on the mailbox.
+func (b *SentBox) Check() error {
+	s := b.server()
+	if err := s.Check(); err != nil {
+		return err
+	}
+	_, err := s.TLSConfig()
+	return err
+}
+
+// do runs f against a logged-in session, dialling one if needed, under
+// mailconn's guard: it gives up (closing the connection, which unblocks f)
+// after Timeout without progress or when ctx ends. Any error drops the
+// session; the next call dials afresh.
 func (b *SentBox) do(ctx context.Context, what string, f func(c *imapclient.Client) error) error {
 	if b.c == nil {
-		c, err := b.dial(ctx)
+		c, err := mailconn.DialIMAP(ctx, b.server(), mailconn.IMAPOptions{})
 		if err != nil {
 			return fmt.Errorf("sent mailbox: %w", err)
 		}
 		b.c = c
 	}
 	c := b.c
-	timeout := b.Timeout
-	if timeout <= 0 {
-		timeout = 60 * time.Second
-	}
-	timer := time.AfterFunc(timeout, func() { c.Close() })
-	stop := context.AfterFunc(ctx, func() { c.Close() })
-	err := f(c)
-	timer.Stop()
-	stop()
-	if err != nil {
-		b.Close()
-		return fmt.Errorf("sent mailbox %s: %s: %w", b.Mailbox, what, err)
+	if err := c.Do(ctx, what, func() error { return f(c.Client) }); err != nil {
+		c.Close()
+		b.c = nil
+		return fmt.Errorf("sent mailbox %s: %w", b.Mailbox, err)
 	}
 	return nil
-}
-
-func (b *SentBox) dial(ctx context.Context) (*imapclient.Client, error) {
-	if b.TLS == "none" && !IsLoopback(b.Host) {
-		return nil, fmt.Errorf("[imap] tls = \"none\" is allowed only for a loopback host, not %q", b.Host)
-	}
-	addr := net.JoinHostPort(b.Host, strconv.Itoa(b.Port))
-	timeout := b.Timeout
-	if timeout <= 0 {
-		timeout = 60 * time.Second
-	}
-	d := net.Dialer{Timeout: timeout}
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	tc := b.TLSConfig
-	if tc == nil {
-		tc = &tls.Config{ServerName: b.Host, MinVersion: tls.VersionTLS12}
-	}
-	_ = conn.SetDeadline(time.Now().Add(timeout))
-	var c *imapclient.Client
-	switch b.TLS {
-	case "tls", "":
-		tconn := tls.Client(conn, tc)
-		if err := tconn.HandshakeContext(ctx); err != nil {
-			conn.Close()
-			return nil, err
-		}
-		c = imapclient.New(tconn, nil)
-	case "starttls":
-		if c, err = imapclient.NewStartTLS(conn, &imapclient.Options{TLSConfig: tc}); err != nil {
-			conn.Close()
-			return nil, err
-		}
-	default:
-		c = imapclient.New(conn, nil)
-	}
-	if err := c.Login(b.Username, b.Password).Wait(); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("login as %s: %w", b.Username, err)
-	}
-	_ = conn.SetDeadline(time.Time{})
-	return c, nil
 }
 
 // Close ends the session.
 func (b *SentBox) Close() {
 	if b.c != nil {
-		b.c.Close()
+		b.c.Logout()
 		b.c = nil
 	}
 }

@@ -12,6 +12,8 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
+
+	"foidesk/mailconn"
 )
 
 // conn is one SMTP session reused for a batch of messages. go-mail dials,
@@ -50,23 +52,19 @@ func (e *ConnectError) Error() string { return "cannot reach the SMTP server: " 
 func (e *ConnectError) Unwrap() error { return e.Err }
 
 func newConn(cfg SMTP) (*conn, error) {
-	if err := cfg.validate(); err != nil {
+	tc, err := cfg.tlsConfig()
+	if err != nil {
 		return nil, &ConfigError{Msg: err.Error()}
 	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 60 * time.Second
-	}
-	tc := cfg.TLSConfig
-	if tc == nil {
-		tc = &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12}
-	}
-	opts := []gomail.Option{gomail.WithPort(cfg.Port), gomail.WithTimeout(cfg.Timeout), gomail.WithTLSConfig(tc)}
+	s := cfg.server().WithDefaults()
+	cfg.Port, cfg.TLS, cfg.Timeout = s.Port, s.TLS, s.Timeout
+	opts := []gomail.Option{gomail.WithPort(cfg.Port), gomail.WithTimeout(cfg.Timeout)}
 	switch cfg.TLS {
-	case "tls":
-		opts = append(opts, gomail.WithSSL(), gomail.WithTLSPolicy(gomail.TLSMandatory))
-	case "starttls":
-		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
-	case "none":
+	case mailconn.TLS:
+		opts = append(opts, gomail.WithTLSConfig(tc), gomail.WithSSL(), gomail.WithTLSPolicy(gomail.TLSMandatory))
+	case mailconn.StartTLS:
+		opts = append(opts, gomail.WithTLSConfig(tc), gomail.WithTLSPolicy(gomail.TLSMandatory))
+	case mailconn.None:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
 	}
 	if cfg.HELO != "" {

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/mail"
-	"os"
 	"strings"
 
+	"foidesk/mailconn"
 	"foidesk/mailer"
 	"foidesk/store"
 	"foidesk/templates"
@@ -79,17 +77,9 @@ func campaignSMTP(cfg *Config) (mailer.SMTP, mailer.Limits, mailer.Retry, error)
 	if err != nil {
 		return s, l, mailer.Retry{}, fmt.Errorf("[smtp] %w", err)
 	}
-	s = mailer.SMTP{Host: c.Host, Port: c.Port, Username: c.Username, Password: pw, TLS: c.TLS, Timeout: c.Timeout.Duration}
-	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return s, l, mailer.Retry{}, fmt.Errorf("[smtp] ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return s, l, mailer.Retry{}, fmt.Errorf("[smtp] ca_file %s holds no PEM certificate", c.CAFile)
-		}
-		s.TLSConfig = &tls.Config{RootCAs: pool, ServerName: c.Host, MinVersion: tls.VersionTLS12}
+	s = mailer.SMTP{Host: c.Host, Port: c.Port, Username: c.Username, Password: pw, TLS: mailconn.TLSMode(c.TLS), CAFile: c.CAFile, Timeout: c.Timeout.Duration}
+	if err := s.Check(); err != nil {
+		return s, l, mailer.Retry{}, err
 	}
 	rate, err := mailer.ParseRate(c.Rate)
 	if err != nil {
@@ -112,18 +102,10 @@ func campaignSentBox(cfg *Config) (*mailer.SentBox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("[imap] %w", err)
 	}
-	b := &mailer.SentBox{Host: c.Host, Port: c.Port, TLS: c.TLS, Username: c.Username, Password: pw,
+	b := &mailer.SentBox{Host: c.Host, Port: c.Port, TLS: mailconn.TLSMode(c.TLS), CAFile: c.CAFile, Username: c.Username, Password: pw,
 		Mailbox: c.SentMailbox, Append: c.AppendSent, Timeout: c.Timeout.Duration}
-	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("[imap] ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("[imap] ca_file %s holds no PEM certificate", c.CAFile)
-		}
-		b.TLSConfig = &tls.Config{RootCAs: pool, ServerName: c.Host, MinVersion: tls.VersionTLS12}
+	if err := b.Check(); err != nil {
+		return nil, err
 	}
 	return b, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
+	"foidesk/mailconn"
 	"foidesk/mailer"
 )
 
@@ -176,12 +177,12 @@ func (c *Config) applyDefaults() {
 	if c.Store.DataDir == "" {
 		c.Store.DataDir = "foidesk-data"
 	}
-	if c.SMTP.TLS == "" {
-		c.SMTP.TLS = "starttls"
-	}
-	if c.SMTP.Port == 0 {
-		c.SMTP.Port = map[string]int{"tls": 465, "starttls": 587, "none": 25}[c.SMTP.TLS]
-	}
+	// The connection defaults are mailconn's; they are filled in here so
+	// that config check shows them.
+	smtp := c.SMTP.server().WithDefaults()
+	c.SMTP.TLS, c.SMTP.Port, c.SMTP.Timeout.Duration = string(smtp.TLS), smtp.Port, smtp.Timeout
+	imap := c.IMAP.server().WithDefaults()
+	c.IMAP.TLS, c.IMAP.Port, c.IMAP.Timeout.Duration = string(imap.TLS), imap.Port, imap.Timeout
 	if c.SMTP.MaxAttempts == 0 {
 		c.SMTP.MaxAttempts = 8
 	}
@@ -191,23 +192,11 @@ func (c *Config) applyDefaults() {
 	if c.SMTP.RetryMax.Duration == 0 {
 		c.SMTP.RetryMax.Duration = time.Hour
 	}
-	if c.SMTP.Timeout.Duration == 0 {
-		c.SMTP.Timeout.Duration = 60 * time.Second
-	}
-	if c.IMAP.TLS == "" {
-		c.IMAP.TLS = "tls"
-	}
-	if c.IMAP.Port == 0 {
-		c.IMAP.Port = map[string]int{"tls": 993, "starttls": 143, "none": 143}[c.IMAP.TLS]
-	}
 	if len(c.IMAP.Mailboxes) == 0 {
 		c.IMAP.Mailboxes = []string{"INBOX"}
 	}
 	if c.IMAP.PollInterval.Duration == 0 {
 		c.IMAP.PollInterval.Duration = 5 * time.Minute
-	}
-	if c.IMAP.Timeout.Duration == 0 {
-		c.IMAP.Timeout.Duration = 60 * time.Second
 	}
 	if c.Deadline.ReceiptRule == "" {
 		c.Deadline.ReceiptRule = "statutory"
@@ -248,20 +237,12 @@ func (c *Config) validate() error {
 		}
 		errs = append(errs, fmt.Sprintf("%s must be one of %s, not %q", key, strings.Join(allowed, ", "), v))
 	}
-	oneOf("smtp.tls", c.SMTP.TLS, "starttls", "tls", "none")
-	oneOf("imap.tls", c.IMAP.TLS, "tls", "starttls", "none")
-	oneOf("deadline.receipt_rule", c.Deadline.ReceiptRule, "statutory", "next-working-day")
-	if c.SMTP.TLS == "none" && c.SMTP.Host != "" && !isLoopback(c.SMTP.Host) {
-		errs = append(errs, fmt.Sprintf("smtp.tls = \"none\" is allowed only for a loopback host, not %q: a password and every letter would cross the network in clear", c.SMTP.Host))
-	}
-	if c.IMAP.TLS == "none" && c.IMAP.Host != "" && !isLoopback(c.IMAP.Host) {
-		errs = append(errs, fmt.Sprintf("imap.tls = \"none\" is allowed only for a loopback host, not %q", c.IMAP.Host))
-	}
-	for key, p := range map[string]int{"smtp.port": c.SMTP.Port, "imap.port": c.IMAP.Port} {
-		if p < 1 || p > 65535 {
-			errs = append(errs, fmt.Sprintf("%s must be between 1 and 65535, not %d", key, p))
+	for _, s := range []mailconn.Server{c.SMTP.server(), c.IMAP.server()} {
+		if err := s.Check(); err != nil {
+			errs = append(errs, err.Error())
 		}
 	}
+	oneOf("deadline.receipt_rule", c.Deadline.ReceiptRule, "statutory", "next-working-day")
 	if _, err := mailer.ParseRate(c.SMTP.Rate); err != nil {
 		errs = append(errs, "smtp."+err.Error())
 	}
@@ -272,6 +253,16 @@ func (c *Config) validate() error {
 		return errors.New(strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// server is the connection half of [smtp], as mailconn reads it.
+func (c SMTPConfig) server() mailconn.Server {
+	return mailconn.Server{Proto: mailconn.SMTP, Host: c.Host, Port: c.Port, TLS: mailconn.TLSMode(c.TLS), CAFile: c.CAFile, Timeout: c.Timeout.Duration}
+}
+
+// server is the connection half of [imap], as mailconn reads it.
+func (c IMAPConfig) server() mailconn.Server {
+	return mailconn.Server{Proto: mailconn.IMAP, Host: c.Host, Port: c.Port, TLS: mailconn.TLSMode(c.TLS), CAFile: c.CAFile, Timeout: c.Timeout.Duration}
 }
 
 // Secret reads a password: the environment variable first, then the file.

@@ -8,6 +8,7 @@ import (
 
 	"foidesk/extract"
 	"foidesk/ingest"
+	"foidesk/mailconn"
 	"foidesk/store"
 )
 
@@ -62,7 +63,7 @@ reconnecting with backoff when the server goes away.`,
 				wake := make(chan struct{}, 1)
 				sy := &ingest.Syncer{
 					Cfg: ingest.IMAPConfig{
-						Host: cfg.IMAP.Host, Port: cfg.IMAP.Port, TLS: cfg.IMAP.TLS, CAFile: cfg.IMAP.CAFile,
+						Host: cfg.IMAP.Host, Port: cfg.IMAP.Port, TLS: mailconn.TLSMode(cfg.IMAP.TLS), CAFile: cfg.IMAP.CAFile,
 						Username: cfg.IMAP.Username, Password: pw, Mailboxes: cfg.IMAP.Mailboxes,
 						PollInterval: cfg.IMAP.PollInterval.Duration, Timeout: cfg.IMAP.Timeout.Duration,
 						MarkKeyword: cfg.IMAP.MarkKeyword, ProcessedMailbox: cfg.IMAP.ProcessedMailbox,
