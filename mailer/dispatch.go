@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"foidesk/mailconn"
 	"foidesk/store"
 )
 
@@ -115,6 +116,9 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 		}
 	}()
 	connFails := 0
+	// Reaching the server again: the connection layer's backoff, from the
+	// first retry delay, capped lower than a message's retries.
+	reconnect := mailconn.Backoff{Min: min(retry.Base, 30*time.Second), Max: min(retry.Max, 5*time.Minute)}
 	for {
 		if err := ctx.Err(); err != nil {
 			return sum, err
@@ -151,7 +155,7 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 				if connFails >= retry.MaxAttempts {
 					return sum, fmt.Errorf("gave up after %d attempts to connect: %w", connFails, err)
 				}
-				wait := backoff(Retry{Base: min(retry.Base, 30*time.Second), Max: min(retry.Max, 5*time.Minute)}, connFails)
+				wait := reconnect.Next()
 				log.Warn("SMTP server unreachable; nothing was sent, trying again", "err", err, "in", wait.Round(time.Millisecond))
 				if err := sleep(ctx, wait); err != nil {
 					return sum, err
@@ -159,6 +163,7 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 				continue
 			}
 			connFails = 0
+			reconnect.Reset()
 			g, err := ob.Claim(ctx, r.claimOptions(now))
 			var capErr *store.DailyCapError
 			if errors.As(err, &capErr) {
