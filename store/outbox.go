@@ -142,6 +142,12 @@ var outboxSQL = map[string]string{
 		WHERE id = ? AND outbox_state IN ('queued', 'retry')
 		RETURNING id, campaign_id, authority_id, ref, regime, to_email, message_id, attempts,
 			(SELECT raw FROM request_messages WHERE request_id = requests.id)`,
+	// Whether anything but the delivery is known of a request being sent
+	// (mail matched to it while its sending was unknown, facts a person
+	// recorded): almost never, and then its clock is derived from the
+	// delivery alone without reading them.
+	"has-facts": `SELECT EXISTS (SELECT 1 FROM messages WHERE request_id = ?1)
+		OR EXISTS (SELECT 1 FROM events WHERE request_id = ?1 AND kind IN ('request.clarification_answered', 'request.fact_recorded'))`,
 	// The status, due date and reason are the lifecycle's, derived from the
 	// delivery and any facts already known (lifecycle.go).
 	"sent": `UPDATE requests SET outbox_state = 'sent', sent_at = ?, status = ?, due_date = ?, replied_on = ?, status_reason = ?,
@@ -485,7 +491,16 @@ type deliveredEvent struct {
 // is committed before its SMTP transaction starts.
 func (o *Outbox) MarkSent(ctx context.Context, g *Outgoing, owner string, d Delivery, next *ClaimOptions) (*Outgoing, error) {
 	return o.settle(ctx, g, owner, next, func(now string) error {
-		c, err := o.s.deliveredClock(ctx, o.conn, requestRow{ID: g.ID, Ref: g.Ref, Regime: g.Regime, SentAt: d.AcceptedAt})
+		var more bool
+		err := o.stmt("has-facts").QueryRowContext(ctx, g.ID).Scan(&more)
+		var c lifecycle.Clock
+		switch {
+		case err != nil:
+		case more:
+			c, err = o.s.deliveredClock(ctx, o.conn, requestRow{ID: g.ID, Ref: g.Ref, Regime: g.Regime, SentAt: d.AcceptedAt})
+		default:
+			c, err = o.s.rule.Derive(lifecycle.Facts{Ref: g.Ref, Regime: g.Regime, SentAt: d.AcceptedAt})
+		}
 		if err != nil {
 			// The server accepted it: that is recorded whatever else
 			// fails. Never invent a deadline; say why there is none.
