@@ -2,27 +2,19 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"net"
-	"net/mail"
 	"sort"
-	"strings"
-	"sync"
 	"time"
 
+	"foidesk/mailer"
 	"foidesk/store"
 )
 
-// mxResolver is what 'campaign check' asks about mail domains; tests
-// replace checkResolver with one that needs no network.
-type mxResolver interface {
-	LookupMX(ctx context.Context, name string) ([]*net.MX, error)
-	LookupHost(ctx context.Context, host string) ([]string, error)
-}
-
-var checkResolver mxResolver = net.DefaultResolver
+// checkResolver is what 'campaign check' asks about mail domains; tests
+// replace it with one that needs no network.
+var checkResolver mailer.Resolver = net.DefaultResolver
 
 func init() {
 	register(&command{
@@ -57,36 +49,17 @@ there are any. Also checks that [requester] name and email are set.`,
 				if _, err := campaignRequester(cfg, true); err != nil {
 					problems = append(problems, err.Error())
 				}
-				byAddr := map[string][]store.Request{}
-				domains := map[string][]store.Request{}
+				var rs []mailer.Recipient
+				domains := map[string]bool{}
 				for _, r := range reqs {
 					if r.OutboxState == store.OutboxCancelled {
 						continue
 					}
-					who := fmt.Sprintf("%s %s <%s>", dash(r.Authority.Code), r.Authority.Name, r.ToEmail)
-					a, err := mail.ParseAddress(r.ToEmail)
-					if err != nil || a.Address != r.ToEmail || a.Name != "" {
-						problems = append(problems, who+": not a plain email address")
-						continue
-					}
-					key := strings.ToLower(r.ToEmail)
-					byAddr[key] = append(byAddr[key], r)
-					d := store.EmailDomain(r.ToEmail)
-					domains[d] = append(domains[d], r)
+					rs = append(rs, mailer.Recipient{Code: r.Authority.Code, Name: r.Authority.Name, Email: r.ToEmail})
+					domains[store.EmailDomain(r.ToEmail)] = true
 				}
-				for addr, rs := range byAddr {
-					if len(rs) > 1 {
-						var names []string
-						for _, r := range rs {
-							names = append(names, r.Authority.Name)
-						}
-						problems = append(problems, fmt.Sprintf("%s: shared by %d authorities (%s); each would get the letter", addr, len(rs), strings.Join(names, ", ")))
-					}
-				}
-				for d, why := range checkDomains(ctx, domains, *timeout) {
-					for _, r := range domains[d] {
-						problems = append(problems, fmt.Sprintf("%s %s <%s>: %s", dash(r.Authority.Code), r.Authority.Name, r.ToEmail, why))
-					}
+				for _, p := range (mailer.Checker{Resolver: checkResolver, Timeout: *timeout}).Check(ctx, rs) {
+					problems = append(problems, p.Lines()...)
 				}
 				sort.Strings(problems)
 				for _, p := range problems {
@@ -101,49 +74,4 @@ there are any. Also checks that [requester] name and email are set.`,
 			}
 		},
 	})
-}
-
-// checkDomains looks every domain up, a few at a time, and returns the
-// problem found for each domain that has one.
-func checkDomains(ctx context.Context, domains map[string][]store.Request, timeout time.Duration) map[string]string {
-	out := map[string]string{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for d := range domains {
-		wg.Add(1)
-		go func(d string) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if why := checkDomain(ctx, d, timeout); why != "" {
-				mu.Lock()
-				out[d] = why
-				mu.Unlock()
-			}
-		}(d)
-	}
-	wg.Wait()
-	return out
-}
-
-func checkDomain(ctx context.Context, d string, timeout time.Duration) string {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	mxs, err := checkResolver.LookupMX(ctx, d)
-	if err == nil && len(mxs) > 0 {
-		if len(mxs) == 1 && (mxs[0].Host == "." || mxs[0].Host == "") {
-			return "the domain " + d + " publishes a null MX: it accepts no mail"
-		}
-		return ""
-	}
-	var dnsErr *net.DNSError
-	if err != nil && errors.As(err, &dnsErr) && !dnsErr.IsNotFound {
-		return fmt.Sprintf("could not look up the domain %s (%v); check again later", d, err)
-	}
-	// No MX: mail goes to the domain's own address, if it has one.
-	if addrs, err := checkResolver.LookupHost(ctx, d); err == nil && len(addrs) > 0 {
-		return ""
-	}
-	return "the domain " + d + " has no MX or A record: mail to it cannot be delivered"
 }
