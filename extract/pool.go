@@ -211,7 +211,12 @@ func (w *workerProc) deathReason(budgetMB int) string {
 	}
 	tail := w.stderr.String()
 	switch {
-	case strings.Contains(tail, "out of memory"), strings.Contains(tail, "cannot allocate memory"):
+	case strings.Contains(tail, "out of memory"), strings.Contains(tail, "cannot allocate memory"),
+		// A worker built with -race keeps its heap in a fixed window of
+		// addresses; when the address-space limit (or the window) refuses
+		// a heap reservation, that runtime says this instead of "out of
+		// memory". It is the same death.
+		strings.Contains(tail, "too many address space collisions for -race mode"):
 		return fmt.Sprintf("the PDF parser ran out of memory (limit %d MB) and was stopped", budgetMB)
 	case strings.Contains(tail, "goroutine stack exceeds"), strings.Contains(tail, "stack overflow"):
 		return "the PDF parser overflowed its stack (deeply nested or looping objects) and was stopped"
