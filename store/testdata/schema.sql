@@ -1,0 +1,242 @@
+-- The schema of a new database, from store/migrations. Do not edit:
+-- go test ./store -run Schema -update rewrites it.
+PRAGMA user_version = 40;
+
+CREATE TABLE attachments (
+    id           INTEGER PRIMARY KEY,
+    message_id   INTEGER NOT NULL REFERENCES messages (id),
+    seq          INTEGER NOT NULL,            -- order within the message, from 1
+    part         TEXT NOT NULL,               -- MIME path, e.g. 2.1; "tnef" suffix for winmail.dat contents
+    filename     TEXT NOT NULL DEFAULT '',
+    content_type TEXT NOT NULL DEFAULT 'application/octet-stream',
+    size         INTEGER NOT NULL,
+    sha256       TEXT NOT NULL,
+    UNIQUE (message_id, seq)
+);
+
+CREATE INDEX attachments_sha ON attachments (sha256);
+
+CREATE TABLE authorities (
+    id         INTEGER PRIMARY KEY,
+    code       TEXT UNIQUE,              -- e.g. mySociety local-authority-code; NULL when the user gave none
+    name       TEXT NOT NULL,
+    email      TEXT,                     -- NULL: missing an address, nothing is ever sent
+    nation     TEXT CHECK (nation IN ('England', 'Wales', 'Scotland', 'Northern Ireland')),
+    regime     TEXT NOT NULL CHECK (regime IN ('foia', 'eir', 'foisa', 'eisr')),
+    tags       TEXT NOT NULL DEFAULT '[]', -- JSON array of strings
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+, email_bounced_at TEXT, email_bounce_reason TEXT);
+
+CREATE INDEX authorities_code_nocase ON authorities (code COLLATE NOCASE);
+
+CREATE INDEX authorities_email ON authorities (lower(email));
+
+CREATE TABLE authority_senders (
+    authority_id INTEGER NOT NULL REFERENCES authorities (id),
+    address      TEXT NOT NULL,              -- lower-cased
+    source       TEXT NOT NULL,              -- 'assigned'
+    created_at   TEXT NOT NULL,
+    PRIMARY KEY (authority_id, address)
+);
+
+CREATE INDEX authority_senders_address ON authority_senders (address);
+
+CREATE TABLE campaigns (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    template   TEXT NOT NULL,
+    subject    TEXT,                  -- overrides the template's Subject: line
+    state      TEXT NOT NULL DEFAULT 'draft'
+               CHECK (state IN ('draft', 'queued', 'paused', 'cancelled', 'done')),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE case_refs (
+    norm        TEXT NOT NULL,
+    request_id  INTEGER NOT NULL REFERENCES requests (id),
+    raw         TEXT NOT NULL,
+    message_id  INTEGER REFERENCES messages (id),
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (norm, request_id)
+);
+
+CREATE TABLE document_sources (
+    id            INTEGER PRIMARY KEY,
+    document_id   INTEGER NOT NULL REFERENCES documents (id),
+    message_id    INTEGER NOT NULL REFERENCES messages (id),
+    attachment_id INTEGER UNIQUE REFERENCES attachments (id), -- NULL for a body document
+    filename      TEXT NOT NULL DEFAULT '',
+    created_at    TEXT NOT NULL,
+    UNIQUE (document_id, message_id, attachment_id)
+);
+
+CREATE UNIQUE INDEX document_sources_body ON document_sources (message_id) WHERE attachment_id IS NULL;
+
+CREATE INDEX document_sources_document ON document_sources (document_id);
+
+CREATE INDEX document_sources_message ON document_sources (message_id);
+
+CREATE TABLE documents (
+    id           INTEGER PRIMARY KEY,
+    origin       TEXT NOT NULL CHECK (origin IN ('attachment', 'body')),
+    sha256       TEXT NOT NULL,           -- attachment: the blob's name; body: SHA-256 of the raw message
+    type         TEXT NOT NULL DEFAULT '', -- detected from content: pdf, docx, …
+    status       TEXT NOT NULL CHECK (status IN ('ok', 'needs_ocr', 'encrypted', 'unsupported', 'failed')),
+    reason       TEXT NOT NULL DEFAULT '',
+    engine       TEXT NOT NULL DEFAULT '',
+    pages        INTEGER NOT NULL DEFAULT 0,
+    words        INTEGER NOT NULL DEFAULT 0,
+    text         TEXT NOT NULL DEFAULT '', -- pages separated by form feeds
+    detail       TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(detail)), -- notes, members, per-page origins, timings
+    minhash      BLOB,                    -- near-duplicate signature; NULL when too short to compare
+    similar_to   INTEGER REFERENCES documents (id), -- "same model policy as …"
+    similarity   REAL,
+    extracted_at TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    UNIQUE (origin, sha256)
+);
+
+CREATE VIRTUAL TABLE documents_fts USING fts5 (
+    text,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE 'documents_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+
+CREATE TABLE 'documents_fts_content'(id INTEGER PRIMARY KEY, c0);
+
+CREATE TABLE 'documents_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
+
+CREATE TABLE 'documents_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+
+CREATE TABLE 'documents_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+
+CREATE INDEX documents_similar ON documents (similar_to) WHERE similar_to IS NOT NULL;
+
+CREATE INDEX documents_status ON documents (status);
+
+CREATE TABLE events (
+    id           INTEGER PRIMARY KEY,
+    at           TEXT NOT NULL,           -- RFC 3339, UTC, nanoseconds
+    kind         TEXT NOT NULL,           -- e.g. authority.added
+    authority_id INTEGER,
+    request_id   INTEGER,
+    message_id   INTEGER,
+    detail       TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(detail))
+);
+
+CREATE INDEX events_authority ON events (authority_id) WHERE authority_id IS NOT NULL;
+
+CREATE INDEX events_message ON events (message_id) WHERE message_id IS NOT NULL;
+
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN
+    SELECT RAISE(ABORT, 'events are append-only');
+END;
+
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN
+    SELECT RAISE(ABORT, 'events are append-only');
+END;
+
+CREATE INDEX events_request ON events (request_id) WHERE request_id IS NOT NULL;
+
+CREATE TABLE mailboxes (
+    name        TEXT PRIMARY KEY,
+    uidvalidity INTEGER NOT NULL,
+    last_uid    INTEGER NOT NULL DEFAULT 0,
+    updated_at  TEXT NOT NULL
+);
+
+CREATE TABLE message_locations (
+    mailbox     TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    uid         INTEGER NOT NULL,
+    message_id  INTEGER NOT NULL REFERENCES messages (id),
+    seen_at     TEXT NOT NULL,
+    PRIMARY KEY (mailbox, uidvalidity, uid)
+);
+
+CREATE INDEX message_locations_message ON message_locations (message_id);
+
+CREATE TABLE messages (
+    id                INTEGER PRIMARY KEY,
+    sha256            TEXT NOT NULL UNIQUE,     -- of the raw bytes; the blob's name
+    size              INTEGER NOT NULL,
+    header_message_id TEXT,                     -- Message-ID header, without brackets
+    from_addr         TEXT NOT NULL DEFAULT '', -- lower-cased address
+    from_name         TEXT NOT NULL DEFAULT '',
+    subject           TEXT NOT NULL DEFAULT '',
+    sent_date         TEXT,                     -- Date header, RFC 3339
+    received_at       TEXT NOT NULL,            -- when foidesk stored it
+    body_text         TEXT NOT NULL DEFAULT '', -- readable text, HTML converted, capped
+    parse_problem     TEXT,                     -- over a limit or unparseable: raw kept, reason here
+    request_id        INTEGER REFERENCES requests (id),
+    matched_by        TEXT,                     -- rule that matched, or 'person'
+    match_detail      TEXT NOT NULL DEFAULT '',
+    kind              TEXT NOT NULL CHECK (kind IN ('bounce', 'auto-reply', 'acknowledgement', 'clarification-request', 'response')),
+    kind_reason       TEXT NOT NULL DEFAULT '',
+    kind_by           TEXT NOT NULL DEFAULT 'rules' CHECK (kind_by IN ('rules', 'person')),
+    bounce_status     TEXT,                     -- enhanced status code of a bounce, e.g. 5.1.1
+    bounce_recipient  TEXT,
+    case_ref          TEXT,                     -- authority's own reference found in this message
+    needs_person      INTEGER NOT NULL DEFAULT 0, -- clarification requests wait for a person
+    applied           TEXT,                     -- JSON: the state change this message made, to undo on correction
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL
+);
+
+CREATE INDEX messages_header_id ON messages (header_message_id) WHERE header_message_id IS NOT NULL;
+
+CREATE INDEX messages_request ON messages (request_id);
+
+CREATE INDEX messages_unmatched ON messages (id) WHERE request_id IS NULL;
+
+CREATE TABLE request_messages (
+    request_id INTEGER PRIMARY KEY REFERENCES requests (id),
+    raw        BLOB NOT NULL          -- the exact RFC 5322 bytes sent
+);
+
+CREATE TABLE requests (
+    id              INTEGER PRIMARY KEY,
+    campaign_id     INTEGER NOT NULL REFERENCES campaigns (id),
+    authority_id    INTEGER NOT NULL REFERENCES authorities (id),
+    ref             TEXT NOT NULL UNIQUE,   -- reference token, see store/ref.go
+    regime          TEXT NOT NULL CHECK (regime IN ('foia', 'eir', 'foisa', 'eisr')),
+    to_email        TEXT NOT NULL,          -- the address as it was when the request was created
+    message_id      TEXT NOT NULL UNIQUE,   -- our Message-ID, without angle brackets
+    -- outbox: draft → queued → sending → sent | retry | failed | unknown | cancelled
+    outbox_state    TEXT NOT NULL DEFAULT 'draft'
+                    CHECK (outbox_state IN ('draft', 'queued', 'sending', 'sent', 'retry', 'failed', 'unknown', 'cancelled')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    smtp_code       INTEGER,
+    smtp_enhanced   TEXT,
+    smtp_text       TEXT,
+    sent_at         TEXT,                   -- when the server accepted it: the date of receipt
+    due_date        TEXT,                   -- YYYY-MM-DD, from the deadline engine
+    -- lifecycle once sent; later issues move it (not-delivered, replied, …)
+    status          TEXT NOT NULL DEFAULT 'pending',
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL, claimed_by TEXT, claimed_at TEXT, subject TEXT, replied_on TEXT, status_reason TEXT,
+    UNIQUE (campaign_id, authority_id)
+);
+
+CREATE INDEX requests_authority ON requests (authority_id);
+
+CREATE INDEX requests_outbox ON requests (outbox_state, next_attempt_at);
+
+CREATE TABLE review_queue (
+    id           INTEGER PRIMARY KEY,
+    document_id  INTEGER NOT NULL REFERENCES documents (id),
+    message_id   INTEGER NOT NULL REFERENCES messages (id),
+    state        TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done')),
+    outcome      TEXT,                    -- the reviewer's classification
+    created_at   TEXT NOT NULL,
+    decided_at   TEXT,
+    UNIQUE (document_id, message_id)
+);
+
+CREATE INDEX review_queue_pending ON review_queue (id) WHERE state = 'pending';
