@@ -17,6 +17,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"foidesk/ingest/imaptest"
+	"foidesk/internal/porttest"
 	"foidesk/mailconn"
 	"foidesk/store"
 )
@@ -253,19 +254,15 @@ func testMailboxDisappears(t *testing.T, srv imapServer) {
 // TestServerDownAtStart: the watcher keeps retrying with backoff until the
 // server appears, then ingests; --once gives up with a temporary error.
 func TestServerDownAtStart(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	port := ln.Addr().(*net.TCPAddr).Port
+	// The port refuses connections, as with no server, until the server
+	// starts on it; nothing else can take it meanwhile.
+	reserved := porttest.Reserve(t)
 	env := newTestEnv(t)
-	sy := env.syncer(addr, port, "INBOX")
+	sy := env.syncer(reserved.Addr(), reserved.Port(), "INBOX")
 	sy.Cfg.Username, sy.Cfg.Password = imaptest.User, imaptest.Password
 	sy.Cfg.PollInterval = time.Hour
 
-	_, err = sy.SyncOnce(context.Background())
+	_, err := sy.SyncOnce(context.Background())
 	if err == nil || !mailconn.IsTemporary(err) {
 		t.Fatalf("SyncOnce with no server: %v, want a temporary error", err)
 	}
@@ -275,7 +272,11 @@ func TestServerDownAtStart(t *testing.T) {
 	wg.Add(1)
 	go func() { defer wg.Done(); sy.Run(ctx) }()
 	time.Sleep(300 * time.Millisecond)
-	srv := imaptest.StartOn(t, addr, true)
+	ln, err := reserved.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := imaptest.Serve(t, ln, true)
 	imaptest.Append(t, srv.Addr(), "INBOX", bulkReply(1, "M8FJ5GAH", 1<<10))
 	deadline := time.Now().Add(10 * time.Second)
 	for countStored(t, env.st) < 1 && time.Now().Before(deadline) {

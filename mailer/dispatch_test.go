@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"foidesk/internal/porttest"
 	"foidesk/mailer/smtptest"
 	"foidesk/store"
 )
@@ -490,17 +490,12 @@ func TestSenderRefusedStopsWithoutFailingRequests(t *testing.T) {
 
 func TestUnreachableServerGivesUpLeavingRowsQueued(t *testing.T) {
 	st, c := newCampaign(t, 2, false)
-	// A loopback port nothing listens on.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	// A loopback port that refuses every connection for the whole test.
+	port := porttest.Reserve(t).Port()
 	d := dispatcher(st, &smtptest.Server{Host: "127.0.0.1", Port: port})
 	d.Retry.MaxAttempts = 3
 	start := time.Now()
-	_, err = d.Run(context.Background(), c.ID)
+	_, err := d.Run(context.Background(), c.ID)
 	var ce *ConnectError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "gave up after 3 attempts to connect") {
 		t.Fatalf("err = %v", err)

@@ -42,16 +42,21 @@ func itoa(n int) string {
 	return string(b)
 }
 
-// Start serves the given mailboxes (INBOX when none) until the test ends.
-// idle says whether the server offers IDLE.
+// Start serves the given mailboxes (INBOX when none) on a loopback port
+// until the test ends. idle says whether the server offers IDLE.
 func Start(t testing.TB, idle bool, mailboxes ...string) *Server {
 	t.Helper()
-	return StartOn(t, "127.0.0.1:0", idle, mailboxes...)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Serve(t, ln, idle, mailboxes...)
 }
 
-// StartOn is Start on a given address, e.g. one a client is already
-// trying to reach.
-func StartOn(t testing.TB, addr string, idle bool, mailboxes ...string) *Server {
+// Serve is Start on a listener the test already holds, e.g. one on a
+// port a client has been trying to reach (see foidesk/internal/porttest).
+// The server owns ln from now on and closes it when the test ends.
+func Serve(t testing.TB, ln net.Listener, idle bool, mailboxes ...string) *Server {
 	t.Helper()
 	mem := imapmemserver.New()
 	user := imapmemserver.NewUser(User, Password)
@@ -60,6 +65,7 @@ func StartOn(t testing.TB, addr string, idle bool, mailboxes ...string) *Server 
 	}
 	for _, mb := range mailboxes {
 		if err := user.Create(mb, nil); err != nil {
+			ln.Close()
 			t.Fatal(err)
 		}
 	}
@@ -76,13 +82,12 @@ func StartOn(t testing.TB, addr string, idle bool, mailboxes ...string) *Server 
 		Caps:         caps,
 		Logger:       log.New(io.Discard, "", 0),
 	})
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
 	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return &Server{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, User: user, srv: srv}
+	// The listener is closed here too: Serve may not have registered it
+	// with the server yet when the test ends.
+	t.Cleanup(func() { srv.Close(); ln.Close() })
+	a := ln.Addr().(*net.TCPAddr)
+	return &Server{Host: a.IP.String(), Port: a.Port, User: user, srv: srv}
 }
 
 // Append delivers raw messages to mailbox over IMAP APPEND.
