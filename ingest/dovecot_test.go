@@ -1,7 +1,10 @@
 package ingest
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -9,6 +12,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,7 +60,7 @@ func startDovecot(t *testing.T) *dovecot {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range []string{"run", "state", "mail", "home"} {
+	for _, d := range []string{"state", "mail", "home"} {
 		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -86,18 +90,56 @@ func startDovecot(t *testing.T) *dovecot {
 			t.Fatal(err)
 		}
 	}
+	if err := os.WriteFile(filepath.Join(dir, "passwd"), []byte(imaptest.User+":{PLAIN}"+imaptest.Password+"::::::\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := dovecotConfig{bin: bin, dir: dir, loginUser: loginUser, internalUser: internalUser, internalGroup: internalGroup, uid: uid, gid: gid}
+	// Dovecot binds its port itself, so the port can only be chosen free
+	// and may be taken by another process before Dovecot binds it; then
+	// Dovecot exits, or the port answers with someone else's greeting, and
+	// the whole start is tried again on a fresh port.
+	const tries = 5
+	for try := 1; ; try++ {
+		d, err := cfg.start(t, try)
+		if err == nil {
+			return d
+		}
+		if !errors.Is(err, errPortTaken) || try == tries {
+			t.Fatalf("start dovecot (try %d of %d): %v", try, tries, err)
+		}
+		t.Logf("dovecot, try %d: %v; trying another port", try, err)
+	}
+}
+
+// errPortTaken: another process bound the chosen port first.
+var errPortTaken = errors.New("the port was taken before dovecot could bind it")
+
+type dovecotConfig struct {
+	bin, dir                               string
+	loginUser, internalUser, internalGroup string
+	uid, gid                               int
+}
+
+// start starts Dovecot once, in its own run directory, on a port that was
+// free a moment ago, and waits until it greets with this start's token.
+func (c dovecotConfig) start(t *testing.T, try int) (*dovecot, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	if err := os.WriteFile(filepath.Join(dir, "passwd"), []byte(imaptest.User+":{PLAIN}"+imaptest.Password+"::::::\n"), 0o644); err != nil {
+	run := filepath.Join(c.dir, fmt.Sprintf("run%d", try))
+	if err := os.Mkdir(run, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	conf := fmt.Sprintf(`base_dir = %[1]s/run
+	logPath := filepath.Join(c.dir, fmt.Sprintf("dovecot%d.log", try))
+	// The greeting carries a token, so that the wait below knows it is
+	// talking to this Dovecot and not to whatever took the port.
+	token := fmt.Sprintf("foidesk-test-dovecot-%d-%d-%d", os.Getpid(), port, time.Now().UnixNano())
+	conf := fmt.Sprintf(`base_dir = %[8]s
 state_dir = %[1]s/state
-log_path = %[1]s/dovecot.log
+log_path = %[9]s
 protocols = imap
 listen = 127.0.0.1
 ssl = no
@@ -107,6 +149,7 @@ first_valid_uid = 1
 default_login_user = %[3]s
 default_internal_user = %[4]s
 default_internal_group = %[7]s
+login_greeting = %[10]s
 mail_location = maildir:%[1]s/mail/%%u
 passdb {
   driver = passwd-file
@@ -129,45 +172,79 @@ service imap-login {
 service anvil {
   chroot =
 }
-`, dir, port, loginUser, internalUser, uid, gid, internalGroup)
-	confPath := filepath.Join(dir, "dovecot.conf")
+`, c.dir, port, c.loginUser, c.internalUser, c.uid, c.gid, c.internalGroup, run, logPath, token)
+	confPath := filepath.Join(c.dir, fmt.Sprintf("dovecot%d.conf", try))
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-F", "-c", confPath)
+	cmd := exec.Command(c.bin, "-F", "-c", confPath)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start dovecot: %v", err)
 	}
-	d := &dovecot{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd}
-	t.Cleanup(func() {
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	stop := func() {
 		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-exited:
 		case <-time.After(5 * time.Second):
 			cmd.Process.Kill()
-			<-done
+			<-exited
 		}
-	})
+	}
+	d := &dovecot{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		c, err := imapclient.DialInsecure(d.addr, nil)
+		select {
+		case <-exited:
+			log, _ := os.ReadFile(logPath)
+			if bytes.Contains(log, []byte("Address already in use")) {
+				return nil, errPortTaken
+			}
+			t.Fatalf("dovecot exited at start: %v\n%s", cmd.ProcessState, log)
+		default:
+		}
+		greeting, err := imapGreeting(d.addr)
+		if err == nil && !strings.Contains(greeting, token) {
+			stop()
+			return nil, fmt.Errorf("%w: it greets with %q", errPortTaken, greeting)
+		}
 		if err == nil {
-			err = c.Login(imaptest.User, imaptest.Password).Wait()
-			c.Close()
+			var cl *imapclient.Client
+			cl, err = imapclient.DialInsecure(d.addr, nil)
 			if err == nil {
-				break
+				err = cl.Login(imaptest.User, imaptest.Password).Wait()
+				cl.Close()
+				if err == nil {
+					break
+				}
 			}
 		}
 		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
+			stop()
+			log, _ := os.ReadFile(logPath)
 			t.Fatalf("dovecot did not accept a login: %v\n%s", err, log)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return d
+	t.Cleanup(stop)
+	return d, nil
+}
+
+// imapGreeting is the first line an IMAP server at addr sends.
+func imapGreeting(addr string) (string, error) {
+	conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(2 * time.Second))
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(line), nil
 }
 
 func createMailboxes(t *testing.T, srv imapServer, names ...string) {
