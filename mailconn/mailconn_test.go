@@ -26,6 +26,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
 	"foidesk/ingest/imaptest"
+	"foidesk/internal/porttest"
 	"foidesk/mailconn"
 )
 
@@ -288,10 +289,9 @@ func TestLoginRefusedIsPermanent(t *testing.T) {
 	if err == nil || mailconn.IsTemporary(err) || !strings.Contains(err.Error(), "IMAP login as jo refused") {
 		t.Fatalf("err = %v, want a permanent refusal", err)
 	}
-	// Nothing listening is a network failure: temporary.
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	gone := ln.Addr().String()
-	ln.Close()
+	// Nothing listening is a network failure: temporary. The reserved port
+	// refuses connections and nothing else can start listening on it.
+	gone := porttest.Reserve(t).Addr()
 	_, err = mailconn.DialIMAP(context.Background(), serverAt(gone, mailconn.None, 5*time.Second), mailconn.IMAPOptions{})
 	if err == nil || !mailconn.IsTemporary(err) || !strings.Contains(err.Error(), "connect to IMAP server "+gone) {
 		t.Fatalf("err = %v, want a temporary failure to connect", err)
