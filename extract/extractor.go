@@ -88,6 +88,22 @@ type Extractor struct {
 	w         *workerProc
 }
 
+// WithDefaults fills the settings foidesk.toml exposes ([extract]): a 60 s
+// and 1024 MB budget per document, OCR in English. They are defined here
+// only; config check shows them by calling this.
+func (o Options) WithDefaults() Options {
+	if o.WorkerTimeout == 0 {
+		o.WorkerTimeout = 60 * time.Second
+	}
+	if o.WorkerMemoryMB == 0 {
+		o.WorkerMemoryMB = 1024
+	}
+	if o.OCRLanguage == "" {
+		o.OCRLanguage = "eng"
+	}
+	return o
+}
+
 // New returns an Extractor. It starts no process until the first PDF.
 func New(opts Options) (*Extractor, error) {
 	if len(opts.WorkerCommand) == 0 {
@@ -100,15 +116,7 @@ func New(opts Options) (*Extractor, error) {
 	default:
 		return nil, fmt.Errorf("extract: unknown engine %q (want auto, ledongthuc or pdfium)", opts.Engine)
 	}
-	if opts.WorkerTimeout == 0 {
-		opts.WorkerTimeout = 60 * time.Second
-	}
-	if opts.WorkerMemoryMB == 0 {
-		opts.WorkerMemoryMB = 1024
-	}
-	if opts.OCRLanguage == "" {
-		opts.OCRLanguage = "eng"
-	}
+	opts = opts.WithDefaults()
 	if opts.OCRTimeout == 0 {
 		opts.OCRTimeout = 120 * time.Second
 	}

@@ -32,7 +32,8 @@ type Limits struct {
 // DefaultLimits are used for zero fields.
 var DefaultLimits = Limits{MaxMessageBytes: 100 << 20, MaxParts: 500, MaxDepth: 20}
 
-func (l Limits) withDefaults() Limits {
+// WithDefaults fills unset limits from DefaultLimits.
+func (l Limits) WithDefaults() Limits {
 	if l.MaxMessageBytes <= 0 {
 		l.MaxMessageBytes = DefaultLimits.MaxMessageBytes
 	}
@@ -112,7 +113,7 @@ func Parse(r io.Reader, size int64, blobs store.Blobs, lim Limits) (*Parsed, err
 
 // parse is Parse; noBlob (for fuzzing) counts attachments without storing.
 func parse(r io.Reader, size int64, blobs store.Blobs, lim Limits, noBlob bool) (*Parsed, error) {
-	lim = lim.withDefaults()
+	lim = lim.WithDefaults()
 	p := &parser{blobs: blobs, lim: lim, out: &Parsed{}, noBlob: noBlob}
 	h, body, err := readEntity(r)
 	if err != nil {

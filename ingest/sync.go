@@ -41,6 +41,17 @@ type IMAPConfig struct {
 	OnceAttempts int
 }
 
+// WithDefaults is the config with unset fields filled: INBOX, a 5-minute
+// poll, batches of 100, 5 attempts for --once; and the connection's
+// defaults from mailconn. They are defined here only; config check shows
+// them by calling this.
+func (c IMAPConfig) WithDefaults() IMAPConfig {
+	c.defaults()
+	srv := c.server().WithDefaults()
+	c.TLS, c.Port, c.Timeout = srv.TLS, srv.Port, srv.Timeout
+	return c
+}
+
 func (c *IMAPConfig) defaults() {
 	if len(c.Mailboxes) == 0 {
 		c.Mailboxes = []string{"INBOX"}

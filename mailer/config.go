@@ -42,7 +42,10 @@ type Retry struct {
 	Max         time.Duration // longest delay; default 1 hour
 }
 
-func (r Retry) withDefaults() Retry {
+// WithDefaults fills unset fields with foidesk's defaults: 8 attempts,
+// from 1 minute doubling to 1 hour. They are defined here only; config
+// check shows them by calling this.
+func (r Retry) WithDefaults() Retry {
 	if r.MaxAttempts <= 0 {
 		r.MaxAttempts = 8
 	}

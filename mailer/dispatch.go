@@ -60,7 +60,7 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	retry := d.Retry.withDefaults()
+	retry := d.Retry.WithDefaults()
 	own, err := newOwner(d.Store.Path())
 	if err != nil {
 		return sum, err

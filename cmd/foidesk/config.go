@@ -10,6 +10,8 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
+	"foidesk/extract"
+	"foidesk/ingest"
 	"foidesk/mailconn"
 	"foidesk/mailer"
 )
@@ -177,51 +179,26 @@ func (c *Config) applyDefaults() {
 	if c.Store.DataDir == "" {
 		c.Store.DataDir = "foidesk-data"
 	}
-	// The connection defaults are mailconn's; they are filled in here so
-	// that config check shows them.
+	// Defaults are defined by the package that uses each setting; they
+	// are filled in here so that config check shows them.
 	smtp := c.SMTP.server().WithDefaults()
 	c.SMTP.TLS, c.SMTP.Port, c.SMTP.Timeout.Duration = string(smtp.TLS), smtp.Port, smtp.Timeout
-	imap := c.IMAP.server().WithDefaults()
+	retry := mailer.Retry{MaxAttempts: c.SMTP.MaxAttempts, Base: c.SMTP.RetryBase.Duration, Max: c.SMTP.RetryMax.Duration}.WithDefaults()
+	c.SMTP.MaxAttempts, c.SMTP.RetryBase.Duration, c.SMTP.RetryMax.Duration = retry.MaxAttempts, retry.Base, retry.Max
+	imap := ingest.IMAPConfig{Host: c.IMAP.Host, Port: c.IMAP.Port, TLS: mailconn.TLSMode(c.IMAP.TLS), Timeout: c.IMAP.Timeout.Duration,
+		Mailboxes: c.IMAP.Mailboxes, PollInterval: c.IMAP.PollInterval.Duration}.WithDefaults()
 	c.IMAP.TLS, c.IMAP.Port, c.IMAP.Timeout.Duration = string(imap.TLS), imap.Port, imap.Timeout
-	if c.SMTP.MaxAttempts == 0 {
-		c.SMTP.MaxAttempts = 8
-	}
-	if c.SMTP.RetryBase.Duration == 0 {
-		c.SMTP.RetryBase.Duration = time.Minute
-	}
-	if c.SMTP.RetryMax.Duration == 0 {
-		c.SMTP.RetryMax.Duration = time.Hour
-	}
-	if len(c.IMAP.Mailboxes) == 0 {
-		c.IMAP.Mailboxes = []string{"INBOX"}
-	}
-	if c.IMAP.PollInterval.Duration == 0 {
-		c.IMAP.PollInterval.Duration = 5 * time.Minute
-	}
+	c.IMAP.Mailboxes, c.IMAP.PollInterval.Duration = imap.Mailboxes, imap.PollInterval
 	if c.Deadline.ReceiptRule == "" {
 		c.Deadline.ReceiptRule = "statutory"
 	}
 	if c.Deadline.VeryOverdueDays == 0 {
 		c.Deadline.VeryOverdueDays = 20
 	}
-	if c.Ingest.MaxMessageBytes == 0 {
-		c.Ingest.MaxMessageBytes = 100 << 20
-	}
-	if c.Ingest.MaxParts == 0 {
-		c.Ingest.MaxParts = 500
-	}
-	if c.Ingest.MaxDepth == 0 {
-		c.Ingest.MaxDepth = 20
-	}
-	if c.Extract.OCRLanguage == "" {
-		c.Extract.OCRLanguage = "eng"
-	}
-	if c.Extract.WorkerTimeout.Duration == 0 {
-		c.Extract.WorkerTimeout.Duration = 60 * time.Second
-	}
-	if c.Extract.WorkerMemoryMB == 0 {
-		c.Extract.WorkerMemoryMB = 1024
-	}
+	lim := ingest.Limits{MaxMessageBytes: c.Ingest.MaxMessageBytes, MaxParts: c.Ingest.MaxParts, MaxDepth: c.Ingest.MaxDepth}.WithDefaults()
+	c.Ingest.MaxMessageBytes, c.Ingest.MaxParts, c.Ingest.MaxDepth = lim.MaxMessageBytes, lim.MaxParts, lim.MaxDepth
+	x := extract.Options{OCRLanguage: c.Extract.OCRLanguage, WorkerTimeout: c.Extract.WorkerTimeout.Duration, WorkerMemoryMB: c.Extract.WorkerMemoryMB}.WithDefaults()
+	c.Extract.OCRLanguage, c.Extract.WorkerTimeout.Duration, c.Extract.WorkerMemoryMB = x.OCRLanguage, x.WorkerTimeout, x.WorkerMemoryMB
 	if c.Web.Listen == "" {
 		c.Web.Listen = "127.0.0.1:8080"
 	}
