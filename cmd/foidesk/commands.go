@@ -10,17 +10,53 @@ import (
 	"strings"
 )
 
-// A command is one "foidesk NAME …" invocation. Each lives in its own file
-// and registers itself from init, so adding a command touches one file.
+// A command is one "foidesk NAME …" invocation. Each lives in its own file:
+// a type holding its flags, a named function doing its work, and a
+// register call in init naming both (newCommand), so adding a command
+// touches one file. What commands share (config, the store, a campaign by
+// name) is the env's preamble (env.go), opened on demand and closed after
+// the command returns.
 type command struct {
 	name     string // words after "foidesk", e.g. "authorities import"
 	synopsis string // arguments after the flags, e.g. "FILE.csv"
 	summary  string // one line for "foidesk help"
 	help     string // paragraphs for "foidesk NAME --help"
+	// args is how many positional arguments the command takes; anyArgs
+	// for any number. A wrong count is a usage error quoting the synopsis.
+	args int
 	// setup declares the command's flags on fs and returns the function that
-	// runs it with the positional arguments.
+	// runs it with the positional arguments (newCommand builds it).
 	setup func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
+	// counted: args is checked before the command runs (commands built
+	// with newCommand).
+	counted bool
 }
+
+// anyArgs: a command that counts its own arguments.
+const anyArgs = -1
+
+// flagSet is a command's flags: define declares them on fs, bound to the
+// fields of the value.
+type flagSet[F any] interface {
+	*F
+	define(fs *flag.FlagSet)
+}
+
+// newCommand completes c with its flags type F and its run function.
+func newCommand[F any, PF flagSet[F]](c command, run func(ctx context.Context, e *env, f *F, args []string) error) *command {
+	c.counted = true
+	c.setup = func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		f := new(F)
+		PF(f).define(fs)
+		return func(ctx context.Context, e *env, args []string) error { return run(ctx, e, f, args) }
+	}
+	return &c
+}
+
+// noFlags is the flags type of a command without flags of its own.
+type noFlags struct{}
+
+func (*noFlags) define(*flag.FlagSet) {}
 
 var commands = map[string]*command{}
 
@@ -116,6 +152,10 @@ func (c *command) exec(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	e.log = l
+	if c.counted && c.args != anyArgs && len(positional) != c.args {
+		return usagef("usage: foidesk %s %s", c.name, strings.TrimSpace("[flags] "+c.synopsis))
+	}
+	defer e.close()
 	return runner(ctx, e, positional)
 }
 

@@ -17,7 +17,7 @@ import (
 const maxWorkingDays = 1000
 
 func init() {
-	register(&command{
+	register(newCommand(command{
 		name:    "deadline",
 		summary: "compute the statutory due date of a request",
 		help: `Prints the date an answer is due, as YYYY-MM-DD alone on the first line.
@@ -51,58 +51,69 @@ day as received on the next working day (the s.45 Code reading).
 
 --explain lists the count day by day after the first line, with each
 skipped weekday and whose holiday it is. --json prints one object instead.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			regime := fs.String("regime", "", "the law: `foia`, eir, foisa or eisr (required)")
-			received := fs.String("received", "", "date of receipt `YYYY-MM-DD`, or an RFC 3339 time such as 2026-11-27T16:05:00Z (required)")
-			days := fs.Int("working-days", deadline.DefaultWorkingDays, "count `N` working days")
-			holidays := fs.String("holidays", "", "GOV.UK-format holidays `FILE`: whole years replace the built-in ones, other days are added (default [deadline] holidays_file)")
-			rule := fs.String("receipt-rule", "", "`statutory` or next-working-day (default [deadline] receipt_rule, else statutory)")
-			asJSON := fs.Bool("json", false, "print one JSON object")
-			explain := fs.Bool("explain", false, "show the count day by day")
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) > 0 {
-					return usagef("deadline takes no arguments, only flags (got %q)", strings.Join(args, " "))
-				}
-				req, err := parseDeadlineFlags(*regime, *received, *days, *rule)
-				if err != nil {
-					return err
-				}
-				cfg, err := e.config()
-				if err != nil {
-					return err
-				}
-				if *rule == "" {
-					if req.rule, err = deadline.ParseReceiptRule(cfg.Deadline.ReceiptRule); err != nil {
-						return err
-					}
-				}
-				file := *holidays
-				if file == "" {
-					file = cfg.Deadline.HolidaysFile
-				}
-				h, err := loadHolidays(file)
-				if err != nil {
-					return err
-				}
-				for _, x := range h.Removed() {
-					fmt.Fprintf(e.stderr, "foidesk: note: %s\n", removedNote(file, x))
-				}
-				cal := deadline.NewCalendar(req.regime, h)
-				count := cal.Due(req.receivedDate, req.days, req.rule)
-				if *asJSON {
-					return printDeadlineJSON(e, cal, req, count, file, *explain)
-				}
-				fmt.Fprintln(e.stdout, count.Due)
-				if *explain {
-					printDeadlineExplain(e, cal, count)
-				}
-				if count.Predicted {
-					fmt.Fprintf(e.stderr, "foidesk: note: %s\n", predictedNote(cal, count))
-				}
-				return nil
-			}
-		},
-	})
+		args: anyArgs,
+	}, deadlineCommand))
+}
+
+type deadlineFlags struct {
+	regime, received, holidays, rule string
+	days                             int
+	json, explain                    bool
+}
+
+func (f *deadlineFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.regime, "regime", "", "the law: `foia`, eir, foisa or eisr (required)")
+	fs.StringVar(&f.received, "received", "", "date of receipt `YYYY-MM-DD`, or an RFC 3339 time such as 2026-11-27T16:05:00Z (required)")
+	fs.IntVar(&f.days, "working-days", deadline.DefaultWorkingDays, "count `N` working days")
+	fs.StringVar(&f.holidays, "holidays", "", "GOV.UK-format holidays `FILE`: whole years replace the built-in ones, other days are added (default [deadline] holidays_file)")
+	fs.StringVar(&f.rule, "receipt-rule", "", "`statutory` or next-working-day (default [deadline] receipt_rule, else statutory)")
+	fs.BoolVar(&f.json, "json", false, "print one JSON object")
+	fs.BoolVar(&f.explain, "explain", false, "show the count day by day")
+}
+
+// deadlineCommand prints a request's statutory due date, and with
+// --explain the count that gives it.
+func deadlineCommand(ctx context.Context, e *env, f *deadlineFlags, args []string) error {
+	if len(args) > 0 {
+		return usagef("deadline takes no arguments, only flags (got %q)", strings.Join(args, " "))
+	}
+	req, err := parseDeadlineFlags(f.regime, f.received, f.days, f.rule)
+	if err != nil {
+		return err
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	if f.rule == "" {
+		if req.rule, err = deadline.ParseReceiptRule(cfg.Deadline.ReceiptRule); err != nil {
+			return err
+		}
+	}
+	file := f.holidays
+	if file == "" {
+		file = cfg.Deadline.HolidaysFile
+	}
+	h, err := loadHolidays(file)
+	if err != nil {
+		return err
+	}
+	for _, x := range h.Removed() {
+		fmt.Fprintf(e.stderr, "foidesk: note: %s\n", removedNote(file, x))
+	}
+	cal := deadline.NewCalendar(req.regime, h)
+	count := cal.Due(req.receivedDate, req.days, req.rule)
+	if f.json {
+		return printDeadlineJSON(e, cal, req, count, file, f.explain)
+	}
+	fmt.Fprintln(e.stdout, count.Due)
+	if f.explain {
+		printDeadlineExplain(e, cal, count)
+	}
+	if count.Predicted {
+		fmt.Fprintf(e.stderr, "foidesk: note: %s\n", predictedNote(cal, count))
+	}
+	return nil
 }
 
 // deadlineRequest is the validated command line.

@@ -29,6 +29,7 @@ type env struct {
 	log    *slog.Logger
 
 	cfg *Config
+	st  *store.Store // opened by store(), closed after the command
 }
 
 // config loads the config file once: --config, else $FOIDESK_CONFIG, else

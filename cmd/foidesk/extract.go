@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register(&command{
+	register(newCommand(command{
 		name:     "extract",
 		synopsis: "FILE",
 		summary:  "print the text of one file (PDF, Word, OpenDocument, spreadsheet, HTML, RTF, email, zip)",
@@ -28,53 +28,59 @@ pages are OCRed when tesseract is installed ([extract] ocr_language).
 
 Exit status: 0 whenever a status was determined (including needs_ocr,
 encrypted and unsupported), 1 when extraction failed, 2 for bad usage.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			asJSON := fs.Bool("json", false, "print one JSON object: status, engine, pages, text, reason, …")
-			engine := fs.String("engine", "auto", "PDF engine: auto, ledongthuc or pdfium")
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) != 1 {
-					return usagef("extract takes one FILE")
-				}
-				switch *engine {
-				case "auto", extract.EngineLedongthuc, extract.EnginePDFium:
-				default:
-					return usagef("--engine must be auto, ledongthuc or pdfium, not %q", *engine)
-				}
-				if _, err := os.Stat(args[0]); err != nil {
-					return fmt.Errorf("extract: %w", err)
-				}
-				x, err := newExtractor(e, *engine)
-				if err != nil {
-					return err
-				}
-				defer x.Close()
-				res, err := x.Extract(ctx, args[0])
-				if err != nil {
-					return err
-				}
-				if *asJSON {
-					enc := json.NewEncoder(e.stdout)
-					enc.SetIndent("", "  ")
-					if err := enc.Encode(extractJSON(args[0], res)); err != nil {
-						return err
-					}
-				} else {
-					text := res.Text()
-					if text != "" && !strings.HasSuffix(text, "\n") {
-						text += "\n"
-					}
-					fmt.Fprint(e.stdout, text)
-					if res.Status != extract.StatusOK {
-						fmt.Fprintf(e.stderr, "foidesk: %s: %s: %s\n", args[0], res.Status, res.Reason)
-					}
-				}
-				if res.Status == extract.StatusFailed {
-					return errSilentFailure
-				}
-				return nil
-			}
-		},
-	})
+		args: 1,
+	}, extractCommand))
+}
+
+type extractFlags struct {
+	json   bool
+	engine string
+}
+
+func (f *extractFlags) define(fs *flag.FlagSet) {
+	fs.BoolVar(&f.json, "json", false, "print one JSON object: status, engine, pages, text, reason, …")
+	fs.StringVar(&f.engine, "engine", "auto", "PDF engine: auto, ledongthuc or pdfium")
+}
+
+// extractCommand prints the text of one file, with no database.
+func extractCommand(ctx context.Context, e *env, f *extractFlags, args []string) error {
+	switch f.engine {
+	case "auto", extract.EngineLedongthuc, extract.EnginePDFium:
+	default:
+		return usagef("--engine must be auto, ledongthuc or pdfium, not %q", f.engine)
+	}
+	if _, err := os.Stat(args[0]); err != nil {
+		return fmt.Errorf("extract: %w", err)
+	}
+	x, err := newExtractor(e, f.engine)
+	if err != nil {
+		return err
+	}
+	defer x.Close()
+	res, err := x.Extract(ctx, args[0])
+	if err != nil {
+		return err
+	}
+	if f.json {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(extractJSON(args[0], res)); err != nil {
+			return err
+		}
+	} else {
+		text := res.Text()
+		if text != "" && !strings.HasSuffix(text, "\n") {
+			text += "\n"
+		}
+		fmt.Fprint(e.stdout, text)
+		if res.Status != extract.StatusOK {
+			fmt.Fprintf(e.stderr, "foidesk: %s: %s: %s\n", args[0], res.Status, res.Reason)
+		}
+	}
+	if res.Status == extract.StatusFailed {
+		return errSilentFailure
+	}
+	return nil
 }
 
 // extractOutput is "foidesk extract --json": the result with the page count
