@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"foidesk/blob"
 	"foidesk/store"
 	"foidesk/store/storetest"
 )
@@ -28,7 +29,7 @@ func policyText(council string) string {
 
 type docWorld struct {
 	st    *store.Store
-	blobs store.Blobs
+	blobs blob.Store
 	reqs  map[string]store.Request
 	uid   uint32
 }
@@ -45,7 +46,7 @@ func newDocWorld(t *testing.T) *docWorld {
 	if _, err := st.StartMailbox(ctx, "INBOX", 1); err != nil {
 		t.Fatal(err)
 	}
-	w := &docWorld{st: st, blobs: store.Blobs{Dir: filepath.Join(dir, "data")}, reqs: map[string]store.Request{}}
+	w := &docWorld{st: st, blobs: blob.Store{Dir: filepath.Join(dir, "data")}, reqs: map[string]store.Request{}}
 	for _, name := range []string{"Example Borough Council", "Other District Council", "Third County Council"} {
 		r, err := storetest.Send(ctx, st, storetest.SentRequest{AuthorityName: name, AuthorityEmail: "foi@" + strings.Fields(name)[0] + ".gov.uk"})
 		if err != nil {
@@ -61,7 +62,7 @@ func (w *docWorld) reply(t *testing.T, authority, kind, body string, files ...[2
 	t.Helper()
 	var atts []store.NewAttachment
 	for _, f := range files {
-		sum, size, err := w.blobs.WriteBlob(bytes.NewReader([]byte(f[1])))
+		sum, size, err := w.blobs.Put(bytes.NewReader([]byte(f[1])))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"foidesk/blob"
 	"foidesk/deadline"
 	"foidesk/lifecycle"
 	"foidesk/store"
@@ -21,7 +22,7 @@ type clockEnv struct {
 	t     *testing.T
 	st    *store.Store
 	proc  *Processor
-	blobs store.Blobs
+	blobs blob.Store
 	now   time.Time
 	path  string
 }
@@ -29,7 +30,7 @@ type clockEnv struct {
 func newClockEnv(t *testing.T, clocks *lifecycle.Rule) *clockEnv {
 	t.Helper()
 	dir := t.TempDir()
-	e := &clockEnv{t: t, path: filepath.Join(dir, "foidesk.db"), blobs: store.Blobs{Dir: filepath.Join(dir, "data")}}
+	e := &clockEnv{t: t, path: filepath.Join(dir, "foidesk.db"), blobs: blob.Store{Dir: filepath.Join(dir, "data")}}
 	e.open(clocks)
 	return e
 }
@@ -73,7 +74,7 @@ func (e *clockEnv) reply(r store.Request, from, id, date, body string) Result {
 	raw := "From: FOI Officer <" + from + ">\r\nTo: jo.bloggs@campaign.example\r\n" +
 		"Subject: RE: Freedom of Information request [ref: " + r.Ref + "]\r\n" +
 		"Date: " + date + "\r\nMessage-ID: <" + id + ">\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n"
-	sum, size, err := e.blobs.WriteBlob(bytes.NewReader([]byte(raw)))
+	sum, size, err := e.blobs.Put(bytes.NewReader([]byte(raw)))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -340,7 +341,7 @@ func TestClockBounceAndReassignment(t *testing.T) {
 		t.Fatalf("engine: %s", got)
 	}
 	a, b := reqs["K7QW3MP0"], reqs["B4XN9TRS"]
-	sum, size, err := e.blobs.WriteBlob(bytes.NewReader(readFixture(t, "postfix_dsn_permanent.eml")))
+	sum, size, err := e.blobs.Put(bytes.NewReader(readFixture(t, "postfix_dsn_permanent.eml")))
 	if err != nil {
 		t.Fatal(err)
 	}

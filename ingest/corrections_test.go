@@ -13,7 +13,7 @@ import (
 // ingestRaw stores raw as if fetched and records it.
 func ingestRaw(t *testing.T, env *testEnv, raw []byte) Result {
 	t.Helper()
-	sum, size, err := env.blobs.WriteBlob(bytes.NewReader(raw))
+	sum, size, err := env.blobs.Put(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"foidesk/blob"
 	"foidesk/store"
 )
 
@@ -25,7 +26,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(tnefMessage())
 	lim := Limits{MaxMessageBytes: 1 << 20, MaxParts: 50, MaxDepth: 5}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		p, err := parse(bytes.NewReader(raw), int64(len(raw)), store.Blobs{}, lim, true)
+		p, err := parse(bytes.NewReader(raw), int64(len(raw)), blob.Store{}, lim, true)
 		if err != nil {
 			t.Fatalf("parse returned an error for input (only the blob store may fail): %v", err)
 		}

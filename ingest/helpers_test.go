@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"foidesk/blob"
 	"foidesk/ingest/imaptest"
 	"foidesk/store"
 	"foidesk/store/storetest"
@@ -18,7 +19,7 @@ import (
 
 type testEnv struct {
 	st    *store.Store
-	blobs store.Blobs
+	blobs blob.Store
 	proc  *Processor
 	reqs  map[string]store.Request
 	dir   string
@@ -72,7 +73,7 @@ func newTestEnvAt(t testing.TB, dir string) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	env := &testEnv{st: st, blobs: store.Blobs{Dir: filepath.Join(dir, "data")}, reqs: map[string]store.Request{}, dir: dir}
+	env := &testEnv{st: st, blobs: blob.Store{Dir: filepath.Join(dir, "data")}, reqs: map[string]store.Request{}, dir: dir}
 	env.proc = &Processor{Store: st, Blobs: env.blobs, Log: quietLog()}
 	for i, r := range fixtureRequests {
 		ref, err := storetest.Send(ctx, st, storetest.SentRequest{

@@ -18,6 +18,7 @@ import (
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 
+	"foidesk/blob"
 	"foidesk/store"
 )
 
@@ -91,7 +92,7 @@ type Parsed struct {
 
 // parser walks one message.
 type parser struct {
-	blobs   store.Blobs
+	blobs   blob.Store
 	lim     Limits
 	out     *Parsed
 	parts   int
@@ -106,12 +107,12 @@ type parser struct {
 // and returns what it found. size is the raw size, checked against
 // lim.MaxMessageBytes. A malformed part is noted in Problem and skipped;
 // an error is returned only when the blob store fails (temporary: retry).
-func Parse(r io.Reader, size int64, blobs store.Blobs, lim Limits) (*Parsed, error) {
+func Parse(r io.Reader, size int64, blobs blob.Store, lim Limits) (*Parsed, error) {
 	return parse(r, size, blobs, lim, false)
 }
 
 // parse is Parse; noBlob (for fuzzing) counts attachments without storing.
-func parse(r io.Reader, size int64, blobs store.Blobs, lim Limits, noBlob bool) (*Parsed, error) {
+func parse(r io.Reader, size int64, blobs blob.Store, lim Limits, noBlob bool) (*Parsed, error) {
 	lim = lim.withDefaults()
 	p := &parser{blobs: blobs, lim: lim, out: &Parsed{}, noBlob: noBlob}
 	h, body, err := readEntity(r)

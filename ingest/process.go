@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"foidesk/blob"
 	"foidesk/store"
 )
 
@@ -18,7 +19,7 @@ import (
 // recorded, matched and triaged message.
 type Processor struct {
 	Store  *store.Store
-	Blobs  store.Blobs
+	Blobs  blob.Store
 	Limits Limits
 	Log    *slog.Logger
 	// OwnAddresses are the requester's addresses ([requester] email). Mail
@@ -55,7 +56,7 @@ func (p *Processor) Derive(ctx context.Context, sum string, size int64) (store.D
 	return p.deriveWith(ctx, p.Blobs, sum, size)
 }
 
-func (p *Processor) deriveWith(ctx context.Context, blobs store.Blobs, sum string, size int64) (store.Derived, error) {
+func (p *Processor) deriveWith(ctx context.Context, blobs blob.Store, sum string, size int64) (store.Derived, error) {
 	f, err := blobs.Open(sum)
 	if err != nil {
 		return store.Derived{}, fmt.Errorf("open raw message %s: %w", sum, err)
@@ -143,7 +144,7 @@ type prepared struct {
 }
 
 // prepare parses a raw message, writing attachments through blobs.
-func (p *Processor) prepare(ctx context.Context, blobs store.Blobs, sum string, size int64) (prepared, error) {
+func (p *Processor) prepare(ctx context.Context, blobs blob.Store, sum string, size int64) (prepared, error) {
 	pr := prepared{sum: sum, size: size}
 	id, err := p.Store.MessageIDBySHA(ctx, sum)
 	if err != nil {
@@ -249,7 +250,7 @@ func sortInt64(a []int64) { sort.Slice(a, func(i, j int) bool { return a[i] < a[
 
 // CleanTemp removes temporary blob files older than an hour: what a killed
 // process left half-written. Younger ones may belong to a running process.
-func CleanTemp(b store.Blobs, log *slog.Logger) {
+func CleanTemp(b blob.Store, log *slog.Logger) {
 	dir := filepath.Join(b.Dir, "blobs", "tmp")
 	entries, err := os.ReadDir(dir)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
+	"foidesk/blob"
 	"foidesk/store"
 )
 
@@ -31,7 +32,7 @@ type recorder struct {
 	mailbox     string
 	uidvalidity uint32
 	st          *Stats
-	blobs       store.Blobs
+	blobs       blob.Store
 
 	in     chan fetched
 	out    chan outcome // one per end of batch

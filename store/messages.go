@@ -361,7 +361,7 @@ func (s *Store) Message(ctx context.Context, id int64) (MessageSummary, string, 
 }
 
 // Attachment is one stored attachment; its bytes are at
-// Blobs{Dir: dataDir}.Path(SHA256).
+// blob.Store{Dir: dataDir}.Path(SHA256).
 type Attachment struct {
 	ID          int64  `json:"id"`
 	MessageID   int64  `json:"message_id"`

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"foidesk/blob"
 	"foidesk/extract"
 	"foidesk/ingest"
 	"foidesk/mailconn"
@@ -118,7 +119,7 @@ func newProcessor(e *env, cfg *Config, st *store.Store) *ingest.Processor {
 	return &ingest.Processor{
 		OwnAddresses: own,
 		Store:        st,
-		Blobs:        store.Blobs{Dir: cfg.Store.DataDir},
+		Blobs:        blob.Store{Dir: cfg.Store.DataDir},
 		Limits: ingest.Limits{
 			MaxMessageBytes: cfg.Ingest.MaxMessageBytes,
 			MaxParts:        cfg.Ingest.MaxParts,
@@ -145,7 +146,7 @@ func printResult(e *env, r ingest.Result) {
 
 // extractPending extracts every stored attachment and bare response not yet
 // a document, printing one line per item under mu.
-func extractPending(ctx context.Context, e *env, st *store.Store, blobs store.Blobs, mu *sync.Mutex) error {
+func extractPending(ctx context.Context, e *env, st *store.Store, blobs blob.Store, mu *sync.Mutex) error {
 	x, err := newExtractor(e, "auto")
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"foidesk/blob"
 	"foidesk/ingest/imaptest"
 	"foidesk/store"
 	"foidesk/store/storetest"
@@ -177,7 +178,7 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 		t.Errorf("INBOX last_uid %d (%v), want %d", mb.LastUID, err, n)
 	}
 	for _, m := range ms[:10] {
-		raw, err := os.ReadFile(store.Blobs{Dir: filepath.Join(dir, "data")}.Path(m.SHA256))
+		raw, err := os.ReadFile(blob.Store{Dir: filepath.Join(dir, "data")}.Path(m.SHA256))
 		if err != nil || int64(len(raw)) != m.Size {
 			t.Errorf("raw file of message %d: %v (%d bytes, want %d)", m.ID, err, len(raw), m.Size)
 		}
