@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"foidesk/ref"
 	"foidesk/store"
 )
 
@@ -90,7 +91,7 @@ func MatchMessage(ctx context.Context, lk Lookup, p *Parsed) (Match, error) {
 			// one may still carry it.
 			var toks []string
 			for _, id := range ids {
-				if tok, _, ok := strings.Cut(id, "."); ok && len(tok) == store.RefLen && store.ValidRef(tok) {
+				if tok, _, ok := strings.Cut(id, "."); ok && len(tok) == ref.Len && ref.Valid(tok) {
 					toks = append(toks, tok)
 				}
 			}
@@ -170,15 +171,15 @@ func matchTokens(ctx context.Context, lk Lookup, toks []string, rule string) (Ma
 	var exact []string
 	fixes := map[string]string{} // candidate -> what was written
 	for _, t := range dedupe(toks) {
-		n := store.NormalizeRef(t)
-		if len(n) != store.RefLen {
+		n := ref.Normalize(t)
+		if len(n) != ref.Len {
 			continue
 		}
-		if store.ValidRef(n) {
+		if ref.Valid(n) {
 			exact = append(exact, n)
 			continue
 		}
-		for _, c := range store.RefCandidates(n) {
+		for _, c := range ref.Candidates(n) {
 			fixes[c] = t
 		}
 	}
@@ -259,7 +260,7 @@ func CaseRefs(text string) []string {
 			if len(r) < 4 || !strings.ContainsAny(r, "0123456789") {
 				continue
 			}
-			if len(r) == store.RefLen && store.ValidRef(r) {
+			if len(r) == ref.Len && ref.Valid(r) {
 				continue
 			}
 			out = append(out, r)

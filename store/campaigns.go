@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"foidesk/ref"
 	"strings"
 	"time"
 )
@@ -64,7 +65,7 @@ type NewCampaign struct {
 	// MessageID builds the Message-ID (without angle brackets) for a request
 	// from its reference token; it must be unique per token.
 	MessageID func(ref string) string
-	// Ref draws each request's reference token; nil means NewRef. Tests
+	// Ref draws each request's reference token; nil means ref.New. Tests
 	// that replay real mail carrying a known token set it.
 	Ref func() string
 }
@@ -177,14 +178,14 @@ func (s *Store) CreateCampaign(ctx context.Context, nc NewCampaign) (CreatedCamp
 // the random one collides with an existing request.
 func insertRequest(ctx context.Context, tx *sqlTx, cid int64, t Recipient, mkID func(string) string, mkRef func() string, now string) (int64, error) {
 	if mkRef == nil {
-		mkRef = NewRef
+		mkRef = ref.New
 	}
 	for try := 0; ; try++ {
-		ref := mkRef()
+		token := mkRef()
 		res, err := tx.ExecContext(ctx, `INSERT INTO requests
 			(campaign_id, authority_id, ref, regime, to_email, message_id, outbox_state, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, ?)`,
-			cid, t.AuthorityID, ref, t.Regime, strings.TrimSpace(t.Email), mkID(ref), now, now)
+			cid, t.AuthorityID, token, t.Regime, strings.TrimSpace(t.Email), mkID(token), now, now)
 		if err == nil {
 			return res.LastInsertId()
 		}
@@ -394,11 +395,11 @@ func (s *Store) CampaignRequests(ctx context.Context, campaignID int64, withRaw 
 
 // RequestByRef finds a request by its reference token (normalised, so a
 // lower-case or O-for-0 token still finds it), stored message included.
-func (s *Store) RequestByRef(ctx context.Context, ref string) (Request, error) {
-	row := s.db.QueryRowContext(ctx, "SELECT "+requestCols+", m.raw"+requestFrom+rawJoin+" WHERE r.ref = ?", NormalizeRef(ref))
+func (s *Store) RequestByRef(ctx context.Context, token string) (Request, error) {
+	row := s.db.QueryRowContext(ctx, "SELECT "+requestCols+", m.raw"+requestFrom+rawJoin+" WHERE r.ref = ?", ref.Normalize(token))
 	r, err := scanRequest(row, true)
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, fmt.Errorf("request %s: %w", ref, ErrNotFound)
+		return r, fmt.Errorf("request %s: %w", token, ErrNotFound)
 	}
 	return r, err
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"foidesk/deadline"
+	"foidesk/ref"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -75,7 +76,7 @@ func TestCreateCampaignTargetsAndListsMissingEmails(t *testing.T) {
 	reqs, _ := s.CampaignRequests(ctx, res.Campaign.ID, false)
 	seen := map[string]bool{}
 	for _, r := range reqs {
-		if !ValidRef(r.Ref) || seen[r.Ref] || r.MessageID != r.Ref+".test@example.org" || r.OutboxState != OutboxDraft {
+		if !ref.Valid(r.Ref) || seen[r.Ref] || r.MessageID != r.Ref+".test@example.org" || r.OutboxState != OutboxDraft {
 			t.Errorf("request %+v", r)
 		}
 		seen[r.Ref] = true

@@ -11,6 +11,7 @@ import (
 
 	"foidesk/deadline"
 	"foidesk/lifecycle"
+	"foidesk/ref"
 )
 
 // A request's lifecycle: its facts (delivery, the mail matched to it, what a
@@ -297,8 +298,8 @@ func (s *Store) deliveredClock(ctx context.Context, q dbtx, r requestRow) (lifec
 
 // RequestFacts returns what a request's clock rests on, for display. ok is
 // false when the request has no clock (not sent).
-func (s *Store) RequestFacts(ctx context.Context, ref string) (f lifecycle.Facts, ok bool, err error) {
-	id, err := s.requestID(ctx, s.db, ref)
+func (s *Store) RequestFacts(ctx context.Context, token string) (f lifecycle.Facts, ok bool, err error) {
+	id, err := s.requestID(ctx, s.db, token)
 	if err != nil {
 		return f, false, err
 	}
@@ -310,11 +311,11 @@ func (s *Store) RequestFacts(ctx context.Context, ref string) (f lifecycle.Facts
 	return f, err == nil, err
 }
 
-func (s *Store) requestID(ctx context.Context, q dbtx, ref string) (int64, error) {
+func (s *Store) requestID(ctx context.Context, q dbtx, token string) (int64, error) {
 	var id int64
-	err := q.QueryRowContext(ctx, `SELECT id FROM requests WHERE ref = ?`, NormalizeRef(ref)).Scan(&id)
+	err := q.QueryRowContext(ctx, `SELECT id FROM requests WHERE ref = ?`, ref.Normalize(token)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("request %s: %w", ref, ErrNotFound)
+		return 0, fmt.Errorf("request %s: %w", token, ErrNotFound)
 	}
 	return id, err
 }
@@ -334,13 +335,13 @@ type Clarified struct {
 // the same one corrects the date. An answer the clock cannot use (dated
 // before the clarification request, or none is waiting) is refused and
 // nothing is written.
-func (s *Store) RecordClarificationAnswer(ctx context.Context, ref string, at time.Time) (Clarified, error) {
-	out := Clarified{Ref: NormalizeRef(ref)}
+func (s *Store) RecordClarificationAnswer(ctx context.Context, token string, at time.Time) (Clarified, error) {
+	out := Clarified{Ref: ref.Normalize(token)}
 	if at.After(s.now()) {
 		return out, fmt.Errorf("the answer cannot have reached the authority at %s, which is in the future", at.UTC().Format(time.RFC3339))
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		id, err := s.requestID(ctx, tx, ref)
+		id, err := s.requestID(ctx, tx, token)
 		if err != nil {
 			return err
 		}
@@ -401,8 +402,8 @@ type FactRecorded struct {
 // derives its clock in the same transaction. A fact the clock cannot use (a
 // fee paid with no notice, an extension under FOISA) is refused, and
 // nothing is written.
-func (s *Store) RecordFact(ctx context.Context, ref string, f Fact) (FactRecorded, error) {
-	out := FactRecorded{Ref: NormalizeRef(ref)}
+func (s *Store) RecordFact(ctx context.Context, token string, f Fact) (FactRecorded, error) {
+	out := FactRecorded{Ref: ref.Normalize(token)}
 	if err := lifecycle.ValidFact(f.Fact); err != nil {
 		return out, err
 	}
@@ -413,7 +414,7 @@ func (s *Store) RecordFact(ctx context.Context, ref string, f Fact) (FactRecorde
 		return out, fmt.Errorf("only an extension has a date it runs until")
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		id, err := s.requestID(ctx, tx, ref)
+		id, err := s.requestID(ctx, tx, token)
 		if err != nil {
 			return err
 		}
@@ -450,10 +451,10 @@ func (s *Store) RecordFact(ctx context.Context, ref string, f Fact) (FactRecorde
 // request.clarification_answered event of this request), as if it had
 // never been recorded, and derives the clock again. The event stays in
 // the log; a request.fact_undone event says it no longer counts.
-func (s *Store) UndoFact(ctx context.Context, ref string, event int64) (FactRecorded, error) {
-	out := FactRecorded{Ref: NormalizeRef(ref)}
+func (s *Store) UndoFact(ctx context.Context, token string, event int64) (FactRecorded, error) {
+	out := FactRecorded{Ref: ref.Normalize(token)}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		id, err := s.requestID(ctx, tx, ref)
+		id, err := s.requestID(ctx, tx, token)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"foidesk/lifecycle"
+	"foidesk/ref"
 )
 
 // applied is what a message's decision changed besides its request's
@@ -208,12 +209,12 @@ func (s *Store) Classify(ctx context.Context, id int64, kind, reason string) err
 // word. The previous request's state change is undone and the new one's
 // made, and the sender's address is learned for the request's authority so
 // the next message from it matches by itself.
-func (s *Store) Assign(ctx context.Context, id int64, ref string) (RequestRef, error) {
+func (s *Store) Assign(ctx context.Context, id int64, token string) (RequestRef, error) {
 	var out RequestRef
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT id, ref, authority_id FROM requests WHERE ref = ?`, NormalizeRef(ref)).Scan(&out.ID, &out.Ref, &out.AuthorityID)
+		err := tx.QueryRowContext(ctx, `SELECT id, ref, authority_id FROM requests WHERE ref = ?`, ref.Normalize(token)).Scan(&out.ID, &out.Ref, &out.AuthorityID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("request %q: %w", ref, ErrNotFound)
+			return fmt.Errorf("request %q: %w", token, ErrNotFound)
 		}
 		if err != nil {
 			return err

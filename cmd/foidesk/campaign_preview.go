@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"foidesk/ref"
 	"foidesk/store"
 )
 
@@ -65,7 +66,7 @@ queued, exactly as they were stored): to stdout for one authority
 					if *code != "" {
 						found := false
 						for _, r := range reqs {
-							if strings.EqualFold(r.Authority.Code, *code) || r.Ref == store.NormalizeRef(*code) {
+							if strings.EqualFold(r.Authority.Code, *code) || r.Ref == ref.Normalize(*code) {
 								pick, found = r, true
 								break
 							}

@@ -5,7 +5,7 @@ import (
 	"flag"
 	"fmt"
 
-	"foidesk/store"
+	"foidesk/ref"
 )
 
 func init() {
@@ -34,7 +34,7 @@ the sent mailbox (search for the Message-ID) or ask the authority, then:
 				if *sent == *resend {
 					return usagef("give exactly one of --sent or --resend")
 				}
-				if !store.ValidRef(args[0]) {
+				if !ref.Valid(args[0]) {
 					return usagef("%q is not a request reference (8 characters, e.g. 7K3M9QXD; check the last one)", args[0])
 				}
 				st, err := e.openStore(ctx)

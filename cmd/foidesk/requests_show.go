@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"foidesk/ref"
 	"foidesk/store"
 )
 
@@ -31,7 +32,7 @@ with the fact that caused it, facts a person recorded (with the event number
 				if len(args) != 1 {
 					return usagef("usage: foidesk requests show REF [--json]")
 				}
-				if !store.ValidRef(args[0]) {
+				if !ref.Valid(args[0]) {
 					return usagef("%q is not a request reference (8 characters, e.g. 7K3M9QXD; check the last one)", args[0])
 				}
 				on, err := asOfDate(*asOf)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"foidesk/ref"
 	"foidesk/store"
 )
 
@@ -17,7 +18,7 @@ import (
 type SentRequest struct {
 	AuthorityName  string // an authority with this address is reused
 	AuthorityEmail string
-	Ref            string    // a valid token; store.NewRef() when empty
+	Ref            string    // a valid token; ref.New() when empty
 	MessageID      string    // our Message-ID without brackets; <Ref>.fixture@foidesk.test when empty
 	SentAt         time.Time // when the server accepted it; default 2026-11-02 10:00 UTC
 	Regime         string    // foia (default), eir, foisa or eisr; foisa and eisr authorities are Scottish
@@ -41,7 +42,7 @@ func Send(ctx context.Context, st *store.Store, f SentRequest) (store.Request, e
 // with outcome.
 func prepare(ctx context.Context, st *store.Store, f SentRequest, outcome func(*store.Outbox, *store.Outgoing, SentRequest) error) (store.Request, error) {
 	if f.Ref == "" {
-		f.Ref = store.NewRef()
+		f.Ref = ref.New()
 	}
 	f.Ref = strings.ToUpper(f.Ref)
 	if f.MessageID == "" {
