@@ -90,7 +90,7 @@ type authorityFieldChange struct {
 // transaction.
 func (s *Store) ImportAuthorities(ctx context.Context, im AuthorityImport) (ImportResult, error) {
 	var res ImportResult
-	err := s.tx(ctx, func(tx *sqlTx) error {
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		res = ImportResult{}
 		touched := map[int64]string{}
 		for i, in := range im.Rows {
@@ -138,7 +138,7 @@ func (s *Store) ImportAuthorities(ctx context.Context, im AuthorityImport) (Impo
 
 const authorityColumns = "id, code, name, email, nation, regime, tags, created_at, updated_at"
 
-func matchAuthority(ctx context.Context, tx *sqlTx, in AuthorityInput) (*Authority, error) {
+func matchAuthority(ctx context.Context, tx *sql.Tx, in AuthorityInput) (*Authority, error) {
 	var rows *sql.Rows
 	var err error
 	switch {
@@ -170,7 +170,7 @@ func matchAuthority(ctx context.Context, tx *sqlTx, in AuthorityInput) (*Authori
 		in.Origin, *in.Email, len(found), strings.Join(names, "; "))
 }
 
-func (s *Store) addAuthority(ctx context.Context, tx *sqlTx, in AuthorityInput) (Authority, error) {
+func (s *Store) addAuthority(ctx context.Context, tx *sql.Tx, in AuthorityInput) (Authority, error) {
 	a := Authority{Code: in.Code, Name: in.Name, Tags: []string{}}
 	if in.Email != nil {
 		a.Email = *in.Email
@@ -205,10 +205,10 @@ func (s *Store) addAuthority(ctx context.Context, tx *sqlTx, in AuthorityInput) 
 		"source": in.Origin, "code": authorityNull(a.Code), "name": a.Name, "email": authorityNull(a.Email),
 		"nation": authorityNull(a.Nation), "regime": a.Regime, "tags": a.Tags,
 	}
-	return a, s.appendEvent(ctx, tx, "authority.added", Subject{Authority: a.ID}, detail)
+	return a, s.AppendEvent(ctx, tx, "authority.added", Subject{Authority: a.ID}, detail)
 }
 
-func (s *Store) updateAuthority(ctx context.Context, tx *sqlTx, cur Authority, in AuthorityInput) (Authority, bool, error) {
+func (s *Store) updateAuthority(ctx context.Context, tx *sql.Tx, cur Authority, in AuthorityInput) (Authority, bool, error) {
 	next := cur
 	if in.Name != "" {
 		next.Name = in.Name
@@ -257,7 +257,7 @@ func (s *Store) updateAuthority(ctx context.Context, tx *sqlTx, cur Authority, i
 		return cur, false, fmt.Errorf("%s: update authority %s: %w", in.Origin, cur.Name, err)
 	}
 	detail := map[string]any{"source": in.Origin, "code": authorityNull(cur.Code), "changes": changes}
-	return next, true, s.appendEvent(ctx, tx, "authority.updated", Subject{Authority: cur.ID}, detail)
+	return next, true, s.AppendEvent(ctx, tx, "authority.updated", Subject{Authority: cur.ID}, detail)
 }
 
 // normalizeAuthorityTags sorts tags and drops repeats, so the same set always

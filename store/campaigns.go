@@ -120,7 +120,7 @@ func (s *Store) CreateCampaign(ctx context.Context, nc NewCampaign) (CreatedCamp
 	if strings.TrimSpace(nc.Name) == "" || nc.Template == "" || nc.MessageID == nil {
 		return out, errors.New("create campaign: name, template and message id builder are required")
 	}
-	err := s.tx(ctx, func(tx *sqlTx) error {
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM campaigns WHERE name = ?`, nc.Name).Scan(&n); err != nil {
 			return err
@@ -152,7 +152,7 @@ func (s *Store) CreateCampaign(ctx context.Context, nc NewCampaign) (CreatedCamp
 			if err != nil {
 				return err
 			}
-			if err := s.appendEvent(ctx, tx, "request.created", Subject{Authority: t.AuthorityID, Request: rid},
+			if err := s.AppendEvent(ctx, tx, "request.created", Subject{Authority: t.AuthorityID, Request: rid},
 				map[string]any{"campaign": nc.Name, "to": t.Email}); err != nil {
 				return err
 			}
@@ -162,7 +162,7 @@ func (s *Store) CreateCampaign(ctx context.Context, nc NewCampaign) (CreatedCamp
 		for _, r := range out.NoEmail {
 			noEmail = append(noEmail, r.Name)
 		}
-		if err := s.appendEvent(ctx, tx, "campaign.created", Subject{}, map[string]any{
+		if err := s.AppendEvent(ctx, tx, "campaign.created", Subject{}, map[string]any{
 			"campaign": nc.Name, "campaign_id": cid, "template": nc.Template, "subject": nc.Subject,
 			"requests": out.Requests, "no_email": noEmail,
 		}); err != nil {
@@ -176,7 +176,7 @@ func (s *Store) CreateCampaign(ctx context.Context, nc NewCampaign) (CreatedCamp
 
 // insertRequest adds one draft request, drawing a new reference token if
 // the random one collides with an existing request.
-func insertRequest(ctx context.Context, tx *sqlTx, cid int64, t Recipient, mkID func(string) string, mkRef func() string, now string) (int64, error) {
+func insertRequest(ctx context.Context, tx *sql.Tx, cid int64, t Recipient, mkID func(string) string, mkRef func() string, now string) (int64, error) {
 	if mkRef == nil {
 		mkRef = ref.New
 	}
@@ -196,7 +196,7 @@ func insertRequest(ctx context.Context, tx *sqlTx, cid int64, t Recipient, mkID 
 	}
 }
 
-func selectTargets(ctx context.Context, tx *sqlTx, t Target) ([]Recipient, error) {
+func selectTargets(ctx context.Context, tx *sql.Tx, t Target) ([]Recipient, error) {
 	q := `SELECT a.id, coalesce(a.code, ''), a.name, coalesce(a.email, ''), coalesce(a.nation, ''), a.regime FROM authorities a`
 	var where []string
 	var args []any
@@ -416,7 +416,7 @@ type Rendered struct {
 // render error names the authority and leaves everything as it was.
 func (s *Store) QueueCampaign(ctx context.Context, campaignID int64, render func(Request) (Rendered, error)) (int, error) {
 	queued := 0
-	err := s.tx(ctx, func(tx *sqlTx) error {
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := getCampaign(ctx, tx, "id = ?", campaignID)
 		if err != nil {
 			return err
@@ -455,7 +455,7 @@ func (s *Store) QueueCampaign(ctx context.Context, campaignID int64, render func
 				ON CONFLICT (request_id) DO UPDATE SET raw = excluded.raw`, r.ID, m.Raw); err != nil {
 				return err
 			}
-			if err := s.appendEvent(ctx, tx, "request.queued", Subject{Authority: r.AuthorityID, Request: r.ID},
+			if err := s.AppendEvent(ctx, tx, "request.queued", Subject{Authority: r.AuthorityID, Request: r.ID},
 				map[string]any{"message_id": r.MessageID, "subject": m.Subject}); err != nil {
 				return err
 			}
@@ -465,7 +465,7 @@ func (s *Store) QueueCampaign(ctx context.Context, campaignID int64, render func
 			if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET state = 'queued', updated_at = ? WHERE id = ?`, now, c.ID); err != nil {
 				return err
 			}
-			return s.appendEvent(ctx, tx, "campaign.queued", Subject{}, map[string]any{"campaign": c.Name, "requests": queued})
+			return s.AppendEvent(ctx, tx, "campaign.queued", Subject{}, map[string]any{"campaign": c.Name, "requests": queued})
 		}
 		return nil
 	})
@@ -493,7 +493,7 @@ func (s *Store) CancelCampaign(ctx context.Context, name string) error {
 }
 
 func (s *Store) moveCampaign(ctx context.Context, name, action string, from []string, to string) error {
-	return s.tx(ctx, func(tx *sqlTx) error {
+	return s.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := getCampaign(ctx, tx, "name = ?", name)
 		if errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("campaign %q: %w", name, ErrNotFound)
@@ -532,7 +532,7 @@ func (s *Store) moveCampaign(ctx context.Context, name, action string, from []st
 			n, _ := res.RowsAffected()
 			detail["requests_cancelled"] = n
 		}
-		return s.appendEvent(ctx, tx, "campaign."+map[string]string{"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[action], Subject{}, detail)
+		return s.AppendEvent(ctx, tx, "campaign."+map[string]string{"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[action], Subject{}, detail)
 	})
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -368,7 +369,7 @@ func TestPauseResumeCancel(t *testing.T) {
 }
 
 // The outbox writes its events with its own prepared statement; they must
-// be the rows appendEvent would write.
+// be the rows AppendEvent would write.
 func TestOutboxEventsMatchAppendEvent(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2026, 11, 28, 9, 30, 1, 500, time.UTC)
@@ -379,7 +380,7 @@ func TestOutboxEventsMatchAppendEvent(t *testing.T) {
 	defer s.Close()
 	detail := map[string]any{"x": 1, "y": "z"}
 	subj := Subject{Authority: 3, Request: 4}
-	if err := s.tx(ctx, func(tx *sqlTx) error { return s.appendEvent(ctx, tx, "test.kind", subj, detail) }); err != nil {
+	if err := s.Tx(ctx, func(tx *sql.Tx) error { return s.AppendEvent(ctx, tx, "test.kind", subj, detail) }); err != nil {
 		t.Fatal(err)
 	}
 	ob := outbox(t, s)
@@ -389,7 +390,7 @@ func TestOutboxEventsMatchAppendEvent(t *testing.T) {
 	if err := ob.tx(ctx, func() error { return ob.event(ctx, "test.nil", Subject{}, nil) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.tx(ctx, func(tx *sqlTx) error { return s.appendEvent(ctx, tx, "test.nil", Subject{}, nil) }); err != nil {
+	if err := s.Tx(ctx, func(tx *sql.Tx) error { return s.AppendEvent(ctx, tx, "test.nil", Subject{}, nil) }); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT at, kind, coalesce(authority_id, 0), coalesce(request_id, 0), coalesce(message_id, -1), detail FROM events ORDER BY id`)

@@ -55,7 +55,7 @@ type Saved struct {
 // entry, the source, a review queue entry when substantive, and events.
 func (s *Store) SaveDocument(ctx context.Context, d DocumentInput, src DocumentSource, substantive bool) (Saved, error) {
 	var out Saved
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		now := s.now().UTC().Format(time.RFC3339Nano)
 		subj, err := messageSubject(ctx, tx, src.MessageID)
 		if err != nil {
@@ -85,7 +85,7 @@ func (s *Store) SaveDocument(ctx context.Context, d DocumentInput, src DocumentS
 			if d.SimilarTo != 0 {
 				ev["similar_to"], ev["similarity"] = d.SimilarTo, d.Similarity
 			}
-			if err := s.appendEvent(ctx, tx, "document.extracted", subj, ev); err != nil {
+			if err := s.AppendEvent(ctx, tx, "document.extracted", subj, ev); err != nil {
 				return err
 			}
 		case err != nil:
@@ -97,7 +97,7 @@ func (s *Store) SaveDocument(ctx context.Context, d DocumentInput, src DocumentS
 			return fmt.Errorf("link document %d: %w", out.DocumentID, err)
 		}
 		if n, _ := res.RowsAffected(); n > 0 && !out.Created {
-			if err := s.appendEvent(ctx, tx, "document.linked", subj, map[string]any{
+			if err := s.AppendEvent(ctx, tx, "document.linked", subj, map[string]any{
 				"document_id": out.DocumentID, "sha256": d.SHA256, "filename": src.Filename, "reason": "identical file already extracted"}); err != nil {
 				return err
 			}
@@ -110,7 +110,7 @@ func (s *Store) SaveDocument(ctx context.Context, d DocumentInput, src DocumentS
 			}
 			if n, _ := res.RowsAffected(); n > 0 {
 				out.Queued = true
-				if err := s.appendEvent(ctx, tx, "review.queued", subj, map[string]any{"document_id": out.DocumentID}); err != nil {
+				if err := s.AppendEvent(ctx, tx, "review.queued", subj, map[string]any{"document_id": out.DocumentID}); err != nil {
 					return err
 				}
 			}
@@ -144,7 +144,7 @@ func messageSubject(ctx context.Context, tx *sql.Tx, messageID int64) (Subject, 
 // better engine or tesseract became available), keeping its sources and
 // review entries, and records what changed.
 func (s *Store) UpdateDocumentExtraction(ctx context.Context, id int64, d DocumentInput) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *sql.Tx) error {
 		var oldStatus, oldEngine string
 		var msgID int64
 		err := tx.QueryRowContext(ctx, `SELECT d.status, d.engine, coalesce((SELECT min(message_id) FROM document_sources WHERE document_id = d.id), 0)
@@ -178,7 +178,7 @@ func (s *Store) UpdateDocumentExtraction(ctx context.Context, id int64, d Docume
 				return err
 			}
 		}
-		return s.appendEvent(ctx, tx, "document.reextracted", subj, map[string]any{
+		return s.AppendEvent(ctx, tx, "document.reextracted", subj, map[string]any{
 			"document_id": id, "old_status": oldStatus, "old_engine": oldEngine,
 			"status": d.Status, "engine": d.Engine, "reason": d.Reason, "pages": d.Pages})
 	})
@@ -543,7 +543,7 @@ func (s *Store) DecideReview(ctx context.Context, id int64, outcome string) erro
 	if strings.TrimSpace(outcome) == "" {
 		return errors.New("review outcome must not be empty")
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *sql.Tx) error {
 		var docID, msgID int64
 		var old sql.NullString
 		err := tx.QueryRowContext(ctx, `SELECT document_id, message_id, outcome FROM review_queue WHERE id = ?`, id).Scan(&docID, &msgID, &old)
@@ -561,7 +561,7 @@ func (s *Store) DecideReview(ctx context.Context, id int64, outcome string) erro
 		if err != nil {
 			return err
 		}
-		return s.appendEvent(ctx, tx, "review.decided", subj, map[string]any{
+		return s.AppendEvent(ctx, tx, "review.decided", subj, map[string]any{
 			"review_id": id, "document_id": docID, "outcome": outcome, "previous_outcome": old.String})
 	})
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func TestEventsOfAnAuthorityIncludeItsRequests(t *testing.T) {
 	// Events naming the authority, the request or both (as request.created
 	// and request.queued do: listed once), and one about another
 	// authority's request.
-	if err := s.tx(ctx, func(tx *sqlTx) error {
+	if err := s.Tx(ctx, func(tx *sql.Tx) error {
 		for _, e := range []struct {
 			kind string
 			subj Subject
@@ -49,7 +50,7 @@ func TestEventsOfAnAuthorityIncludeItsRequests(t *testing.T) {
 			{"test.other", Subject{Request: other.ID}},
 			{"test.message", Subject{Request: a.ID, Message: 9}},
 		} {
-			if err := s.appendEvent(ctx, tx, e.kind, e.subj, nil); err != nil {
+			if err := s.AppendEvent(ctx, tx, e.kind, e.subj, nil); err != nil {
 				return err
 			}
 		}

@@ -30,14 +30,6 @@ const (
 	StatusWithdrawn             = lifecycle.Withdrawn
 )
 
-// dbtx is what the lifecycle needs of a transaction: a *sql.Tx, or the
-// outbox's connection inside its own BEGIN.
-type dbtx interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // Events that carry a fact a person recorded.
 const (
 	evClarified   = "request.clarification_answered"
@@ -70,7 +62,7 @@ type undoneEvent struct {
 }
 
 // replyFacts lists the facts of every message matched to a request.
-func replyFacts(ctx context.Context, q dbtx, requestID int64) ([]lifecycle.Reply, error) {
+func replyFacts(ctx context.Context, q Querier, requestID int64) ([]lifecycle.Reply, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, kind, kind_by, coalesce(bounce_status, ''), received_at, coalesce(sent_date, '')
 		FROM messages WHERE request_id = ? ORDER BY id`, requestID)
 	if err != nil {
@@ -96,7 +88,7 @@ func replyFacts(ctx context.Context, q dbtx, requestID int64) ([]lifecycle.Reply
 
 // recordedFacts reads what a person recorded about a request (clarification
 // answers, fees, extensions, withdrawal), leaving out what was undone.
-func recordedFacts(ctx context.Context, q dbtx, f *lifecycle.Facts, requestID int64) error {
+func recordedFacts(ctx context.Context, q Querier, f *lifecycle.Facts, requestID int64) error {
 	rows, err := q.QueryContext(ctx, `SELECT id, kind, coalesce(message_id, 0), detail FROM events
 		WHERE request_id = ? AND kind IN (?, ?, ?) ORDER BY id`, requestID, evClarified, evFact, evFactUndone)
 	if err != nil {
@@ -184,7 +176,7 @@ type requestRow struct {
 	Reason                 string
 }
 
-func readRequestRow(ctx context.Context, q dbtx, id int64) (requestRow, error) {
+func readRequestRow(ctx context.Context, q Querier, id int64) (requestRow, error) {
 	r := requestRow{ID: id}
 	var sent, due, replied, reason sql.NullString
 	err := q.QueryRowContext(ctx, `SELECT ref, regime, outbox_state, sent_at, status, due_date, replied_on, status_reason, authority_id FROM requests WHERE id = ?`, id).
@@ -205,7 +197,7 @@ func readRequestRow(ctx context.Context, q dbtx, id int64) (requestRow, error) {
 }
 
 // readFacts gathers a sent request's facts.
-func readFacts(ctx context.Context, q dbtx, r requestRow) (lifecycle.Facts, error) {
+func readFacts(ctx context.Context, q Querier, r requestRow) (lifecycle.Facts, error) {
 	f := lifecycle.Facts{Ref: r.Ref, Regime: r.Regime, SentAt: r.SentAt}
 	var err error
 	if f.Replies, err = replyFacts(ctx, q, r.ID); err != nil {
@@ -236,25 +228,30 @@ func optStr(s string) *string {
 	return &s
 }
 
-// derivedClock is what deriveClockLocked found.
-type derivedClock struct {
+// DerivedClock is what DeriveClock found.
+type DerivedClock struct {
 	lifecycle.Clock
 	Derived bool   // the request is sent, so it has a clock
 	Changed bool   // its status or due date changed
 	Prior   string // the status before
 }
 
-// deriveClockLocked recomputes a request's clock from its facts and, when
+// DeriveClock recomputes a request's clock from its facts and, when
 // what is stored differs, writes it and (when the status or due date
 // moved) a request.clock_changed event. A request not yet sent has no
 // clock: its outbox state is its status. because says what prompted the
 // derivation; message names the message whose decision did, if any.
-func (s *Store) deriveClockLocked(ctx context.Context, q dbtx, id int64, because string, message int64) (derivedClock, error) {
+//
+// Whatever records a fact about a request (a message decided or
+// corrected in store/mail, a delivery resolved in store/campaign, a fact
+// a person recorded here) calls it in the transaction q that records the
+// fact, so the stored status and due date never disagree with the facts.
+func (s *Store) DeriveClock(ctx context.Context, q Querier, id int64, because string, message int64) (DerivedClock, error) {
 	if id == 0 {
-		return derivedClock{}, nil
+		return DerivedClock{}, nil
 	}
 	r, err := readRequestRow(ctx, q, id)
-	out := derivedClock{Clock: lifecycle.Clock{Status: r.Status, Due: r.Due, RepliedOn: r.RepliedOn, Reason: r.Reason}, Prior: r.Status}
+	out := DerivedClock{Clock: lifecycle.Clock{Status: r.Status, Due: r.Due, RepliedOn: r.RepliedOn, Reason: r.Reason}, Prior: r.Status}
 	if err != nil || r.Outbox != OutboxSent || r.SentAt.IsZero() {
 		return out, err
 	}
@@ -279,17 +276,18 @@ func (s *Store) deriveClockLocked(ctx context.Context, q dbtx, id int64, because
 	}
 	out.Changed = true
 	detail := c.Detail
-	return out, s.appendEvent(ctx, q, evClockChange, Subject{Authority: r.Authority, Request: id, Message: message}, clockEvent{
+	return out, s.AppendEvent(ctx, q, evClockChange, Subject{Authority: r.Authority, Request: id, Message: message}, clockEvent{
 		From: r.Status, To: c.Status, DueFrom: optStr(r.Due), Due: optStr(c.Due), RepliedOn: c.RepliedOn,
 		Because: because, Reason: c.Reason, Message: message, Ignored: c.Ignored, Clock: &detail,
 	})
 }
 
-// deliveredClock derives the clock of a request the server has just
-// accepted, from the delivery in r and whatever else is known of it, for
-// the outbox to write in the same statement that records the delivery.
-func (s *Store) deliveredClock(ctx context.Context, q dbtx, r requestRow) (lifecycle.Clock, error) {
-	f, err := readFacts(ctx, q, r)
+// DeliveredClock derives the clock of a request the server has just
+// accepted at sentAt, from that delivery and whatever else is known of it
+// (a resent request may have mail), for the outbox to write in the same
+// statement that records the delivery.
+func (s *Store) DeliveredClock(ctx context.Context, q Querier, requestID int64, ref, regime string, sentAt time.Time) (lifecycle.Clock, error) {
+	f, err := readFacts(ctx, q, requestRow{ID: requestID, Ref: ref, Regime: regime, SentAt: sentAt})
 	if err != nil {
 		return lifecycle.Clock{}, err
 	}
@@ -311,7 +309,7 @@ func (s *Store) RequestFacts(ctx context.Context, token string) (f lifecycle.Fac
 	return f, err == nil, err
 }
 
-func (s *Store) requestID(ctx context.Context, q dbtx, token string) (int64, error) {
+func (s *Store) requestID(ctx context.Context, q Querier, token string) (int64, error) {
 	var id int64
 	err := q.QueryRowContext(ctx, `SELECT id FROM requests WHERE ref = ?`, ref.Normalize(token)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -340,7 +338,7 @@ func (s *Store) RecordClarificationAnswer(ctx context.Context, token string, at 
 	if at.After(s.now()) {
 		return out, fmt.Errorf("the answer cannot have reached the authority at %s, which is in the future", at.UTC().Format(time.RFC3339))
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		id, err := s.requestID(ctx, tx, token)
 		if err != nil {
 			return err
@@ -357,12 +355,12 @@ func (s *Store) RecordClarificationAnswer(ctx context.Context, token string, at 
 		if err != nil {
 			return err
 		}
-		if out.Event, err = s.appendEventID(ctx, tx, evClarified, Subject{Authority: r.Authority, Request: id, Message: out.Answers}, clarifiedEvent{
+		if out.Event, err = s.AppendEventID(ctx, tx, evClarified, Subject{Authority: r.Authority, Request: id, Message: out.Answers}, clarifiedEvent{
 			At: at.UTC().Format(time.RFC3339Nano), Answer: out.Answers, By: "person",
 		}); err != nil {
 			return err
 		}
-		c, err := s.deriveClockLocked(ctx, tx, id, "clarification answered", out.Answers)
+		c, err := s.DeriveClock(ctx, tx, id, "clarification answered", out.Answers)
 		if err != nil {
 			return err
 		}
@@ -413,7 +411,7 @@ func (s *Store) RecordFact(ctx context.Context, token string, f Fact) (FactRecor
 	if f.Fact != lifecycle.FactExtended && !f.Until.IsZero() {
 		return out, fmt.Errorf("only an extension has a date it runs until")
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		id, err := s.requestID(ctx, tx, token)
 		if err != nil {
 			return err
@@ -429,10 +427,10 @@ func (s *Store) RecordFact(ctx context.Context, token string, f Fact) (FactRecor
 		if !f.Until.IsZero() {
 			d.Until = f.Until.String()
 		}
-		if out.Event, err = s.appendEventID(ctx, tx, evFact, Subject{Authority: r.Authority, Request: id}, d); err != nil {
+		if out.Event, err = s.AppendEventID(ctx, tx, evFact, Subject{Authority: r.Authority, Request: id}, d); err != nil {
 			return err
 		}
-		c, err := s.deriveClockLocked(ctx, tx, id, f.Fact+", recorded by a person", 0)
+		c, err := s.DeriveClock(ctx, tx, id, f.Fact+", recorded by a person", 0)
 		if err != nil {
 			return err
 		}
@@ -453,7 +451,7 @@ func (s *Store) RecordFact(ctx context.Context, token string, f Fact) (FactRecor
 // the log; a request.fact_undone event says it no longer counts.
 func (s *Store) UndoFact(ctx context.Context, token string, event int64) (FactRecorded, error) {
 	out := FactRecorded{Ref: ref.Normalize(token)}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		id, err := s.requestID(ctx, tx, token)
 		if err != nil {
 			return err
@@ -482,10 +480,10 @@ func (s *Store) UndoFact(ctx context.Context, token string, event int64) (FactRe
 		if err != nil {
 			return err
 		}
-		if out.Event, err = s.appendEventID(ctx, tx, evFactUndone, Subject{Authority: r.Authority, Request: id}, undoneEvent{Event: event, Kind: kind, By: "person"}); err != nil {
+		if out.Event, err = s.AppendEventID(ctx, tx, evFactUndone, Subject{Authority: r.Authority, Request: id}, undoneEvent{Event: event, Kind: kind, By: "person"}); err != nil {
 			return err
 		}
-		c, err := s.deriveClockLocked(ctx, tx, id, fmt.Sprintf("event %d undone by a person", event), 0)
+		c, err := s.DeriveClock(ctx, tx, id, fmt.Sprintf("event %d undone by a person", event), 0)
 		out.Clock = c.Clock
 		return err
 	})
@@ -530,10 +528,10 @@ func (s *Store) RecomputeClocks(ctx context.Context) (RecomputeStats, error) {
 			return st, nil
 		}
 		var n, changed int
-		err = s.tx(ctx, func(tx *sql.Tx) error {
+		err = s.Tx(ctx, func(tx *sql.Tx) error {
 			n, changed = 0, 0
 			for _, id := range ids {
-				c, err := s.deriveClockLocked(ctx, tx, id, "recompute", 0)
+				c, err := s.DeriveClock(ctx, tx, id, "recompute", 0)
 				if err != nil {
 					return err
 				}

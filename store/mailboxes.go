@@ -38,7 +38,7 @@ func (s *Store) MailboxState(ctx context.Context, name string) (MailboxState, er
 // counted twice.
 func (s *Store) StartMailbox(ctx context.Context, name string, uidvalidity uint32) (MailboxState, error) {
 	var out MailboxState
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		var v, last int64
 		err := tx.QueryRowContext(ctx, `SELECT uidvalidity, last_uid FROM mailboxes WHERE name = ?`, name).Scan(&v, &last)
 		now := s.msgStamp()
@@ -48,7 +48,7 @@ func (s *Store) StartMailbox(ctx context.Context, name string, uidvalidity uint3
 				return err
 			}
 			out = MailboxState{Name: name, UIDValidity: uidvalidity, Known: true}
-			return s.appendEvent(ctx, tx, "mailbox.added", Subject{}, map[string]any{"mailbox": name, "uidvalidity": uidvalidity})
+			return s.AppendEvent(ctx, tx, "mailbox.added", Subject{}, map[string]any{"mailbox": name, "uidvalidity": uidvalidity})
 		case err != nil:
 			return err
 		case uint32(v) == uidvalidity:
@@ -59,7 +59,7 @@ func (s *Store) StartMailbox(ctx context.Context, name string, uidvalidity uint3
 			return err
 		}
 		out = MailboxState{Name: name, UIDValidity: uidvalidity, Known: true}
-		return s.appendEvent(ctx, tx, "mailbox.uidvalidity_changed", Subject{}, map[string]any{
+		return s.AppendEvent(ctx, tx, "mailbox.uidvalidity_changed", Subject{}, map[string]any{
 			"mailbox": name, "old_uidvalidity": v, "new_uidvalidity": uidvalidity, "old_last_uid": last})
 	})
 	if err != nil {
@@ -98,7 +98,7 @@ func (s *Store) advanceLocked(ctx context.Context, tx *sql.Tx, loc Location, msg
 // server returned no body for it, e.g. it was expunged between SEARCH and
 // FETCH).
 func (s *Store) AdvanceMailbox(ctx context.Context, loc Location) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE mailboxes SET last_uid = ?, updated_at = ? WHERE name = ? AND uidvalidity = ? AND last_uid < ?`,
 			loc.UID, s.msgStamp(), loc.Mailbox, loc.UIDValidity, loc.UID)
 		return err

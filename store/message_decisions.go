@@ -62,7 +62,7 @@ func (s *Store) loadStateLocked(ctx context.Context, tx *sql.Tx, id int64) (msgS
 // applyLocked makes the changes a message's kind implies beyond its
 // request's clock, remembers them in messages.applied, writes their events,
 // and then derives the request's clock from all its facts
-// (deriveClockLocked), so that a correction or a later fact can never leave
+// (DeriveClock), so that a correction or a later fact can never leave
 // the status and due date disagreeing with the mail. A permanent bounce
 // flags the authority's address (the clock makes the request not
 // delivered); an acknowledgement teaches foidesk the authority's case
@@ -81,7 +81,7 @@ func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 	switch st.kind {
 	case KindBounce:
 		if !lifecycle.PermanentBounce(st.bounce) {
-			if err := s.appendEvent(ctx, tx, "message.bounce_temporary", subj, map[string]any{"status": st.bounce, "recipient": st.bounceRcpt}); err != nil {
+			if err := s.AppendEvent(ctx, tx, "message.bounce_temporary", subj, map[string]any{"status": st.bounce, "recipient": st.bounceRcpt}); err != nil {
 				return err
 			}
 			break
@@ -100,7 +100,7 @@ func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 				return err
 			}
 			a.FlaggedEmail = true
-			if err := s.appendEvent(ctx, tx, "authority.email_bounced", subj, map[string]any{"status": st.bounce, "recipient": st.bounceRcpt}); err != nil {
+			if err := s.AppendEvent(ctx, tx, "authority.email_bounced", subj, map[string]any{"status": st.bounce, "recipient": st.bounceRcpt}); err != nil {
 				return err
 			}
 		}
@@ -114,14 +114,14 @@ func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 			}
 			if n, _ := res.RowsAffected(); n > 0 {
 				a.RequestID, a.CaseRef = st.requestID, norm
-				if err := s.appendEvent(ctx, tx, "request.case_ref_learned", subj, map[string]any{"case_ref": st.caseRef}); err != nil {
+				if err := s.AppendEvent(ctx, tx, "request.case_ref_learned", subj, map[string]any{"case_ref": st.caseRef}); err != nil {
 					return err
 				}
 			}
 		}
 	case KindClarification:
 		if st.kindBy != "person" {
-			if err := s.appendEvent(ctx, tx, "message.needs_person", subj, map[string]any{"why": "the authority asks for clarification; a person must confirm before the clock stops"}); err != nil {
+			if err := s.AppendEvent(ctx, tx, "message.needs_person", subj, map[string]any{"why": "the authority asks for clarification; a person must confirm before the clock stops"}); err != nil {
 				return err
 			}
 		}
@@ -138,7 +138,7 @@ func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 	if st.kindBy == "person" {
 		by = "a person"
 	}
-	_, err = s.deriveClockLocked(ctx, tx, st.requestID, st.kind+", by "+by, id)
+	_, err = s.DeriveClock(ctx, tx, st.requestID, st.kind+", by "+by, id)
 	return err
 }
 
@@ -158,7 +158,7 @@ func (s *Store) undoLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE authorities SET email_bounced_at = NULL, email_bounce_reason = NULL WHERE id = ?`, a.AuthorityID); err != nil {
 			return err
 		}
-		if err := s.appendEvent(ctx, tx, "authority.email_bounce_cleared", Subject{Message: id, Authority: a.AuthorityID}, map[string]any{"because": "correction"}); err != nil {
+		if err := s.AppendEvent(ctx, tx, "authority.email_bounce_cleared", Subject{Message: id, Authority: a.AuthorityID}, map[string]any{"because": "correction"}); err != nil {
 			return err
 		}
 	}
@@ -166,7 +166,7 @@ func (s *Store) undoLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM case_refs WHERE norm = ? AND request_id = ? AND message_id = ?`, a.CaseRef, a.RequestID, id); err != nil {
 			return err
 		}
-		if err := s.appendEvent(ctx, tx, "request.case_ref_forgotten", Subject{Message: id, Request: a.RequestID}, map[string]any{"case_ref": a.CaseRef, "because": "correction"}); err != nil {
+		if err := s.AppendEvent(ctx, tx, "request.case_ref_forgotten", Subject{Message: id, Request: a.RequestID}, map[string]any{"case_ref": a.CaseRef, "because": "correction"}); err != nil {
 			return err
 		}
 	}
@@ -180,7 +180,7 @@ func (s *Store) Classify(ctx context.Context, id int64, kind, reason string) err
 	if !validMsgKind(kind) {
 		return fmt.Errorf("unknown kind %q (one of %s)", kind, strings.Join(Kinds, ", "))
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *sql.Tx) error {
 		var old string
 		if err := tx.QueryRowContext(ctx, `SELECT kind FROM messages WHERE id = ?`, id).Scan(&old); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -198,7 +198,7 @@ func (s *Store) Classify(ctx context.Context, id int64, kind, reason string) err
 			kind, reason, s.msgStamp(), id); err != nil {
 			return err
 		}
-		if err := s.appendEvent(ctx, tx, "message.classified", Subject{Message: id}, map[string]any{"from": old, "to": kind, "reason": reason}); err != nil {
+		if err := s.AppendEvent(ctx, tx, "message.classified", Subject{Message: id}, map[string]any{"from": old, "to": kind, "reason": reason}); err != nil {
 			return err
 		}
 		return s.applyLocked(ctx, tx, id)
@@ -211,7 +211,7 @@ func (s *Store) Classify(ctx context.Context, id int64, kind, reason string) err
 // the next message from it matches by itself.
 func (s *Store) Assign(ctx context.Context, id int64, token string) (RequestRef, error) {
 	var out RequestRef
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT id, ref, authority_id FROM requests WHERE ref = ?`, ref.Normalize(token)).Scan(&out.ID, &out.Ref, &out.AuthorityID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("request %q: %w", token, ErrNotFound)
@@ -241,7 +241,7 @@ func (s *Store) Assign(ctx context.Context, id int64, token string) (RequestRef,
 					return err
 				}
 				if n, _ := res.RowsAffected(); n > 0 {
-					if err := s.appendEvent(ctx, tx, "authority.sender_forgotten", Subject{Authority: oldAuth, Message: id}, map[string]any{"address": strings.ToLower(from), "because": "reassigned"}); err != nil {
+					if err := s.AppendEvent(ctx, tx, "authority.sender_forgotten", Subject{Authority: oldAuth, Message: id}, map[string]any{"address": strings.ToLower(from), "because": "reassigned"}); err != nil {
 						return err
 					}
 				}
@@ -253,7 +253,7 @@ func (s *Store) Assign(ctx context.Context, id int64, token string) (RequestRef,
 		if _, err := tx.ExecContext(ctx, `UPDATE messages SET request_id = ?, matched_by = 'person', match_detail = '', updated_at = ? WHERE id = ?`, out.ID, s.msgStamp(), id); err != nil {
 			return err
 		}
-		if err := s.appendEvent(ctx, tx, "message.assigned", Subject{Message: id, Request: out.ID, Authority: out.AuthorityID}, map[string]any{
+		if err := s.AppendEvent(ctx, tx, "message.assigned", Subject{Message: id, Request: out.ID, Authority: out.AuthorityID}, map[string]any{
 			"ref": out.Ref, "previous_request": oldReq.Int64}); err != nil {
 			return err
 		}
@@ -264,7 +264,7 @@ func (s *Store) Assign(ctx context.Context, id int64, token string) (RequestRef,
 				return err
 			}
 			if n, _ := res.RowsAffected(); n > 0 {
-				if err := s.appendEvent(ctx, tx, "authority.sender_learned", Subject{Authority: out.AuthorityID, Message: id}, map[string]any{"address": strings.ToLower(from)}); err != nil {
+				if err := s.AppendEvent(ctx, tx, "authority.sender_learned", Subject{Authority: out.AuthorityID, Message: id}, map[string]any{"address": strings.ToLower(from)}); err != nil {
 					return err
 				}
 			}
@@ -273,7 +273,7 @@ func (s *Store) Assign(ctx context.Context, id int64, token string) (RequestRef,
 			return err
 		}
 		if oldReq.Int64 != out.ID {
-			_, err := s.deriveClockLocked(ctx, tx, oldReq.Int64, "message reassigned", id)
+			_, err := s.DeriveClock(ctx, tx, oldReq.Int64, "message reassigned", id)
 			return err
 		}
 		return nil
@@ -286,7 +286,7 @@ func (s *Store) Assign(ctx context.Context, id int64, token string) (RequestRef,
 // are kept; otherwise the new match and kind replace the old and the state
 // change is re-applied.
 func (s *Store) Rederive(ctx context.Context, id int64, d Derived) (changed bool, err error) {
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.Tx(ctx, func(tx *sql.Tx) error {
 		var kindBy, kind string
 		var matchedBy sql.NullString
 		var req sql.NullInt64
@@ -303,7 +303,7 @@ func (s *Store) Rederive(ctx context.Context, id int64, d Derived) (changed bool
 		if err := s.writeDerivedLocked(ctx, tx, id, d, keepMatch, keepKind); err != nil {
 			return err
 		}
-		if err := s.appendEvent(ctx, tx, "message.reparsed", Subject{Message: id}, map[string]any{
+		if err := s.AppendEvent(ctx, tx, "message.reparsed", Subject{Message: id}, map[string]any{
 			"kind": d.Kind, "matched_by": d.MatchedBy, "attachments": len(d.Attachments), "changed": changed}); err != nil {
 			return err
 		}
@@ -314,7 +314,7 @@ func (s *Store) Rederive(ctx context.Context, id int64, d Derived) (changed bool
 			return err
 		}
 		if !keepMatch && req.Int64 != d.RequestID {
-			_, err := s.deriveClockLocked(ctx, tx, req.Int64, "message matched elsewhere on reparse", id)
+			_, err := s.DeriveClock(ctx, tx, req.Int64, "message matched elsewhere on reparse", id)
 			return err
 		}
 		return nil

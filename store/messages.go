@@ -85,7 +85,7 @@ func (s *Store) MessageIDBySHA(ctx context.Context, sum string) (int64, error) {
 // RecordDuplicate notes that the message already stored as msgID was seen
 // again at loc, and advances the mailbox past it.
 func (s *Store) RecordDuplicate(ctx context.Context, msgID int64, loc Location) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *sql.Tx) error {
 		if err := s.advanceLocked(ctx, tx, loc, msgID); err != nil {
 			return err
 		}
@@ -99,7 +99,7 @@ func (s *Store) RecordDuplicate(ctx context.Context, msgID int64, loc Location) 
 // whose raw SHA-256 or Message-ID is already stored is not stored again.
 func (s *Store) RecordMessage(ctx context.Context, m NewMessage) (Recorded, error) {
 	var out Recorded
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		out = Recorded{}
 		var existing int64
 		err := tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE sha256 = ?`, m.SHA256).Scan(&existing)
@@ -127,7 +127,7 @@ func (s *Store) RecordMessage(ctx context.Context, m NewMessage) (Recorded, erro
 		if err := s.writeDerivedLocked(ctx, tx, out.ID, m.Derived, false, false); err != nil {
 			return err
 		}
-		if err := s.appendEvent(ctx, tx, "message.recorded", Subject{Message: out.ID, Request: m.RequestID}, map[string]any{
+		if err := s.AppendEvent(ctx, tx, "message.recorded", Subject{Message: out.ID, Request: m.RequestID}, map[string]any{
 			"sha256": m.SHA256, "size": m.Size, "mailbox": m.Loc.Mailbox, "uid": m.Loc.UID,
 			"kind": m.Kind, "kind_reason": m.KindReason, "matched_by": m.MatchedBy, "match_detail": m.MatchDetail,
 			"attachments": len(m.Attachments), "parse_problem": m.ParseProblem,

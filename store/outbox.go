@@ -112,7 +112,7 @@ var outboxSQL = map[string]string{
 	"begin":    `BEGIN IMMEDIATE`,
 	"commit":   `COMMIT`,
 	"rollback": `ROLLBACK`,
-	// The same row appendEvent writes (events.go); TestOutboxEventsMatchAppendEvent
+	// The same row AppendEvent writes (events.go); TestOutboxEventsMatchAppendEvent
 	// keeps the two in step.
 	"event": `INSERT INTO events (at, kind, authority_id, request_id, message_id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
 	// A transaction's two events (an outcome and the next claim) in one
@@ -243,7 +243,7 @@ func (o *Outbox) tx(ctx context.Context, fn func() error) error {
 }
 
 // event appends to the audit log inside the current transaction, as
-// appendEvent does. The row is written when the transaction's work is done,
+// AppendEvent does. The row is written when the transaction's work is done,
 // just before COMMIT, together with any other event of the transaction:
 // one INSERT for an outcome and the next claim.
 func (o *Outbox) event(ctx context.Context, kind string, subj Subject, detail any) error {
@@ -485,7 +485,7 @@ type deliveredEvent struct {
 // is committed before its SMTP transaction starts.
 func (o *Outbox) MarkSent(ctx context.Context, g *Outgoing, owner string, d Delivery, next *ClaimOptions) (*Outgoing, error) {
 	return o.settle(ctx, g, owner, next, func(now string) error {
-		c, err := o.s.deliveredClock(ctx, o.conn, requestRow{ID: g.ID, Ref: g.Ref, Regime: g.Regime, SentAt: d.AcceptedAt})
+		c, err := o.s.DeliveredClock(ctx, o.conn, g.ID, g.Ref, g.Regime, d.AcceptedAt)
 		if err != nil {
 			// The server accepted it: that is recorded whatever else
 			// fails. Never invent a deadline; say why there is none.
@@ -604,12 +604,12 @@ func (o *Outbox) settle(ctx context.Context, g *Outgoing, owner string, next *Cl
 // FinishSettledCampaigns marks done every queued campaign none of whose
 // requests is still open (draft, queued, sending, retry or unknown).
 func (s *Store) FinishSettledCampaigns(ctx context.Context) error {
-	return s.tx(ctx, func(tx *sqlTx) error {
+	return s.Tx(ctx, func(tx *sql.Tx) error {
 		return finishSettled(ctx, s, tx, 0, ts(s.now()))
 	})
 }
 
-func finishSettled(ctx context.Context, s *Store, tx *sqlTx, campaignID int64, now string) error {
+func finishSettled(ctx context.Context, s *Store, tx *sql.Tx, campaignID int64, now string) error {
 	rows, err := tx.QueryContext(ctx, `UPDATE campaigns SET state = 'done', updated_at = ?1
 		WHERE state = 'queued' AND (?2 = 0 OR id = ?2) AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.campaign_id = campaigns.id
 			AND r.outbox_state IN ('draft', 'queued', 'sending', 'retry', 'unknown'))
@@ -632,7 +632,7 @@ func finishSettled(ctx context.Context, s *Store, tx *sqlTx, campaignID int64, n
 	}
 	rows.Close()
 	for _, d := range ds {
-		if err := s.appendEvent(ctx, tx, "campaign.done", Subject{}, map[string]any{"campaign": d.name, "campaign_id": d.id}); err != nil {
+		if err := s.AppendEvent(ctx, tx, "campaign.done", Subject{}, map[string]any{"campaign": d.name, "campaign_id": d.id}); err != nil {
 			return err
 		}
 	}
@@ -670,7 +670,7 @@ func (s *Store) SendingOwners(ctx context.Context) ([]string, error) {
 // the references affected.
 func (s *Store) MarkOrphansUnknown(ctx context.Context, owner string) ([]string, error) {
 	var refs []string
-	err := s.tx(ctx, func(tx *sqlTx) error {
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, authority_id, ref, attempts, coalesce(claimed_at, '') FROM requests
 			WHERE outbox_state = 'sending' AND coalesce(claimed_by, '') = ?`, owner)
 		if err != nil {
@@ -699,7 +699,7 @@ func (s *Store) MarkOrphansUnknown(ctx context.Context, owner string) ([]string,
 				WHERE id = ? AND outbox_state = 'sending'`, why, now, o.id); err != nil {
 				return err
 			}
-			if err := s.appendEvent(ctx, tx, "request.unknown", Subject{Authority: o.auth, Request: o.id},
+			if err := s.AppendEvent(ctx, tx, "request.unknown", Subject{Authority: o.auth, Request: o.id},
 				map[string]any{"attempt": o.attempts, "attempt_started": o.started, "why": why, "dispatcher": owner}); err != nil {
 				return err
 			}
@@ -740,7 +740,7 @@ func (s *Store) resolveSent(ctx context.Context, ref string, at time.Time, by, n
 	if at.IsZero() {
 		at = r.UpdatedAt
 	}
-	err = s.tx(ctx, func(tx *sqlTx) error {
+	err = s.Tx(ctx, func(tx *sql.Tx) error {
 		now := ts(s.now())
 		res, err := tx.ExecContext(ctx, `UPDATE requests SET outbox_state = 'sent', sent_at = ?, updated_at = ?
 			WHERE id = ? AND outbox_state = 'unknown'`, ts(at), now, r.ID)
@@ -750,11 +750,11 @@ func (s *Store) resolveSent(ctx context.Context, ref string, at time.Time, by, n
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("request %s changed meanwhile; look again", r.Ref)
 		}
-		c, err := s.deriveClockLocked(ctx, tx, r.ID, "delivered, resolved by "+by, 0)
+		c, err := s.DeriveClock(ctx, tx, r.ID, "delivered, resolved by "+by, 0)
 		if err != nil {
 			return err
 		}
-		if err := s.appendEvent(ctx, tx, "request.delivered", Subject{Authority: r.AuthorityID, Request: r.ID}, map[string]any{
+		if err := s.AppendEvent(ctx, tx, "request.delivered", Subject{Authority: r.AuthorityID, Request: r.ID}, map[string]any{
 			"at": at.UTC().Format(time.RFC3339Nano), "due": c.Due, "status": c.Status, "regime": r.Regime, "message_id": r.MessageID,
 			"resolved_by": by, "note": note,
 		}); err != nil {
@@ -798,7 +798,7 @@ func (s *Store) ResolveResend(ctx context.Context, ref string) (Request, error) 
 	if r.OutboxState != OutboxUnknown && r.OutboxState != OutboxFailed {
 		return r, fmt.Errorf("request %s is %s: only an unknown or failed request can be resent", r.Ref, r.OutboxState)
 	}
-	err = s.tx(ctx, func(tx *sqlTx) error {
+	err = s.Tx(ctx, func(tx *sql.Tx) error {
 		now := ts(s.now())
 		res, err := tx.ExecContext(ctx, `UPDATE requests SET outbox_state = 'queued', attempts = 0, next_attempt_at = NULL, updated_at = ?
 			WHERE id = ? AND outbox_state = ?`, now, r.ID, r.OutboxState)
@@ -811,7 +811,7 @@ func (s *Store) ResolveResend(ctx context.Context, ref string) (Request, error) 
 		if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET state = 'queued', updated_at = ? WHERE id = ? AND state = 'done'`, now, r.CampaignID); err != nil {
 			return err
 		}
-		return s.appendEvent(ctx, tx, "request.resend", Subject{Authority: r.AuthorityID, Request: r.ID},
+		return s.AppendEvent(ctx, tx, "request.resend", Subject{Authority: r.AuthorityID, Request: r.ID},
 			map[string]any{"from": r.OutboxState, "resolved_by": "person"})
 	})
 	if err != nil {

@@ -169,8 +169,8 @@ func TestOpenRefusesNewerDatabase(t *testing.T) {
 func TestEventsAreAppendOnly(t *testing.T) {
 	ctx := context.Background()
 	s := foundationOpen(t)
-	err := s.tx(ctx, func(tx *sqlTx) error {
-		return s.appendEvent(ctx, tx, "authority.added", Subject{Authority: 7}, map[string]string{"name": "Leeds"})
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
+		return s.AppendEvent(ctx, tx, "authority.added", Subject{Authority: 7}, map[string]string{"name": "Leeds"})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -230,13 +230,13 @@ func TestConcurrentReadThenWriteTransactions(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.tx(ctx, func(tx *sqlTx) error {
+			errs[i] = s.Tx(ctx, func(tx *sql.Tx) error {
 				var n int
 				if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&n); err != nil {
 					return err
 				}
 				time.Sleep(20 * time.Millisecond)
-				return s.appendEvent(ctx, tx, "test.counted", Subject{}, map[string]int{"seen": n})
+				return s.AppendEvent(ctx, tx, "test.counted", Subject{}, map[string]int{"seen": n})
 			})
 		}()
 	}
