@@ -13,6 +13,7 @@ import (
 
 	"foidesk/blob"
 	"foidesk/store"
+	"foidesk/store/campaign"
 	"foidesk/store/storetest"
 )
 
@@ -30,7 +31,7 @@ func policyText(council string) string {
 type docWorld struct {
 	st    *store.Store
 	blobs blob.Store
-	reqs  map[string]store.Request
+	reqs  map[string]campaign.Request
 	uid   uint32
 }
 
@@ -46,7 +47,7 @@ func newDocWorld(t *testing.T) *docWorld {
 	if _, err := st.StartMailbox(ctx, "INBOX", 1); err != nil {
 		t.Fatal(err)
 	}
-	w := &docWorld{st: st, blobs: blob.Store{Dir: filepath.Join(dir, "data")}, reqs: map[string]store.Request{}}
+	w := &docWorld{st: st, blobs: blob.Store{Dir: filepath.Join(dir, "data")}, reqs: map[string]campaign.Request{}}
 	for _, name := range []string{"Example Borough Council", "Other District Council", "Third County Council"} {
 		r, err := storetest.Send(ctx, st, storetest.SentRequest{AuthorityName: name, AuthorityEmail: "foi@" + strings.Fields(name)[0] + ".gov.uk"})
 		if err != nil {

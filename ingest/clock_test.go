@@ -13,6 +13,7 @@ import (
 	"foidesk/deadline"
 	"foidesk/lifecycle"
 	"foidesk/store"
+	"foidesk/store/campaign"
 	"foidesk/store/storetest"
 )
 
@@ -59,7 +60,7 @@ func (e *clockEnv) at(rfc3339 string) {
 	e.now = t
 }
 
-func (e *clockEnv) request(f storetest.SentRequest) store.Request {
+func (e *clockEnv) request(f storetest.SentRequest) campaign.Request {
 	e.t.Helper()
 	r, err := storetest.Send(context.Background(), e.st, f)
 	if err != nil {
@@ -69,7 +70,7 @@ func (e *clockEnv) request(f storetest.SentRequest) store.Request {
 }
 
 // reply ingests a reply to r from its authority, dated date, with body.
-func (e *clockEnv) reply(r store.Request, from, id, date, body string) Result {
+func (e *clockEnv) reply(r campaign.Request, from, id, date, body string) Result {
 	e.t.Helper()
 	raw := "From: FOI Officer <" + from + ">\r\nTo: jo.bloggs@campaign.example\r\n" +
 		"Subject: RE: Freedom of Information request [ref: " + r.Ref + "]\r\n" +
@@ -89,7 +90,7 @@ func (e *clockEnv) reply(r store.Request, from, id, date, body string) Result {
 }
 
 // want checks a request's status and due date.
-func (e *clockEnv) want(r store.Request, status, due, when string) {
+func (e *clockEnv) want(r campaign.Request, status, due, when string) {
 	e.t.Helper()
 	s, d, err := e.st.RequestStatus(context.Background(), r.ID)
 	if err != nil {
@@ -100,7 +101,7 @@ func (e *clockEnv) want(r store.Request, status, due, when string) {
 	}
 }
 
-func (e *clockEnv) clockEvents(r store.Request) []store.Event {
+func (e *clockEnv) clockEvents(r campaign.Request) []store.Event {
 	e.t.Helper()
 	evs, err := e.st.Events(context.Background(), store.EventFilter{Kind: "request.clock_changed", Subject: store.Subject{Request: r.ID}})
 	if err != nil {
@@ -330,7 +331,7 @@ func TestClockBounceAndReassignment(t *testing.T) {
 	ctx := context.Background()
 	e := newClockEnv(t, lifecycle.Statutory())
 	e.at("2026-11-10T09:00:00Z")
-	reqs := map[string]store.Request{}
+	reqs := map[string]campaign.Request{}
 	for i, f := range fixtureRequests[:2] {
 		reqs[f.ref] = e.request(storetest.SentRequest{AuthorityName: f.authority, AuthorityEmail: f.email, Ref: f.ref,
 			MessageID: fixtureMessageID(i, f.ref), SentAt: mustTime("2026-11-02T10:00:00Z")})

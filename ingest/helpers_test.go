@@ -14,6 +14,7 @@ import (
 	"foidesk/blob"
 	"foidesk/ingest/imaptest"
 	"foidesk/store"
+	"foidesk/store/campaign"
 	"foidesk/store/storetest"
 )
 
@@ -21,7 +22,7 @@ type testEnv struct {
 	st    *store.Store
 	blobs blob.Store
 	proc  *Processor
-	reqs  map[string]store.Request
+	reqs  map[string]campaign.Request
 	dir   string
 }
 
@@ -73,7 +74,7 @@ func newTestEnvAt(t testing.TB, dir string) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	env := &testEnv{st: st, blobs: blob.Store{Dir: filepath.Join(dir, "data")}, reqs: map[string]store.Request{}, dir: dir}
+	env := &testEnv{st: st, blobs: blob.Store{Dir: filepath.Join(dir, "data")}, reqs: map[string]campaign.Request{}, dir: dir}
 	env.proc = &Processor{Store: st, Blobs: env.blobs, Log: quietLog()}
 	for i, r := range fixtureRequests {
 		ref, err := storetest.Send(ctx, st, storetest.SentRequest{

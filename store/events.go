@@ -79,6 +79,22 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 	return out, nil
 }
 
+// RequestEvents lists, in the order they happened, every event about a
+// request or about a message matched to it: a request's history as
+// 'foidesk requests show' prints it.
+func (s *Store) RequestEvents(ctx context.Context, requestID int64) ([]Event, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, at, kind, authority_id, request_id, message_id, detail FROM events
+		WHERE request_id = ?1 OR message_id IN (SELECT id FROM messages WHERE request_id = ?1) ORDER BY id`, requestID)
+	if err != nil {
+		return nil, fmt.Errorf("events of request %d: %w", requestID, err)
+	}
+	out, err := scanEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("events of request %d: %w", requestID, err)
+	}
+	return out, nil
+}
+
 // scanEvents reads event rows (id, at, kind, authority_id, request_id,
 // message_id, detail) and closes them.
 func scanEvents(rows *sql.Rows) ([]Event, error) {

@@ -30,6 +30,10 @@ const (
 	StatusWithdrawn             = lifecycle.Withdrawn
 )
 
+// outboxSent is the outbox state (store/campaign) of a request the server
+// accepted: only such a request has a clock.
+const outboxSent = "sent"
+
 // Events that carry a fact a person recorded.
 const (
 	evClarified   = "request.clarification_answered"
@@ -221,6 +225,13 @@ type clockEvent struct {
 	Clock     *lifecycle.Detail `json:"clock,omitempty"`
 }
 
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
 func optStr(s string) *string {
 	if s == "" {
 		return nil
@@ -252,7 +263,7 @@ func (s *Store) DeriveClock(ctx context.Context, q Querier, id int64, because st
 	}
 	r, err := readRequestRow(ctx, q, id)
 	out := DerivedClock{Clock: lifecycle.Clock{Status: r.Status, Due: r.Due, RepliedOn: r.RepliedOn, Reason: r.Reason}, Prior: r.Status}
-	if err != nil || r.Outbox != OutboxSent || r.SentAt.IsZero() {
+	if err != nil || r.Outbox != outboxSent || r.SentAt.IsZero() {
 		return out, err
 	}
 	f, err := readFacts(ctx, q, r)
@@ -302,7 +313,7 @@ func (s *Store) RequestFacts(ctx context.Context, token string) (f lifecycle.Fac
 		return f, false, err
 	}
 	r, err := readRequestRow(ctx, s.db, id)
-	if err != nil || r.Outbox != OutboxSent || r.SentAt.IsZero() {
+	if err != nil || r.Outbox != outboxSent || r.SentAt.IsZero() {
 		return f, false, err
 	}
 	f, err = readFacts(ctx, s.db, r)
@@ -420,7 +431,7 @@ func (s *Store) RecordFact(ctx context.Context, token string, f Fact) (FactRecor
 		if err != nil {
 			return err
 		}
-		if r.Outbox != OutboxSent {
+		if r.Outbox != outboxSent {
 			return fmt.Errorf("request %s is %s, not sent: nothing can have happened to it at the authority", out.Ref, r.Outbox)
 		}
 		d := factEvent{Fact: f.Fact, At: f.At.UTC().Format(time.RFC3339Nano), By: "person", Note: f.Note}

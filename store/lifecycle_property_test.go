@@ -13,6 +13,7 @@ import (
 	"foidesk/deadline"
 	"foidesk/lifecycle"
 	"foidesk/store"
+	"foidesk/store/campaign"
 	"foidesk/store/storetest"
 )
 
@@ -24,7 +25,7 @@ type propWorld struct {
 	seq int
 }
 
-func (w *propWorld) message(t *rapid.T, req store.Request, kind, bounce string, sent time.Time) int64 {
+func (w *propWorld) message(t *rapid.T, req campaign.Request, kind, bounce string, sent time.Time) int64 {
 	w.seq++
 	h := sha256.Sum256([]byte(fmt.Sprint("message ", w.seq)))
 	rec, err := w.st.RecordMessage(context.Background(), store.NewMessage{SHA256: fmt.Sprintf("%x", h), Size: 1,
@@ -67,6 +68,7 @@ func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 	}
 	defer st.Close()
 	w.st = st
+	cs := campaign.New(st)
 	n := 0
 	rapid.Check(t, func(t *rapid.T) {
 		n++
@@ -78,7 +80,7 @@ func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 
 		// Delivery, by one of three paths.
 		f := storetest.SentRequest{AuthorityName: fmt.Sprintf("Council %d", n), AuthorityEmail: fmt.Sprintf("foi@c%d.example", n), Regime: regime, SentAt: start}
-		var req store.Request
+		var req campaign.Request
 		switch path := rapid.IntRange(0, 2).Draw(t, "delivery path"); path {
 		case 0:
 			if req, err = storetest.Send(ctx, st, f); err != nil {
@@ -89,9 +91,9 @@ func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 				t.Fatal(err)
 			}
 			if path == 1 {
-				req, err = st.ResolveSent(ctx, req.Ref) // the attempt's time, which is start
+				req, err = cs.ResolveSent(ctx, req.Ref) // the attempt's time, which is start
 			} else {
-				req, err = st.FoundInSentMailbox(ctx, req.Ref, start)
+				req, err = cs.FoundInSentMailbox(ctx, req.Ref, start)
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -145,7 +147,7 @@ func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 		if want.Due.IsZero() {
 			wantDue = ""
 		}
-		got, err := st.RequestByRef(ctx, req.Ref)
+		got, err := cs.RequestByRef(ctx, req.Ref)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,18 +155,18 @@ func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 			t.Fatalf("%s request %s after %v: stored %s due %q, engine %s due %q", regime, req.Ref, events, got.Status, got.DueDate, wantStatus, wantDue)
 		}
 		// Recompute derives the same again, and changes nothing.
-		before, _ := st.RequestByRef(ctx, req.Ref)
+		before, _ := cs.RequestByRef(ctx, req.Ref)
 		if _, err := st.RecomputeClocks(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if after, _ := st.RequestByRef(ctx, req.Ref); after.Status != before.Status || after.DueDate != before.DueDate {
+		if after, _ := cs.RequestByRef(ctx, req.Ref); after.Status != before.Status || after.DueDate != before.DueDate {
 			t.Fatalf("recompute moved %s: %s %s → %s %s", req.Ref, before.Status, before.DueDate, after.Status, after.DueDate)
 		}
 	})
 }
 
 // recordFact records ev about req through a path the draw picks.
-func (w *propWorld) recordFact(t *rapid.T, req store.Request, ev deadline.Event, at time.Time, clarMsg *int64) {
+func (w *propWorld) recordFact(t *rapid.T, req campaign.Request, ev deadline.Event, at time.Time, clarMsg *int64) {
 	ctx := context.Background()
 	wrongThenRight := rapid.Bool().Draw(t, "wrong first")
 	switch ev.Kind {

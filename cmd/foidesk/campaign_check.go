@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"foidesk/store"
+	"foidesk/store/campaign"
 )
 
 // mxResolver is what 'campaign check' asks about mail domains; tests
@@ -49,7 +49,7 @@ there are any. Also checks that [requester] name and email are set.`,
 					return err
 				}
 				defer st.Close()
-				reqs, err := st.CampaignRequests(ctx, c.ID, false)
+				reqs, err := st.campaigns.Requests(ctx, c.ID, false)
 				if err != nil {
 					return err
 				}
@@ -57,10 +57,10 @@ there are any. Also checks that [requester] name and email are set.`,
 				if _, err := campaignRequester(cfg, true); err != nil {
 					problems = append(problems, err.Error())
 				}
-				byAddr := map[string][]store.Request{}
-				domains := map[string][]store.Request{}
+				byAddr := map[string][]campaign.Request{}
+				domains := map[string][]campaign.Request{}
 				for _, r := range reqs {
-					if r.OutboxState == store.OutboxCancelled {
+					if r.OutboxState == campaign.OutboxCancelled {
 						continue
 					}
 					who := fmt.Sprintf("%s %s <%s>", dash(r.Authority.Code), r.Authority.Name, r.ToEmail)
@@ -71,7 +71,7 @@ there are any. Also checks that [requester] name and email are set.`,
 					}
 					key := strings.ToLower(r.ToEmail)
 					byAddr[key] = append(byAddr[key], r)
-					d := store.EmailDomain(r.ToEmail)
+					d := campaign.EmailDomain(r.ToEmail)
 					domains[d] = append(domains[d], r)
 				}
 				for addr, rs := range byAddr {
@@ -105,7 +105,7 @@ there are any. Also checks that [requester] name and email are set.`,
 
 // checkDomains looks every domain up, a few at a time, and returns the
 // problem found for each domain that has one.
-func checkDomains(ctx context.Context, domains map[string][]store.Request, timeout time.Duration) map[string]string {
+func checkDomains(ctx context.Context, domains map[string][]campaign.Request, timeout time.Duration) map[string]string {
 	out := map[string]string{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup

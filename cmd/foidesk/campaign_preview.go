@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"foidesk/ref"
-	"foidesk/store"
+	"foidesk/store/campaign"
 )
 
 func init() {
@@ -44,14 +44,14 @@ queued, exactly as they were stored): to stdout for one authority
 					return err
 				}
 				defer st.Close()
-				reqs, err := st.CampaignRequests(ctx, c.ID, true)
+				reqs, err := st.campaigns.Requests(ctx, c.ID, true)
 				if err != nil {
 					return err
 				}
 				if len(reqs) == 0 {
 					return fmt.Errorf("campaign %s has no requests", c.Name)
 				}
-				render := func(r store.Request) ([]byte, error) {
+				render := func(r campaign.Request) ([]byte, error) {
 					if len(r.RawMessage) > 0 {
 						return r.RawMessage, nil
 					}

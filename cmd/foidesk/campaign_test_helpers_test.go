@@ -11,6 +11,7 @@ import (
 
 	"foidesk/mailer/smtptest"
 	"foidesk/store"
+	"foidesk/store/campaign"
 )
 
 // campaignFixture is a database with n authorities (every fourth one
@@ -80,18 +81,19 @@ func (f *campaignFixture) cli(t *testing.T, args ...string) (stdout, stderr stri
 	return out.String(), errb.String(), code
 }
 
-func (f *campaignFixture) requests(t *testing.T, campaign string) []store.Request {
+func (f *campaignFixture) requests(t *testing.T, name string) []campaign.Request {
 	t.Helper()
 	st, err := store.Open(context.Background(), f.db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	c, err := st.CampaignByName(context.Background(), campaign)
+	cs := campaign.New(st)
+	c, err := cs.ByName(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqs, err := st.CampaignRequests(context.Background(), c.ID, true)
+	reqs, err := cs.Requests(context.Background(), c.ID, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"foidesk/deadline"
 	"foidesk/lifecycle"
 	"foidesk/store"
+	"foidesk/store/campaign"
 )
 
 // globals are the flags every command accepts.
@@ -53,11 +54,23 @@ func (e *env) config() (*Config, error) {
 	return cfg, nil
 }
 
+// stores is an open database with a handle on each concern kept in it
+// (package store lists them). The core's own methods (the event log, the
+// request lifecycle, Close) are promoted; each concern is a field.
+type stores struct {
+	*store.Store
+	campaigns *campaign.Store
+}
+
+func newStores(st *store.Store) *stores {
+	return &stores{Store: st, campaigns: campaign.New(st)}
+}
+
 // openStore opens the database named by --db, else [store] path, else
 // foidesk.db in the working directory, with the request lifecycle that
 // [deadline] configures: every command that records a fact derives the
 // request's clock from the same holidays and receipt rule.
-func (e *env) openStore(ctx context.Context) (*store.Store, error) {
+func (e *env) openStore(ctx context.Context) (*stores, error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nil, err
@@ -70,7 +83,11 @@ func (e *env) openStore(ctx context.Context) (*store.Store, error) {
 	if path == "" {
 		path = cfg.Store.Path
 	}
-	return store.Open(ctx, path, store.Options{Lifecycle: rule})
+	st, err := store.Open(ctx, path, store.Options{Lifecycle: rule})
+	if err != nil {
+		return nil, err
+	}
+	return newStores(st), nil
 }
 
 // lifecycle builds the request lifecycle's rule from [deadline]:

@@ -10,7 +10,6 @@ import (
 	"foidesk/extract"
 	"foidesk/ingest"
 	"foidesk/mailconn"
-	"foidesk/store"
 )
 
 func init() {
@@ -111,14 +110,14 @@ reconnecting with backoff when the server goes away.`,
 	})
 }
 
-func newProcessor(e *env, cfg *Config, st *store.Store) *ingest.Processor {
+func newProcessor(e *env, cfg *Config, st *stores) *ingest.Processor {
 	var own []string
 	if cfg.Requester.Email != "" {
 		own = append(own, cfg.Requester.Email)
 	}
 	return &ingest.Processor{
 		OwnAddresses: own,
-		Store:        st,
+		Store:        st.Store,
 		Blobs:        blob.Store{Dir: cfg.Store.DataDir},
 		Limits: ingest.Limits{
 			MaxMessageBytes: cfg.Ingest.MaxMessageBytes,
@@ -146,7 +145,7 @@ func printResult(e *env, r ingest.Result) {
 
 // extractPending extracts every stored attachment and bare response not yet
 // a document, printing one line per item under mu.
-func extractPending(ctx context.Context, e *env, st *store.Store, blobs blob.Store, mu *sync.Mutex) error {
+func extractPending(ctx context.Context, e *env, st *stores, blobs blob.Store, mu *sync.Mutex) error {
 	x, err := newExtractor(e, "auto")
 	if err != nil {
 		return err

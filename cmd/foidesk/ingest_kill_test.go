@@ -15,6 +15,7 @@ import (
 	"foidesk/blob"
 	"foidesk/ingest/imaptest"
 	"foidesk/store"
+	"foidesk/store/campaign"
 	"foidesk/store/storetest"
 )
 
@@ -53,7 +54,7 @@ timeout = "5s"
 }
 
 // killReply is reply i to request req, matched by one of three rules.
-func killReply(i int, req store.Request, msgID string) []byte {
+func killReply(i int, req campaign.Request, msgID string) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "From: FOI Team <foi%d@council%d.gov.uk>\r\n", i, i)
 	switch i % 3 {
@@ -89,7 +90,7 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var reqs []store.Request
+	var reqs []campaign.Request
 	var msgIDs []string
 	for i := 0; i < 50; i++ {
 		mid := fmt.Sprintf("REQ%d.kill@requests.foidesk.example", i)

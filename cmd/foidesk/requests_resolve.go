@@ -43,14 +43,14 @@ the sent mailbox (search for the Message-ID) or ask the authority, then:
 				}
 				defer st.Close()
 				if *sent {
-					r, err := st.ResolveSent(ctx, args[0])
+					r, err := st.campaigns.ResolveSent(ctx, args[0])
 					if err != nil {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "%s to %s recorded as delivered %s; due %s\n", r.Ref, r.Authority.Name, londonTime(r.SentAt), r.DueDate)
 					return nil
 				}
-				r, err := st.ResolveResend(ctx, args[0])
+				r, err := st.campaigns.ResolveResend(ctx, args[0])
 				if err != nil {
 					return err
 				}

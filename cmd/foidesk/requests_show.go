@@ -12,6 +12,7 @@ import (
 
 	"foidesk/ref"
 	"foidesk/store"
+	"foidesk/store/campaign"
 )
 
 func init() {
@@ -48,7 +49,7 @@ with the fact that caused it, facts a person recorded (with the event number
 					return err
 				}
 				defer st.Close()
-				t, err := st.RequestTimeline(ctx, args[0])
+				t, err := requestTimeline(ctx, st, args[0])
 				if errors.Is(err, store.ErrNotFound) {
 					return fmt.Errorf("%v (see 'foidesk campaign status')", err)
 				}
@@ -136,6 +137,35 @@ with the fact that caused it, facts a person recorded (with the event number
 			}
 		},
 	})
+}
+
+// timeline is everything recorded about one request: its row, every event
+// about it or about a message matched to it, those messages, and the
+// documents extracted from them.
+type timeline struct {
+	Request   campaign.Request
+	Events    []store.Event
+	Messages  []store.MessageSummary
+	Documents []store.DocumentSummary
+}
+
+// requestTimeline gathers a request's timeline, events in the order they
+// happened.
+func requestTimeline(ctx context.Context, st *stores, token string) (timeline, error) {
+	var t timeline
+	var err error
+	if t.Request, err = st.campaigns.RequestByRef(ctx, token); err != nil {
+		return t, err
+	}
+	id := t.Request.ID
+	if t.Events, err = st.RequestEvents(ctx, id); err != nil {
+		return t, fmt.Errorf("timeline of %s: %w", t.Request.Ref, err)
+	}
+	if t.Messages, err = st.Messages(ctx, store.MessageFilter{RequestID: id}); err != nil {
+		return t, err
+	}
+	t.Documents, err = st.Documents(ctx, store.DocumentFilter{RequestID: id})
+	return t, err
 }
 
 type timelineEventJSON struct {

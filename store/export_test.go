@@ -1,0 +1,5 @@
+package store
+
+// EventsQuery is the SQL and arguments Events runs, for the tests of its
+// query plan.
+var EventsQuery = eventsQuery
