@@ -13,6 +13,7 @@ import (
 	"foidesk/mailer/smtptest"
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/registry"
 	"foidesk/templates"
 )
 
@@ -39,7 +40,7 @@ func newCampaign(t testing.TB, n int, sameDomain bool) (*store.Store, campaign.C
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	var rows []store.AuthorityInput
+	var rows []registry.AuthorityInput
 	for i := 0; i < n; i++ {
 		email := fmt.Sprintf("foi@d%d.example", i)
 		if sameDomain {
@@ -49,9 +50,9 @@ func newCampaign(t testing.TB, n int, sameDomain bool) (*store.Store, campaign.C
 		if i%4 == 3 {
 			nation = "Scotland"
 		}
-		rows = append(rows, store.AuthorityInput{Origin: "t", Code: fmt.Sprintf("A%03d", i), Name: fmt.Sprintf("Council %03d", i), Email: strp(email), Nation: strp(nation)})
+		rows = append(rows, registry.AuthorityInput{Origin: "t", Code: fmt.Sprintf("A%03d", i), Name: fmt.Sprintf("Council %03d", i), Email: strp(email), Nation: strp(nation)})
 	}
-	if _, err := st.ImportAuthorities(ctx, store.AuthorityImport{Rows: rows}); err != nil {
+	if _, err := registry.New(st).ImportAuthorities(ctx, registry.AuthorityImport{Rows: rows}); err != nil {
 		t.Fatal(err)
 	}
 	cs := campaign.New(st)

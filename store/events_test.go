@@ -11,6 +11,7 @@ import (
 
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/registry"
 )
 
 // eventsStore opens a new database holding the authorities the campaign
@@ -25,16 +26,16 @@ func eventsStore(t *testing.T) *store.Store {
 	}
 	t.Cleanup(func() { st.Close() })
 	strp := func(s string) *string { return &s }
-	var rows []store.AuthorityInput
+	var rows []registry.AuthorityInput
 	for i := 0; i < 3; i++ {
 		tags := []string{"unitary"}
-		rows = append(rows, store.AuthorityInput{Origin: fmt.Sprintf("t:%d", i), Code: fmt.Sprintf("E%03d", i), Name: fmt.Sprintf("Council %03d", i),
+		rows = append(rows, registry.AuthorityInput{Origin: fmt.Sprintf("t:%d", i), Code: fmt.Sprintf("E%03d", i), Name: fmt.Sprintf("Council %03d", i),
 			Email: strp(fmt.Sprintf("foi@c%03d.example", i)), Nation: strp("England"), Tags: &tags})
 	}
 	rows = append(rows,
-		store.AuthorityInput{Origin: "t:s", Code: "FIF", Name: "Fife Council", Email: strp("foi@fife.example"), Nation: strp("Scotland")},
-		store.AuthorityInput{Origin: "t:x", Code: "NOE", Name: "No Email Council", Nation: strp("England")})
-	if _, err := st.ImportAuthorities(ctx, store.AuthorityImport{Rows: rows}); err != nil {
+		registry.AuthorityInput{Origin: "t:s", Code: "FIF", Name: "Fife Council", Email: strp("foi@fife.example"), Nation: strp("Scotland")},
+		registry.AuthorityInput{Origin: "t:x", Code: "NOE", Name: "No Email Council", Nation: strp("England")})
+	if _, err := registry.New(st).ImportAuthorities(ctx, registry.AuthorityImport{Rows: rows}); err != nil {
 		t.Fatal(err)
 	}
 	return st

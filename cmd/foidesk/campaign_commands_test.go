@@ -16,6 +16,7 @@ import (
 	"foidesk/mailer/smtptest"
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/registry"
 )
 
 type campaignStatus struct {
@@ -265,7 +266,7 @@ func TestCampaignCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	email, nation := "foi@council000.example", "England"
-	if _, err := st.ImportAuthorities(context.Background(), store.AuthorityImport{Rows: []store.AuthorityInput{{Origin: "t", Code: "DUP", Name: "Duplicate Council", Email: &email, Nation: &nation}}}); err != nil {
+	if _, err := registry.New(st).ImportAuthorities(context.Background(), registry.AuthorityImport{Rows: []registry.AuthorityInput{{Origin: "t", Code: "DUP", Name: "Duplicate Council", Email: &email, Nation: &nation}}}); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()

@@ -12,6 +12,7 @@ import (
 	"foidesk/mailer/smtptest"
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/registry"
 )
 
 // campaignFixture is a database with n authorities (every fourth one
@@ -36,19 +37,19 @@ func newCampaignFixture(t *testing.T, n int, hooks smtptest.Hooks, cfgExtra stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rows []store.AuthorityInput
+	var rows []registry.AuthorityInput
 	for i := 0; i < n; i++ {
 		email, nation := fmt.Sprintf("foi@council%03d.example", i), "England"
 		if i%4 == 3 {
 			nation = "Scotland"
 		}
-		in := store.AuthorityInput{Origin: fmt.Sprintf("fixture:%d", i), Code: fmt.Sprintf("C%03d", i), Name: fmt.Sprintf("Council %03d", i), Nation: &nation}
+		in := registry.AuthorityInput{Origin: fmt.Sprintf("fixture:%d", i), Code: fmt.Sprintf("C%03d", i), Name: fmt.Sprintf("Council %03d", i), Nation: &nation}
 		if i != n-1 {
 			in.Email = &email
 		}
 		rows = append(rows, in)
 	}
-	if _, err := st.ImportAuthorities(context.Background(), store.AuthorityImport{Rows: rows}); err != nil {
+	if _, err := registry.New(st).ImportAuthorities(context.Background(), registry.AuthorityImport{Rows: rows}); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()

@@ -11,6 +11,7 @@ import (
 	"foidesk/lifecycle"
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/registry"
 )
 
 // globals are the flags every command accepts.
@@ -59,11 +60,12 @@ func (e *env) config() (*Config, error) {
 // request lifecycle, Close) are promoted; each concern is a field.
 type stores struct {
 	*store.Store
+	register  *registry.Store
 	campaigns *campaign.Store
 }
 
 func newStores(st *store.Store) *stores {
-	return &stores{Store: st, campaigns: campaign.New(st)}
+	return &stores{Store: st, register: registry.New(st), campaigns: campaign.New(st)}
 }
 
 // openStore opens the database named by --db, else [store] path, else

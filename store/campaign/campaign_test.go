@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"foidesk/store"
+	"foidesk/store/registry"
 )
 
 func strp(s string) *string { return &s }
@@ -29,16 +30,16 @@ func campaignStore(t *testing.T, n int) *Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	var rows []store.AuthorityInput
+	var rows []registry.AuthorityInput
 	for i := 0; i < n; i++ {
 		tags := []string{"unitary"}
-		rows = append(rows, store.AuthorityInput{Origin: fmt.Sprintf("t:%d", i), Code: fmt.Sprintf("E%03d", i), Name: fmt.Sprintf("Council %03d", i),
+		rows = append(rows, registry.AuthorityInput{Origin: fmt.Sprintf("t:%d", i), Code: fmt.Sprintf("E%03d", i), Name: fmt.Sprintf("Council %03d", i),
 			Email: strp(fmt.Sprintf("foi@c%03d.example", i)), Nation: strp("England"), Tags: &tags})
 	}
 	rows = append(rows,
-		store.AuthorityInput{Origin: "t:s", Code: "FIF", Name: "Fife Council", Email: strp("foi@fife.example"), Nation: strp("Scotland")},
-		store.AuthorityInput{Origin: "t:x", Code: "NOE", Name: "No Email Council", Nation: strp("England")})
-	if _, err := st.ImportAuthorities(ctx, store.AuthorityImport{Rows: rows}); err != nil {
+		registry.AuthorityInput{Origin: "t:s", Code: "FIF", Name: "Fife Council", Email: strp("foi@fife.example"), Nation: strp("Scotland")},
+		registry.AuthorityInput{Origin: "t:x", Code: "NOE", Name: "No Email Council", Nation: strp("England")})
+	if _, err := registry.New(st).ImportAuthorities(ctx, registry.AuthorityImport{Rows: rows}); err != nil {
 		t.Fatal(err)
 	}
 	return New(st)

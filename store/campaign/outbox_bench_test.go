@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"foidesk/store"
+	"foidesk/store/registry"
 )
 
 // BenchmarkOutboxSettle measures the dispatcher's bookkeeping alone, without
@@ -28,12 +29,12 @@ func BenchmarkOutboxSettle(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		var rows []store.AuthorityInput
+		var rows []registry.AuthorityInput
 		for j := 0; j < n; j++ {
-			rows = append(rows, store.AuthorityInput{Origin: "b", Code: fmt.Sprintf("A%03d", j), Name: fmt.Sprintf("Council %03d", j),
+			rows = append(rows, registry.AuthorityInput{Origin: "b", Code: fmt.Sprintf("A%03d", j), Name: fmt.Sprintf("Council %03d", j),
 				Email: strp(fmt.Sprintf("foi@d%d.example", j)), Nation: strp("England")})
 		}
-		if _, err := core.ImportAuthorities(ctx, store.AuthorityImport{Rows: rows}); err != nil {
+		if _, err := registry.New(core).ImportAuthorities(ctx, registry.AuthorityImport{Rows: rows}); err != nil {
 			b.Fatal(err)
 		}
 		s := New(core)

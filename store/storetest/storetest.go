@@ -13,6 +13,7 @@ import (
 	"foidesk/ref"
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/registry"
 )
 
 // SentRequest describes a request as it stands after the mailer sent it.
@@ -61,7 +62,7 @@ func prepare(ctx context.Context, st *store.Store, f SentRequest, outcome func(*
 	}
 	tag := "fixture-" + strings.ToLower(f.Ref)
 	tags := []string{tag}
-	if _, err := st.ImportAuthorities(ctx, store.AuthorityImport{Rows: []store.AuthorityInput{{
+	if _, err := registry.New(st).ImportAuthorities(ctx, registry.AuthorityImport{Rows: []registry.AuthorityInput{{
 		Origin: "fixture " + f.Ref, Name: f.AuthorityName, Email: &f.AuthorityEmail, Nation: &nation, Regime: &f.Regime, Tags: &tags,
 	}}}); err != nil {
 		return campaign.Request{}, fmt.Errorf("fixture authority: %w", err)
