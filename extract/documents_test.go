@@ -14,6 +14,7 @@ import (
 	"foidesk/blob"
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/document"
 	"foidesk/store/storetest"
 )
 
@@ -30,6 +31,7 @@ func policyText(council string) string {
 
 type docWorld struct {
 	st    *store.Store
+	docs  *document.Store
 	blobs blob.Store
 	reqs  map[string]campaign.Request
 	uid   uint32
@@ -47,7 +49,7 @@ func newDocWorld(t *testing.T) *docWorld {
 	if _, err := st.StartMailbox(ctx, "INBOX", 1); err != nil {
 		t.Fatal(err)
 	}
-	w := &docWorld{st: st, blobs: blob.Store{Dir: filepath.Join(dir, "data")}, reqs: map[string]campaign.Request{}}
+	w := &docWorld{st: st, docs: document.New(st), blobs: blob.Store{Dir: filepath.Join(dir, "data")}, reqs: map[string]campaign.Request{}}
 	for _, name := range []string{"Example Borough Council", "Other District Council", "Third County Council"} {
 		r, err := storetest.Send(ctx, st, storetest.SentRequest{AuthorityName: name, AuthorityEmail: "foi@" + strings.Fields(name)[0] + ".gov.uk"})
 		if err != nil {
@@ -107,13 +109,13 @@ func TestDocumentsFromStoredMail(t *testing.T) {
 
 	x := newTestExtractor(t, Options{Tesseract: "-"})
 	var progress []Progress
-	if err := x.ProcessPending(ctx, w.st, w.blobs, func(p Progress) { progress = append(progress, p) }); err != nil {
+	if err := x.ProcessPending(ctx, w.docs, w.blobs, func(p Progress) { progress = append(progress, p) }); err != nil {
 		t.Fatal(err)
 	}
 	if len(progress) != 7 {
 		t.Fatalf("%d items processed, want 7: %+v", len(progress), progress)
 	}
-	docs, err := w.st.Documents(ctx, store.DocumentFilter{})
+	docs, err := w.docs.List(ctx, document.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +123,7 @@ func TestDocumentsFromStoredMail(t *testing.T) {
 	if len(docs) != 6 {
 		t.Fatalf("%d documents, want 6", len(docs))
 	}
-	byName := map[string]store.DocumentSummary{}
+	byName := map[string]document.Summary{}
 	for _, d := range docs {
 		byName[d.Sources[0].Filename] = d
 	}
@@ -147,13 +149,13 @@ func TestDocumentsFromStoredMail(t *testing.T) {
 	}
 	// A second run finds nothing new.
 	progress = nil
-	if err := x.ProcessPending(ctx, w.st, w.blobs, func(p Progress) { progress = append(progress, p) }); err != nil || len(progress) != 0 {
+	if err := x.ProcessPending(ctx, w.docs, w.blobs, func(p Progress) { progress = append(progress, p) }); err != nil || len(progress) != 0 {
 		t.Fatalf("second run: %v %+v", err, progress)
 	}
 
 	// Search: diacritics folded, ligature split, phrase and prefix.
 	for q, want := range map[string]int64{"wyr": policy.ID, "affirms": policy.ID, `"written policy"`: byName["(message body)"].ID, "Childr*": policy.ID} {
-		hits, err := w.st.SearchDocuments(ctx, q, 10)
+		hits, err := w.docs.Search(ctx, q, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,17 +163,17 @@ func TestDocumentsFromStoredMail(t *testing.T) {
 			t.Errorf("search %s: %+v", q, hits)
 		}
 	}
-	if _, err := w.st.SearchDocuments(ctx, `don't "s.17`, 10); err != nil {
+	if _, err := w.docs.Search(ctx, `don't "s.17`, 10); err != nil {
 		t.Errorf("punctuation in a query: %v", err)
 	}
 
 	// Re-extract after installing tesseract.
 	needTool(t, "tesseract")
 	x2 := newTestExtractor(t, Options{})
-	if err := x2.Reextract(ctx, w.st, w.blobs, "needs_ocr", nil); err != nil {
+	if err := x2.Reextract(ctx, w.docs, w.blobs, "needs_ocr", nil); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := w.st.Documents(ctx, store.DocumentFilter{ID: byName["scan.pdf"].ID})
+	after, _ := w.docs.List(ctx, document.Filter{ID: byName["scan.pdf"].ID})
 	if after[0].Status != "ok" || after[0].Engine != EnginePDFium {
 		t.Fatalf("after reextract: %+v", after[0])
 	}

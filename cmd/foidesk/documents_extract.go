@@ -40,7 +40,7 @@ only new items are processed.`,
 				}
 				defer x.Close()
 				n := 0
-				err = x.ProcessPending(ctx, st, blob.Store{Dir: cfg.Store.DataDir}, func(p extract.Progress) {
+				err = x.ProcessPending(ctx, st.documents, blob.Store{Dir: cfg.Store.DataDir}, func(p extract.Progress) {
 					n++
 					printProgress(e, p)
 				})

@@ -11,6 +11,7 @@ import (
 	"foidesk/lifecycle"
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/document"
 	"foidesk/store/registry"
 )
 
@@ -62,10 +63,11 @@ type stores struct {
 	*store.Store
 	register  *registry.Store
 	campaigns *campaign.Store
+	documents *document.Store
 }
 
 func newStores(st *store.Store) *stores {
-	return &stores{Store: st, register: registry.New(st), campaigns: campaign.New(st)}
+	return &stores{Store: st, register: registry.New(st), campaigns: campaign.New(st), documents: document.New(st)}
 }
 
 // openStore opens the database named by --db, else [store] path, else

@@ -152,7 +152,7 @@ func extractPending(ctx context.Context, e *env, st *stores, blobs blob.Store, m
 	}
 	defer x.Close()
 	n := 0
-	err = x.ProcessPending(ctx, st, blobs, func(p extract.Progress) {
+	err = x.ProcessPending(ctx, st.documents, blobs, func(p extract.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
 		n++

@@ -13,6 +13,7 @@ import (
 	"foidesk/ref"
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/document"
 )
 
 func init() {
@@ -63,16 +64,16 @@ with the fact that caused it, facts a person recorded (with the event number
 				}
 				if *asJSON {
 					out := struct {
-						Request   requestStatusJSON       `json:"request"`
-						Campaign  string                  `json:"campaign"`
-						AsOf      string                  `json:"as_of"`
-						Events    []timelineEventJSON     `json:"events"`
-						Messages  []store.MessageSummary  `json:"messages"`
-						Documents []store.DocumentSummary `json:"documents"`
+						Request   requestStatusJSON      `json:"request"`
+						Campaign  string                 `json:"campaign"`
+						AsOf      string                 `json:"as_of"`
+						Events    []timelineEventJSON    `json:"events"`
+						Messages  []store.MessageSummary `json:"messages"`
+						Documents []document.Summary     `json:"documents"`
 					}{Request: requestJSON(r, sh.Status, sh.DaysLate), Campaign: r.Campaign, AsOf: on.String(),
 						Events: []timelineEventJSON{}, Messages: t.Messages, Documents: t.Documents}
 					if out.Documents == nil {
-						out.Documents = []store.DocumentSummary{}
+						out.Documents = []document.Summary{}
 					}
 					for _, ev := range t.Events {
 						out.Events = append(out.Events, timelineEventJSON{ID: ev.ID, At: rfc3339(ev.At), Kind: ev.Kind, Message: ev.Subject.Message, Detail: ev.Detail})
@@ -146,7 +147,7 @@ type timeline struct {
 	Request   campaign.Request
 	Events    []store.Event
 	Messages  []store.MessageSummary
-	Documents []store.DocumentSummary
+	Documents []document.Summary
 }
 
 // requestTimeline gathers a request's timeline, events in the order they
@@ -164,7 +165,7 @@ func requestTimeline(ctx context.Context, st *stores, token string) (timeline, e
 	if t.Messages, err = st.Messages(ctx, store.MessageFilter{RequestID: id}); err != nil {
 		return t, err
 	}
-	t.Documents, err = st.Documents(ctx, store.DocumentFilter{RequestID: id})
+	t.Documents, err = st.documents.List(ctx, document.Filter{RequestID: id})
 	return t, err
 }
 
