@@ -8,6 +8,7 @@ import (
 
 	"foidesk/store"
 	"foidesk/store/document"
+	"foidesk/store/mail"
 )
 
 // DocumentStore is what turning stored mail into documents needs from the
@@ -15,7 +16,7 @@ import (
 type DocumentStore interface {
 	// The work: attachments and attachment-less response bodies that are
 	// not documents yet, and a body again when re-extracting.
-	PendingAttachments(ctx context.Context, limit int) ([]store.Attachment, error)
+	PendingAttachments(ctx context.Context, limit int) ([]mail.Attachment, error)
 	PendingBodies(ctx context.Context) ([]document.PendingBody, error)
 	MessageBody(ctx context.Context, messageID int64) (string, error)
 	// Near-duplicates from other authorities.

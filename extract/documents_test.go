@@ -15,6 +15,7 @@ import (
 	"foidesk/store"
 	"foidesk/store/campaign"
 	"foidesk/store/document"
+	"foidesk/store/mail"
 	"foidesk/store/storetest"
 )
 
@@ -32,6 +33,7 @@ func policyText(council string) string {
 type docWorld struct {
 	st    *store.Store
 	docs  *document.Store
+	mail  *mail.Store
 	blobs blob.Store
 	reqs  map[string]campaign.Request
 	uid   uint32
@@ -46,10 +48,10 @@ func newDocWorld(t *testing.T) *docWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if _, err := st.StartMailbox(ctx, "INBOX", 1); err != nil {
+	if _, err := mail.New(st).StartMailbox(ctx, "INBOX", 1); err != nil {
 		t.Fatal(err)
 	}
-	w := &docWorld{st: st, docs: document.New(st), blobs: blob.Store{Dir: filepath.Join(dir, "data")}, reqs: map[string]campaign.Request{}}
+	w := &docWorld{st: st, docs: document.New(st), mail: mail.New(st), blobs: blob.Store{Dir: filepath.Join(dir, "data")}, reqs: map[string]campaign.Request{}}
 	for _, name := range []string{"Example Borough Council", "Other District Council", "Third County Council"} {
 		r, err := storetest.Send(ctx, st, storetest.SentRequest{AuthorityName: name, AuthorityEmail: "foi@" + strings.Fields(name)[0] + ".gov.uk"})
 		if err != nil {
@@ -63,19 +65,19 @@ func newDocWorld(t *testing.T) *docWorld {
 // reply records a response from authority with attachments (name → bytes).
 func (w *docWorld) reply(t *testing.T, authority, kind, body string, files ...[2]string) int64 {
 	t.Helper()
-	var atts []store.NewAttachment
+	var atts []mail.NewAttachment
 	for _, f := range files {
 		sum, size, err := w.blobs.Put(bytes.NewReader([]byte(f[1])))
 		if err != nil {
 			t.Fatal(err)
 		}
-		atts = append(atts, store.NewAttachment{Part: fmt.Sprint(len(atts) + 2), Filename: f[0], ContentType: "application/octet-stream", Size: size, SHA256: sum})
+		atts = append(atts, mail.NewAttachment{Part: fmt.Sprint(len(atts) + 2), Filename: f[0], ContentType: "application/octet-stream", Size: size, SHA256: sum})
 	}
 	w.uid++
 	raw := sha256.Sum256([]byte(fmt.Sprint(authority, w.uid, body)))
-	rec, err := w.st.RecordMessage(context.Background(), store.NewMessage{
-		SHA256: hex.EncodeToString(raw[:]), Size: 100, Loc: store.Location{Mailbox: "INBOX", UIDValidity: 1, UID: w.uid},
-		Derived: store.Derived{HeaderMessageID: fmt.Sprintf("m%d@test", w.uid), FromAddr: "foi@test", Subject: "Re: request",
+	rec, err := w.mail.RecordMessage(context.Background(), mail.NewMessage{
+		SHA256: hex.EncodeToString(raw[:]), Size: 100, Loc: mail.Location{Mailbox: "INBOX", UIDValidity: 1, UID: w.uid},
+		Derived: mail.Derived{HeaderMessageID: fmt.Sprintf("m%d@test", w.uid), FromAddr: "foi@test", Subject: "Re: request",
 			BodyText: body, Attachments: atts, RequestID: w.reqs[authority].ID, MatchedBy: "test", Kind: kind, KindReason: "test"},
 	})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"foidesk/lifecycle"
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/mail"
 	"foidesk/store/storetest"
 )
 
@@ -22,6 +23,7 @@ import (
 type clockEnv struct {
 	t     *testing.T
 	st    *store.Store
+	mail  *mail.Store
 	proc  *Processor
 	blobs blob.Store
 	now   time.Time
@@ -47,7 +49,8 @@ func (e *clockEnv) open(clocks *lifecycle.Rule) {
 	}
 	e.t.Cleanup(func() { st.Close() })
 	e.st = st
-	e.proc = &Processor{Store: st, Blobs: e.blobs, Log: quietLog()}
+	e.mail = mail.New(st)
+	e.proc = &Processor{Store: e.mail, Blobs: e.blobs, Log: quietLog()}
 }
 
 // at moves the test's clock.
@@ -79,7 +82,7 @@ func (e *clockEnv) reply(r campaign.Request, from, id, date, body string) Result
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	res, err := e.proc.Record(context.Background(), sum, size, store.Location{})
+	res, err := e.proc.Record(context.Background(), sum, size, mail.Location{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -161,8 +164,8 @@ func TestClockClarificationStopsAndAnswerRestarts(t *testing.T) {
 	// it, the clock runs.
 	e.at("2026-03-20T10:00:00Z")
 	clar := e.reply(r, "foi@northshire.gov.uk", "clar-1@northshire.gov.uk", "Fri, 20 Mar 2026 09:00:00 +0000", clarifyBody)
-	if clar.Kind != store.KindClarification {
-		t.Fatalf("kind %s, want %s", clar.Kind, store.KindClarification)
+	if clar.Kind != mail.KindClarification {
+		t.Fatalf("kind %s, want %s", clar.Kind, mail.KindClarification)
 	}
 	e.want(r, store.StatusAwaitingResponse, "2026-04-15", "before a person confirmed the clarification")
 	if evs := e.clockEvents(r); len(evs) != 0 {
@@ -171,7 +174,7 @@ func TestClockClarificationStopsAndAnswerRestarts(t *testing.T) {
 
 	// A person confirms it: the clock stops.
 	e.at("2026-03-20T11:00:00Z")
-	if err := e.st.Classify(ctx, clar.MessageID, store.KindClarification, "they do ask"); err != nil {
+	if err := e.mail.Classify(ctx, clar.MessageID, mail.KindClarification, "they do ask"); err != nil {
 		t.Fatal(err)
 	}
 	e.want(r, store.StatusAwaitingClarification, "", "after confirming the clarification")
@@ -220,12 +223,12 @@ func TestClockClarificationStopsAndAnswerRestarts(t *testing.T) {
 	// A person decides it was not a clarification request after all: the
 	// clock ran all along, from the delivery.
 	e.at("2026-03-27T09:00:00Z")
-	if err := e.st.Classify(ctx, clar.MessageID, store.KindAutoReply, "a chaser template, not a question"); err != nil {
+	if err := e.mail.Classify(ctx, clar.MessageID, mail.KindAutoReply, "a chaser template, not a question"); err != nil {
 		t.Fatal(err)
 	}
 	e.want(r, store.StatusAwaitingResponse, "2026-04-15", "after un-confirming the clarification")
 	// And changes their mind back: the recorded answer still stands.
-	if err := e.st.Classify(ctx, clar.MessageID, store.KindClarification, "it was one"); err != nil {
+	if err := e.mail.Classify(ctx, clar.MessageID, mail.KindClarification, "it was one"); err != nil {
 		t.Fatal(err)
 	}
 	e.want(r, store.StatusAwaitingResponse, engineDue(t, deadline.FOIA, "2026-03-26"), "after confirming it again")
@@ -269,7 +272,7 @@ func TestClockRefusesAnswersItCannotUse(t *testing.T) {
 	if _, err := e.st.RecordClarificationAnswer(ctx, r.Ref, e.now); err == nil {
 		t.Errorf("answer to a clarification request nobody confirmed was accepted")
 	}
-	if err := e.st.Classify(ctx, clar.MessageID, store.KindClarification, ""); err != nil {
+	if err := e.mail.Classify(ctx, clar.MessageID, mail.KindClarification, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.st.RecordClarificationAnswer(ctx, r.Ref, time.Date(2026, 3, 18, 12, 0, 0, 0, time.UTC)); err == nil || !strings.Contains(err.Error(), "does not restart the clock") {
@@ -308,7 +311,7 @@ func TestClockFOISA(t *testing.T) {
 
 	e.at("2026-03-20T10:00:00Z")
 	clar := e.reply(r, "foi@glenburn.gov.scot", "clar-3@glenburn.gov.scot", "Fri, 20 Mar 2026 09:00:00 +0000", clarifyBody)
-	if err := e.st.Classify(ctx, clar.MessageID, store.KindClarification, ""); err != nil {
+	if err := e.mail.Classify(ctx, clar.MessageID, mail.KindClarification, ""); err != nil {
 		t.Fatal(err)
 	}
 	e.want(r, store.StatusAwaitingClarification, "", "after confirming the clarification")
@@ -346,19 +349,19 @@ func TestClockBounceAndReassignment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bounce, err := e.proc.Record(ctx, sum, size, store.Location{})
+	bounce, err := e.proc.Record(ctx, sum, size, mail.Location{})
 	if err != nil || bounce.Ref != a.Ref {
 		t.Fatalf("bounce: %+v %v", bounce, err)
 	}
 	e.want(a, store.StatusNotDelivered, "", "after a permanent bounce")
-	if err := e.st.Classify(ctx, bounce.MessageID, store.KindAutoReply, "false alarm"); err != nil {
+	if err := e.mail.Classify(ctx, bounce.MessageID, mail.KindAutoReply, "false alarm"); err != nil {
 		t.Fatal(err)
 	}
 	e.want(a, store.StatusAwaitingResponse, "2026-12-01", "after correcting the bounce")
 
 	resp := e.reply(a, "foi@northshire.gov.uk", "resp-2@northshire.gov.uk", "Mon, 9 Nov 2026 15:00:00 +0000", "Please find our policy attached.")
 	e.want(a, store.StatusReplied, "2026-12-01", "after the response")
-	if _, err := e.st.Assign(ctx, resp.MessageID, b.Ref); err != nil {
+	if _, err := e.mail.Assign(ctx, resp.MessageID, b.Ref); err != nil {
 		t.Fatal(err)
 	}
 	e.want(a, store.StatusAwaitingResponse, "2026-12-01", "after its response was moved away")

@@ -15,11 +15,13 @@ import (
 	"foidesk/ingest/imaptest"
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/mail"
 	"foidesk/store/storetest"
 )
 
 type testEnv struct {
 	st    *store.Store
+	mail  *mail.Store
 	blobs blob.Store
 	proc  *Processor
 	reqs  map[string]campaign.Request
@@ -74,8 +76,8 @@ func newTestEnvAt(t testing.TB, dir string) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	env := &testEnv{st: st, blobs: blob.Store{Dir: filepath.Join(dir, "data")}, reqs: map[string]campaign.Request{}, dir: dir}
-	env.proc = &Processor{Store: st, Blobs: env.blobs, Log: quietLog()}
+	env := &testEnv{st: st, mail: mail.New(st), blobs: blob.Store{Dir: filepath.Join(dir, "data")}, reqs: map[string]campaign.Request{}, dir: dir}
+	env.proc = &Processor{Store: env.mail, Blobs: env.blobs, Log: quietLog()}
 	for i, r := range fixtureRequests {
 		ref, err := storetest.Send(ctx, st, storetest.SentRequest{
 			AuthorityName: r.authority, AuthorityEmail: r.email, Ref: r.ref, MessageID: fixtureMessageID(i, r.ref)})

@@ -7,15 +7,16 @@ import (
 	"strings"
 
 	"foidesk/ref"
-	"foidesk/store"
+	"foidesk/store/mail"
 )
 
-// Lookup is what matching needs from the store.
+// Lookup is what matching needs from the store: the requests a reference,
+// a Message-ID, a case reference or a sender points to.
 type Lookup interface {
-	RequestsByRefs(ctx context.Context, refs []string) ([]store.RequestRef, error)
-	RequestsByMessageIDs(ctx context.Context, ids []string) ([]store.RequestRef, error)
-	RequestsByCaseRefs(ctx context.Context, norms []string) ([]store.RequestRef, error)
-	OpenRequestsForSender(ctx context.Context, addr string) ([]store.RequestRef, error)
+	RequestsByRefs(ctx context.Context, refs []string) ([]mail.RequestRef, error)
+	RequestsByMessageIDs(ctx context.Context, ids []string) ([]mail.RequestRef, error)
+	RequestsByCaseRefs(ctx context.Context, norms []string) ([]mail.RequestRef, error)
+	OpenRequestsForSender(ctx context.Context, addr string) ([]mail.RequestRef, error)
 }
 
 // Match rules, in the order they are tried. The rule that matched is
@@ -31,7 +32,7 @@ const (
 // Match is the request a message answers and why foidesk thinks so. A zero
 // Request.ID means unmatched.
 type Match struct {
-	Request store.RequestRef
+	Request mail.RequestRef
 	Rule    string
 	Detail  string
 }
@@ -127,7 +128,7 @@ func MatchMessage(ctx context.Context, lk Lookup, p *Parsed) (Match, error) {
 	if refs := CaseRefs(p.Subject + "\n" + head(p.Text, 64<<10)); len(refs) > 0 {
 		norms := make([]string, len(refs))
 		for i, r := range refs {
-			norms[i] = store.NormalizeCaseRef(r)
+			norms[i] = mail.NormalizeCaseRef(r)
 		}
 		reqs, err := lk.RequestsByCaseRefs(ctx, dedupe(norms))
 		if err != nil {
@@ -214,7 +215,7 @@ func matchTokens(ctx context.Context, lk Lookup, toks []string, rule string) (Ma
 	return Match{}, "", nil
 }
 
-func findMsgID(ids []string, r store.RequestRef) string {
+func findMsgID(ids []string, r mail.RequestRef) string {
 	for _, id := range ids {
 		if strings.HasPrefix(id, r.Ref) {
 			return id

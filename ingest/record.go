@@ -8,7 +8,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"foidesk/blob"
-	"foidesk/store"
+	"foidesk/store/mail"
 )
 
 // Text held by messages fetched but not yet recorded is bounded: the
@@ -113,7 +113,7 @@ func (r *recorder) run() {
 			return
 		}
 		for i, pr := range ready {
-			loc := store.Location{Mailbox: r.mailbox, UIDValidity: r.uidvalidity, UID: uint32(group[i].uid)}
+			loc := mail.Location{Mailbox: r.mailbox, UIDValidity: r.uidvalidity, UID: uint32(group[i].uid)}
 			res, cerr := r.sy.Proc.commit(r.ctx, pr, loc)
 			if cerr != nil {
 				err = fmt.Errorf("record message uid %d in %s: %w", group[i].uid, r.mailbox, cerr)

@@ -279,7 +279,7 @@ func (s *Store) DeriveClock(ctx context.Context, q Querier, id int64, because st
 		return out, nil
 	}
 	if _, err := q.ExecContext(ctx, `UPDATE requests SET status = ?, due_date = ?, replied_on = ?, status_reason = ?, updated_at = ? WHERE id = ?`,
-		c.Status, nullStr(c.Due), nullStr(c.RepliedOn), c.Reason, s.msgStamp(), id); err != nil {
+		c.Status, nullStr(c.Due), nullStr(c.RepliedOn), c.Reason, s.now().UTC().Format(time.RFC3339Nano), id); err != nil {
 		return out, fmt.Errorf("request %s: %w", r.Ref, err)
 	}
 	if c.Status == r.Status && c.Due == r.Due {
@@ -329,6 +329,19 @@ func (s *Store) requestID(ctx context.Context, q Querier, token string) (int64, 
 	return id, err
 }
 
+// RequestStatus reports a request's lifecycle status and due date.
+func (s *Store) RequestStatus(ctx context.Context, id int64) (status string, due string, err error) {
+	var d sql.NullString
+	err = s.db.QueryRowContext(ctx, `SELECT status, due_date FROM requests WHERE id = ?`, id).Scan(&status, &d)
+	return status, d.String, err
+}
+
+// RequestReplies lists the facts of every message matched to a request, in
+// the order they were stored, as the lifecycle reads them.
+func (s *Store) RequestReplies(ctx context.Context, requestID int64) ([]lifecycle.Reply, error) {
+	return replyFacts(ctx, s.db, requestID)
+}
+
 // Clarified is what RecordClarificationAnswer did.
 type Clarified struct {
 	Ref     string
@@ -359,9 +372,9 @@ func (s *Store) RecordClarificationAnswer(ctx context.Context, token string, at 
 			return err
 		}
 		err = tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE request_id = ? AND kind = ? AND kind_by = 'person' ORDER BY id DESC LIMIT 1`,
-			id, KindClarification).Scan(&out.Answers)
+			id, lifecycle.KindClarification).Scan(&out.Answers)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("request %s has no clarification request a person has confirmed; confirm the authority's message first with 'foidesk messages classify ID --kind %s'", out.Ref, KindClarification)
+			return fmt.Errorf("request %s has no clarification request a person has confirmed; confirm the authority's message first with 'foidesk messages classify ID --kind %s'", out.Ref, lifecycle.KindClarification)
 		}
 		if err != nil {
 			return err

@@ -14,22 +14,24 @@ import (
 	"foidesk/lifecycle"
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/mail"
 	"foidesk/store/storetest"
 )
 
 // propWorld is one database the property runs many requests through, on
 // a clock the test moves.
 type propWorld struct {
-	st  *store.Store
-	now time.Time
-	seq int
+	st   *store.Store
+	mail *mail.Store
+	now  time.Time
+	seq  int
 }
 
 func (w *propWorld) message(t *rapid.T, req campaign.Request, kind, bounce string, sent time.Time) int64 {
 	w.seq++
 	h := sha256.Sum256([]byte(fmt.Sprint("message ", w.seq)))
-	rec, err := w.st.RecordMessage(context.Background(), store.NewMessage{SHA256: fmt.Sprintf("%x", h), Size: 1,
-		Derived: store.Derived{HeaderMessageID: fmt.Sprintf("m%d@council.example", w.seq), FromAddr: req.ToEmail, SentDate: sent,
+	rec, err := w.mail.RecordMessage(context.Background(), mail.NewMessage{SHA256: fmt.Sprintf("%x", h), Size: 1,
+		Derived: mail.Derived{HeaderMessageID: fmt.Sprintf("m%d@council.example", w.seq), FromAddr: req.ToEmail, SentDate: sent,
 			RequestID: req.ID, MatchedBy: "test", Kind: kind, KindReason: "test", BounceStatus: bounce}})
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +40,7 @@ func (w *propWorld) message(t *rapid.T, req campaign.Request, kind, bounce strin
 }
 
 func (w *propWorld) classify(t *rapid.T, id int64, kind string) {
-	if err := w.st.Classify(context.Background(), id, kind, "test"); err != nil {
+	if err := w.mail.Classify(context.Background(), id, kind, "test"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -68,6 +70,7 @@ func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 	}
 	defer st.Close()
 	w.st = st
+	w.mail = mail.New(st)
 	cs := campaign.New(st)
 	n := 0
 	rapid.Check(t, func(t *rapid.T) {
@@ -171,33 +174,33 @@ func (w *propWorld) recordFact(t *rapid.T, req campaign.Request, ev deadline.Eve
 	wrongThenRight := rapid.Bool().Draw(t, "wrong first")
 	switch ev.Kind {
 	case deadline.Bounced, deadline.Acknowledged, deadline.ResponseReceived:
-		kind, bounce := store.KindResponse, ""
+		kind, bounce := mail.KindResponse, ""
 		switch ev.Kind {
 		case deadline.Bounced:
-			kind, bounce = store.KindBounce, rapid.SampledFrom([]string{"5.1.1", "5.7.1", ""}).Draw(t, "bounce status")
+			kind, bounce = mail.KindBounce, rapid.SampledFrom([]string{"5.1.1", "5.7.1", ""}).Draw(t, "bounce status")
 		case deadline.Acknowledged:
-			kind = store.KindAck
+			kind = mail.KindAck
 		}
 		switch rapid.IntRange(0, 2).Draw(t, "message path") {
 		case 0: // triage decides
 			w.message(t, req, kind, bounce, at)
 		case 1: // triage calls it an auto-reply; a person corrects it
-			id := w.message(t, req, store.KindAutoReply, bounce, at)
+			id := w.message(t, req, mail.KindAutoReply, bounce, at)
 			w.classify(t, id, kind)
 		default: // a person first makes the wrong correction, then the right one
 			id := w.message(t, req, kind, bounce, at)
-			w.classify(t, id, rapid.SampledFrom([]string{store.KindAutoReply, store.KindResponse, store.KindClarification}).Draw(t, "wrong kind"))
+			w.classify(t, id, rapid.SampledFrom([]string{mail.KindAutoReply, mail.KindResponse, mail.KindClarification}).Draw(t, "wrong kind"))
 			w.classify(t, id, kind)
 		}
 		if wrongThenRight && ev.Kind != deadline.Bounced {
 			// A temporary bounce and an unconfirmed clarification request
 			// move nothing.
-			w.message(t, req, store.KindBounce, "4.2.2", at)
-			w.message(t, req, store.KindClarification, "", at)
+			w.message(t, req, mail.KindBounce, "4.2.2", at)
+			w.message(t, req, mail.KindClarification, "", at)
 		}
 	case deadline.ClarificationRequested:
-		id := w.message(t, req, store.KindClarification, "", at)
-		w.classify(t, id, store.KindClarification) // a person confirms it
+		id := w.message(t, req, mail.KindClarification, "", at)
+		w.classify(t, id, mail.KindClarification) // a person confirms it
 		*clarMsg = id
 	case deadline.ClarificationAnswered:
 		if wrongThenRight {

@@ -12,6 +12,7 @@ import (
 	"foidesk/store"
 	"foidesk/store/campaign"
 	"foidesk/store/document"
+	"foidesk/store/mail"
 	"foidesk/store/registry"
 )
 
@@ -63,11 +64,12 @@ type stores struct {
 	*store.Store
 	register  *registry.Store
 	campaigns *campaign.Store
+	mail      *mail.Store
 	documents *document.Store
 }
 
 func newStores(st *store.Store) *stores {
-	return &stores{Store: st, register: registry.New(st), campaigns: campaign.New(st), documents: document.New(st)}
+	return &stores{Store: st, register: registry.New(st), campaigns: campaign.New(st), mail: mail.New(st), documents: document.New(st)}
 }
 
 // openStore opens the database named by --db, else [store] path, else

@@ -117,7 +117,7 @@ func newProcessor(e *env, cfg *Config, st *stores) *ingest.Processor {
 	}
 	return &ingest.Processor{
 		OwnAddresses: own,
-		Store:        st.Store,
+		Store:        st.mail,
 		Blobs:        blob.Store{Dir: cfg.Store.DataDir},
 		Limits: ingest.Limits{
 			MaxMessageBytes: cfg.Ingest.MaxMessageBytes,

@@ -16,6 +16,7 @@ import (
 	"foidesk/ingest/imaptest"
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/mail"
 	"foidesk/store/storetest"
 )
 
@@ -147,7 +148,7 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	ms, err := st.Messages(ctx, store.MessageFilter{})
+	ms, err := mail.New(st).Messages(ctx, mail.MessageFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +175,7 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 	if len(evs) != n {
 		t.Errorf("%d message.recorded events, want %d", len(evs), n)
 	}
-	mb, err := st.MailboxState(ctx, "INBOX")
+	mb, err := mail.New(st).MailboxState(ctx, "INBOX")
 	if err != nil || mb.LastUID != n {
 		t.Errorf("INBOX last_uid %d (%v), want %d", mb.LastUID, err, n)
 	}
@@ -193,7 +194,7 @@ func countMessages(t *testing.T, db string) int {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	ms, err := st.Messages(context.Background(), store.MessageFilter{})
+	ms, err := mail.New(st).Messages(context.Background(), mail.MessageFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"foidesk/store"
 	"foidesk/store/campaign"
 	"foidesk/store/document"
+	"foidesk/store/mail"
 )
 
 func init() {
@@ -64,12 +65,12 @@ with the fact that caused it, facts a person recorded (with the event number
 				}
 				if *asJSON {
 					out := struct {
-						Request   requestStatusJSON      `json:"request"`
-						Campaign  string                 `json:"campaign"`
-						AsOf      string                 `json:"as_of"`
-						Events    []timelineEventJSON    `json:"events"`
-						Messages  []store.MessageSummary `json:"messages"`
-						Documents []document.Summary     `json:"documents"`
+						Request   requestStatusJSON     `json:"request"`
+						Campaign  string                `json:"campaign"`
+						AsOf      string                `json:"as_of"`
+						Events    []timelineEventJSON   `json:"events"`
+						Messages  []mail.MessageSummary `json:"messages"`
+						Documents []document.Summary    `json:"documents"`
 					}{Request: requestJSON(r, sh.Status, sh.DaysLate), Campaign: r.Campaign, AsOf: on.String(),
 						Events: []timelineEventJSON{}, Messages: t.Messages, Documents: t.Documents}
 					if out.Documents == nil {
@@ -146,7 +147,7 @@ with the fact that caused it, facts a person recorded (with the event number
 type timeline struct {
 	Request   campaign.Request
 	Events    []store.Event
-	Messages  []store.MessageSummary
+	Messages  []mail.MessageSummary
 	Documents []document.Summary
 }
 
@@ -162,7 +163,7 @@ func requestTimeline(ctx context.Context, st *stores, token string) (timeline, e
 	if t.Events, err = st.RequestEvents(ctx, id); err != nil {
 		return t, fmt.Errorf("timeline of %s: %w", t.Request.Ref, err)
 	}
-	if t.Messages, err = st.Messages(ctx, store.MessageFilter{RequestID: id}); err != nil {
+	if t.Messages, err = st.mail.Messages(ctx, mail.MessageFilter{RequestID: id}); err != nil {
 		return t, err
 	}
 	t.Documents, err = st.documents.List(ctx, document.Filter{RequestID: id})

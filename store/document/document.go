@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"foidesk/store"
+	"foidesk/store/mail"
 )
 
 // Store is the documents and review queue of an open database.
@@ -220,7 +221,7 @@ type PendingBody struct {
 
 // PendingAttachments lists attachments not yet linked to a document, oldest
 // first, with their message's request and kind.
-func (s *Store) PendingAttachments(ctx context.Context, limit int) ([]store.Attachment, error) {
+func (s *Store) PendingAttachments(ctx context.Context, limit int) ([]mail.Attachment, error) {
 	q := `SELECT a.id, a.message_id, a.seq, a.part, a.filename, a.content_type, a.size, a.sha256, coalesce(m.request_id, 0), m.kind
 		FROM attachments a JOIN messages m ON m.id = a.message_id
 		WHERE NOT EXISTS (SELECT 1 FROM document_sources ds WHERE ds.attachment_id = a.id) AND a.id > ? ORDER BY a.id`
@@ -232,9 +233,9 @@ func (s *Store) PendingAttachments(ctx context.Context, limit int) ([]store.Atta
 		return nil, fmt.Errorf("list attachments: %w", err)
 	}
 	defer rows.Close()
-	var out []store.Attachment
+	var out []mail.Attachment
 	for rows.Next() {
-		var a store.Attachment
+		var a mail.Attachment
 		if err := rows.Scan(&a.ID, &a.MessageID, &a.Seq, &a.Part, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.RequestID, &a.Kind); err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 
 	"foidesk/store"
 	"foidesk/store/document"
+	"foidesk/store/mail"
 	"foidesk/store/storetest"
 )
 
@@ -20,12 +21,13 @@ func docFixture(t *testing.T, s *store.Store, authority string, uid uint32) int6
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.StartMailbox(ctx, "INBOX", 1); err != nil {
+	ms := mail.New(s)
+	if _, err := ms.StartMailbox(ctx, "INBOX", 1); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := s.RecordMessage(ctx, store.NewMessage{SHA256: strings.Repeat("ab", 31) + string(rune('a'+uid%6)) + string(rune('0'+uid%10)), Size: 1,
-		Loc:     store.Location{Mailbox: "INBOX", UIDValidity: 1, UID: uid},
-		Derived: store.Derived{HeaderMessageID: authority, RequestID: req.ID, MatchedBy: "test", Kind: store.KindResponse, KindReason: "test"}})
+	rec, err := ms.RecordMessage(ctx, mail.NewMessage{SHA256: strings.Repeat("ab", 31) + string(rune('a'+uid%6)) + string(rune('0'+uid%10)), Size: 1,
+		Loc:     mail.Location{Mailbox: "INBOX", UIDValidity: 1, UID: uid},
+		Derived: mail.Derived{HeaderMessageID: authority, RequestID: req.ID, MatchedBy: "test", Kind: mail.KindResponse, KindReason: "test"}})
 	if err != nil {
 		t.Fatal(err)
 	}
