@@ -1,6 +1,23 @@
-// Package store is foidesk's only SQL speaker: it owns the SQLite schema, its
-// migrations, every statement the product runs, and the append-only event log
-// that is the audit trail users publish from.
+// Package store is foidesk's database. It opens the SQLite file and owns
+// what every stored concern shares: the schema and its migrations
+// (migrate.go; migrations/ is the one place the schema is written), the
+// write transaction every change goes through (Tx), the append-only event
+// log that is the audit trail users publish from (events.go), and the
+// request lifecycle (lifecycle.go, facts.go): each sent request's status
+// and due date, derived from its facts inside every transaction that
+// records one.
+//
+// What is stored is kept by one package per concern, each a handle built
+// from an open Store with New, each recording its changes through Tx and
+// AppendEvent in the same transaction:
+//
+//	store/registry  the authority register
+//	store/campaign  campaigns, their requests, and the outbox that sends them
+//	store/mail      the mail read from IMAP: messages, decisions, mailboxes
+//	store/document  documents extracted from the mail, search, review queue
+//
+// Only this package and those speak SQL. Raw mail and attachments are
+// files, in package blob; request references are package ref.
 package store
 
 import (
