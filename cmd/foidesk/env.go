@@ -68,10 +68,6 @@ type stores struct {
 	documents *document.Store
 }
 
-func newStores(st *store.Store) *stores {
-	return &stores{Store: st, register: registry.New(st), campaigns: campaign.New(st), mail: mail.New(st), documents: document.New(st)}
-}
-
 // openStore opens the database named by --db, else [store] path, else
 // foidesk.db in the working directory, with the request lifecycle that
 // [deadline] configures: every command that records a fact derives the
@@ -93,7 +89,7 @@ func (e *env) openStore(ctx context.Context) (*stores, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newStores(st), nil
+	return &stores{Store: st, register: registry.New(st), campaigns: campaign.New(st), mail: mail.New(st), documents: document.New(st)}, nil
 }
 
 // lifecycle builds the request lifecycle's rule from [deadline]:
