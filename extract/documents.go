@@ -7,20 +7,26 @@ import (
 	"os"
 
 	"foidesk/store"
+	"foidesk/store/document"
+	"foidesk/store/mail"
 )
 
 // DocumentStore is what turning stored mail into documents needs from the
-// store.
+// store; store/document's Store is the one foidesk uses.
 type DocumentStore interface {
-	PendingAttachments(ctx context.Context, limit int) ([]store.Attachment, error)
-	PendingBodies(ctx context.Context) ([]store.PendingBody, error)
-	HasDocument(ctx context.Context, origin, sha string) (int64, error)
-	DocumentSignatures(ctx context.Context) ([]store.DocumentSignature, error)
+	// The work: attachments and attachment-less response bodies that are
+	// not documents yet, and a body again when re-extracting.
+	PendingAttachments(ctx context.Context, limit int) ([]mail.Attachment, error)
+	PendingBodies(ctx context.Context) ([]document.PendingBody, error)
+	MessageBody(ctx context.Context, messageID int64) (string, error)
+	// Near-duplicates from other authorities.
 	MessageAuthority(ctx context.Context, messageID int64) (int64, error)
-	SaveDocument(ctx context.Context, d store.DocumentInput, src store.DocumentSource, substantive bool) (store.Saved, error)
-	UpdateDocumentExtraction(ctx context.Context, id int64, d store.DocumentInput) error
-	Documents(ctx context.Context, f store.DocumentFilter) ([]store.DocumentSummary, error)
-	Message(ctx context.Context, id int64) (store.MessageSummary, string, error)
+	Signatures(ctx context.Context) ([]document.Signature, error)
+	// The documents.
+	Find(ctx context.Context, origin, sha string) (int64, error)
+	Save(ctx context.Context, d document.Input, src document.Source, substantive bool) (document.Saved, error)
+	UpdateExtraction(ctx context.Context, id int64, d document.Input) error
+	List(ctx context.Context, f document.Filter) ([]document.Summary, error)
 }
 
 // Blob locates a stored attachment's bytes by SHA-256.
@@ -91,11 +97,11 @@ func (x *Extractor) ProcessItems(ctx context.Context, st DocumentStore, blobs Bl
 	for _, it := range items {
 		p := Progress{Item: it}
 		substantive := it.Kind == "response"
-		id, err := st.HasDocument(ctx, store.DocumentFromAttachment, it.SHA256)
+		id, err := st.Find(ctx, document.FromAttachment, it.SHA256)
 		if err != nil {
 			return err
 		}
-		in := store.DocumentInput{Origin: store.DocumentFromAttachment, SHA256: it.SHA256}
+		in := document.Input{Origin: document.FromAttachment, SHA256: it.SHA256}
 		if id == 0 {
 			path := blobs.Path(it.SHA256)
 			var res Result
@@ -104,7 +110,7 @@ func (x *Extractor) ProcessItems(ctx context.Context, st DocumentStore, blobs Bl
 			} else if res, err = x.Extract(ctx, path); err != nil {
 				return err
 			}
-			in, err = x.documentInput(ctx, st, store.DocumentFromAttachment, it.SHA256, it.MessageID, res, 0)
+			in, err = x.documentInput(ctx, st, document.FromAttachment, it.SHA256, it.MessageID, res, 0)
 			if err != nil {
 				return err
 			}
@@ -113,7 +119,7 @@ func (x *Extractor) ProcessItems(ctx context.Context, st DocumentStore, blobs Bl
 				substantive = false
 			}
 		}
-		saved, err := st.SaveDocument(ctx, in, store.DocumentSource{MessageID: it.MessageID, AttachmentID: it.AttachmentID, Filename: it.Filename}, substantive)
+		saved, err := st.Save(ctx, in, document.Source{MessageID: it.MessageID, AttachmentID: it.AttachmentID, Filename: it.Filename}, substantive)
 		if err != nil {
 			return err
 		}
@@ -126,14 +132,14 @@ func (x *Extractor) ProcessItems(ctx context.Context, st DocumentStore, blobs Bl
 	return nil
 }
 
-func (x *Extractor) processBody(ctx context.Context, st DocumentStore, b store.PendingBody) (Progress, error) {
+func (x *Extractor) processBody(ctx context.Context, st DocumentStore, b document.PendingBody) (Progress, error) {
 	res := Result{Type: "email-body", Status: StatusOK, Engine: EngineGo, Pages: []Page{{Number: 1, Text: Normalize(b.Body)}}}
-	in, err := x.documentInput(ctx, st, store.DocumentFromBody, b.SHA256, b.MessageID, res, 0)
+	in, err := x.documentInput(ctx, st, document.FromBody, b.SHA256, b.MessageID, res, 0)
 	if err != nil {
 		return Progress{}, err
 	}
 	substantive := b.Kind == "response" && in.Words >= minSubstantiveWords
-	saved, err := st.SaveDocument(ctx, in, store.DocumentSource{MessageID: b.MessageID, Filename: "(message body)"}, substantive)
+	saved, err := st.Save(ctx, in, document.Source{MessageID: b.MessageID, Filename: "(message body)"}, substantive)
 	if err != nil {
 		return Progress{}, err
 	}
@@ -145,13 +151,13 @@ func (x *Extractor) processBody(ctx context.Context, st DocumentStore, b store.P
 // documentInput turns a result into what the store keeps, with the
 // near-duplicate from another authority, if any. self is the document's
 // own id when re-extracting, so it is not its own duplicate.
-func (x *Extractor) documentInput(ctx context.Context, st DocumentStore, origin, sha string, messageID int64, res Result, self int64) (store.DocumentInput, error) {
+func (x *Extractor) documentInput(ctx context.Context, st DocumentStore, origin, sha string, messageID int64, res Result, self int64) (document.Input, error) {
 	text := res.Text()
 	if int64(len(text)) > x.opts.Limits.MaxTextBytes {
 		text = text[:x.opts.Limits.MaxTextBytes]
 		res.Notes = append(res.Notes, fmt.Sprintf("text cut at %d bytes", x.opts.Limits.MaxTextBytes))
 	}
-	in := store.DocumentInput{
+	in := document.Input{
 		Origin: origin, SHA256: sha, Type: res.Type, Status: string(res.Status), Reason: res.Reason, Engine: res.Engine,
 		Pages: len(res.Pages), Words: WordCount(text), Text: text,
 		Detail: documentDetail(res), MinHash: MinHash(text),
@@ -163,7 +169,7 @@ func (x *Extractor) documentInput(ctx context.Context, st DocumentStore, origin,
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return in, err
 	}
-	sigs, err := st.DocumentSignatures(ctx)
+	sigs, err := st.Signatures(ctx)
 	if err != nil {
 		return in, err
 	}
@@ -212,7 +218,7 @@ func documentDetail(res Result) map[string]any {
 // tesseract or antiword was installed or foidesk improved. It reports each
 // document's new outcome.
 func (x *Extractor) Reextract(ctx context.Context, st DocumentStore, blobs Blob, status string, report func(Progress)) error {
-	docs, err := st.Documents(ctx, store.DocumentFilter{Status: status})
+	docs, err := st.List(ctx, document.Filter{Status: status})
 	if err != nil {
 		return err
 	}
@@ -223,8 +229,8 @@ func (x *Extractor) Reextract(ctx context.Context, st DocumentStore, blobs Blob,
 		src := d.Sources[0]
 		var res Result
 		switch d.Origin {
-		case store.DocumentFromBody:
-			_, body, err := st.Message(ctx, src.MessageID)
+		case document.FromBody:
+			body, err := st.MessageBody(ctx, src.MessageID)
 			if err != nil {
 				return err
 			}
@@ -241,7 +247,7 @@ func (x *Extractor) Reextract(ctx context.Context, st DocumentStore, blobs Blob,
 		if err != nil {
 			return err
 		}
-		if err := st.UpdateDocumentExtraction(ctx, d.ID, in); err != nil {
+		if err := st.UpdateExtraction(ctx, d.ID, in); err != nil {
 			return err
 		}
 		if report != nil {

@@ -11,7 +11,11 @@ import (
 	"strings"
 	"testing"
 
+	"foidesk/blob"
 	"foidesk/store"
+	"foidesk/store/campaign"
+	"foidesk/store/document"
+	"foidesk/store/mail"
 	"foidesk/store/storetest"
 )
 
@@ -28,8 +32,10 @@ func policyText(council string) string {
 
 type docWorld struct {
 	st    *store.Store
-	blobs store.Blobs
-	reqs  map[string]store.Request
+	docs  *document.Store
+	mail  *mail.Store
+	blobs blob.Store
+	reqs  map[string]campaign.Request
 	uid   uint32
 }
 
@@ -42,10 +48,10 @@ func newDocWorld(t *testing.T) *docWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if _, err := st.StartMailbox(ctx, "INBOX", 1); err != nil {
+	if _, err := mail.New(st).StartMailbox(ctx, "INBOX", 1); err != nil {
 		t.Fatal(err)
 	}
-	w := &docWorld{st: st, blobs: store.Blobs{Dir: filepath.Join(dir, "data")}, reqs: map[string]store.Request{}}
+	w := &docWorld{st: st, docs: document.New(st), mail: mail.New(st), blobs: blob.Store{Dir: filepath.Join(dir, "data")}, reqs: map[string]campaign.Request{}}
 	for _, name := range []string{"Example Borough Council", "Other District Council", "Third County Council"} {
 		r, err := storetest.Send(ctx, st, storetest.SentRequest{AuthorityName: name, AuthorityEmail: "foi@" + strings.Fields(name)[0] + ".gov.uk"})
 		if err != nil {
@@ -59,19 +65,19 @@ func newDocWorld(t *testing.T) *docWorld {
 // reply records a response from authority with attachments (name → bytes).
 func (w *docWorld) reply(t *testing.T, authority, kind, body string, files ...[2]string) int64 {
 	t.Helper()
-	var atts []store.NewAttachment
+	var atts []mail.NewAttachment
 	for _, f := range files {
-		sum, size, err := w.blobs.WriteBlob(bytes.NewReader([]byte(f[1])))
+		sum, size, err := w.blobs.Put(bytes.NewReader([]byte(f[1])))
 		if err != nil {
 			t.Fatal(err)
 		}
-		atts = append(atts, store.NewAttachment{Part: fmt.Sprint(len(atts) + 2), Filename: f[0], ContentType: "application/octet-stream", Size: size, SHA256: sum})
+		atts = append(atts, mail.NewAttachment{Part: fmt.Sprint(len(atts) + 2), Filename: f[0], ContentType: "application/octet-stream", Size: size, SHA256: sum})
 	}
 	w.uid++
 	raw := sha256.Sum256([]byte(fmt.Sprint(authority, w.uid, body)))
-	rec, err := w.st.RecordMessage(context.Background(), store.NewMessage{
-		SHA256: hex.EncodeToString(raw[:]), Size: 100, Loc: store.Location{Mailbox: "INBOX", UIDValidity: 1, UID: w.uid},
-		Derived: store.Derived{HeaderMessageID: fmt.Sprintf("m%d@test", w.uid), FromAddr: "foi@test", Subject: "Re: request",
+	rec, err := w.mail.RecordMessage(context.Background(), mail.NewMessage{
+		SHA256: hex.EncodeToString(raw[:]), Size: 100, Loc: mail.Location{Mailbox: "INBOX", UIDValidity: 1, UID: w.uid},
+		Derived: mail.Derived{HeaderMessageID: fmt.Sprintf("m%d@test", w.uid), FromAddr: "foi@test", Subject: "Re: request",
 			BodyText: body, Attachments: atts, RequestID: w.reqs[authority].ID, MatchedBy: "test", Kind: kind, KindReason: "test"},
 	})
 	if err != nil {
@@ -105,13 +111,13 @@ func TestDocumentsFromStoredMail(t *testing.T) {
 
 	x := newTestExtractor(t, Options{Tesseract: "-"})
 	var progress []Progress
-	if err := x.ProcessPending(ctx, w.st, w.blobs, func(p Progress) { progress = append(progress, p) }); err != nil {
+	if err := x.ProcessPending(ctx, w.docs, w.blobs, func(p Progress) { progress = append(progress, p) }); err != nil {
 		t.Fatal(err)
 	}
 	if len(progress) != 7 {
 		t.Fatalf("%d items processed, want 7: %+v", len(progress), progress)
 	}
-	docs, err := w.st.Documents(ctx, store.DocumentFilter{})
+	docs, err := w.docs.List(ctx, document.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +125,7 @@ func TestDocumentsFromStoredMail(t *testing.T) {
 	if len(docs) != 6 {
 		t.Fatalf("%d documents, want 6", len(docs))
 	}
-	byName := map[string]store.DocumentSummary{}
+	byName := map[string]document.Summary{}
 	for _, d := range docs {
 		byName[d.Sources[0].Filename] = d
 	}
@@ -145,13 +151,13 @@ func TestDocumentsFromStoredMail(t *testing.T) {
 	}
 	// A second run finds nothing new.
 	progress = nil
-	if err := x.ProcessPending(ctx, w.st, w.blobs, func(p Progress) { progress = append(progress, p) }); err != nil || len(progress) != 0 {
+	if err := x.ProcessPending(ctx, w.docs, w.blobs, func(p Progress) { progress = append(progress, p) }); err != nil || len(progress) != 0 {
 		t.Fatalf("second run: %v %+v", err, progress)
 	}
 
 	// Search: diacritics folded, ligature split, phrase and prefix.
 	for q, want := range map[string]int64{"wyr": policy.ID, "affirms": policy.ID, `"written policy"`: byName["(message body)"].ID, "Childr*": policy.ID} {
-		hits, err := w.st.SearchDocuments(ctx, q, 10)
+		hits, err := w.docs.Search(ctx, q, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,17 +165,17 @@ func TestDocumentsFromStoredMail(t *testing.T) {
 			t.Errorf("search %s: %+v", q, hits)
 		}
 	}
-	if _, err := w.st.SearchDocuments(ctx, `don't "s.17`, 10); err != nil {
+	if _, err := w.docs.Search(ctx, `don't "s.17`, 10); err != nil {
 		t.Errorf("punctuation in a query: %v", err)
 	}
 
 	// Re-extract after installing tesseract.
 	needTool(t, "tesseract")
 	x2 := newTestExtractor(t, Options{})
-	if err := x2.Reextract(ctx, w.st, w.blobs, "needs_ocr", nil); err != nil {
+	if err := x2.Reextract(ctx, w.docs, w.blobs, "needs_ocr", nil); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := w.st.Documents(ctx, store.DocumentFilter{ID: byName["scan.pdf"].ID})
+	after, _ := w.docs.List(ctx, document.Filter{ID: byName["scan.pdf"].ID})
 	if after[0].Status != "ok" || after[0].Engine != EnginePDFium {
 		t.Fatalf("after reextract: %+v", after[0])
 	}

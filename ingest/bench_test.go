@@ -19,7 +19,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"foidesk/ingest/imaptest"
-	"foidesk/store"
+	"foidesk/store/mail"
 )
 
 // pdfReply is a reply carrying a pseudo-PDF of about pdfSize bytes.
@@ -270,7 +270,7 @@ func BenchmarkIngestLargeMessage(b *testing.B) {
 		if err != nil || st.Stored != 1 {
 			b.Fatalf("ingest: %+v %v", st, err)
 		}
-		ms, _ := env.st.Messages(context.Background(), store.MessageFilter{})
+		ms, _ := env.mail.Messages(context.Background(), mail.MessageFilter{})
 		if ms[0].Size < 50<<20 || ms[0].Attachments != 1 || ms[0].ParseProblem != "" {
 			b.Fatalf("stored %+v", ms[0])
 		}

@@ -9,9 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"foidesk/blob"
 	"foidesk/deadline"
 	"foidesk/lifecycle"
 	"foidesk/store"
+	"foidesk/store/campaign"
+	"foidesk/store/mail"
 	"foidesk/store/storetest"
 )
 
@@ -20,8 +23,9 @@ import (
 type clockEnv struct {
 	t     *testing.T
 	st    *store.Store
+	mail  *mail.Store
 	proc  *Processor
-	blobs store.Blobs
+	blobs blob.Store
 	now   time.Time
 	path  string
 }
@@ -29,7 +33,7 @@ type clockEnv struct {
 func newClockEnv(t *testing.T, clocks *lifecycle.Rule) *clockEnv {
 	t.Helper()
 	dir := t.TempDir()
-	e := &clockEnv{t: t, path: filepath.Join(dir, "foidesk.db"), blobs: store.Blobs{Dir: filepath.Join(dir, "data")}}
+	e := &clockEnv{t: t, path: filepath.Join(dir, "foidesk.db"), blobs: blob.Store{Dir: filepath.Join(dir, "data")}}
 	e.open(clocks)
 	return e
 }
@@ -45,7 +49,8 @@ func (e *clockEnv) open(clocks *lifecycle.Rule) {
 	}
 	e.t.Cleanup(func() { st.Close() })
 	e.st = st
-	e.proc = &Processor{Store: st, Blobs: e.blobs, Log: quietLog()}
+	e.mail = mail.New(st)
+	e.proc = &Processor{Store: e.mail, Blobs: e.blobs, Log: quietLog()}
 }
 
 // at moves the test's clock.
@@ -58,7 +63,7 @@ func (e *clockEnv) at(rfc3339 string) {
 	e.now = t
 }
 
-func (e *clockEnv) request(f storetest.SentRequest) store.Request {
+func (e *clockEnv) request(f storetest.SentRequest) campaign.Request {
 	e.t.Helper()
 	r, err := storetest.Send(context.Background(), e.st, f)
 	if err != nil {
@@ -68,16 +73,16 @@ func (e *clockEnv) request(f storetest.SentRequest) store.Request {
 }
 
 // reply ingests a reply to r from its authority, dated date, with body.
-func (e *clockEnv) reply(r store.Request, from, id, date, body string) Result {
+func (e *clockEnv) reply(r campaign.Request, from, id, date, body string) Result {
 	e.t.Helper()
 	raw := "From: FOI Officer <" + from + ">\r\nTo: jo.bloggs@campaign.example\r\n" +
 		"Subject: RE: Freedom of Information request [ref: " + r.Ref + "]\r\n" +
 		"Date: " + date + "\r\nMessage-ID: <" + id + ">\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n"
-	sum, size, err := e.blobs.WriteBlob(bytes.NewReader([]byte(raw)))
+	sum, size, err := e.blobs.Put(bytes.NewReader([]byte(raw)))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	res, err := e.proc.Record(context.Background(), sum, size, store.Location{})
+	res, err := e.proc.Record(context.Background(), sum, size, mail.Location{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -88,7 +93,7 @@ func (e *clockEnv) reply(r store.Request, from, id, date, body string) Result {
 }
 
 // want checks a request's status and due date.
-func (e *clockEnv) want(r store.Request, status, due, when string) {
+func (e *clockEnv) want(r campaign.Request, status, due, when string) {
 	e.t.Helper()
 	s, d, err := e.st.RequestStatus(context.Background(), r.ID)
 	if err != nil {
@@ -99,7 +104,7 @@ func (e *clockEnv) want(r store.Request, status, due, when string) {
 	}
 }
 
-func (e *clockEnv) clockEvents(r store.Request) []store.Event {
+func (e *clockEnv) clockEvents(r campaign.Request) []store.Event {
 	e.t.Helper()
 	evs, err := e.st.Events(context.Background(), store.EventFilter{Kind: "request.clock_changed", Subject: store.Subject{Request: r.ID}})
 	if err != nil {
@@ -159,8 +164,8 @@ func TestClockClarificationStopsAndAnswerRestarts(t *testing.T) {
 	// it, the clock runs.
 	e.at("2026-03-20T10:00:00Z")
 	clar := e.reply(r, "foi@northshire.gov.uk", "clar-1@northshire.gov.uk", "Fri, 20 Mar 2026 09:00:00 +0000", clarifyBody)
-	if clar.Kind != store.KindClarification {
-		t.Fatalf("kind %s, want %s", clar.Kind, store.KindClarification)
+	if clar.Kind != mail.KindClarification {
+		t.Fatalf("kind %s, want %s", clar.Kind, mail.KindClarification)
 	}
 	e.want(r, store.StatusAwaitingResponse, "2026-04-15", "before a person confirmed the clarification")
 	if evs := e.clockEvents(r); len(evs) != 0 {
@@ -169,7 +174,7 @@ func TestClockClarificationStopsAndAnswerRestarts(t *testing.T) {
 
 	// A person confirms it: the clock stops.
 	e.at("2026-03-20T11:00:00Z")
-	if err := e.st.Classify(ctx, clar.MessageID, store.KindClarification, "they do ask"); err != nil {
+	if err := e.mail.Classify(ctx, clar.MessageID, mail.KindClarification, "they do ask"); err != nil {
 		t.Fatal(err)
 	}
 	e.want(r, store.StatusAwaitingClarification, "", "after confirming the clarification")
@@ -218,12 +223,12 @@ func TestClockClarificationStopsAndAnswerRestarts(t *testing.T) {
 	// A person decides it was not a clarification request after all: the
 	// clock ran all along, from the delivery.
 	e.at("2026-03-27T09:00:00Z")
-	if err := e.st.Classify(ctx, clar.MessageID, store.KindAutoReply, "a chaser template, not a question"); err != nil {
+	if err := e.mail.Classify(ctx, clar.MessageID, mail.KindAutoReply, "a chaser template, not a question"); err != nil {
 		t.Fatal(err)
 	}
 	e.want(r, store.StatusAwaitingResponse, "2026-04-15", "after un-confirming the clarification")
 	// And changes their mind back: the recorded answer still stands.
-	if err := e.st.Classify(ctx, clar.MessageID, store.KindClarification, "it was one"); err != nil {
+	if err := e.mail.Classify(ctx, clar.MessageID, mail.KindClarification, "it was one"); err != nil {
 		t.Fatal(err)
 	}
 	e.want(r, store.StatusAwaitingResponse, engineDue(t, deadline.FOIA, "2026-03-26"), "after confirming it again")
@@ -267,7 +272,7 @@ func TestClockRefusesAnswersItCannotUse(t *testing.T) {
 	if _, err := e.st.RecordClarificationAnswer(ctx, r.Ref, e.now); err == nil {
 		t.Errorf("answer to a clarification request nobody confirmed was accepted")
 	}
-	if err := e.st.Classify(ctx, clar.MessageID, store.KindClarification, ""); err != nil {
+	if err := e.mail.Classify(ctx, clar.MessageID, mail.KindClarification, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.st.RecordClarificationAnswer(ctx, r.Ref, time.Date(2026, 3, 18, 12, 0, 0, 0, time.UTC)); err == nil || !strings.Contains(err.Error(), "does not restart the clock") {
@@ -306,7 +311,7 @@ func TestClockFOISA(t *testing.T) {
 
 	e.at("2026-03-20T10:00:00Z")
 	clar := e.reply(r, "foi@glenburn.gov.scot", "clar-3@glenburn.gov.scot", "Fri, 20 Mar 2026 09:00:00 +0000", clarifyBody)
-	if err := e.st.Classify(ctx, clar.MessageID, store.KindClarification, ""); err != nil {
+	if err := e.mail.Classify(ctx, clar.MessageID, mail.KindClarification, ""); err != nil {
 		t.Fatal(err)
 	}
 	e.want(r, store.StatusAwaitingClarification, "", "after confirming the clarification")
@@ -329,7 +334,7 @@ func TestClockBounceAndReassignment(t *testing.T) {
 	ctx := context.Background()
 	e := newClockEnv(t, lifecycle.Statutory())
 	e.at("2026-11-10T09:00:00Z")
-	reqs := map[string]store.Request{}
+	reqs := map[string]campaign.Request{}
 	for i, f := range fixtureRequests[:2] {
 		reqs[f.ref] = e.request(storetest.SentRequest{AuthorityName: f.authority, AuthorityEmail: f.email, Ref: f.ref,
 			MessageID: fixtureMessageID(i, f.ref), SentAt: mustTime("2026-11-02T10:00:00Z")})
@@ -340,23 +345,23 @@ func TestClockBounceAndReassignment(t *testing.T) {
 		t.Fatalf("engine: %s", got)
 	}
 	a, b := reqs["K7QW3MP0"], reqs["B4XN9TRS"]
-	sum, size, err := e.blobs.WriteBlob(bytes.NewReader(readFixture(t, "postfix_dsn_permanent.eml")))
+	sum, size, err := e.blobs.Put(bytes.NewReader(readFixture(t, "postfix_dsn_permanent.eml")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	bounce, err := e.proc.Record(ctx, sum, size, store.Location{})
+	bounce, err := e.proc.Record(ctx, sum, size, mail.Location{})
 	if err != nil || bounce.Ref != a.Ref {
 		t.Fatalf("bounce: %+v %v", bounce, err)
 	}
 	e.want(a, store.StatusNotDelivered, "", "after a permanent bounce")
-	if err := e.st.Classify(ctx, bounce.MessageID, store.KindAutoReply, "false alarm"); err != nil {
+	if err := e.mail.Classify(ctx, bounce.MessageID, mail.KindAutoReply, "false alarm"); err != nil {
 		t.Fatal(err)
 	}
 	e.want(a, store.StatusAwaitingResponse, "2026-12-01", "after correcting the bounce")
 
 	resp := e.reply(a, "foi@northshire.gov.uk", "resp-2@northshire.gov.uk", "Mon, 9 Nov 2026 15:00:00 +0000", "Please find our policy attached.")
 	e.want(a, store.StatusReplied, "2026-12-01", "after the response")
-	if _, err := e.st.Assign(ctx, resp.MessageID, b.Ref); err != nil {
+	if _, err := e.mail.Assign(ctx, resp.MessageID, b.Ref); err != nil {
 		t.Fatal(err)
 	}
 	e.want(a, store.StatusAwaitingResponse, "2026-12-01", "after its response was moved away")

@@ -10,8 +10,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"foidesk/blob"
 	"foidesk/mailconn"
-	"foidesk/store"
 )
 
 func sortUIDs(u []imap.UID) { slices.Sort(u) }
@@ -21,8 +21,8 @@ func sortUIDs(u []imap.UID) { slices.Sort(u) }
 // too. Or, with end set, the end of a fetch batch.
 type fetched struct {
 	uid    imap.UID
-	raw    *store.BlobWriter // written in full, committed by the recorder
-	sum    string            // set once raw is committed
+	raw    *blob.Writer // written in full, committed by the recorder
+	sum    string       // set once raw is committed
 	size   int64
 	parsed *Parsed
 	text   int // bytes of parsed text held, counted against the budget
@@ -31,7 +31,7 @@ type fetched struct {
 
 // release gives up the pending blobs of a message that will not be
 // recorded.
-func (f fetched) release(blobs store.Blobs) {
+func (f fetched) release(blobs blob.Store) {
 	if f.raw != nil {
 		f.raw.Abort()
 	} else if f.sum != "" {
@@ -125,7 +125,7 @@ func (sy *Syncer) fetchBatch(ctx context.Context, sess *session, mailbox string,
 // literal that ends short of its announced size means the connection broke
 // mid-message (the client library reports that as a plain end of data):
 // the partial files are discarded, never recorded.
-func (sy *Syncer) storeRaw(blobs store.Blobs, r io.Reader, want int64, g *mailconn.Guard) (fetched, error) {
+func (sy *Syncer) storeRaw(blobs blob.Store, r io.Reader, want int64, g *mailconn.Guard) (fetched, error) {
 	w, err := blobs.Create()
 	if err != nil {
 		return fetched{}, err
@@ -168,7 +168,7 @@ func (sy *Syncer) storeRaw(blobs store.Blobs, r io.Reader, want int64, g *mailco
 // reader (go-imap v2.0.0-beta.8).
 type rawTee struct {
 	r     io.Reader
-	w     *store.BlobWriter
+	w     *blob.Writer
 	ended error // the server's reader returned this; not read again
 	rerr  error // reading from the server, other than the end
 	werr  error // writing the blob

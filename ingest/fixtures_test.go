@@ -9,6 +9,7 @@ import (
 
 	"foidesk/ingest/imaptest"
 	"foidesk/store"
+	"foidesk/store/mail"
 )
 
 // Expected attachment bytes, as base64-encoded into the fixtures.
@@ -33,27 +34,27 @@ type fixtureWant struct {
 }
 
 var fixtureWants = []fixtureWant{
-	{file: "postfix_dsn_permanent.eml", kind: store.KindBounce, ref: "K7QW3MP0", rule: RuleMessageID, status: store.StatusNotDelivered, bounce: "5.1.1", flagEmail: true},
-	{file: "exim_bounce_permanent.eml", kind: store.KindBounce, ref: "B4XN9TRS", rule: RuleSubjectRef, status: store.StatusNotDelivered, bounce: "5.1.1", flagEmail: true},
-	{file: "exchange_ndr_permanent.eml", kind: store.KindBounce, ref: "H2VD6ZCM", rule: RuleMessageID, status: store.StatusNotDelivered, bounce: "5.1.10", flagEmail: true},
-	{file: "gmail_dsn_delayed.eml", kind: store.KindBounce, ref: "M8FJ5GAH", rule: RuleMessageID, bounce: "4.4.1", changes: 0},
-	{file: "exchange_ooo.eml", kind: store.KindAutoReply, ref: "T3RY7KEW", rule: RuleMessageID, status: store.StatusAwaitingResponse},
-	{file: "gmail_vacation.eml", kind: store.KindAutoReply, ref: "W9PC2NBP", rule: RulePlusAddress, changes: 0},
-	{file: "ack_case_ref.eml", kind: store.KindAck, ref: "D5GS8HXB", rule: RuleMessageID, caseRef: "FOI/2026/04417", changes: 0},
-	{file: "response_case_ref.eml", kind: store.KindResponse, ref: "D5GS8HXB", rule: RuleCaseRef, status: store.StatusReplied,
+	{file: "postfix_dsn_permanent.eml", kind: mail.KindBounce, ref: "K7QW3MP0", rule: RuleMessageID, status: store.StatusNotDelivered, bounce: "5.1.1", flagEmail: true},
+	{file: "exim_bounce_permanent.eml", kind: mail.KindBounce, ref: "B4XN9TRS", rule: RuleSubjectRef, status: store.StatusNotDelivered, bounce: "5.1.1", flagEmail: true},
+	{file: "exchange_ndr_permanent.eml", kind: mail.KindBounce, ref: "H2VD6ZCM", rule: RuleMessageID, status: store.StatusNotDelivered, bounce: "5.1.10", flagEmail: true},
+	{file: "gmail_dsn_delayed.eml", kind: mail.KindBounce, ref: "M8FJ5GAH", rule: RuleMessageID, bounce: "4.4.1", changes: 0},
+	{file: "exchange_ooo.eml", kind: mail.KindAutoReply, ref: "T3RY7KEW", rule: RuleMessageID, status: store.StatusAwaitingResponse},
+	{file: "gmail_vacation.eml", kind: mail.KindAutoReply, ref: "W9PC2NBP", rule: RulePlusAddress, changes: 0},
+	{file: "ack_case_ref.eml", kind: mail.KindAck, ref: "D5GS8HXB", rule: RuleMessageID, caseRef: "FOI/2026/04417", changes: 0},
+	{file: "response_case_ref.eml", kind: mail.KindResponse, ref: "D5GS8HXB", rule: RuleCaseRef, status: store.StatusReplied,
 		attach: map[string]string{"FOI-2026-04417 response.pdf": pdfHighcliff}},
-	{file: "clarification.eml", kind: store.KindClarification, ref: "Q6ZA4VMP", rule: RuleMessageID, status: store.StatusAwaitingResponse},
-	{file: "forwarded_reply.eml", kind: store.KindResponse, ref: "R2MT9DFD", rule: RuleMessageID, status: store.StatusReplied,
+	{file: "clarification.eml", kind: mail.KindClarification, ref: "Q6ZA4VMP", rule: RuleMessageID, status: store.StatusAwaitingResponse},
+	{file: "forwarded_reply.eml", kind: mail.KindResponse, ref: "R2MT9DFD", rule: RuleMessageID, status: store.StatusReplied,
 		attach: map[string]string{"Lowbridge guidance.pdf": pdfLowbridge}},
-	{file: "html_only_windows1252.eml", kind: store.KindResponse, ref: "N7KB3WQB", rule: RuleSubjectRef, status: store.StatusReplied,
+	{file: "html_only_windows1252.eml", kind: mail.KindResponse, ref: "N7KB3WQB", rule: RuleSubjectRef, status: store.StatusReplied,
 		textHas: []string{"The council\u2019s policy is attached", "(\u00a30.00)", "- Policy on recording", "<https://www.kingsford.gov.uk/foi>"}},
-	{file: "sender_rule_iso88591.eml", kind: store.KindResponse, ref: "M8FJ5GAH", rule: RuleSender, status: store.StatusReplied,
+	{file: "sender_rule_iso88591.eml", kind: mail.KindResponse, ref: "M8FJ5GAH", rule: RuleSender, status: store.StatusReplied,
 		attach: map[string]string{"Recording protocol \u2013 2024.docx": docxSouthval}, textHas: []string{"Caf\u00e9 meetings", "Fee: \u00a30."}},
-	{file: "tnef", kind: store.KindResponse, ref: "W9PC2NBP", rule: RuleSubjectRef, status: store.StatusReplied,
+	{file: "tnef", kind: mail.KindResponse, ref: "W9PC2NBP", rule: RuleSubjectRef, status: store.StatusReplied,
 		attach: map[string]string{"Recording Policy 2025.pdf": tnefPDF, "notes.txt": "short note"}},
-	{file: "exchange_rule_ack.eml", kind: store.KindAck, ref: "N7KB3WQB", rule: RuleMessageID, caseRef: "FOI-2026-1187", changes: 0},
-	{file: "qmail_failure_notice.eml", kind: store.KindBounce, ref: "B4XN9TRS", rule: RuleSubjectRef, bounce: "5.1.1", flagEmail: true, changes: 0},
-	{file: "unmatched.eml", kind: store.KindResponse, ref: ""},
+	{file: "exchange_rule_ack.eml", kind: mail.KindAck, ref: "N7KB3WQB", rule: RuleMessageID, caseRef: "FOI-2026-1187", changes: 0},
+	{file: "qmail_failure_notice.eml", kind: mail.KindBounce, ref: "B4XN9TRS", rule: RuleSubjectRef, bounce: "5.1.1", flagEmail: true, changes: 0},
+	{file: "unmatched.eml", kind: mail.KindResponse, ref: ""},
 }
 
 // TestFixturesOverIMAP delivers every fixture to an IMAP server, ingests
@@ -83,7 +84,7 @@ func testFixtures(t *testing.T, srv imapServer) {
 	if st.Stored != len(fixtureWants) {
 		t.Fatalf("stored %d, want %d", st.Stored, len(fixtureWants))
 	}
-	msgs, err := env.st.Messages(ctx, store.MessageFilter{})
+	msgs, err := env.mail.Messages(ctx, mail.MessageFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func testFixtures(t *testing.T, srv imapServer) {
 			if w.caseRef != "" && m.CaseRef != w.caseRef {
 				t.Errorf("case ref %q, want %q", m.CaseRef, w.caseRef)
 			}
-			if w.kind == store.KindClarification && !m.NeedsPerson {
+			if w.kind == mail.KindClarification && !m.NeedsPerson {
 				t.Errorf("clarification not flagged for a person")
 			}
 			if w.status != "" {
@@ -133,14 +134,14 @@ func testFixtures(t *testing.T, srv imapServer) {
 				t.Errorf("%d status changes, want %d", len(evs), wantChanges)
 			}
 			if w.flagEmail {
-				flagged, why, err := env.st.AuthorityEmailBounced(ctx, env.reqs[w.ref].AuthorityID)
+				flagged, why, err := env.mail.AuthorityEmailBounced(ctx, env.reqs[w.ref].AuthorityID)
 				if err != nil || !flagged {
 					t.Errorf("authority address not flagged (%v)", err)
 				} else if !strings.Contains(why, w.bounce) {
 					t.Errorf("flag reason %q lacks status %s", why, w.bounce)
 				}
 			}
-			atts, err := env.st.MessageAttachments(ctx, m.ID)
+			atts, err := env.mail.MessageAttachments(ctx, m.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,7 +164,7 @@ func testFixtures(t *testing.T, srv imapServer) {
 					t.Errorf("attachment %q bytes %q, want %q", a.Filename, got, want)
 				}
 			}
-			_, body, err := env.st.Message(ctx, m.ID)
+			_, body, err := env.mail.Message(ctx, m.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -175,7 +176,7 @@ func testFixtures(t *testing.T, srv imapServer) {
 		})
 	}
 	// The case reference was learned from the acknowledgement.
-	reqs, err := env.st.RequestsByCaseRefs(ctx, []string{store.NormalizeCaseRef("foi/2026/04417")})
+	reqs, err := env.mail.RequestsByCaseRefs(ctx, []string{mail.NormalizeCaseRef("foi/2026/04417")})
 	if err != nil || len(reqs) != 1 || reqs[0].Ref != "D5GS8HXB" {
 		t.Errorf("case ref lookup: %v %v", reqs, err)
 	}

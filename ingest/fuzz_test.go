@@ -9,7 +9,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"foidesk/store"
+	"foidesk/blob"
+	"foidesk/store/mail"
 )
 
 // FuzzParse walks arbitrary bytes as a message: it must never panic, never
@@ -25,7 +26,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(tnefMessage())
 	lim := Limits{MaxMessageBytes: 1 << 20, MaxParts: 50, MaxDepth: 5}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		p, err := parse(bytes.NewReader(raw), int64(len(raw)), store.Blobs{}, lim, true)
+		p, err := parse(bytes.NewReader(raw), int64(len(raw)), blob.Store{}, lim, true)
 		if err != nil {
 			t.Fatalf("parse returned an error for input (only the blob store may fail): %v", err)
 		}
@@ -37,7 +38,7 @@ func FuzzParse(f *testing.F) {
 		}
 		d := Triage(p)
 		known := false
-		for _, k := range store.Kinds {
+		for _, k := range mail.Kinds {
 			known = known || k == d.Kind
 		}
 		if !known || d.Reason == "" {
@@ -49,21 +50,21 @@ func FuzzParse(f *testing.F) {
 
 // fakeLookup is an in-memory Lookup over a few requests.
 type fakeLookup struct {
-	reqs   []store.RequestRef
+	reqs   []mail.RequestRef
 	msgIDs map[string]int // our Message-ID -> index
 }
 
 func newFakeLookup() *fakeLookup {
 	fl := &fakeLookup{msgIDs: map[string]int{}}
 	for i, r := range fixtureRequests[:4] {
-		fl.reqs = append(fl.reqs, store.RequestRef{ID: int64(i + 1), Ref: r.ref, AuthorityID: int64(i + 1)})
+		fl.reqs = append(fl.reqs, mail.RequestRef{ID: int64(i + 1), Ref: r.ref, AuthorityID: int64(i + 1)})
 		fl.msgIDs[fixtureMessageID(i, r.ref)] = i
 	}
 	return fl
 }
 
-func (f *fakeLookup) RequestsByRefs(_ context.Context, refs []string) ([]store.RequestRef, error) {
-	var out []store.RequestRef
+func (f *fakeLookup) RequestsByRefs(_ context.Context, refs []string) ([]mail.RequestRef, error) {
+	var out []mail.RequestRef
 	for _, r := range f.reqs {
 		for _, x := range refs {
 			if x == r.Ref {
@@ -75,9 +76,9 @@ func (f *fakeLookup) RequestsByRefs(_ context.Context, refs []string) ([]store.R
 	return out, nil
 }
 
-func (f *fakeLookup) RequestsByMessageIDs(_ context.Context, ids []string) ([]store.RequestRef, error) {
+func (f *fakeLookup) RequestsByMessageIDs(_ context.Context, ids []string) ([]mail.RequestRef, error) {
 	seen := map[int]bool{}
-	var out []store.RequestRef
+	var out []mail.RequestRef
 	for _, id := range ids {
 		if i, ok := f.msgIDs[id]; ok && !seen[i] {
 			seen[i] = true
@@ -87,19 +88,19 @@ func (f *fakeLookup) RequestsByMessageIDs(_ context.Context, ids []string) ([]st
 	return out, nil
 }
 
-func (f *fakeLookup) RequestsByCaseRefs(_ context.Context, norms []string) ([]store.RequestRef, error) {
+func (f *fakeLookup) RequestsByCaseRefs(_ context.Context, norms []string) ([]mail.RequestRef, error) {
 	for _, n := range norms {
 		if n == "FOI/2026/04417" {
-			return []store.RequestRef{f.reqs[0]}, nil
+			return []mail.RequestRef{f.reqs[0]}, nil
 		}
 	}
 	return nil, nil
 }
 
-func (f *fakeLookup) OpenRequestsForSender(_ context.Context, addr string) ([]store.RequestRef, error) {
+func (f *fakeLookup) OpenRequestsForSender(_ context.Context, addr string) ([]mail.RequestRef, error) {
 	for i, r := range fixtureRequests[:4] {
 		if strings.HasSuffix(addr, "@"+strings.SplitN(r.email, "@", 2)[1]) {
-			return []store.RequestRef{f.reqs[i]}, nil
+			return []mail.RequestRef{f.reqs[i]}, nil
 		}
 	}
 	return nil, nil

@@ -11,16 +11,20 @@ import (
 	"testing"
 	"time"
 
+	"foidesk/blob"
 	"foidesk/ingest/imaptest"
 	"foidesk/store"
+	"foidesk/store/campaign"
+	"foidesk/store/mail"
 	"foidesk/store/storetest"
 )
 
 type testEnv struct {
 	st    *store.Store
-	blobs store.Blobs
+	mail  *mail.Store
+	blobs blob.Store
 	proc  *Processor
-	reqs  map[string]store.Request
+	reqs  map[string]campaign.Request
 	dir   string
 }
 
@@ -72,8 +76,8 @@ func newTestEnvAt(t testing.TB, dir string) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	env := &testEnv{st: st, blobs: store.Blobs{Dir: filepath.Join(dir, "data")}, reqs: map[string]store.Request{}, dir: dir}
-	env.proc = &Processor{Store: st, Blobs: env.blobs, Log: quietLog()}
+	env := &testEnv{st: st, mail: mail.New(st), blobs: blob.Store{Dir: filepath.Join(dir, "data")}, reqs: map[string]campaign.Request{}, dir: dir}
+	env.proc = &Processor{Store: env.mail, Blobs: env.blobs, Log: quietLog()}
 	for i, r := range fixtureRequests {
 		ref, err := storetest.Send(ctx, st, storetest.SentRequest{
 			AuthorityName: r.authority, AuthorityEmail: r.email, Ref: r.ref, MessageID: fixtureMessageID(i, r.ref)})

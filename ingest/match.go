@@ -6,15 +6,17 @@ import (
 	"regexp"
 	"strings"
 
-	"foidesk/store"
+	"foidesk/ref"
+	"foidesk/store/mail"
 )
 
-// Lookup is what matching needs from the store.
+// Lookup is what matching needs from the store: the requests a reference,
+// a Message-ID, a case reference or a sender points to.
 type Lookup interface {
-	RequestsByRefs(ctx context.Context, refs []string) ([]store.RequestRef, error)
-	RequestsByMessageIDs(ctx context.Context, ids []string) ([]store.RequestRef, error)
-	RequestsByCaseRefs(ctx context.Context, norms []string) ([]store.RequestRef, error)
-	OpenRequestsForSender(ctx context.Context, addr string) ([]store.RequestRef, error)
+	RequestsByRefs(ctx context.Context, refs []string) ([]mail.RequestRef, error)
+	RequestsByMessageIDs(ctx context.Context, ids []string) ([]mail.RequestRef, error)
+	RequestsByCaseRefs(ctx context.Context, norms []string) ([]mail.RequestRef, error)
+	OpenRequestsForSender(ctx context.Context, addr string) ([]mail.RequestRef, error)
 }
 
 // Match rules, in the order they are tried. The rule that matched is
@@ -30,7 +32,7 @@ const (
 // Match is the request a message answers and why foidesk thinks so. A zero
 // Request.ID means unmatched.
 type Match struct {
-	Request store.RequestRef
+	Request mail.RequestRef
 	Rule    string
 	Detail  string
 }
@@ -90,7 +92,7 @@ func MatchMessage(ctx context.Context, lk Lookup, p *Parsed) (Match, error) {
 			// one may still carry it.
 			var toks []string
 			for _, id := range ids {
-				if tok, _, ok := strings.Cut(id, "."); ok && len(tok) == store.RefLen && store.ValidRef(tok) {
+				if tok, _, ok := strings.Cut(id, "."); ok && len(tok) == ref.Len && ref.Valid(tok) {
 					toks = append(toks, tok)
 				}
 			}
@@ -126,7 +128,7 @@ func MatchMessage(ctx context.Context, lk Lookup, p *Parsed) (Match, error) {
 	if refs := CaseRefs(p.Subject + "\n" + head(p.Text, 64<<10)); len(refs) > 0 {
 		norms := make([]string, len(refs))
 		for i, r := range refs {
-			norms[i] = store.NormalizeCaseRef(r)
+			norms[i] = mail.NormalizeCaseRef(r)
 		}
 		reqs, err := lk.RequestsByCaseRefs(ctx, dedupe(norms))
 		if err != nil {
@@ -170,15 +172,15 @@ func matchTokens(ctx context.Context, lk Lookup, toks []string, rule string) (Ma
 	var exact []string
 	fixes := map[string]string{} // candidate -> what was written
 	for _, t := range dedupe(toks) {
-		n := store.NormalizeRef(t)
-		if len(n) != store.RefLen {
+		n := ref.Normalize(t)
+		if len(n) != ref.Len {
 			continue
 		}
-		if store.ValidRef(n) {
+		if ref.Valid(n) {
 			exact = append(exact, n)
 			continue
 		}
-		for _, c := range store.RefCandidates(n) {
+		for _, c := range ref.Candidates(n) {
 			fixes[c] = t
 		}
 	}
@@ -213,7 +215,7 @@ func matchTokens(ctx context.Context, lk Lookup, toks []string, rule string) (Ma
 	return Match{}, "", nil
 }
 
-func findMsgID(ids []string, r store.RequestRef) string {
+func findMsgID(ids []string, r mail.RequestRef) string {
 	for _, id := range ids {
 		if strings.HasPrefix(id, r.Ref) {
 			return id
@@ -259,7 +261,7 @@ func CaseRefs(text string) []string {
 			if len(r) < 4 || !strings.ContainsAny(r, "0123456789") {
 				continue
 			}
-			if len(r) == store.RefLen && store.ValidRef(r) {
+			if len(r) == ref.Len && ref.Valid(r) {
 				continue
 			}
 			out = append(out, r)

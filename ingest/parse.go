@@ -15,10 +15,11 @@ import (
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // windows-1252, iso-8859-*, and the rest
-	"github.com/emersion/go-message/mail"
+	gomail "github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 
-	"foidesk/store"
+	"foidesk/blob"
+	"foidesk/store/mail"
 )
 
 // Limits bound the work one message can cause. A message over a limit is
@@ -84,7 +85,7 @@ type Parsed struct {
 	ReportType  string           // report-type parameter of multipart/report
 
 	Text        string // readable text: plain parts, else HTML converted
-	Attachments []store.NewAttachment
+	Attachments []mail.NewAttachment
 	DSN         []DSNRecipient
 	Embedded    []Embedded
 	Problem     string // why parsing stopped short; the raw file is complete
@@ -92,7 +93,7 @@ type Parsed struct {
 
 // parser walks one message.
 type parser struct {
-	blobs   store.Blobs
+	blobs   blob.Store
 	lim     Limits
 	out     *Parsed
 	parts   int
@@ -107,12 +108,12 @@ type parser struct {
 // and returns what it found. size is the raw size, checked against
 // lim.MaxMessageBytes. A malformed part is noted in Problem and skipped;
 // an error is returned only when the blob store fails (temporary: retry).
-func Parse(r io.Reader, size int64, blobs store.Blobs, lim Limits) (*Parsed, error) {
+func Parse(r io.Reader, size int64, blobs blob.Store, lim Limits) (*Parsed, error) {
 	return parse(r, size, blobs, lim, false)
 }
 
 // parse is Parse; noBlob (for fuzzing) counts attachments without storing.
-func parse(r io.Reader, size int64, blobs store.Blobs, lim Limits, noBlob bool) (*Parsed, error) {
+func parse(r io.Reader, size int64, blobs blob.Store, lim Limits, noBlob bool) (*Parsed, error) {
 	lim = lim.WithDefaults()
 	p := &parser{blobs: blobs, lim: lim, out: &Parsed{}, noBlob: noBlob}
 	h, body, err := readEntity(r)
@@ -181,7 +182,7 @@ func (p *parser) problem(format string, a ...any) {
 }
 
 func (p *parser) readTopHeader(h message.Header) {
-	mh := mail.Header{Header: h}
+	mh := gomail.Header{Header: h}
 	p.out.Header = h.Header
 	p.out.MessageID, _ = mh.MessageID()
 	p.out.InReplyTo, _ = mh.MsgIDList("In-Reply-To")
@@ -261,7 +262,7 @@ func (p *parser) walk(h message.Header, raw io.Reader, path string, depth int) e
 		ct = "text/plain"
 	}
 	disp, dparams, _ := h.ContentDisposition()
-	ah := mail.AttachmentHeader{Header: h}
+	ah := gomail.AttachmentHeader{Header: h}
 	filename, _ := ah.Filename()
 	if filename == "" {
 		filename = dparams["filename"]
@@ -331,7 +332,7 @@ func (p *parser) attach(r io.Reader, b64 bool, path, filename, ct string) error 
 		}
 		n := int64(len(data))
 		p.lastRaw = string(data)
-		p.out.Attachments = append(p.out.Attachments, store.NewAttachment{Part: orTop(path), Filename: filename, ContentType: ct, Size: n})
+		p.out.Attachments = append(p.out.Attachments, mail.NewAttachment{Part: orTop(path), Filename: filename, ContentType: ct, Size: n})
 		return nil
 	}
 	w, err := p.blobs.Create()
@@ -357,7 +358,7 @@ func (p *parser) attach(r io.Reader, b64 bool, path, filename, ct string) error 
 	if err != nil {
 		return err
 	}
-	p.out.Attachments = append(p.out.Attachments, store.NewAttachment{
+	p.out.Attachments = append(p.out.Attachments, mail.NewAttachment{
 		Part: orTop(path), Filename: filename, ContentType: ct, Size: n, SHA256: sum})
 	return nil
 }
@@ -411,7 +412,7 @@ func join(path string, i int) string {
 }
 
 func embeddedFrom(h textproto.Header) Embedded {
-	mh := mail.Header{Header: message.Header{Header: h}}
+	mh := gomail.Header{Header: message.Header{Header: h}}
 	var e Embedded
 	e.MessageID, _ = mh.MessageID()
 	e.InReplyTo, _ = mh.MsgIDList("In-Reply-To")

@@ -11,14 +11,30 @@ import (
 	"strings"
 	"time"
 
-	"foidesk/store"
+	"foidesk/blob"
+	"foidesk/store/mail"
 )
+
+// MailStore is what ingesting needs of the database: matching's lookups,
+// recording each message once (with its mailbox position, in one
+// transaction), re-deriving on reparse, and each mailbox's sync state.
+// store/mail's Store is the one foidesk uses.
+type MailStore interface {
+	Lookup
+	MessageIDBySHA(ctx context.Context, sum string) (int64, error)
+	RecordMessage(ctx context.Context, m mail.NewMessage) (mail.Recorded, error)
+	RecordDuplicate(ctx context.Context, msgID int64, loc mail.Location) error
+	MessageSHAs(ctx context.Context) (map[int64]string, error)
+	Rederive(ctx context.Context, id int64, d mail.Derived) (changed bool, err error)
+	MailboxState(ctx context.Context, name string) (mail.MailboxState, error)
+	StartMailbox(ctx context.Context, name string, uidvalidity uint32) (mail.MailboxState, error)
+}
 
 // Processor turns a raw message already durable in the blob store into a
 // recorded, matched and triaged message.
 type Processor struct {
-	Store  *store.Store
-	Blobs  store.Blobs
+	Store  MailStore
+	Blobs  blob.Store
 	Limits Limits
 	Log    *slog.Logger
 	// OwnAddresses are the requester's addresses ([requester] email). Mail
@@ -51,40 +67,40 @@ func (p *Processor) fromRequester(parsed *Parsed) bool {
 }
 
 // Derive parses the raw blob, matches it and triages it.
-func (p *Processor) Derive(ctx context.Context, sum string, size int64) (store.Derived, error) {
+func (p *Processor) Derive(ctx context.Context, sum string, size int64) (mail.Derived, error) {
 	return p.deriveWith(ctx, p.Blobs, sum, size)
 }
 
-func (p *Processor) deriveWith(ctx context.Context, blobs store.Blobs, sum string, size int64) (store.Derived, error) {
+func (p *Processor) deriveWith(ctx context.Context, blobs blob.Store, sum string, size int64) (mail.Derived, error) {
 	f, err := blobs.Open(sum)
 	if err != nil {
-		return store.Derived{}, fmt.Errorf("open raw message %s: %w", sum, err)
+		return mail.Derived{}, fmt.Errorf("open raw message %s: %w", sum, err)
 	}
 	defer f.Close()
 	parsed, err := Parse(f, size, blobs, p.Limits)
 	if err != nil {
-		return store.Derived{}, fmt.Errorf("parse message %s: %w", sum, err)
+		return mail.Derived{}, fmt.Errorf("parse message %s: %w", sum, err)
 	}
 	return p.decide(ctx, parsed)
 }
 
 // decide matches and triages a parsed message.
-func (p *Processor) decide(ctx context.Context, parsed *Parsed) (store.Derived, error) {
+func (p *Processor) decide(ctx context.Context, parsed *Parsed) (mail.Derived, error) {
 	d, err := DeriveFrom(ctx, p.Store, parsed)
 	if err != nil {
 		return d, err
 	}
-	if d.Kind != store.KindBounce && p.fromRequester(parsed) {
-		d.Kind, d.KindReason = store.KindAutoReply, "from the requester's own address, not the authority: nothing changes"
+	if d.Kind != mail.KindBounce && p.fromRequester(parsed) {
+		d.Kind, d.KindReason = mail.KindAutoReply, "from the requester's own address, not the authority: nothing changes"
 	}
 	return d, nil
 }
 
 // DeriveFrom matches and triages an already parsed message.
-func DeriveFrom(ctx context.Context, lk Lookup, parsed *Parsed) (store.Derived, error) {
+func DeriveFrom(ctx context.Context, lk Lookup, parsed *Parsed) (mail.Derived, error) {
 	m, err := MatchMessage(ctx, lk, parsed)
 	if err != nil {
-		return store.Derived{}, fmt.Errorf("match: %w", err)
+		return mail.Derived{}, fmt.Errorf("match: %w", err)
 	}
 	d := Triage(parsed)
 	if parsed.MessageID != "" {
@@ -92,14 +108,14 @@ func DeriveFrom(ctx context.Context, lk Lookup, parsed *Parsed) (store.Derived, 
 		// folder) is not a reply and must not move anything.
 		own, err := lk.RequestsByMessageIDs(ctx, []string{parsed.MessageID})
 		if err != nil {
-			return store.Derived{}, fmt.Errorf("match: %w", err)
+			return mail.Derived{}, fmt.Errorf("match: %w", err)
 		}
 		if len(own) == 1 {
 			m = Match{Request: own[0], Rule: RuleMessageID, Detail: "our own request <" + parsed.MessageID + ">"}
-			d = Decision{Kind: store.KindAutoReply, Reason: "a copy of foidesk's own request, not a reply: nothing changes"}
+			d = Decision{Kind: mail.KindAutoReply, Reason: "a copy of foidesk's own request, not a reply: nothing changes"}
 		}
 	}
-	return store.Derived{
+	return mail.Derived{
 		HeaderMessageID: parsed.MessageID,
 		FromAddr:        parsed.From,
 		FromName:        parsed.FromName,
@@ -121,7 +137,7 @@ func DeriveFrom(ctx context.Context, lk Lookup, parsed *Parsed) (store.Derived, 
 
 // Result is what happened to one message, for the command's output.
 type Result struct {
-	Loc       store.Location
+	Loc       mail.Location
 	MessageID int64
 	Duplicate bool
 	Kind      string
@@ -143,7 +159,7 @@ type prepared struct {
 }
 
 // prepare parses a raw message, writing attachments through blobs.
-func (p *Processor) prepare(ctx context.Context, blobs store.Blobs, sum string, size int64) (prepared, error) {
+func (p *Processor) prepare(ctx context.Context, blobs blob.Store, sum string, size int64) (prepared, error) {
 	pr := prepared{sum: sum, size: size}
 	id, err := p.Store.MessageIDBySHA(ctx, sum)
 	if err != nil {
@@ -168,7 +184,7 @@ func (p *Processor) prepare(ctx context.Context, blobs store.Blobs, sum string, 
 // commit matches, triages and records a prepared message found at loc. Its
 // raw and attachment blobs must be durable by now: this transaction
 // advances last_uid.
-func (p *Processor) commit(ctx context.Context, pr prepared, loc store.Location) (Result, error) {
+func (p *Processor) commit(ctx context.Context, pr prepared, loc mail.Location) (Result, error) {
 	res := Result{Loc: loc}
 	if pr.dupID != 0 {
 		if err := p.Store.RecordDuplicate(ctx, pr.dupID, loc); err != nil {
@@ -181,7 +197,7 @@ func (p *Processor) commit(ctx context.Context, pr prepared, loc store.Location)
 	if err != nil {
 		return res, err
 	}
-	rec, err := p.Store.RecordMessage(ctx, store.NewMessage{SHA256: pr.sum, Size: pr.size, Loc: loc, Derived: d})
+	rec, err := p.Store.RecordMessage(ctx, mail.NewMessage{SHA256: pr.sum, Size: pr.size, Loc: loc, Derived: d})
 	if err != nil {
 		return res, err
 	}
@@ -192,7 +208,7 @@ func (p *Processor) commit(ctx context.Context, pr prepared, loc store.Location)
 
 // Record derives and records a raw message found at loc. The raw blob must
 // already be durable: this is the transaction that advances last_uid.
-func (p *Processor) Record(ctx context.Context, sum string, size int64, loc store.Location) (Result, error) {
+func (p *Processor) Record(ctx context.Context, sum string, size int64, loc mail.Location) (Result, error) {
 	pr, err := p.prepare(ctx, p.Blobs, sum, size)
 	if err != nil {
 		return Result{Loc: loc}, err
@@ -249,7 +265,7 @@ func sortInt64(a []int64) { sort.Slice(a, func(i, j int) bool { return a[i] < a[
 
 // CleanTemp removes temporary blob files older than an hour: what a killed
 // process left half-written. Younger ones may belong to a running process.
-func CleanTemp(b store.Blobs, log *slog.Logger) {
+func CleanTemp(b blob.Store, log *slog.Logger) {
 	dir := filepath.Join(b.Dir, "blobs", "tmp")
 	entries, err := os.ReadDir(dir)
 	if err != nil {

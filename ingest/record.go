@@ -7,7 +7,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
-	"foidesk/store"
+	"foidesk/blob"
+	"foidesk/store/mail"
 )
 
 // Text held by messages fetched but not yet recorded is bounded: the
@@ -31,7 +32,7 @@ type recorder struct {
 	mailbox     string
 	uidvalidity uint32
 	st          *Stats
-	blobs       store.Blobs
+	blobs       blob.Store
 
 	in     chan fetched
 	out    chan outcome // one per end of batch
@@ -112,7 +113,7 @@ func (r *recorder) run() {
 			return
 		}
 		for i, pr := range ready {
-			loc := store.Location{Mailbox: r.mailbox, UIDValidity: r.uidvalidity, UID: uint32(group[i].uid)}
+			loc := mail.Location{Mailbox: r.mailbox, UIDValidity: r.uidvalidity, UID: uint32(group[i].uid)}
 			res, cerr := r.sy.Proc.commit(r.ctx, pr, loc)
 			if cerr != nil {
 				err = fmt.Errorf("record message uid %d in %s: %w", group[i].uid, r.mailbox, cerr)

@@ -20,6 +20,7 @@ import (
 	"foidesk/internal/porttest"
 	"foidesk/mailconn"
 	"foidesk/store"
+	"foidesk/store/mail"
 )
 
 // bulkReply is a reply to request ref of about size bytes.
@@ -66,9 +67,9 @@ func imapDo(t *testing.T, addr string, f func(c *imapclient.Client) error) {
 	}
 }
 
-func countStored(t *testing.T, st *store.Store) int {
+func countStored(t *testing.T, st *mail.Store) int {
 	t.Helper()
-	ms, err := st.Messages(context.Background(), store.MessageFilter{})
+	ms, err := st.Messages(context.Background(), mail.MessageFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,14 +143,14 @@ func testConnectionDroppedMidFetchIn(t *testing.T, srv imapServer, mailbox strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%+v %d", st, countStored(t, env.st))
+	t.Logf("%+v %d", st, countStored(t, env.mail))
 	if px.conns.Load() < 2 {
 		t.Fatalf("the connection was never cut and re-made (%d connections)", px.conns.Load())
 	}
-	if st.Stored != 10 || countStored(t, env.st) != 10 {
-		t.Fatalf("stored %d (%d in db), want 10", st.Stored, countStored(t, env.st))
+	if st.Stored != 10 || countStored(t, env.mail) != 10 {
+		t.Fatalf("stored %d (%d in db), want 10", st.Stored, countStored(t, env.mail))
 	}
-	ms, _ := env.st.Messages(ctx, store.MessageFilter{})
+	ms, _ := env.mail.Messages(ctx, mail.MessageFilter{})
 	for i, m := range ms {
 		got, err := os.ReadFile(env.blobs.Path(m.SHA256))
 		if err != nil || string(got) != string(raws[i]) {
@@ -181,7 +182,7 @@ func testUIDValidityChange(t *testing.T, srv imapServer) {
 	if st, err := sy.SyncOnce(ctx); err != nil || st.Stored != 5 {
 		t.Fatalf("first sync: %+v %v", st, err)
 	}
-	before, _ := env.st.MailboxState(ctx, "Archive")
+	before, _ := env.mail.MailboxState(ctx, "Archive")
 	imapDo(t, srv.Addr(), func(c *imapclient.Client) error {
 		if err := c.Delete("Archive").Wait(); err != nil {
 			return err
@@ -193,19 +194,19 @@ func testUIDValidityChange(t *testing.T, srv imapServer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, _ := env.st.MailboxState(ctx, "Archive")
+	after, _ := env.mail.MailboxState(ctx, "Archive")
 	if after.UIDValidity == before.UIDValidity {
 		t.Fatalf("UIDVALIDITY did not change (%d)", after.UIDValidity)
 	}
-	if st.Stored != 2 || st.Duplicates != 5 || countStored(t, env.st) != 7 {
-		t.Fatalf("after rescan: %+v, %d stored in all; want 2 new, 5 recognised, 7 in all", st, countStored(t, env.st))
+	if st.Stored != 2 || st.Duplicates != 5 || countStored(t, env.mail) != 7 {
+		t.Fatalf("after rescan: %+v, %d stored in all; want 2 new, 5 recognised, 7 in all", st, countStored(t, env.mail))
 	}
 	evs, _ := env.st.Events(ctx, store.EventFilter{Kind: "mailbox.uidvalidity_changed"})
 	if len(evs) != 1 {
 		t.Errorf("%d uidvalidity events, want 1", len(evs))
 	}
-	ms, _ := env.st.Messages(ctx, store.MessageFilter{})
-	locs, _ := env.st.MessageLocations(ctx, ms[0].ID)
+	ms, _ := env.mail.Messages(ctx, mail.MessageFilter{})
+	locs, _ := env.mail.MessageLocations(ctx, ms[0].ID)
 	if len(locs) != 2 {
 		t.Errorf("first message seen at %v, want both UIDVALIDITY generations", locs)
 	}
@@ -246,8 +247,8 @@ func testMailboxDisappears(t *testing.T, srv imapServer) {
 	imapDo(t, srv.Addr(), func(c *imapclient.Client) error { return c.Create("Junk", nil).Wait() })
 	imaptest.Append(t, srv.Addr(), "Junk", junk, bulkReply(4, "H2VD6ZCM", 1<<10))
 	st, err = sy.SyncOnce(ctx)
-	if err != nil || st.Stored != 1 || st.Duplicates != 1 || countStored(t, env.st) != 4 {
-		t.Fatalf("Junk back: %+v %v, %d in all", st, err, countStored(t, env.st))
+	if err != nil || st.Stored != 1 || st.Duplicates != 1 || countStored(t, env.mail) != 4 {
+		t.Fatalf("Junk back: %+v %v, %d in all", st, err, countStored(t, env.mail))
 	}
 }
 
@@ -279,17 +280,17 @@ func TestServerDownAtStart(t *testing.T) {
 	srv := imaptest.Serve(t, ln, true)
 	imaptest.Append(t, srv.Addr(), "INBOX", bulkReply(1, "M8FJ5GAH", 1<<10))
 	deadline := time.Now().Add(10 * time.Second)
-	for countStored(t, env.st) < 1 && time.Now().Before(deadline) {
+	for countStored(t, env.mail) < 1 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	// New mail while watching arrives through IDLE (the poll interval is long).
 	imaptest.Append(t, srv.Addr(), "INBOX", bulkReply(2, "M8FJ5GAH", 1<<10))
-	for countStored(t, env.st) < 2 && time.Now().Before(deadline) {
+	for countStored(t, env.mail) < 2 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	cancel()
 	wg.Wait()
-	if n := countStored(t, env.st); n != 2 {
+	if n := countStored(t, env.mail); n != 2 {
 		t.Fatalf("stored %d, want 2", n)
 	}
 }
@@ -308,8 +309,8 @@ func TestSameMessageIDInTwoMailboxesCountsOnce(t *testing.T) {
 	if err != nil || st.Stored != 1 || st.Duplicates != 1 {
 		t.Fatalf("sync: %+v %v, want 1 stored and 1 recognised", st, err)
 	}
-	ms, _ := env.st.Messages(ctx, store.MessageFilter{})
-	locs, _ := env.st.MessageLocations(ctx, ms[0].ID)
+	ms, _ := env.mail.Messages(ctx, mail.MessageFilter{})
+	locs, _ := env.mail.MessageLocations(ctx, ms[0].ID)
 	if len(ms) != 1 || len(locs) != 2 {
 		t.Errorf("%d messages, first seen at %v", len(ms), locs)
 	}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unicode/utf16"
 
-	"foidesk/store"
+	"foidesk/store/mail"
 )
 
 // TNEF (application/ms-tnef, "winmail.dat") is how Outlook and Exchange
@@ -99,7 +99,7 @@ func (p *parser) tnef(r io.Reader, partPath, filename string) error {
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		p.out.Attachments = append(p.out.Attachments, store.NewAttachment{
+		p.out.Attachments = append(p.out.Attachments, mail.NewAttachment{
 			Part: fmt.Sprintf("%s.tnef.%d", orTop(partPath), i+1), Filename: name, ContentType: ct, Size: f.size, SHA256: f.sum})
 	}
 	return nil

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"foidesk/lifecycle"
-	"foidesk/store"
+	"foidesk/store/mail"
 )
 
 // Decision is triage's verdict on one message, with the reason a person
@@ -21,7 +21,7 @@ type Decision struct {
 
 // Permanent reports whether a bounce is permanent (5.x.x).
 func (d Decision) Permanent() bool {
-	return d.Kind == store.KindBounce && lifecycle.PermanentBounce(d.BounceStatus)
+	return d.Kind == mail.KindBounce && lifecycle.PermanentBounce(d.BounceStatus)
 }
 
 var (
@@ -51,20 +51,20 @@ func Triage(p *Parsed) Decision {
 	auto := autoHeaders(p)
 	if oooSubjectRe.MatchString(subject) || oooBodyRe.MatchString(head(text, 4<<10)) {
 		if m := oooBodyRe.FindString(head(text, 4<<10)); m != "" && !ackRe.MatchString(head(text, 4<<10)) {
-			return Decision{Kind: store.KindAutoReply, Reason: fmt.Sprintf("out-of-office text %q", m)}
+			return Decision{Kind: mail.KindAutoReply, Reason: fmt.Sprintf("out-of-office text %q", m)}
 		}
 		if oooSubjectRe.MatchString(subject) && !ackRe.MatchString(subject+"\n"+text) {
-			return Decision{Kind: store.KindAutoReply, Reason: fmt.Sprintf("out-of-office subject %q", subject)}
+			return Decision{Kind: mail.KindAutoReply, Reason: fmt.Sprintf("out-of-office subject %q", subject)}
 		}
 	}
 	if m := clarifyStrongRe.FindString(subject + "\n" + text); m != "" && auto == "" {
-		return Decision{Kind: store.KindClarification, Reason: fmt.Sprintf("asks for clarification: %q", m)}
+		return Decision{Kind: mail.KindClarification, Reason: fmt.Sprintf("asks for clarification: %q", m)}
 	}
 	if m := ackRe.FindString(subject + "\n" + text); m != "" {
 		resp := responseRe.FindString(text)
 		docs := substantiveAttachments(p)
 		if resp == "" && (docs == 0 || auto != "") {
-			d := Decision{Kind: store.KindAck, Reason: fmt.Sprintf("acknowledgement text %q", m)}
+			d := Decision{Kind: mail.KindAck, Reason: fmt.Sprintf("acknowledgement text %q", m)}
 			if refs := CaseRefs(subject + "\n" + text); len(refs) > 0 {
 				d.CaseRef = refs[0]
 				d.Reason += fmt.Sprintf("; case reference %s", refs[0])
@@ -73,9 +73,9 @@ func Triage(p *Parsed) Decision {
 		}
 	}
 	if auto != "" {
-		return Decision{Kind: store.KindAutoReply, Reason: auto}
+		return Decision{Kind: mail.KindAutoReply, Reason: auto}
 	}
-	return Decision{Kind: store.KindResponse, Reason: "no bounce, automatic-reply, acknowledgement or clarification signs"}
+	return Decision{Kind: mail.KindResponse, Reason: "no bounce, automatic-reply, acknowledgement or clarification signs"}
 }
 
 // autoHeaders names the RFC 3834 or conventional header that marks a
@@ -141,17 +141,17 @@ func bounce(p *Parsed) (Decision, bool) {
 			if !strings.HasPrefix(st, "5") {
 				st = "5.0.0"
 			}
-			return Decision{Kind: store.KindBounce, BounceStatus: st, BounceRecipient: failed.FinalRecipient,
+			return Decision{Kind: mail.KindBounce, BounceStatus: st, BounceRecipient: failed.FinalRecipient,
 				Reason: fmt.Sprintf("delivery status report: %s %s to %s %s", failed.Action, failed.Status, failed.FinalRecipient, trimDiag(failed.Diagnostic))}, true
 		case delayed != nil:
 			st := delayed.Status
 			if !strings.HasPrefix(st, "4") {
 				st = "4.0.0"
 			}
-			return Decision{Kind: store.KindBounce, BounceStatus: st, BounceRecipient: delayed.FinalRecipient,
+			return Decision{Kind: mail.KindBounce, BounceStatus: st, BounceRecipient: delayed.FinalRecipient,
 				Reason: fmt.Sprintf("delivery status report: %s %s to %s (temporary)", delayed.Action, delayed.Status, delayed.FinalRecipient)}, true
 		case other != nil:
-			return Decision{Kind: store.KindAutoReply, Reason: fmt.Sprintf("delivery status report: %s to %s (not a failure)", other.Action, other.FinalRecipient)}, true
+			return Decision{Kind: mail.KindAutoReply, Reason: fmt.Sprintf("delivery status report: %s to %s (not a failure)", other.Action, other.FinalRecipient)}, true
 		}
 	}
 	subj := bounceSubjectRe.MatchString(p.Subject)
@@ -169,7 +169,7 @@ func bounce(p *Parsed) (Decision, bool) {
 	if body == "" && temp == "" && len(p.Embedded) == 0 {
 		return Decision{}, false
 	}
-	d := Decision{Kind: store.KindBounce}
+	d := Decision{Kind: mail.KindBounce}
 	if m := enhancedCodeRe.FindStringSubmatch(text); m != nil && m[1] != "2" {
 		d.BounceStatus = m[0]
 	} else if m := smtpCodeRe.FindStringSubmatch(text); m != nil {

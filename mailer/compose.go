@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"foidesk/store"
+	"foidesk/store/campaign"
 	"foidesk/templates"
 )
 
@@ -29,9 +29,9 @@ type Composer struct {
 
 // Compose renders request r of campaign c. The result is what is stored
 // when the campaign is queued and sent byte for byte, retries included.
-func (m Composer) Compose(c store.Campaign, r store.Request) (store.Rendered, error) {
+func (m Composer) Compose(c campaign.Campaign, r campaign.Request) (campaign.Rendered, error) {
 	if m.Requester.Email == "" {
-		return store.Rendered{}, errors.New("[requester] email is not set: it is the From address of every letter")
+		return campaign.Rendered{}, errors.New("[requester] email is not set: it is the From address of every letter")
 	}
 	now := time.Now
 	if m.Now != nil {
@@ -48,7 +48,7 @@ func (m Composer) Compose(c store.Campaign, r store.Request) (store.Rendered, er
 		Due:       dueTime(r.DueDate),
 	}, c.Subject)
 	if err != nil {
-		return store.Rendered{}, err
+		return campaign.Rendered{}, err
 	}
 	e := Envelope{
 		Ref: r.Ref, MessageID: r.MessageID,
@@ -61,9 +61,9 @@ func (m Composer) Compose(c store.Campaign, r store.Request) (store.Rendered, er
 	}
 	raw, err := Build(e)
 	if err != nil {
-		return store.Rendered{}, fmt.Errorf("build message: %w", err)
+		return campaign.Rendered{}, fmt.Errorf("build message: %w", err)
 	}
-	return store.Rendered{Subject: SubjectWithRef(letter.Subject, r.Ref), Raw: raw}, nil
+	return campaign.Rendered{Subject: SubjectWithRef(letter.Subject, r.Ref), Raw: raw}, nil
 }
 
 func dueTime(s string) time.Time {

@@ -8,14 +8,34 @@ import (
 	"time"
 
 	"foidesk/mailconn"
-	"foidesk/store"
+	"foidesk/store/campaign"
 )
+
+// Store is what dispatching needs of the database: the outbox, and what
+// to ask of it between claims, at startup and when a run ends.
+// store/campaign's Store is the one foidesk uses.
+type Store interface {
+	// Path is the database file; each dispatcher keeps a lock file beside
+	// it, so another can tell when it has died.
+	Path() string
+	Outbox(ctx context.Context) (*campaign.Outbox, error)
+	OutboxReady(ctx context.Context, campaignID int64, now time.Time) (bool, error)
+	OutboxPending(ctx context.Context, campaignID int64, now time.Time) (campaign.Pending, error)
+	RecentSends(ctx context.Context, since time.Time) (map[string]time.Time, error)
+	FinishSettled(ctx context.Context) error
+	// Recovery: requests left sending by a dead dispatcher become unknown,
+	// and unknown ones found in the sent mailbox are sent.
+	SendingOwners(ctx context.Context) ([]string, error)
+	MarkOrphansUnknown(ctx context.Context, owner string) ([]string, error)
+	UnknownRequests(ctx context.Context, campaignID int64) ([]campaign.Request, error)
+	FoundInSentMailbox(ctx context.Context, ref string, filedAt time.Time) (campaign.Request, error)
+}
 
 // Dispatcher sends the outbox. Any number may run at once, in one process
 // or several, against one database: each claims a row in its own
 // transaction before speaking SMTP, so no request is sent twice.
 type Dispatcher struct {
-	Store  *store.Store
+	Store  Store
 	SMTP   SMTP
 	Limits Limits
 	Retry  Retry
@@ -33,7 +53,7 @@ type Outcome struct {
 	To      string
 	State   string // the request's outbox state afterwards
 	Attempt int
-	Reply   store.SMTPReply
+	Reply   campaign.SMTPReply
 	NextAt  time.Time // for retry
 	Err     error
 }
@@ -107,7 +127,7 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 	}
 	// held is a row claimed together with the previous outcome; it must be
 	// sent or handed back, never left `sending` by a clean exit.
-	var held *store.Outgoing
+	var held *campaign.Outgoing
 	defer func() {
 		if held != nil {
 			if err := ob.Release(rec, held, own.id, "dispatcher stopped before sending it"); err != nil {
@@ -165,7 +185,7 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 			connFails = 0
 			reconnect.Reset()
 			g, err := ob.Claim(ctx, r.claimOptions(now))
-			var capErr *store.DailyCapError
+			var capErr *campaign.DailyCapError
 			if errors.As(err, &capErr) {
 				log.Warn("daily cap reached; waiting", "cap", capErr.Cap, "until", capErr.Until.Format(time.RFC3339))
 				c.close()
@@ -202,7 +222,7 @@ type run struct {
 	d          *Dispatcher
 	c          *conn
 	own        *owner
-	ob         *store.Outbox
+	ob         *campaign.Outbox
 	retry      Retry
 	log        *slog.Logger
 	sum        *Summary
@@ -212,18 +232,18 @@ type run struct {
 	noFiling   bool // filing in the sent mailbox failed once this run
 }
 
-func (r *run) claimOptions(now time.Time) store.ClaimOptions {
-	o := store.ClaimOptions{Owner: r.own.id, Now: now, CampaignID: r.campaignID, DailyCap: r.d.Limits.DailyCap}
+func (r *run) claimOptions(now time.Time) campaign.ClaimOptions {
+	o := campaign.ClaimOptions{Owner: r.own.id, Now: now, CampaignID: r.campaignID, DailyCap: r.d.Limits.DailyCap}
 	if r.gap.interval > 0 {
-		o.Skip = func(to string) bool { return r.gap.blocked(store.EmailDomain(to), now) }
+		o.Skip = func(to string) bool { return r.gap.blocked(campaign.EmailDomain(to), now) }
 	}
 	return o
 }
 
 // took charges the rate limits for a claimed row.
-func (r *run) took(g *store.Outgoing, now time.Time) {
+func (r *run) took(g *campaign.Outgoing, now time.Time) {
 	r.tokens.take(now)
-	r.gap.note(store.EmailDomain(g.ToEmail), now)
+	r.gap.note(campaign.EmailDomain(g.ToEmail), now)
 }
 
 // sendOne speaks SMTP for one claimed row and records the outcome. When
@@ -231,10 +251,10 @@ func (r *run) took(g *store.Outgoing, now time.Time) {
 // no stop was asked for), the next row is claimed in the same transaction
 // as this outcome and returned: one commit per message, and every claim
 // still committed before its SMTP transaction starts.
-func (r *run) sendOne(ctx, rec context.Context, g *store.Outgoing) (*store.Outgoing, error) {
+func (r *run) sendOne(ctx, rec context.Context, g *campaign.Outgoing) (*campaign.Outgoing, error) {
 	d, c, own := r.d, r.c, r.own
 	out := Outcome{Ref: g.Ref, To: g.ToEmail, Attempt: g.Attempts}
-	var next *store.ClaimOptions
+	var next *campaign.ClaimOptions
 	var res result
 	if from, err := envelopeFrom(g.Raw); err != nil {
 		// A stored message we cannot read is our fault and will not improve.
@@ -246,19 +266,19 @@ func (r *run) sendOne(ctx, rec context.Context, g *store.Outgoing) (*store.Outgo
 		o := r.claimOptions(now)
 		next = &o
 	}
-	out.Reply = store.SMTPReply(res.reply)
+	out.Reply = campaign.SMTPReply(res.reply)
 	out.Err = res.err
-	var claimed *store.Outgoing
+	var claimed *campaign.Outgoing
 	var err error
 	switch res.kind {
 	case resSent:
 		// The store derives the status and due date from the delivery in
 		// the same transaction (store/lifecycle.go).
-		claimed, err = r.ob.MarkSent(rec, g, own.id, store.Delivery{AcceptedAt: res.accepted, Reply: out.Reply}, next)
+		claimed, err = r.ob.MarkSent(rec, g, own.id, campaign.Delivery{AcceptedAt: res.accepted, Reply: out.Reply}, next)
 		if err != nil {
 			return nil, fmt.Errorf("the server accepted %s but recording it failed (it will show as unknown, never re-sent): %w", g.Ref, err)
 		}
-		out.State = store.OutboxSent
+		out.State = campaign.OutboxSent
 		r.sum.Sent++
 		if d.Sent != nil && d.Sent.Append && !r.noFiling {
 			// The request is sent whatever happens here: a copy that cannot
@@ -276,23 +296,23 @@ func (r *run) sendOne(ctx, rec context.Context, g *store.Outgoing) (*store.Outgo
 			return nil, err
 		}
 		if failed {
-			out.State = store.OutboxFailed
+			out.State = campaign.OutboxFailed
 			r.sum.Failed++
 		} else {
-			out.State, out.NextAt = store.OutboxRetry, at
+			out.State, out.NextAt = campaign.OutboxRetry, at
 			r.sum.Retried++
 		}
 	case resFailed:
 		if claimed, err = r.ob.MarkFailed(rec, g, own.id, out.Reply, next); err != nil {
 			return nil, err
 		}
-		out.State = store.OutboxFailed
+		out.State = campaign.OutboxFailed
 		r.sum.Failed++
 	case resUnknown:
 		if claimed, err = r.ob.MarkUnknown(rec, g, own.id, res.reply.Text, next); err != nil {
 			return nil, err
 		}
-		out.State = store.OutboxUnknown
+		out.State = campaign.OutboxUnknown
 		r.sum.Unknown++
 	case resConfig:
 		if err := r.ob.Release(rec, g, own.id, res.err.Error()); err != nil {
@@ -304,7 +324,7 @@ func (r *run) sendOne(ctx, rec context.Context, g *store.Outgoing) (*store.Outgo
 	return claimed, nil
 }
 
-func (r *run) finish(out Outcome, next *store.Outgoing) {
+func (r *run) finish(out Outcome, next *campaign.Outgoing) {
 	if next != nil {
 		r.took(next, time.Now())
 	}
@@ -326,7 +346,7 @@ func (r *run) waitForWork(ctx context.Context, campaignID int64, now time.Time) 
 
 // idle handles "nothing to claim right now": finished, or wait for a retry
 // to fall due, a domain to come free, or another dispatcher to finish.
-func (r *run) idle(ctx context.Context, p store.Pending) (bool, error) {
+func (r *run) idle(ctx context.Context, p campaign.Pending) (bool, error) {
 	now := time.Now()
 	var wake time.Time
 	switch {
@@ -343,7 +363,7 @@ func (r *run) idle(ctx context.Context, p store.Pending) (bool, error) {
 		r.sum.Recovered = append(r.sum.Recovered, refs...)
 		wake = now.Add(200 * time.Millisecond)
 	default:
-		return true, r.d.Store.FinishSettledCampaigns(context.WithoutCancel(ctx))
+		return true, r.d.Store.FinishSettled(context.WithoutCancel(ctx))
 	}
 	if wake.IsZero() || wake.Before(now) {
 		wake = now.Add(50 * time.Millisecond)

@@ -17,6 +17,7 @@ import (
 	"foidesk/internal/porttest"
 	"foidesk/mailer/smtptest"
 	"foidesk/store"
+	"foidesk/store/campaign"
 )
 
 func TestDispatchSendsEachOnceWithHeadersAndBody(t *testing.T) {
@@ -77,7 +78,7 @@ func TestDispatchSendsEachOnceWithHeadersAndBody(t *testing.T) {
 				t.Errorf("%s body lacks %q", to, want)
 			}
 		}
-		if r.OutboxState != store.OutboxSent || r.Status != store.StatusAwaitingResponse || r.SentAt.IsZero() || r.DueDate != engineDue(r.Regime, r.SentAt) || r.Attempts != 1 {
+		if r.OutboxState != campaign.OutboxSent || r.Status != store.StatusAwaitingResponse || r.SentAt.IsZero() || r.DueDate != engineDue(r.Regime, r.SentAt) || r.Attempts != 1 {
 			t.Errorf("row %+v", r)
 		}
 		if r.SentAt.Before(msgs[0].At.Add(-time.Second)) || r.SentAt.After(msgs[0].At.Add(time.Second)) {
@@ -121,8 +122,8 @@ func TestDispatchSendsEachOnceWithHeadersAndBody(t *testing.T) {
 			t.Errorf("request %d events end %v, want claimed then delivered", e.Subject.Request, all)
 		}
 	}
-	c2, _ := st.CampaignByName(ctx, "survey")
-	if c2.State != store.CampaignDone {
+	c2, _ := campaign.New(st).ByName(ctx, "survey")
+	if c2.State != campaign.Done {
 		t.Errorf("campaign %s", c2.State)
 	}
 	// A second run finds nothing to do and sends nothing.
@@ -150,7 +151,7 @@ func TestTemporaryRcptRejectionIsRetriedThenSent(t *testing.T) {
 		t.Errorf("summary %+v", sum)
 	}
 	r := requestsByEmail(t, st, c)["foi@d1.example"]
-	if r.OutboxState != store.OutboxSent || r.Attempts != 3 {
+	if r.OutboxState != campaign.OutboxSent || r.Attempts != 3 {
 		t.Errorf("row %+v", r)
 	}
 	if n := len(byRecipient(t, srv.Messages())["foi@d1.example"]); n != 1 {
@@ -184,7 +185,7 @@ func TestTemporaryFailuresStopAtMaxAttempts(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := requestsByEmail(t, st, c)["foi@d0.example"]
-	if sum.Failed != 1 || r.OutboxState != store.OutboxFailed || r.Attempts != 3 || r.SMTPCode != 452 || r.SMTPEnhanced != "4.2.2" {
+	if sum.Failed != 1 || r.OutboxState != campaign.OutboxFailed || r.Attempts != 3 || r.SMTPCode != 452 || r.SMTPEnhanced != "4.2.2" {
 		t.Errorf("summary %+v row %+v", sum, r)
 	}
 }
@@ -204,7 +205,7 @@ func TestPermanentRejectionFailsWithCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := requestsByEmail(t, st, c)["foi@d2.example"]
-	if sum.Sent != 2 || sum.Failed != 1 || r.OutboxState != store.OutboxFailed || r.SMTPCode != 550 || r.SMTPEnhanced != "5.1.1" || r.SMTPText != "no such mailbox" {
+	if sum.Sent != 2 || sum.Failed != 1 || r.OutboxState != campaign.OutboxFailed || r.SMTPCode != 550 || r.SMTPEnhanced != "5.1.1" || r.SMTPText != "no such mailbox" {
 		t.Errorf("summary %+v row %+v", sum, r)
 	}
 	if rcpts.Load() != 1 {
@@ -224,7 +225,7 @@ func TestConnectionLostAfterDataIsUnknownAndNotResent(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := requestsByEmail(t, st, c)["foi@d1.example"]
-	if sum.Unknown != 1 || sum.Sent != 3 || r.OutboxState != store.OutboxUnknown || !strings.Contains(r.SMTPText, "after the message data") {
+	if sum.Unknown != 1 || sum.Sent != 3 || r.OutboxState != campaign.OutboxUnknown || !strings.Contains(r.SMTPText, "after the message data") {
 		t.Errorf("summary %+v row %+v", sum, r)
 	}
 	// Neither this run (after reconnecting) nor a later one sends it again.
@@ -234,8 +235,8 @@ func TestConnectionLostAfterDataIsUnknownAndNotResent(t *testing.T) {
 	if n := len(byRecipient(t, srv.Messages())["foi@d1.example"]); n != 1 {
 		t.Errorf("%d copies of the unknown message reached the server", n)
 	}
-	c2, _ := st.CampaignByName(ctx, "survey")
-	if c2.State != store.CampaignQueued {
+	c2, _ := campaign.New(st).ByName(ctx, "survey")
+	if c2.State != campaign.Queued {
 		t.Errorf("campaign with an unknown request is %s; it is not done until a person resolves it", c2.State)
 	}
 }
@@ -263,10 +264,10 @@ func TestSlowServerTimesOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	reqs := requestsByEmail(t, st, c)
-	if r := reqs["foi@d0.example"]; r.OutboxState != store.OutboxSent || r.Attempts != 2 {
+	if r := reqs["foi@d0.example"]; r.OutboxState != campaign.OutboxSent || r.Attempts != 2 {
 		t.Errorf("slow RCPT: %+v", r)
 	}
-	if r := reqs["foi@d2.example"]; r.OutboxState != store.OutboxUnknown || !strings.Contains(r.SMTPText, "timeout") {
+	if r := reqs["foi@d2.example"]; r.OutboxState != campaign.OutboxUnknown || !strings.Contains(r.SMTPText, "timeout") {
 		t.Errorf("slow end of data: %+v", r)
 	}
 	if sum.Sent != 2 || sum.Unknown != 1 || time.Since(start) > 15*time.Second {
@@ -288,7 +289,7 @@ func TestTLSRequiredButNotOfferedSendsNothing(t *testing.T) {
 		t.Error("a message went out")
 	}
 	for _, r := range requestsByEmail(t, st, c) {
-		if r.OutboxState != store.OutboxQueued || r.Attempts != 0 {
+		if r.OutboxState != campaign.OutboxQueued || r.Attempts != 0 {
 			t.Errorf("row %+v", r)
 		}
 	}
@@ -315,7 +316,7 @@ func TestStartTLSWithPrivateCA(t *testing.T) {
 
 func TestNoneRefusedForRemoteHost(t *testing.T) {
 	st, c := newCampaign(t, 1, false)
-	d := &Dispatcher{Store: st, SMTP: SMTP{Host: "smtp.example.org", Port: 25, TLS: "none"}}
+	d := &Dispatcher{Store: campaign.New(st), SMTP: SMTP{Host: "smtp.example.org", Port: 25, TLS: "none"}}
 	if _, err := d.Run(context.Background(), c.ID); err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Errorf("err = %v", err)
 	}
@@ -326,12 +327,12 @@ func TestSendingRowAtStartupBecomesUnknown(t *testing.T) {
 	st, c := newCampaign(t, 3, false)
 	// A dispatcher that died mid-send: its claim is in the database, its
 	// lock is gone.
-	ob, err := st.Outbox(ctx)
+	ob, err := campaign.New(st).Outbox(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ob.Close()
-	g, err := ob.Claim(ctx, store.ClaimOptions{Owner: "pid1-dead", Now: time.Now()})
+	g, err := ob.Claim(ctx, campaign.ClaimOptions{Owner: "pid1-dead", Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,7 +430,7 @@ func TestPauseTakesEffectBeforeNextMessage(t *testing.T) {
 	var once sync.Once
 	srv := startServer(t, smtptest.Options{Hooks: smtptest.Hooks{Data: func(smtptest.Message) smtptest.DataAction {
 		once.Do(func() {
-			if err := st.PauseCampaign(ctx, "survey"); err != nil {
+			if err := campaign.New(st).Pause(ctx, "survey"); err != nil {
 				t.Error(err)
 			}
 		})
@@ -439,8 +440,8 @@ func TestPauseTakesEffectBeforeNextMessage(t *testing.T) {
 	if err != nil || sum.Sent != 1 || len(srv.Messages()) != 1 {
 		t.Errorf("summary %+v err %v", sum, err)
 	}
-	counts, _ := st.CampaignCounts(ctx, c.ID)
-	if counts[store.OutboxQueued] != 9 || counts[store.OutboxSending] != 0 {
+	counts, _ := campaign.New(st).Counts(ctx, c.ID)
+	if counts[campaign.OutboxQueued] != 9 || counts[campaign.OutboxSending] != 0 {
 		t.Errorf("counts %v", counts)
 	}
 }
@@ -482,7 +483,7 @@ func TestSenderRefusedStopsWithoutFailingRequests(t *testing.T) {
 	}
 	// Not the authorities' fault: every request is still queued, no attempt counted.
 	for _, r := range requestsByEmail(t, st, c) {
-		if r.OutboxState != store.OutboxQueued || r.Attempts != 0 {
+		if r.OutboxState != campaign.OutboxQueued || r.Attempts != 0 {
 			t.Errorf("row %+v", r)
 		}
 	}
@@ -504,7 +505,7 @@ func TestUnreachableServerGivesUpLeavingRowsQueued(t *testing.T) {
 		t.Errorf("took %v", time.Since(start))
 	}
 	for _, r := range requestsByEmail(t, st, c) {
-		if r.OutboxState != store.OutboxQueued || r.Attempts != 0 {
+		if r.OutboxState != campaign.OutboxQueued || r.Attempts != 0 {
 			t.Errorf("row %+v", r)
 		}
 	}

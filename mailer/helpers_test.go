@@ -12,6 +12,8 @@ import (
 	"foidesk/deadline"
 	"foidesk/mailer/smtptest"
 	"foidesk/store"
+	"foidesk/store/campaign"
+	"foidesk/store/registry"
 	"foidesk/templates"
 )
 
@@ -30,7 +32,7 @@ func strp(s string) *string { return &s }
 
 // newCampaign makes a database with n authorities (domains d0.example …,
 // or one shared domain when sameDomain) and a queued campaign to them.
-func newCampaign(t testing.TB, n int, sameDomain bool) (*store.Store, store.Campaign) {
+func newCampaign(t testing.TB, n int, sameDomain bool) (*store.Store, campaign.Campaign) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "m.db"), store.Options{})
@@ -38,7 +40,7 @@ func newCampaign(t testing.TB, n int, sameDomain bool) (*store.Store, store.Camp
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	var rows []store.AuthorityInput
+	var rows []registry.AuthorityInput
 	for i := 0; i < n; i++ {
 		email := fmt.Sprintf("foi@d%d.example", i)
 		if sameDomain {
@@ -48,12 +50,13 @@ func newCampaign(t testing.TB, n int, sameDomain bool) (*store.Store, store.Camp
 		if i%4 == 3 {
 			nation = "Scotland"
 		}
-		rows = append(rows, store.AuthorityInput{Origin: "t", Code: fmt.Sprintf("A%03d", i), Name: fmt.Sprintf("Council %03d", i), Email: strp(email), Nation: strp(nation)})
+		rows = append(rows, registry.AuthorityInput{Origin: "t", Code: fmt.Sprintf("A%03d", i), Name: fmt.Sprintf("Council %03d", i), Email: strp(email), Nation: strp(nation)})
 	}
-	if _, err := st.ImportAuthorities(ctx, store.AuthorityImport{Rows: rows}); err != nil {
+	if _, err := registry.New(st).ImportAuthorities(ctx, registry.AuthorityImport{Rows: rows}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := st.CreateCampaign(ctx, store.NewCampaign{Name: "survey", Template: "recording-policy", Target: store.Target{All: true},
+	cs := campaign.New(st)
+	res, err := cs.Create(ctx, campaign.Spec{Name: "survey", Template: "recording-policy", Target: campaign.Target{All: true},
 		MessageID: func(ref string) string { return MessageID(ref, testRequester.Email) }})
 	if err != nil {
 		t.Fatal(err)
@@ -63,10 +66,10 @@ func newCampaign(t testing.TB, n int, sameDomain bool) (*store.Store, store.Camp
 		t.Fatal(err)
 	}
 	comp := Composer{Templates: set, Requester: testRequester}
-	if _, err := st.QueueCampaign(ctx, res.Campaign.ID, func(r store.Request) (store.Rendered, error) { return comp.Compose(res.Campaign, r) }); err != nil {
+	if _, err := cs.Queue(ctx, res.Campaign.ID, func(r campaign.Request) (campaign.Rendered, error) { return comp.Compose(res.Campaign, r) }); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := st.CampaignByName(ctx, "survey")
+	c, _ := cs.ByName(ctx, "survey")
 	return st, c
 }
 
@@ -82,7 +85,7 @@ func startServer(t testing.TB, o smtptest.Options) *smtptest.Server {
 
 func dispatcher(st *store.Store, srv *smtptest.Server) *Dispatcher {
 	return &Dispatcher{
-		Store: st,
+		Store: campaign.New(st),
 		SMTP:  SMTP{Host: srv.Host, Port: srv.Port, TLS: "none", Timeout: 2 * time.Second},
 		Retry: Retry{MaxAttempts: 3, Base: 20 * time.Millisecond, Max: 100 * time.Millisecond},
 	}
@@ -109,13 +112,13 @@ func parse(t testing.TB, raw []byte) *mail.Message {
 	return m
 }
 
-func requestsByEmail(t testing.TB, st *store.Store, c store.Campaign) map[string]store.Request {
+func requestsByEmail(t testing.TB, st *store.Store, c campaign.Campaign) map[string]campaign.Request {
 	t.Helper()
-	reqs, err := st.CampaignRequests(context.Background(), c.ID, true)
+	reqs, err := campaign.New(st).Requests(context.Background(), c.ID, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]store.Request{}
+	out := map[string]campaign.Request{}
 	for _, r := range reqs {
 		out[r.ToEmail] = r
 	}

@@ -8,6 +8,7 @@ import (
 	"foidesk/ingest/imaptest"
 	"foidesk/mailer/smtptest"
 	"foidesk/store"
+	"foidesk/store/campaign"
 )
 
 func sentBox(s *imaptest.Server, appendSent bool) *SentBox {
@@ -64,10 +65,10 @@ func TestUnknownRequestsAreReconciledFromTheSentMailbox(t *testing.T) {
 		t.Fatalf("%+v %v", sum, err)
 	}
 	reqs = requestsByEmail(t, st, c)
-	if r := reqs["foi@d1.example"]; r.OutboxState != store.OutboxSent || r.SentAt.IsZero() || r.DueDate == "" {
+	if r := reqs["foi@d1.example"]; r.OutboxState != campaign.OutboxSent || r.SentAt.IsZero() || r.DueDate == "" {
 		t.Errorf("reconciled: %+v", r)
 	}
-	if r := reqs["foi@d2.example"]; r.OutboxState != store.OutboxUnknown {
+	if r := reqs["foi@d2.example"]; r.OutboxState != campaign.OutboxUnknown {
 		t.Errorf("not in the mailbox: %+v", r)
 	}
 	if n := len(byRecipient(t, srv.Messages())["foi@d2.example"]); n != 1 {

@@ -25,16 +25,19 @@ type Event struct {
 	Detail  json.RawMessage
 }
 
-// appendEvent records one state change inside the transaction that makes it,
-// so the change and its audit record commit or vanish together.
-func (s *Store) appendEvent(ctx context.Context, tx dbtx, kind string, subj Subject, detail any) error {
-	_, err := s.appendEventID(ctx, tx, kind, subj, detail)
+// AppendEvent records one state change inside the transaction that makes it
+// (q is that transaction), so the change and its audit record commit or
+// vanish together. Every package that writes to the database records its
+// changes through it; the log is append-only (triggers refuse UPDATE and
+// DELETE).
+func (s *Store) AppendEvent(ctx context.Context, q Querier, kind string, subj Subject, detail any) error {
+	_, err := s.AppendEventID(ctx, q, kind, subj, detail)
 	return err
 }
 
-// appendEventID is appendEvent returning the new event's id, for a fact a
+// AppendEventID is AppendEvent returning the new event's id, for a fact a
 // person may later undo by naming it.
-func (s *Store) appendEventID(ctx context.Context, tx dbtx, kind string, subj Subject, detail any) (int64, error) {
+func (s *Store) AppendEventID(ctx context.Context, q Querier, kind string, subj Subject, detail any) (int64, error) {
 	raw := []byte("{}")
 	if detail != nil {
 		var err error
@@ -42,7 +45,7 @@ func (s *Store) appendEventID(ctx context.Context, tx dbtx, kind string, subj Su
 			return 0, fmt.Errorf("event %s: encode detail: %w", kind, err)
 		}
 	}
-	res, err := tx.ExecContext(ctx,
+	res, err := q.ExecContext(ctx,
 		`INSERT INTO events (at, kind, authority_id, request_id, message_id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
 		s.now().UTC().Format(time.RFC3339Nano), kind,
 		nullID(subj.Authority), nullID(subj.Request), nullID(subj.Message), string(raw))
@@ -72,6 +75,22 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 	out, err := scanEvents(rows)
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
+	}
+	return out, nil
+}
+
+// RequestEvents lists, in the order they happened, every event about a
+// request or about a message matched to it: a request's history as
+// 'foidesk requests show' prints it.
+func (s *Store) RequestEvents(ctx context.Context, requestID int64) ([]Event, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, at, kind, authority_id, request_id, message_id, detail FROM events
+		WHERE request_id = ?1 OR message_id IN (SELECT id FROM messages WHERE request_id = ?1) ORDER BY id`, requestID)
+	if err != nil {
+		return nil, fmt.Errorf("events of request %d: %w", requestID, err)
+	}
+	out, err := scanEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("events of request %d: %w", requestID, err)
 	}
 	return out, nil
 }

@@ -13,22 +13,25 @@ import (
 	"foidesk/deadline"
 	"foidesk/lifecycle"
 	"foidesk/store"
+	"foidesk/store/campaign"
+	"foidesk/store/mail"
 	"foidesk/store/storetest"
 )
 
 // propWorld is one database the property runs many requests through, on
 // a clock the test moves.
 type propWorld struct {
-	st  *store.Store
-	now time.Time
-	seq int
+	st   *store.Store
+	mail *mail.Store
+	now  time.Time
+	seq  int
 }
 
-func (w *propWorld) message(t *rapid.T, req store.Request, kind, bounce string, sent time.Time) int64 {
+func (w *propWorld) message(t *rapid.T, req campaign.Request, kind, bounce string, sent time.Time) int64 {
 	w.seq++
 	h := sha256.Sum256([]byte(fmt.Sprint("message ", w.seq)))
-	rec, err := w.st.RecordMessage(context.Background(), store.NewMessage{SHA256: fmt.Sprintf("%x", h), Size: 1,
-		Derived: store.Derived{HeaderMessageID: fmt.Sprintf("m%d@council.example", w.seq), FromAddr: req.ToEmail, SentDate: sent,
+	rec, err := w.mail.RecordMessage(context.Background(), mail.NewMessage{SHA256: fmt.Sprintf("%x", h), Size: 1,
+		Derived: mail.Derived{HeaderMessageID: fmt.Sprintf("m%d@council.example", w.seq), FromAddr: req.ToEmail, SentDate: sent,
 			RequestID: req.ID, MatchedBy: "test", Kind: kind, KindReason: "test", BounceStatus: bounce}})
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +40,7 @@ func (w *propWorld) message(t *rapid.T, req store.Request, kind, bounce string, 
 }
 
 func (w *propWorld) classify(t *rapid.T, id int64, kind string) {
-	if err := w.st.Classify(context.Background(), id, kind, "test"); err != nil {
+	if err := w.mail.Classify(context.Background(), id, kind, "test"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -67,6 +70,8 @@ func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 	}
 	defer st.Close()
 	w.st = st
+	w.mail = mail.New(st)
+	cs := campaign.New(st)
 	n := 0
 	rapid.Check(t, func(t *rapid.T) {
 		n++
@@ -78,7 +83,7 @@ func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 
 		// Delivery, by one of three paths.
 		f := storetest.SentRequest{AuthorityName: fmt.Sprintf("Council %d", n), AuthorityEmail: fmt.Sprintf("foi@c%d.example", n), Regime: regime, SentAt: start}
-		var req store.Request
+		var req campaign.Request
 		switch path := rapid.IntRange(0, 2).Draw(t, "delivery path"); path {
 		case 0:
 			if req, err = storetest.Send(ctx, st, f); err != nil {
@@ -89,9 +94,9 @@ func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 				t.Fatal(err)
 			}
 			if path == 1 {
-				req, err = st.ResolveSent(ctx, req.Ref) // the attempt's time, which is start
+				req, err = cs.ResolveSent(ctx, req.Ref) // the attempt's time, which is start
 			} else {
-				req, err = st.FoundInSentMailbox(ctx, req.Ref, start)
+				req, err = cs.FoundInSentMailbox(ctx, req.Ref, start)
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -145,7 +150,7 @@ func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 		if want.Due.IsZero() {
 			wantDue = ""
 		}
-		got, err := st.RequestByRef(ctx, req.Ref)
+		got, err := cs.RequestByRef(ctx, req.Ref)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,49 +158,49 @@ func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 			t.Fatalf("%s request %s after %v: stored %s due %q, engine %s due %q", regime, req.Ref, events, got.Status, got.DueDate, wantStatus, wantDue)
 		}
 		// Recompute derives the same again, and changes nothing.
-		before, _ := st.RequestByRef(ctx, req.Ref)
+		before, _ := cs.RequestByRef(ctx, req.Ref)
 		if _, err := st.RecomputeClocks(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if after, _ := st.RequestByRef(ctx, req.Ref); after.Status != before.Status || after.DueDate != before.DueDate {
+		if after, _ := cs.RequestByRef(ctx, req.Ref); after.Status != before.Status || after.DueDate != before.DueDate {
 			t.Fatalf("recompute moved %s: %s %s → %s %s", req.Ref, before.Status, before.DueDate, after.Status, after.DueDate)
 		}
 	})
 }
 
 // recordFact records ev about req through a path the draw picks.
-func (w *propWorld) recordFact(t *rapid.T, req store.Request, ev deadline.Event, at time.Time, clarMsg *int64) {
+func (w *propWorld) recordFact(t *rapid.T, req campaign.Request, ev deadline.Event, at time.Time, clarMsg *int64) {
 	ctx := context.Background()
 	wrongThenRight := rapid.Bool().Draw(t, "wrong first")
 	switch ev.Kind {
 	case deadline.Bounced, deadline.Acknowledged, deadline.ResponseReceived:
-		kind, bounce := store.KindResponse, ""
+		kind, bounce := mail.KindResponse, ""
 		switch ev.Kind {
 		case deadline.Bounced:
-			kind, bounce = store.KindBounce, rapid.SampledFrom([]string{"5.1.1", "5.7.1", ""}).Draw(t, "bounce status")
+			kind, bounce = mail.KindBounce, rapid.SampledFrom([]string{"5.1.1", "5.7.1", ""}).Draw(t, "bounce status")
 		case deadline.Acknowledged:
-			kind = store.KindAck
+			kind = mail.KindAck
 		}
 		switch rapid.IntRange(0, 2).Draw(t, "message path") {
 		case 0: // triage decides
 			w.message(t, req, kind, bounce, at)
 		case 1: // triage calls it an auto-reply; a person corrects it
-			id := w.message(t, req, store.KindAutoReply, bounce, at)
+			id := w.message(t, req, mail.KindAutoReply, bounce, at)
 			w.classify(t, id, kind)
 		default: // a person first makes the wrong correction, then the right one
 			id := w.message(t, req, kind, bounce, at)
-			w.classify(t, id, rapid.SampledFrom([]string{store.KindAutoReply, store.KindResponse, store.KindClarification}).Draw(t, "wrong kind"))
+			w.classify(t, id, rapid.SampledFrom([]string{mail.KindAutoReply, mail.KindResponse, mail.KindClarification}).Draw(t, "wrong kind"))
 			w.classify(t, id, kind)
 		}
 		if wrongThenRight && ev.Kind != deadline.Bounced {
 			// A temporary bounce and an unconfirmed clarification request
 			// move nothing.
-			w.message(t, req, store.KindBounce, "4.2.2", at)
-			w.message(t, req, store.KindClarification, "", at)
+			w.message(t, req, mail.KindBounce, "4.2.2", at)
+			w.message(t, req, mail.KindClarification, "", at)
 		}
 	case deadline.ClarificationRequested:
-		id := w.message(t, req, store.KindClarification, "", at)
-		w.classify(t, id, store.KindClarification) // a person confirms it
+		id := w.message(t, req, mail.KindClarification, "", at)
+		w.classify(t, id, mail.KindClarification) // a person confirms it
 		*clarMsg = id
 	case deadline.ClarificationAnswered:
 		if wrongThenRight {

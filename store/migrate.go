@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -104,7 +105,7 @@ func (s *Store) migrateTo(ctx context.Context, target int) error {
 		if m.version <= cur || (target >= 0 && m.version > target) {
 			continue
 		}
-		err := s.tx(ctx, func(tx *sqlTx) error {
+		err := s.Tx(ctx, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return err
 			}

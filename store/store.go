@@ -1,6 +1,23 @@
-// Package store is foidesk's only SQL speaker: it owns the SQLite schema, its
-// migrations, every statement the product runs, and the append-only event log
-// that is the audit trail users publish from.
+// Package store is foidesk's database. It opens the SQLite file and owns
+// what every stored concern shares: the schema and its migrations
+// (migrate.go; migrations/ is the one place the schema is written), the
+// write transaction every change goes through (Tx), the append-only event
+// log that is the audit trail users publish from (events.go), and the
+// request lifecycle (lifecycle.go, facts.go): each sent request's status
+// and due date, derived from its facts inside every transaction that
+// records one.
+//
+// What is stored is kept by one package per concern, each a handle built
+// from an open Store with New, each recording its changes through Tx and
+// AppendEvent in the same transaction:
+//
+//	store/registry  the authority register
+//	store/campaign  campaigns, their requests, and the outbox that sends them
+//	store/mail      the mail read from IMAP: messages, decisions, mailboxes
+//	store/document  documents extracted from the mail, search, review queue
+//
+// Only this package and those speak SQL. Raw mail and attachments are
+// files, in package blob; request references are package ref.
 package store
 
 import (
@@ -96,9 +113,18 @@ func (s *Store) Lifecycle() *lifecycle.Rule { return s.rule }
 // Path is the file the store was opened from.
 func (s *Store) Path() string { return s.path }
 
-// tx runs fn inside one write transaction, committing when fn returns nil and
-// rolling back otherwise, so callers never half-write.
-func (s *Store) tx(ctx context.Context, fn func(*sqlTx) error) (err error) {
+// DB is the database, for the reads of the packages that own each stored
+// concern (store/registry, store/campaign, store/mail, store/document).
+// Every write goes through Tx.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Now is the clock the store stamps events and rows with (Options.Now).
+func (s *Store) Now() time.Time { return s.now() }
+
+// Tx runs fn inside one write transaction, committing when fn returns nil
+// and rolling back otherwise, so callers never half-write. A change and the
+// events that record it (AppendEvent) are written in the same Tx.
+func (s *Store) Tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -120,5 +146,11 @@ func (s *Store) tx(ctx context.Context, fn func(*sqlTx) error) (err error) {
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
-// sqlTx is the transaction type handed to tx callbacks.
-type sqlTx = sql.Tx
+// Querier is what the event log and the lifecycle need of a connection: a
+// *sql.Tx inside Tx, or the outbox's own connection inside its own BEGIN
+// (store/campaign).
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}

@@ -23,43 +23,6 @@ func foundationOpen(t *testing.T) *Store {
 	return s
 }
 
-// foundationAt creates a database at path brought up to schema version v
-// only (0: an empty file), as an older foidesk would have left it.
-func foundationAt(t *testing.T, path string, v int) {
-	t.Helper()
-	db, err := sql.Open("sqlite", dsn(path, 5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	s := &Store{db: db, path: path, now: time.Now}
-	if err := s.migrateTo(context.Background(), v); err != nil {
-		t.Fatalf("migrate to %d: %v", v, err)
-	}
-	if got, _ := s.userVersion(context.Background()); got != v {
-		t.Fatalf("user_version %d, want %d", got, v)
-	}
-}
-
-// foundationSchema is the database's schema, for comparing two databases.
-func foundationSchema(t *testing.T, s *Store) string {
-	t.Helper()
-	rows, err := s.db.Query(`SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema ORDER BY type, name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var b strings.Builder
-	for rows.Next() {
-		var typ, name, tbl, q string
-		if err := rows.Scan(&typ, &name, &tbl, &q); err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&b, "%s %s %s\n%s\n", typ, name, tbl, q)
-	}
-	return b.String()
-}
-
 func TestMigrateEmptyDatabase(t *testing.T) {
 	s := foundationOpen(t)
 	v, err := s.UserVersion(context.Background())
@@ -74,63 +37,6 @@ func TestMigrateEmptyDatabase(t *testing.T) {
 		if err := s.db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, table).Scan(&n); err != nil || n != 1 {
 			t.Errorf("table %s: %d, %v", table, n, err)
 		}
-	}
-}
-
-// Every earlier version a user's database may be at must reach the current
-// schema, identical to a new database's, without losing what it holds.
-func TestMigrateFromEveryEarlierVersion(t *testing.T) {
-	ms, err := loadMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := foundationSchema(t, foundationOpen(t))
-	versions := []int{0}
-	for _, m := range ms[:len(ms)-1] {
-		versions = append(versions, m.version)
-	}
-	for _, v := range versions {
-		t.Run(fmt.Sprintf("from_%d", v), func(t *testing.T) {
-			ctx := context.Background()
-			path := filepath.Join(t.TempDir(), "old.db")
-			foundationAt(t, path, v)
-			if v >= 1 {
-				db, err := sql.Open("sqlite", dsn(path, 5*time.Second))
-				if err != nil {
-					t.Fatal(err)
-				}
-				_, err = db.Exec(`INSERT INTO authorities (code, name, email, nation, regime, created_at, updated_at)
-					VALUES ('OLD', 'Old Council', 'foi@old.gov.uk', 'Wales', 'foia', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')`)
-				if err == nil {
-					_, err = db.Exec(`INSERT INTO events (at, kind, authority_id) VALUES ('2024-01-01T00:00:00Z', 'authority.added', 1)`)
-				}
-				db.Close()
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-			s, err := Open(ctx, path, Options{})
-			if err != nil {
-				t.Fatalf("open a database at version %d: %v", v, err)
-			}
-			defer s.Close()
-			if got, _ := s.UserVersion(ctx); got != SchemaVersion() {
-				t.Errorf("user_version %d, want %d", got, SchemaVersion())
-			}
-			if got := foundationSchema(t, s); got != want {
-				t.Errorf("schema after migrating from %d differs from a new database's:\n%s\nwant\n%s", v, got, want)
-			}
-			if v >= 1 {
-				list, err := s.Authorities(ctx, AuthorityFilter{})
-				if err != nil || len(list) != 1 || list[0].Code != "OLD" || list[0].Email != "foi@old.gov.uk" {
-					t.Errorf("authorities after migrating: %+v, %v", list, err)
-				}
-				ev, err := s.Events(ctx, EventFilter{})
-				if err != nil || len(ev) != 1 || ev[0].Kind != "authority.added" {
-					t.Errorf("events after migrating: %+v, %v", ev, err)
-				}
-			}
-		})
 	}
 }
 
@@ -169,8 +75,8 @@ func TestOpenRefusesNewerDatabase(t *testing.T) {
 func TestEventsAreAppendOnly(t *testing.T) {
 	ctx := context.Background()
 	s := foundationOpen(t)
-	err := s.tx(ctx, func(tx *sqlTx) error {
-		return s.appendEvent(ctx, tx, "authority.added", Subject{Authority: 7}, map[string]string{"name": "Leeds"})
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
+		return s.AppendEvent(ctx, tx, "authority.added", Subject{Authority: 7}, map[string]string{"name": "Leeds"})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -230,13 +136,13 @@ func TestConcurrentReadThenWriteTransactions(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.tx(ctx, func(tx *sqlTx) error {
+			errs[i] = s.Tx(ctx, func(tx *sql.Tx) error {
 				var n int
 				if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&n); err != nil {
 					return err
 				}
 				time.Sleep(20 * time.Millisecond)
-				return s.appendEvent(ctx, tx, "test.counted", Subject{}, map[string]int{"seen": n})
+				return s.AppendEvent(ctx, tx, "test.counted", Subject{}, map[string]int{"seen": n})
 			})
 		}()
 	}

@@ -8,7 +8,7 @@ import (
 	"os"
 
 	"foidesk/authorities"
-	"foidesk/store"
+	"foidesk/store/registry"
 )
 
 // importProgressHook, when set, runs inside the import transaction after each
@@ -130,15 +130,15 @@ func importAuthorities(ctx context.Context, e *env, im *authorities.Import) erro
 		return err
 	}
 	defer st.Close()
-	rows := make([]store.AuthorityInput, len(im.Rows))
+	rows := make([]registry.AuthorityInput, len(im.Rows))
 	for i, r := range im.Rows {
-		rows[i] = store.AuthorityInput{
+		rows[i] = registry.AuthorityInput{
 			Origin: fmt.Sprintf("%s:%d", im.File, r.Line),
 			Code:   r.Code, Name: r.Name,
 			Email: r.Email, Nation: r.Nation, Regime: r.Regime, Tags: r.Tags,
 		}
 	}
-	res, err := st.ImportAuthorities(ctx, store.AuthorityImport{Rows: rows, Progress: importProgressHook})
+	res, err := st.register.ImportAuthorities(ctx, registry.AuthorityImport{Rows: rows, Progress: importProgressHook})
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func importAuthorities(ctx context.Context, e *env, im *authorities.Import) erro
 }
 
 // describeAuthority names an authority on one line: code and name.
-func describeAuthority(a store.Authority) string {
+func describeAuthority(a registry.Authority) string {
 	if a.Code == "" {
 		return a.Name
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"foidesk/store"
+	"foidesk/store/registry"
 )
 
 // interruptRows is the size of the import that gets killed: large enough
@@ -32,7 +33,7 @@ func registerState(t *testing.T, db string) string {
 		t.Fatalf("database does not open after the kill: %v", err)
 	}
 	defer st.Close()
-	list, err := st.Authorities(ctx, store.AuthorityFilter{})
+	list, err := registry.New(st).Authorities(ctx, registry.AuthorityFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 
 	"foidesk/authorities"
-	"foidesk/store"
+	"foidesk/store/registry"
 )
 
 // authorityJSON is one authority in "authorities list --json". Absent code,
@@ -40,7 +40,7 @@ email or nation is null). Filters combine: --nation "Northern Ireland"
 				if len(args) > 0 {
 					return usagef("authorities list takes no arguments")
 				}
-				f := store.AuthorityFilter{MissingEmail: *missing, Tag: *tag}
+				f := registry.AuthorityFilter{MissingEmail: *missing, Tag: *tag}
 				if *nation != "" {
 					n, ok := authorities.NormalizeNation(*nation)
 					if !ok {
@@ -53,7 +53,7 @@ email or nation is null). Filters combine: --nation "Northern Ireland"
 					return err
 				}
 				defer st.Close()
-				list, err := st.Authorities(ctx, f)
+				list, err := st.register.Authorities(ctx, f)
 				if err != nil {
 					return err
 				}
@@ -67,7 +67,7 @@ email or nation is null). Filters combine: --nation "Northern Ireland"
 	})
 }
 
-func printAuthoritiesJSON(e *env, list []store.Authority) error {
+func printAuthoritiesJSON(e *env, list []registry.Authority) error {
 	opt := func(s string) *string {
 		if s == "" {
 			return nil
@@ -83,7 +83,7 @@ func printAuthoritiesJSON(e *env, list []store.Authority) error {
 	return enc.Encode(out)
 }
 
-func printAuthoritiesTable(e *env, list []store.Authority) {
+func printAuthoritiesTable(e *env, list []registry.Authority) {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CODE\tNAME\tEMAIL\tNATION\tREGIME\tTAGS")
 	missing := 0

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"foidesk/mailer"
-	"foidesk/store"
+	"foidesk/store/campaign"
 )
 
 // checkResolver is what 'campaign check' asks about mail domains; tests
@@ -41,7 +41,7 @@ there are any. Also checks that [requester] name and email are set.`,
 					return err
 				}
 				defer st.Close()
-				reqs, err := st.CampaignRequests(ctx, c.ID, false)
+				reqs, err := st.campaigns.Requests(ctx, c.ID, false)
 				if err != nil {
 					return err
 				}
@@ -52,11 +52,11 @@ there are any. Also checks that [requester] name and email are set.`,
 				var rs []mailer.Recipient
 				domains := map[string]bool{}
 				for _, r := range reqs {
-					if r.OutboxState == store.OutboxCancelled {
+					if r.OutboxState == campaign.OutboxCancelled {
 						continue
 					}
 					rs = append(rs, mailer.Recipient{Code: r.Authority.Code, Name: r.Authority.Name, Email: r.ToEmail})
-					domains[store.EmailDomain(r.ToEmail)] = true
+					domains[campaign.EmailDomain(r.ToEmail)] = true
 				}
 				for _, p := range (mailer.Checker{Resolver: checkResolver, Timeout: *timeout}).Check(ctx, rs) {
 					problems = append(problems, p.Lines()...)

@@ -15,6 +15,8 @@ import (
 	"foidesk/mailer"
 	"foidesk/mailer/smtptest"
 	"foidesk/store"
+	"foidesk/store/campaign"
+	"foidesk/store/registry"
 )
 
 type campaignStatus struct {
@@ -78,7 +80,7 @@ func TestCampaignSendRequiresRequesterName(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "real name") || !strings.Contains(errOut, "s.8") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if len(f.srv.Messages()) != 0 || f.status(t, "survey").Counts[store.OutboxDraft] != 2 {
+	if len(f.srv.Messages()) != 0 || f.status(t, "survey").Counts[campaign.OutboxDraft] != 2 {
 		t.Error("something was queued or sent without a name")
 	}
 }
@@ -90,14 +92,14 @@ func TestCampaignDryRunQueueOnlyAndSend(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "would send 4 messages") || !strings.Contains(out, "nothing was changed") {
 		t.Fatalf("dry run: %d\n%s%s", code, out, errOut)
 	}
-	if s := f.status(t, "survey"); s.State != store.CampaignDraft || s.Counts[store.OutboxDraft] != 4 || len(f.srv.Messages()) != 0 {
+	if s := f.status(t, "survey"); s.State != campaign.Draft || s.Counts[campaign.OutboxDraft] != 4 || len(f.srv.Messages()) != 0 {
 		t.Fatalf("dry run changed something: %+v", s)
 	}
 	out, _, code = f.cli(t, "campaign", "send", "survey", "--queue-only")
 	if code != 0 || !strings.Contains(out, "queued 4") {
 		t.Fatalf("queue only: %d %s", code, out)
 	}
-	if s := f.status(t, "survey"); s.State != store.CampaignQueued || s.Counts[store.OutboxQueued] != 4 || len(f.srv.Messages()) != 0 {
+	if s := f.status(t, "survey"); s.State != campaign.Queued || s.Counts[campaign.OutboxQueued] != 4 || len(f.srv.Messages()) != 0 {
 		t.Fatalf("queue only: %+v", s)
 	}
 	old := sendProgressLogEvery
@@ -108,7 +110,7 @@ func TestCampaignDryRunQueueOnlyAndSend(t *testing.T) {
 		t.Fatalf("send: %d\n%s%s", code, out, errOut)
 	}
 	s := f.status(t, "survey")
-	if s.State != store.CampaignDone || s.Counts[store.OutboxSent] != 4 || len(f.srv.Messages()) != 4 {
+	if s.State != campaign.Done || s.Counts[campaign.OutboxSent] != 4 || len(f.srv.Messages()) != 4 {
 		t.Fatalf("after send: %+v", s)
 	}
 	for _, r := range s.Requests {
@@ -148,7 +150,7 @@ func TestCampaignPauseResumeCancel(t *testing.T) {
 	if out, _, code := f.cli(t, "campaign", "cancel", "survey"); code != 0 || !strings.Contains(out, "cancelled") {
 		t.Fatalf("cancel: %d %s", code, out)
 	}
-	if s := f.status(t, "survey"); s.Counts[store.OutboxCancelled] != 3 {
+	if s := f.status(t, "survey"); s.Counts[campaign.OutboxCancelled] != 3 {
 		t.Errorf("cancel: %+v", s.Counts)
 	}
 	if _, _, code := f.cli(t, "campaign", "resume", "survey"); code != 1 {
@@ -264,7 +266,7 @@ func TestCampaignCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	email, nation := "foi@council000.example", "England"
-	if _, err := st.ImportAuthorities(context.Background(), store.AuthorityImport{Rows: []store.AuthorityInput{{Origin: "t", Code: "DUP", Name: "Duplicate Council", Email: &email, Nation: &nation}}}); err != nil {
+	if _, err := registry.New(st).ImportAuthorities(context.Background(), registry.AuthorityImport{Rows: []registry.AuthorityInput{{Origin: "t", Code: "DUP", Name: "Duplicate Council", Email: &email, Nation: &nation}}}); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()

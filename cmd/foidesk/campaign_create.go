@@ -7,7 +7,7 @@ import (
 	"fmt"
 
 	"foidesk/mailer"
-	"foidesk/store"
+	"foidesk/store/campaign"
 )
 
 func init() {
@@ -41,7 +41,7 @@ them. Nothing is sent until 'foidesk campaign send NAME'.`,
 				if *all && (len(nations) > 0 || len(tags) > 0) {
 					return usagef("--all cannot be combined with --nation or --tag")
 				}
-				var target store.Target
+				var target campaign.Target
 				target.All = *all
 				for _, n := range nations {
 					canon, err := campaignNation(n)
@@ -71,11 +71,11 @@ them. Nothing is sent until 'foidesk campaign send NAME'.`,
 					return err
 				}
 				defer st.Close()
-				res, err := st.CreateCampaign(ctx, store.NewCampaign{
+				res, err := st.campaigns.Create(ctx, campaign.Spec{
 					Name: args[0], Template: *tmpl, Subject: *subject, Target: target,
 					MessageID: func(ref string) string { return mailer.MessageID(ref, req.Email) },
 				})
-				if errors.Is(err, store.ErrNoTargets) {
+				if errors.Is(err, campaign.ErrNoTargets) {
 					return fmt.Errorf("no authority in the register matches; import some with 'foidesk authorities import'")
 				}
 				if err != nil {

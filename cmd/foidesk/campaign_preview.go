@@ -8,7 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"foidesk/store"
+	"foidesk/ref"
+	"foidesk/store/campaign"
 )
 
 func init() {
@@ -43,14 +44,14 @@ queued, exactly as they were stored): to stdout for one authority
 					return err
 				}
 				defer st.Close()
-				reqs, err := st.CampaignRequests(ctx, c.ID, true)
+				reqs, err := st.campaigns.Requests(ctx, c.ID, true)
 				if err != nil {
 					return err
 				}
 				if len(reqs) == 0 {
 					return fmt.Errorf("campaign %s has no requests", c.Name)
 				}
-				render := func(r store.Request) ([]byte, error) {
+				render := func(r campaign.Request) ([]byte, error) {
 					if len(r.RawMessage) > 0 {
 						return r.RawMessage, nil
 					}
@@ -65,7 +66,7 @@ queued, exactly as they were stored): to stdout for one authority
 					if *code != "" {
 						found := false
 						for _, r := range reqs {
-							if strings.EqualFold(r.Authority.Code, *code) || r.Ref == store.NormalizeRef(*code) {
+							if strings.EqualFold(r.Authority.Code, *code) || r.Ref == ref.Normalize(*code) {
 								pick, found = r, true
 								break
 							}

@@ -12,7 +12,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"foidesk/mailer"
-	"foidesk/store"
+	"foidesk/store/campaign"
 )
 
 // sendProgress shows a running send: a bar redrawn in place on a terminal
@@ -44,11 +44,11 @@ func newSendProgress(w io.Writer, log *slog.Logger, counts map[string]int) *send
 	}
 	for st, n := range counts {
 		p.counts[st] = n
-		if st != store.OutboxCancelled && st != store.OutboxDraft {
+		if st != campaign.OutboxCancelled && st != campaign.OutboxDraft {
 			p.total += n
 		}
 	}
-	p.done = counts[store.OutboxSent] + counts[store.OutboxFailed] + counts[store.OutboxUnknown]
+	p.done = counts[campaign.OutboxSent] + counts[campaign.OutboxFailed] + counts[campaign.OutboxUnknown]
 	p.started = p.done
 	p.lastLog = p.start
 	p.wg.Add(1)
@@ -61,15 +61,15 @@ func (p *sendProgress) outcome(o mailer.Outcome) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch o.State {
-	case store.OutboxSent, store.OutboxFailed, store.OutboxUnknown:
+	case campaign.OutboxSent, campaign.OutboxFailed, campaign.OutboxUnknown:
 		p.done++
 		p.counts[o.State]++
 	}
-	if o.State == store.OutboxFailed || o.State == store.OutboxUnknown {
+	if o.State == campaign.OutboxFailed || o.State == campaign.OutboxUnknown {
 		p.clearLine()
 		p.log.Warn("request not sent", "ref", o.Ref, "to", o.To, "state", o.State, "code", o.Reply.Code, "reply", o.Reply.Text)
 	}
-	if o.State == store.OutboxRetry {
+	if o.State == campaign.OutboxRetry {
 		p.clearLine()
 		p.log.Info("temporary failure, will retry", "ref", o.Ref, "to", o.To, "code", o.Reply.Code, "reply", o.Reply.Text, "at", o.NextAt.Format(time.RFC3339))
 	}
@@ -91,8 +91,8 @@ func (p *sendProgress) tick() {
 			} else if time.Since(p.lastLog) >= p.logEvery {
 				p.lastLog = time.Now()
 				rate, eta := p.rateETA()
-				p.log.Info("sending", "done", p.done, "total", p.total, "sent", p.counts[store.OutboxSent],
-					"failed", p.counts[store.OutboxFailed], "unknown", p.counts[store.OutboxUnknown],
+				p.log.Info("sending", "done", p.done, "total", p.total, "sent", p.counts[campaign.OutboxSent],
+					"failed", p.counts[campaign.OutboxFailed], "unknown", p.counts[campaign.OutboxUnknown],
 					"per_minute", fmt.Sprintf("%.1f", rate*60), "eta", eta)
 			}
 			p.mu.Unlock()
@@ -120,7 +120,7 @@ func (p *sendProgress) line() string {
 	rate, eta := p.rateETA()
 	return fmt.Sprintf("[%s%s] %d/%d  sent %d  failed %d  unknown %d  %.1f/min  ETA %s ",
 		strings.Repeat("#", filled), strings.Repeat(".", width-filled), p.done, p.total,
-		p.counts[store.OutboxSent], p.counts[store.OutboxFailed], p.counts[store.OutboxUnknown], rate*60, eta)
+		p.counts[campaign.OutboxSent], p.counts[campaign.OutboxFailed], p.counts[campaign.OutboxUnknown], rate*60, eta)
 }
 
 func (p *sendProgress) clearLine() {

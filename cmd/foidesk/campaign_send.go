@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"foidesk/mailer"
-	"foidesk/store"
+	"foidesk/store/campaign"
 )
 
 func init() {
@@ -60,7 +60,7 @@ the message in flight and stops; run send again to continue.
 				if *dry {
 					return campaignDryRun(ctx, e, st, c, comp, smtpCfg, limits)
 				}
-				n, err := st.QueueCampaign(ctx, c.ID, func(r store.Request) (store.Rendered, error) { return comp.Compose(c, r) })
+				n, err := st.campaigns.Queue(ctx, c.ID, func(r campaign.Request) (campaign.Rendered, error) { return comp.Compose(c, r) })
 				if err != nil {
 					return err
 				}
@@ -71,7 +71,7 @@ the message in flight and stops; run send again to continue.
 					fmt.Fprintf(e.stdout, "queued %d requests of %s\n", n, c.Name)
 					return nil
 				}
-				counts, err := st.CampaignCounts(ctx, c.ID)
+				counts, err := st.campaigns.Counts(ctx, c.ID)
 				if err != nil {
 					return err
 				}
@@ -80,7 +80,7 @@ the message in flight and stops; run send again to continue.
 					return err
 				}
 				prog := newSendProgress(e.stderr, e.log, counts)
-				d := &mailer.Dispatcher{Store: st, SMTP: smtpCfg, Limits: limits, Retry: retry, Log: e.log, OnOutcome: prog.outcome, Sent: box}
+				d := &mailer.Dispatcher{Store: st.campaigns, SMTP: smtpCfg, Limits: limits, Retry: retry, Log: e.log, OnOutcome: prog.outcome, Sent: box}
 				sum, runErr := d.Run(ctx, c.ID)
 				prog.finish()
 				for _, ref := range sum.Recovered {
@@ -105,43 +105,43 @@ the message in flight and stops; run send again to continue.
 // campaignSendReport prints where a campaign stands after a send and says
 // what needs a person. It returns errSilentFailure when anything failed or
 // is unknown, so scripts notice.
-func campaignSendReport(ctx context.Context, e *env, st *store.Store, c store.Campaign) error {
-	c, err := st.CampaignByName(ctx, c.Name)
+func campaignSendReport(ctx context.Context, e *env, st *stores, c campaign.Campaign) error {
+	c, err := st.campaigns.ByName(ctx, c.Name)
 	if err != nil {
 		return err
 	}
-	counts, err := st.CampaignCounts(ctx, c.ID)
+	counts, err := st.campaigns.Counts(ctx, c.ID)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s: %s; sent %d, failed %d, unknown %d, waiting %d, cancelled %d\n", c.Name, c.State,
-		counts[store.OutboxSent], counts[store.OutboxFailed], counts[store.OutboxUnknown],
-		counts[store.OutboxQueued]+counts[store.OutboxRetry]+counts[store.OutboxSending], counts[store.OutboxCancelled])
-	if c.State == store.CampaignPaused {
+		counts[campaign.OutboxSent], counts[campaign.OutboxFailed], counts[campaign.OutboxUnknown],
+		counts[campaign.OutboxQueued]+counts[campaign.OutboxRetry]+counts[campaign.OutboxSending], counts[campaign.OutboxCancelled])
+	if c.State == campaign.Paused {
 		fmt.Fprintf(e.stdout, "the campaign is paused; 'foidesk campaign resume %s' then send again to continue\n", c.Name)
 	}
-	if counts[store.OutboxFailed]+counts[store.OutboxUnknown] == 0 {
+	if counts[campaign.OutboxFailed]+counts[campaign.OutboxUnknown] == 0 {
 		return nil
 	}
-	reqs, err := st.CampaignRequests(ctx, c.ID, false)
+	reqs, err := st.campaigns.Requests(ctx, c.ID, false)
 	if err != nil {
 		return err
 	}
 	for _, r := range reqs {
 		switch r.OutboxState {
-		case store.OutboxFailed:
+		case campaign.OutboxFailed:
 			fmt.Fprintf(e.stdout, "  failed   %s  %s <%s>: %s\n", r.Ref, r.Authority.Name, r.ToEmail, smtpSummary(r))
-		case store.OutboxUnknown:
+		case campaign.OutboxUnknown:
 			fmt.Fprintf(e.stdout, "  unknown  %s  %s <%s>: %s\n", r.Ref, r.Authority.Name, r.ToEmail, r.SMTPText)
 		}
 	}
-	if counts[store.OutboxUnknown] > 0 {
+	if counts[campaign.OutboxUnknown] > 0 {
 		fmt.Fprintf(e.stdout, "an unknown request may or may not have arrived; check the sent mailbox or ask the authority, then run\n  foidesk requests resolve REF --sent   (it arrived)\n  foidesk requests resolve REF --resend (it did not; send it again)\n")
 	}
 	return errSilentFailure
 }
 
-func smtpSummary(r store.Request) string {
+func smtpSummary(r campaign.Request) string {
 	s := ""
 	if r.SMTPCode != 0 {
 		s = fmt.Sprintf("%d ", r.SMTPCode)
@@ -154,21 +154,21 @@ func smtpSummary(r store.Request) string {
 
 // campaignDryRun renders every message that a send would send and reports
 // what would happen, touching neither the database nor the network.
-func campaignDryRun(ctx context.Context, e *env, st *store.Store, c store.Campaign, comp mailer.Composer, s mailer.SMTP, l mailer.Limits) error {
-	reqs, err := st.CampaignRequests(ctx, c.ID, true)
+func campaignDryRun(ctx context.Context, e *env, st *stores, c campaign.Campaign, comp mailer.Composer, s mailer.SMTP, l mailer.Limits) error {
+	reqs, err := st.campaigns.Requests(ctx, c.ID, true)
 	if err != nil {
 		return err
 	}
 	toSend, rendered := 0, 0
 	for _, r := range reqs {
 		switch r.OutboxState {
-		case store.OutboxDraft:
+		case campaign.OutboxDraft:
 			if _, err := comp.Compose(c, r); err != nil {
 				return fmt.Errorf("%s (%s): %w", r.Authority.Name, r.ToEmail, err)
 			}
 			rendered++
 			toSend++
-		case store.OutboxQueued, store.OutboxRetry:
+		case campaign.OutboxQueued, campaign.OutboxRetry:
 			toSend++
 		}
 	}

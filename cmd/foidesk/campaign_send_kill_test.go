@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"foidesk/mailer/smtptest"
-	"foidesk/store"
+	"foidesk/store/campaign"
 )
 
 // The kill test: the real binary sends a 400-request campaign and is
@@ -92,7 +92,7 @@ func TestCampaignSendSurvivesSIGKILL(t *testing.T) {
 			// leave at most one request whose fate is unknown.
 			sending := 0
 			for _, r := range f.requests(t, "survey") {
-				if r.OutboxState == store.OutboxSending {
+				if r.OutboxState == campaign.OutboxSending {
 					sending++
 				}
 			}
@@ -125,12 +125,12 @@ func TestCampaignSendSurvivesSIGKILL(t *testing.T) {
 	for _, r := range reqs {
 		msgs := got[r.ToEmail]
 		switch r.OutboxState {
-		case store.OutboxSent:
+		case campaign.OutboxSent:
 			if len(msgs) != 1 {
 				t.Errorf("%s (%s) is sent and received %d messages", r.Ref, r.ToEmail, len(msgs))
 				continue
 			}
-		case store.OutboxUnknown:
+		case campaign.OutboxUnknown:
 			unknown++
 			t.Logf("unknown: %s %s (received %d): %s", r.Ref, r.ToEmail, len(msgs), r.SMTPText)
 			if len(msgs) > 1 {
@@ -154,10 +154,10 @@ func TestCampaignSendSurvivesSIGKILL(t *testing.T) {
 	t.Logf("%d kills, %d unknown, %d messages received, %v", killed, unknown, len(f.srv.Messages()), time.Since(start).Round(time.Millisecond))
 }
 
-func hasWork(reqs []store.Request) bool {
+func hasWork(reqs []campaign.Request) bool {
 	for _, r := range reqs {
 		switch r.OutboxState {
-		case store.OutboxQueued, store.OutboxRetry, store.OutboxSending, store.OutboxDraft:
+		case campaign.OutboxQueued, campaign.OutboxRetry, campaign.OutboxSending, campaign.OutboxDraft:
 			return true
 		}
 	}
@@ -166,7 +166,7 @@ func hasWork(reqs []store.Request) bool {
 
 // checkSentMessage asserts the headers and the per-authority body of one
 // received message.
-func checkSentMessage(t *testing.T, dec *mime.WordDecoder, r store.Request, m smtptest.Message) {
+func checkSentMessage(t *testing.T, dec *mime.WordDecoder, r campaign.Request, m smtptest.Message) {
 	t.Helper()
 	if !bytes.Equal(m.Data, r.RawMessage) {
 		t.Errorf("%s: received bytes differ from the stored message", r.Ref)
@@ -211,7 +211,7 @@ func checkSentMessage(t *testing.T, dec *mime.WordDecoder, r store.Request, m sm
 			t.Errorf("%s: body lacks %q", r.Ref, want)
 		}
 	}
-	if r.OutboxState == store.OutboxSent && (r.SentAt.IsZero() || r.DueDate == "") {
+	if r.OutboxState == campaign.OutboxSent && (r.SentAt.IsZero() || r.DueDate == "") {
 		t.Errorf("%s: sent without delivery time or due date: %+v", r.Ref, r)
 	}
 }

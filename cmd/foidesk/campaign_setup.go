@@ -9,21 +9,21 @@ import (
 
 	"foidesk/mailconn"
 	"foidesk/mailer"
-	"foidesk/store"
+	"foidesk/store/campaign"
 	"foidesk/templates"
 )
 
 // openCampaign opens the store and finds campaign name in it; the caller
 // closes the store.
-func openCampaign(ctx context.Context, e *env, name string) (*store.Store, store.Campaign, error) {
+func openCampaign(ctx context.Context, e *env, name string) (*stores, campaign.Campaign, error) {
 	st, err := e.openStore(ctx)
 	if err != nil {
-		return nil, store.Campaign{}, err
+		return nil, campaign.Campaign{}, err
 	}
-	c, err := st.CampaignByName(ctx, name)
+	c, err := st.campaigns.ByName(ctx, name)
 	if err != nil {
 		st.Close()
-		return nil, store.Campaign{}, err
+		return nil, campaign.Campaign{}, err
 	}
 	return st, c, nil
 }

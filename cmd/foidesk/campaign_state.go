@@ -5,7 +5,7 @@ import (
 	"flag"
 	"fmt"
 
-	"foidesk/store"
+	"foidesk/store/campaign"
 )
 
 // pause, resume and cancel differ only in the store method they call, so
@@ -14,17 +14,17 @@ import (
 func init() {
 	for _, c := range []struct {
 		verb, summary, help string
-		change              func(*store.Store, context.Context, string) error
+		change              func(*campaign.Store, context.Context, string) error
 	}{
 		{"pause", "stop sending a campaign before its next message",
 			`The message in flight, if any, finishes; nothing more is sent until 'foidesk campaign resume'.`,
-			(*store.Store).PauseCampaign},
+			(*campaign.Store).Pause},
 		{"resume", "let a paused campaign be sent again",
 			`Run 'foidesk campaign send NAME' (or let the daemon) continue the sending.`,
-			(*store.Store).ResumeCampaign},
+			(*campaign.Store).Resume},
 		{"cancel", "cancel a campaign: requests not yet sent never will be",
 			`Requests already sent stay sent; the message in flight, if any, finishes. A cancelled campaign cannot be resumed.`,
-			(*store.Store).CancelCampaign},
+			(*campaign.Store).Cancel},
 	} {
 		register(&command{
 			name:     "campaign " + c.verb,
@@ -41,10 +41,10 @@ func init() {
 						return err
 					}
 					defer st.Close()
-					if err := c.change(st, ctx, args[0]); err != nil {
+					if err := c.change(st.campaigns, ctx, args[0]); err != nil {
 						return err
 					}
-					camp, err := st.CampaignByName(ctx, args[0])
+					camp, err := st.campaigns.ByName(ctx, args[0])
 					if err != nil {
 						return err
 					}

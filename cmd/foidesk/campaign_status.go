@@ -10,7 +10,7 @@ import (
 
 	"foidesk/deadline"
 	"foidesk/lifecycle"
-	"foidesk/store"
+	"foidesk/store/campaign"
 )
 
 func init() {
@@ -47,11 +47,11 @@ timeline.`,
 					return err
 				}
 				defer st.Close()
-				counts, err := st.CampaignCounts(ctx, c.ID)
+				counts, err := st.campaigns.Counts(ctx, c.ID)
 				if err != nil {
 					return err
 				}
-				reqs, err := st.CampaignRequests(ctx, c.ID, false)
+				reqs, err := st.campaigns.Requests(ctx, c.ID, false)
 				if err != nil {
 					return err
 				}
@@ -99,7 +99,7 @@ func asOfDate(s string) (deadline.Date, error) {
 }
 
 // showRequest is where r stands on date on, as a person sees it.
-func showRequest(st *store.Store, r store.Request, on deadline.Date, veryOverdue int) (lifecycle.Shown, error) {
+func showRequest(st *stores, r campaign.Request, on deadline.Date, veryOverdue int) (lifecycle.Shown, error) {
 	sh, err := st.Lifecycle().Show(lifecycle.Request{Regime: r.Regime, Outbox: r.OutboxState, Status: r.Status, Due: r.DueDate, RepliedOn: r.RepliedOn}, on, veryOverdue)
 	if err != nil {
 		return sh, fmt.Errorf("request %s: %w", r.Ref, err)
@@ -114,8 +114,8 @@ func lateString(days *int) string {
 	return fmt.Sprint(*days)
 }
 
-func stateDetail(r store.Request) string {
-	if r.OutboxState == store.OutboxRetry && !r.NextAttemptAt.IsZero() {
+func stateDetail(r campaign.Request) string {
+	if r.OutboxState == campaign.OutboxRetry && !r.NextAttemptAt.IsZero() {
 		return "retry@" + r.NextAttemptAt.In(londonLoc()).Format("15:04")
 	}
 	return r.OutboxState
@@ -165,7 +165,7 @@ func rfc3339(t time.Time) string {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
-func requestJSON(r store.Request, status string, late *int) requestStatusJSON {
+func requestJSON(r campaign.Request, status string, late *int) requestStatusJSON {
 	return requestStatusJSON{
 		Code: r.Authority.Code, Authority: r.Authority.Name, Email: r.ToEmail, Regime: r.Regime, Ref: r.Ref, MessageID: r.MessageID,
 		State: r.OutboxState, Status: status, Attempts: r.Attempts, NextAttemptAt: rfc3339(r.NextAttemptAt), SentAt: rfc3339(r.SentAt),
@@ -174,7 +174,7 @@ func requestJSON(r store.Request, status string, late *int) requestStatusJSON {
 	}
 }
 
-func printCampaignStatusJSON(e *env, c store.Campaign, on deadline.Date, counts, statusCounts map[string]int, reqs []store.Request, shown []lifecycle.Shown) error {
+func printCampaignStatusJSON(e *env, c campaign.Campaign, on deadline.Date, counts, statusCounts map[string]int, reqs []campaign.Request, shown []lifecycle.Shown) error {
 	out := struct {
 		Campaign     string              `json:"campaign"`
 		State        string              `json:"state"`

@@ -11,6 +11,8 @@ import (
 
 	"foidesk/mailer/smtptest"
 	"foidesk/store"
+	"foidesk/store/campaign"
+	"foidesk/store/registry"
 )
 
 // campaignFixture is a database with n authorities (every fourth one
@@ -35,19 +37,19 @@ func newCampaignFixture(t *testing.T, n int, hooks smtptest.Hooks, cfgExtra stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rows []store.AuthorityInput
+	var rows []registry.AuthorityInput
 	for i := 0; i < n; i++ {
 		email, nation := fmt.Sprintf("foi@council%03d.example", i), "England"
 		if i%4 == 3 {
 			nation = "Scotland"
 		}
-		in := store.AuthorityInput{Origin: fmt.Sprintf("fixture:%d", i), Code: fmt.Sprintf("C%03d", i), Name: fmt.Sprintf("Council %03d", i), Nation: &nation}
+		in := registry.AuthorityInput{Origin: fmt.Sprintf("fixture:%d", i), Code: fmt.Sprintf("C%03d", i), Name: fmt.Sprintf("Council %03d", i), Nation: &nation}
 		if i != n-1 {
 			in.Email = &email
 		}
 		rows = append(rows, in)
 	}
-	if _, err := st.ImportAuthorities(context.Background(), store.AuthorityImport{Rows: rows}); err != nil {
+	if _, err := registry.New(st).ImportAuthorities(context.Background(), registry.AuthorityImport{Rows: rows}); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
@@ -80,18 +82,19 @@ func (f *campaignFixture) cli(t *testing.T, args ...string) (stdout, stderr stri
 	return out.String(), errb.String(), code
 }
 
-func (f *campaignFixture) requests(t *testing.T, campaign string) []store.Request {
+func (f *campaignFixture) requests(t *testing.T, name string) []campaign.Request {
 	t.Helper()
 	st, err := store.Open(context.Background(), f.db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	c, err := st.CampaignByName(context.Background(), campaign)
+	cs := campaign.New(st)
+	c, err := cs.ByName(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqs, err := st.CampaignRequests(context.Background(), c.ID, true)
+	reqs, err := cs.Requests(context.Background(), c.ID, true)
 	if err != nil {
 		t.Fatal(err)
 	}

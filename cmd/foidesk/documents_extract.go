@@ -5,8 +5,8 @@ import (
 	"flag"
 	"fmt"
 
+	"foidesk/blob"
 	"foidesk/extract"
-	"foidesk/store"
 )
 
 func init() {
@@ -40,7 +40,7 @@ only new items are processed.`,
 				}
 				defer x.Close()
 				n := 0
-				err = x.ProcessPending(ctx, st, store.Blobs{Dir: cfg.Store.DataDir}, func(p extract.Progress) {
+				err = x.ProcessPending(ctx, st.documents, blob.Store{Dir: cfg.Store.DataDir}, func(p extract.Progress) {
 					n++
 					printProgress(e, p)
 				})

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"foidesk/store"
+	"foidesk/store/document"
 )
 
 func init() {
@@ -35,13 +35,13 @@ identical to another authority's is marked "same model policy as #N".
 					return err
 				}
 				defer st.Close()
-				docs, err := st.Documents(ctx, store.DocumentFilter{Status: *status})
+				docs, err := st.documents.List(ctx, document.Filter{Status: *status})
 				if err != nil {
 					return err
 				}
 				if *asJSON {
 					if docs == nil {
-						docs = []store.DocumentSummary{}
+						docs = []document.Summary{}
 					}
 					enc := json.NewEncoder(e.stdout)
 					enc.SetIndent("", "  ")

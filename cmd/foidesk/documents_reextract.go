@@ -5,8 +5,8 @@ import (
 	"flag"
 	"fmt"
 
+	"foidesk/blob"
 	"foidesk/extract"
-	"foidesk/store"
 )
 
 func init() {
@@ -42,7 +42,7 @@ installing tesseract, or --status unsupported after installing antiword.`,
 				}
 				defer x.Close()
 				n := 0
-				err = x.Reextract(ctx, st, store.Blobs{Dir: cfg.Store.DataDir}, *status, func(p extract.Progress) {
+				err = x.Reextract(ctx, st.documents, blob.Store{Dir: cfg.Store.DataDir}, *status, func(p extract.Progress) {
 					n++
 					line := fmt.Sprintf("document %d\t%s\t%s", p.DocumentID, p.Item.Filename, p.Status)
 					if p.Reason != "" {

@@ -10,6 +10,10 @@ import (
 	"foidesk/deadline"
 	"foidesk/lifecycle"
 	"foidesk/store"
+	"foidesk/store/campaign"
+	"foidesk/store/document"
+	"foidesk/store/mail"
+	"foidesk/store/registry"
 )
 
 // globals are the flags every command accepts.
@@ -29,7 +33,7 @@ type env struct {
 	log    *slog.Logger
 
 	cfg *Config
-	st  *store.Store // opened by store(), closed after the command
+	st  *stores // opened by store(), closed after the command
 }
 
 // config loads the config file once: --config, else $FOIDESK_CONFIG, else
@@ -54,11 +58,22 @@ func (e *env) config() (*Config, error) {
 	return cfg, nil
 }
 
+// stores is an open database with a handle on each concern kept in it
+// (package store lists them). The core's own methods (the event log, the
+// request lifecycle, Close) are promoted; each concern is a field.
+type stores struct {
+	*store.Store
+	register  *registry.Store
+	campaigns *campaign.Store
+	mail      *mail.Store
+	documents *document.Store
+}
+
 // openStore opens the database named by --db, else [store] path, else
 // foidesk.db in the working directory, with the request lifecycle that
 // [deadline] configures: every command that records a fact derives the
 // request's clock from the same holidays and receipt rule.
-func (e *env) openStore(ctx context.Context) (*store.Store, error) {
+func (e *env) openStore(ctx context.Context) (*stores, error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nil, err
@@ -71,7 +86,11 @@ func (e *env) openStore(ctx context.Context) (*store.Store, error) {
 	if path == "" {
 		path = cfg.Store.Path
 	}
-	return store.Open(ctx, path, store.Options{Lifecycle: rule})
+	st, err := store.Open(ctx, path, store.Options{Lifecycle: rule})
+	if err != nil {
+		return nil, err
+	}
+	return &stores{Store: st, register: registry.New(st), campaigns: campaign.New(st), mail: mail.New(st), documents: document.New(st)}, nil
 }
 
 // lifecycle builds the request lifecycle's rule from [deadline]:

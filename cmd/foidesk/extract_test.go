@@ -12,6 +12,7 @@ import (
 
 	"foidesk/ingest/imaptest"
 	"foidesk/store"
+	"foidesk/store/document"
 	"foidesk/store/storetest"
 )
 
@@ -98,7 +99,7 @@ func TestDocumentsCommandsEndToEnd(t *testing.T) {
 		t.Fatalf("documents extract: %d\n%s%s", code, out, errOut)
 	}
 	out, _, code = runCLI(t, "--config", cfg, "documents", "list", "--status", "needs_ocr", "--json")
-	var docs []store.DocumentSummary
+	var docs []document.Summary
 	if err := json.Unmarshal([]byte(out), &docs); err != nil || code != 0 || len(docs) != 1 || docs[0].Sources[0].Filename != "scan.pdf" || docs[0].Sources[0].RequestRef != "Q6ZA4VMP" {
 		t.Fatalf("documents list --status needs_ocr: %d %v\n%s", code, err, out)
 	}

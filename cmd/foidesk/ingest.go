@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"sync"
 
+	"foidesk/blob"
 	"foidesk/extract"
 	"foidesk/ingest"
 	"foidesk/mailconn"
-	"foidesk/store"
 )
 
 func init() {
@@ -110,15 +110,15 @@ reconnecting with backoff when the server goes away.`,
 	})
 }
 
-func newProcessor(e *env, cfg *Config, st *store.Store) *ingest.Processor {
+func newProcessor(e *env, cfg *Config, st *stores) *ingest.Processor {
 	var own []string
 	if cfg.Requester.Email != "" {
 		own = append(own, cfg.Requester.Email)
 	}
 	return &ingest.Processor{
 		OwnAddresses: own,
-		Store:        st,
-		Blobs:        store.Blobs{Dir: cfg.Store.DataDir},
+		Store:        st.mail,
+		Blobs:        blob.Store{Dir: cfg.Store.DataDir},
 		Limits: ingest.Limits{
 			MaxMessageBytes: cfg.Ingest.MaxMessageBytes,
 			MaxParts:        cfg.Ingest.MaxParts,
@@ -145,14 +145,14 @@ func printResult(e *env, r ingest.Result) {
 
 // extractPending extracts every stored attachment and bare response not yet
 // a document, printing one line per item under mu.
-func extractPending(ctx context.Context, e *env, st *store.Store, blobs store.Blobs, mu *sync.Mutex) error {
+func extractPending(ctx context.Context, e *env, st *stores, blobs blob.Store, mu *sync.Mutex) error {
 	x, err := newExtractor(e, "auto")
 	if err != nil {
 		return err
 	}
 	defer x.Close()
 	n := 0
-	err = x.ProcessPending(ctx, st, blobs, func(p extract.Progress) {
+	err = x.ProcessPending(ctx, st.documents, blobs, func(p extract.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
 		n++

@@ -12,8 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"foidesk/blob"
 	"foidesk/ingest/imaptest"
 	"foidesk/store"
+	"foidesk/store/campaign"
+	"foidesk/store/mail"
 	"foidesk/store/storetest"
 )
 
@@ -52,7 +55,7 @@ timeout = "5s"
 }
 
 // killReply is reply i to request req, matched by one of three rules.
-func killReply(i int, req store.Request, msgID string) []byte {
+func killReply(i int, req campaign.Request, msgID string) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "From: FOI Team <foi%d@council%d.gov.uk>\r\n", i, i)
 	switch i % 3 {
@@ -88,7 +91,7 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var reqs []store.Request
+	var reqs []campaign.Request
 	var msgIDs []string
 	for i := 0; i < 50; i++ {
 		mid := fmt.Sprintf("REQ%d.kill@requests.foidesk.example", i)
@@ -145,7 +148,7 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	ms, err := st.Messages(ctx, store.MessageFilter{})
+	ms, err := mail.New(st).Messages(ctx, mail.MessageFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,12 +175,12 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 	if len(evs) != n {
 		t.Errorf("%d message.recorded events, want %d", len(evs), n)
 	}
-	mb, err := st.MailboxState(ctx, "INBOX")
+	mb, err := mail.New(st).MailboxState(ctx, "INBOX")
 	if err != nil || mb.LastUID != n {
 		t.Errorf("INBOX last_uid %d (%v), want %d", mb.LastUID, err, n)
 	}
 	for _, m := range ms[:10] {
-		raw, err := os.ReadFile(store.Blobs{Dir: filepath.Join(dir, "data")}.Path(m.SHA256))
+		raw, err := os.ReadFile(blob.Store{Dir: filepath.Join(dir, "data")}.Path(m.SHA256))
 		if err != nil || int64(len(raw)) != m.Size {
 			t.Errorf("raw file of message %d: %v (%d bytes, want %d)", m.ID, err, len(raw), m.Size)
 		}
@@ -191,7 +194,7 @@ func countMessages(t *testing.T, db string) int {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	ms, err := st.Messages(context.Background(), store.MessageFilter{})
+	ms, err := mail.New(st).Messages(context.Background(), mail.MessageFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ message matches by itself.`,
 					return err
 				}
 				defer st.Close()
-				r, err := st.Assign(ctx, id, *ref)
+				r, err := st.mail.Assign(ctx, id, *ref)
 				if errors.Is(err, store.ErrNotFound) {
 					return fmt.Errorf("%v (see 'foidesk messages list')", err)
 				}

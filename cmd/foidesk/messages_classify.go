@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"foidesk/store"
+	"foidesk/store/mail"
 )
 
 func init() {
@@ -15,7 +15,7 @@ func init() {
 		name:     "messages classify",
 		synopsis: "ID --kind KIND [--reason TEXT]",
 		summary:  "correct the kind triage gave a message",
-		help: `Sets message ID's kind (` + strings.Join(store.Kinds, ", ") + `)
+		help: `Sets message ID's kind (` + strings.Join(mail.Kinds, ", ") + `)
 on a person's word. The state change the old kind made is undone and the new
 kind's is applied: a response marks the request replied, a permanent bounce
 makes it not delivered, an auto-reply or acknowledgement changes nothing.
@@ -35,18 +35,18 @@ request's status and due date from all its mail.`,
 					return usagef("message ID must be a positive number, not %q", args[0])
 				}
 				valid := false
-				for _, k := range store.Kinds {
+				for _, k := range mail.Kinds {
 					valid = valid || k == *kind
 				}
 				if !valid {
-					return usagef("--kind must be one of %s, not %q", strings.Join(store.Kinds, ", "), *kind)
+					return usagef("--kind must be one of %s, not %q", strings.Join(mail.Kinds, ", "), *kind)
 				}
 				st, err := e.openStore(ctx)
 				if err != nil {
 					return err
 				}
 				defer st.Close()
-				if err := st.Classify(ctx, id, *kind, *reason); err != nil {
+				if err := st.mail.Classify(ctx, id, *kind, *reason); err != nil {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "message %d is now %s\n", id, *kind)

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
-	"foidesk/store"
+	"foidesk/store/mail"
 )
 
 func init() {
@@ -32,7 +32,7 @@ attachments, and more).`,
 					return err
 				}
 				defer st.Close()
-				ms, err := st.Messages(ctx, store.MessageFilter{Unmatched: *unmatched, Kind: *kind})
+				ms, err := st.mail.Messages(ctx, mail.MessageFilter{Unmatched: *unmatched, Kind: *kind})
 				if err != nil {
 					return err
 				}

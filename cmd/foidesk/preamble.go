@@ -1,17 +1,13 @@
 package main
 
-import (
-	"context"
-
-	"foidesk/store"
-)
+import "context"
 
 // The preamble every command shares: what it needs is opened the first
 // time it asks and closed by the command runner after it returns, so a
 // command is only its own work.
 
 // store opens the database once per command (see openStore).
-func (e *env) store(ctx context.Context) (*store.Store, error) {
+func (e *env) store(ctx context.Context) (*stores, error) {
 	if e.st != nil {
 		return e.st, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"foidesk/deadline"
+	"foidesk/ref"
 	"foidesk/store"
 )
 
@@ -34,7 +35,7 @@ written.`,
 				if len(args) != 1 {
 					return usagef("usage: foidesk requests clarified REF [--at DATE|TIME]")
 				}
-				if !store.ValidRef(args[0]) {
+				if !ref.Valid(args[0]) {
 					return usagef("%q is not a request reference (8 characters, e.g. 7K3M9QXD; check the last one)", args[0])
 				}
 				at := time.Now()

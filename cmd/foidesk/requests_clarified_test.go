@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"foidesk/store"
+	"foidesk/store/mail"
 	"foidesk/store/storetest"
 )
 
@@ -27,10 +28,10 @@ func TestRequestsClarifiedAndRecompute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := st.RecordMessage(ctx, store.NewMessage{SHA256: strings.Repeat("ab", 32), Size: 100, Derived: store.Derived{
+	rec, err := mail.New(st).RecordMessage(ctx, mail.NewMessage{SHA256: strings.Repeat("ab", 32), Size: 100, Derived: mail.Derived{
 		HeaderMessageID: "clar@ashdown.gov.uk", FromAddr: "foi@ashdown.gov.uk", Subject: "RE: [ref: " + r.Ref + "]",
 		SentDate: time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC), RequestID: r.ID, MatchedBy: "subject-ref",
-		Kind: store.KindClarification, KindReason: "asks for clarification"}})
+		Kind: mail.KindClarification, KindReason: "asks for clarification"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"foidesk/deadline"
 	"foidesk/ingest/imaptest"
 	"foidesk/mailer/smtptest"
-	"foidesk/store"
+	"foidesk/store/campaign"
 )
 
 // TestCampaignStatusFollowsTheLifecycle sends a campaign to four councils
@@ -49,7 +49,7 @@ timeout = "5s"
 			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errOut)
 		}
 	}
-	reqs := map[string]store.Request{}
+	reqs := map[string]campaign.Request{}
 	for _, r := range f.requests(t, "survey") {
 		reqs[r.Authority.Code] = r
 	}

@@ -10,6 +10,7 @@ import (
 
 	"foidesk/deadline"
 	"foidesk/lifecycle"
+	"foidesk/ref"
 	"foidesk/store"
 )
 
@@ -44,7 +45,7 @@ and in 'foidesk requests show REF').`,
 				if len(args) != 2 {
 					return usagef("usage: foidesk requests record REF FACT [--at DATE|TIME] [--until DATE]; FACT is one of %s", strings.Join(lifecycle.RecordedFacts, ", "))
 				}
-				if !store.ValidRef(args[0]) {
+				if !ref.Valid(args[0]) {
 					return usagef("%q is not a request reference (8 characters, e.g. 7K3M9QXD; check the last one)", args[0])
 				}
 				f := store.Fact{Fact: args[1], At: time.Now(), Note: *note}

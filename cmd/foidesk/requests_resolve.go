@@ -5,7 +5,7 @@ import (
 	"flag"
 	"fmt"
 
-	"foidesk/store"
+	"foidesk/ref"
 )
 
 func init() {
@@ -34,7 +34,7 @@ the sent mailbox (search for the Message-ID) or ask the authority, then:
 				if *sent == *resend {
 					return usagef("give exactly one of --sent or --resend")
 				}
-				if !store.ValidRef(args[0]) {
+				if !ref.Valid(args[0]) {
 					return usagef("%q is not a request reference (8 characters, e.g. 7K3M9QXD; check the last one)", args[0])
 				}
 				st, err := e.openStore(ctx)
@@ -43,14 +43,14 @@ the sent mailbox (search for the Message-ID) or ask the authority, then:
 				}
 				defer st.Close()
 				if *sent {
-					r, err := st.ResolveSent(ctx, args[0])
+					r, err := st.campaigns.ResolveSent(ctx, args[0])
 					if err != nil {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "%s to %s recorded as delivered %s; due %s\n", r.Ref, r.Authority.Name, londonTime(r.SentAt), r.DueDate)
 					return nil
 				}
-				r, err := st.ResolveResend(ctx, args[0])
+				r, err := st.campaigns.ResolveResend(ctx, args[0])
 				if err != nil {
 					return err
 				}

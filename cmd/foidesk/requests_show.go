@@ -10,7 +10,11 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"foidesk/ref"
 	"foidesk/store"
+	"foidesk/store/campaign"
+	"foidesk/store/document"
+	"foidesk/store/mail"
 )
 
 func init() {
@@ -31,7 +35,7 @@ with the fact that caused it, facts a person recorded (with the event number
 				if len(args) != 1 {
 					return usagef("usage: foidesk requests show REF [--json]")
 				}
-				if !store.ValidRef(args[0]) {
+				if !ref.Valid(args[0]) {
 					return usagef("%q is not a request reference (8 characters, e.g. 7K3M9QXD; check the last one)", args[0])
 				}
 				on, err := asOfDate(*asOf)
@@ -47,7 +51,7 @@ with the fact that caused it, facts a person recorded (with the event number
 					return err
 				}
 				defer st.Close()
-				t, err := st.RequestTimeline(ctx, args[0])
+				t, err := requestTimeline(ctx, st, args[0])
 				if errors.Is(err, store.ErrNotFound) {
 					return fmt.Errorf("%v (see 'foidesk campaign status')", err)
 				}
@@ -61,16 +65,16 @@ with the fact that caused it, facts a person recorded (with the event number
 				}
 				if *asJSON {
 					out := struct {
-						Request   requestStatusJSON       `json:"request"`
-						Campaign  string                  `json:"campaign"`
-						AsOf      string                  `json:"as_of"`
-						Events    []timelineEventJSON     `json:"events"`
-						Messages  []store.MessageSummary  `json:"messages"`
-						Documents []store.DocumentSummary `json:"documents"`
+						Request   requestStatusJSON     `json:"request"`
+						Campaign  string                `json:"campaign"`
+						AsOf      string                `json:"as_of"`
+						Events    []timelineEventJSON   `json:"events"`
+						Messages  []mail.MessageSummary `json:"messages"`
+						Documents []document.Summary    `json:"documents"`
 					}{Request: requestJSON(r, sh.Status, sh.DaysLate), Campaign: r.Campaign, AsOf: on.String(),
 						Events: []timelineEventJSON{}, Messages: t.Messages, Documents: t.Documents}
 					if out.Documents == nil {
-						out.Documents = []store.DocumentSummary{}
+						out.Documents = []document.Summary{}
 					}
 					for _, ev := range t.Events {
 						out.Events = append(out.Events, timelineEventJSON{ID: ev.ID, At: rfc3339(ev.At), Kind: ev.Kind, Message: ev.Subject.Message, Detail: ev.Detail})
@@ -135,6 +139,35 @@ with the fact that caused it, facts a person recorded (with the event number
 			}
 		},
 	})
+}
+
+// timeline is everything recorded about one request: its row, every event
+// about it or about a message matched to it, those messages, and the
+// documents extracted from them.
+type timeline struct {
+	Request   campaign.Request
+	Events    []store.Event
+	Messages  []mail.MessageSummary
+	Documents []document.Summary
+}
+
+// requestTimeline gathers a request's timeline, events in the order they
+// happened.
+func requestTimeline(ctx context.Context, st *stores, token string) (timeline, error) {
+	var t timeline
+	var err error
+	if t.Request, err = st.campaigns.RequestByRef(ctx, token); err != nil {
+		return t, err
+	}
+	id := t.Request.ID
+	if t.Events, err = st.RequestEvents(ctx, id); err != nil {
+		return t, fmt.Errorf("timeline of %s: %w", t.Request.Ref, err)
+	}
+	if t.Messages, err = st.mail.Messages(ctx, mail.MessageFilter{RequestID: id}); err != nil {
+		return t, err
+	}
+	t.Documents, err = st.documents.List(ctx, document.Filter{RequestID: id})
+	return t, err
 }
 
 type timelineEventJSON struct {

@@ -5,7 +5,7 @@ import (
 	"flag"
 	"fmt"
 
-	"foidesk/store"
+	"foidesk/ref"
 )
 
 func init() {
@@ -24,7 +24,7 @@ message's kind is corrected with 'foidesk messages classify' instead.`,
 				if len(args) != 1 || *event <= 0 {
 					return usagef("usage: foidesk requests undo REF --event N")
 				}
-				if !store.ValidRef(args[0]) {
+				if !ref.Valid(args[0]) {
 					return usagef("%q is not a request reference (8 characters, e.g. 7K3M9QXD; check the last one)", args[0])
 				}
 				st, err := e.openStore(ctx)

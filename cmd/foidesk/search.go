@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"foidesk/store"
+	"foidesk/store/document"
 )
 
 func init() {
@@ -34,13 +34,13 @@ sources).`,
 					return err
 				}
 				defer st.Close()
-				hits, err := st.SearchDocuments(ctx, query, *limit)
+				hits, err := st.documents.Search(ctx, query, *limit)
 				if err != nil {
 					return err
 				}
 				if *asJSON {
 					if hits == nil {
-						hits = []store.SearchHit{}
+						hits = []document.SearchHit{}
 					}
 					enc := json.NewEncoder(e.stdout)
 					enc.SetIndent("", "  ")

@@ -1,16 +1,21 @@
-package store
+package campaign
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"foidesk/deadline"
+	"foidesk/ref"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"foidesk/store"
+	"foidesk/store/registry"
 )
 
 func strp(s string) *string { return &s }
@@ -20,24 +25,24 @@ func strp(s string) *string { return &s }
 func campaignStore(t *testing.T, n int) *Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "c.db"), Options{})
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
-	var rows []AuthorityInput
+	t.Cleanup(func() { st.Close() })
+	var rows []registry.AuthorityInput
 	for i := 0; i < n; i++ {
 		tags := []string{"unitary"}
-		rows = append(rows, AuthorityInput{Origin: fmt.Sprintf("t:%d", i), Code: fmt.Sprintf("E%03d", i), Name: fmt.Sprintf("Council %03d", i),
+		rows = append(rows, registry.AuthorityInput{Origin: fmt.Sprintf("t:%d", i), Code: fmt.Sprintf("E%03d", i), Name: fmt.Sprintf("Council %03d", i),
 			Email: strp(fmt.Sprintf("foi@c%03d.example", i)), Nation: strp("England"), Tags: &tags})
 	}
 	rows = append(rows,
-		AuthorityInput{Origin: "t:s", Code: "FIF", Name: "Fife Council", Email: strp("foi@fife.example"), Nation: strp("Scotland")},
-		AuthorityInput{Origin: "t:x", Code: "NOE", Name: "No Email Council", Nation: strp("England")})
-	if _, err := s.ImportAuthorities(ctx, AuthorityImport{Rows: rows}); err != nil {
+		registry.AuthorityInput{Origin: "t:s", Code: "FIF", Name: "Fife Council", Email: strp("foi@fife.example"), Nation: strp("Scotland")},
+		registry.AuthorityInput{Origin: "t:x", Code: "NOE", Name: "No Email Council", Nation: strp("England")})
+	if _, err := registry.New(st).ImportAuthorities(ctx, registry.AuthorityImport{Rows: rows}); err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return New(st)
 }
 
 func msgID(ref string) string { return ref + ".test@example.org" }
@@ -54,7 +59,7 @@ func outbox(t *testing.T, s *Store) *Outbox {
 
 func queueAll(t *testing.T, s *Store, c Campaign) {
 	t.Helper()
-	_, err := s.QueueCampaign(context.Background(), c.ID, func(r Request) (Rendered, error) {
+	_, err := s.Queue(context.Background(), c.ID, func(r Request) (Rendered, error) {
 		return Rendered{Subject: "s " + r.Ref, Raw: []byte("To: " + r.ToEmail + "\r\n\r\nbody\r\n")}, nil
 	})
 	if err != nil {
@@ -65,17 +70,17 @@ func queueAll(t *testing.T, s *Store, c Campaign) {
 func TestCreateCampaignTargetsAndListsMissingEmails(t *testing.T) {
 	ctx := context.Background()
 	s := campaignStore(t, 3)
-	res, err := s.CreateCampaign(ctx, NewCampaign{Name: "all", Template: "recording-policy", Target: Target{All: true}, MessageID: msgID})
+	res, err := s.Create(ctx, Spec{Name: "all", Template: "recording-policy", Target: Target{All: true}, MessageID: msgID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Requests != 4 || len(res.NoEmail) != 1 || res.NoEmail[0].Name != "No Email Council" {
 		t.Fatalf("created %d requests, no email %v", res.Requests, res.NoEmail)
 	}
-	reqs, _ := s.CampaignRequests(ctx, res.Campaign.ID, false)
+	reqs, _ := s.Requests(ctx, res.Campaign.ID, false)
 	seen := map[string]bool{}
 	for _, r := range reqs {
-		if !ValidRef(r.Ref) || seen[r.Ref] || r.MessageID != r.Ref+".test@example.org" || r.OutboxState != OutboxDraft {
+		if !ref.Valid(r.Ref) || seen[r.Ref] || r.MessageID != r.Ref+".test@example.org" || r.OutboxState != OutboxDraft {
 			t.Errorf("request %+v", r)
 		}
 		seen[r.Ref] = true
@@ -83,21 +88,21 @@ func TestCreateCampaignTargetsAndListsMissingEmails(t *testing.T) {
 			t.Errorf("Fife regime %q", r.Regime)
 		}
 	}
-	sc, err := s.CreateCampaign(ctx, NewCampaign{Name: "scot", Template: "t", Target: Target{Nations: []string{"scotland"}}, MessageID: msgID})
+	sc, err := s.Create(ctx, Spec{Name: "scot", Template: "t", Target: Target{Nations: []string{"scotland"}}, MessageID: msgID})
 	if err != nil || sc.Requests != 1 {
 		t.Fatalf("nation target: %+v %v", sc, err)
 	}
-	tg, err := s.CreateCampaign(ctx, NewCampaign{Name: "tag", Template: "t", Target: Target{Nations: []string{"England"}, Tags: []string{"Unitary"}}, MessageID: msgID})
+	tg, err := s.Create(ctx, Spec{Name: "tag", Template: "t", Target: Target{Nations: []string{"England"}, Tags: []string{"Unitary"}}, MessageID: msgID})
 	if err != nil || tg.Requests != 3 || len(tg.NoEmail) != 0 {
 		t.Fatalf("tag target: %+v %v", tg, err)
 	}
-	if _, err := s.CreateCampaign(ctx, NewCampaign{Name: "all", Template: "t", Target: Target{All: true}, MessageID: msgID}); !errors.Is(err, ErrCampaignExists) {
+	if _, err := s.Create(ctx, Spec{Name: "all", Template: "t", Target: Target{All: true}, MessageID: msgID}); !errors.Is(err, ErrExists) {
 		t.Errorf("duplicate name: %v", err)
 	}
-	if _, err := s.CreateCampaign(ctx, NewCampaign{Name: "none", Template: "t", Target: Target{Tags: []string{"nope"}}, MessageID: msgID}); !errors.Is(err, ErrNoTargets) {
+	if _, err := s.Create(ctx, Spec{Name: "none", Template: "t", Target: Target{Tags: []string{"nope"}}, MessageID: msgID}); !errors.Is(err, ErrNoTargets) {
 		t.Errorf("empty target: %v", err)
 	}
-	ev, _ := s.Events(ctx, EventFilter{Kind: "campaign.created"})
+	ev, _ := s.core.Events(ctx, store.EventFilter{Kind: "campaign.created"})
 	if len(ev) != 3 || !strings.Contains(string(ev[0].Detail), "No Email Council") {
 		t.Errorf("events %v", ev)
 	}
@@ -106,8 +111,8 @@ func TestCreateCampaignTargetsAndListsMissingEmails(t *testing.T) {
 func TestQueueRendersOnceAndRollsBackOnError(t *testing.T) {
 	ctx := context.Background()
 	s := campaignStore(t, 3)
-	res, _ := s.CreateCampaign(ctx, NewCampaign{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
-	_, err := s.QueueCampaign(ctx, res.Campaign.ID, func(r Request) (Rendered, error) {
+	res, _ := s.Create(ctx, Spec{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
+	_, err := s.Queue(ctx, res.Campaign.ID, func(r Request) (Rendered, error) {
 		if r.Authority.Code == "E001" {
 			return Rendered{}, errors.New("boom")
 		}
@@ -116,18 +121,18 @@ func TestQueueRendersOnceAndRollsBackOnError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "Council 001") {
 		t.Fatalf("err = %v", err)
 	}
-	counts, _ := s.CampaignCounts(ctx, res.Campaign.ID)
+	counts, _ := s.Counts(ctx, res.Campaign.ID)
 	if counts[OutboxDraft] != 4 {
 		t.Fatalf("a failed render half-queued: %v", counts)
 	}
 	queueAll(t, s, res.Campaign)
-	c, _ := s.CampaignByName(ctx, "c")
-	counts, _ = s.CampaignCounts(ctx, c.ID)
-	if c.State != CampaignQueued || counts[OutboxQueued] != 4 {
+	c, _ := s.ByName(ctx, "c")
+	counts, _ = s.Counts(ctx, c.ID)
+	if c.State != Queued || counts[OutboxQueued] != 4 {
 		t.Fatalf("state %s counts %v", c.State, counts)
 	}
 	// Queuing again renders nothing new: the stored bytes are what is sent.
-	n, err := s.QueueCampaign(ctx, c.ID, func(Request) (Rendered, error) { return Rendered{}, errors.New("must not render") })
+	n, err := s.Queue(ctx, c.ID, func(Request) (Rendered, error) { return Rendered{}, errors.New("must not render") })
 	if err != nil || n != 0 {
 		t.Fatalf("requeue: %d %v", n, err)
 	}
@@ -136,14 +141,15 @@ func TestQueueRendersOnceAndRollsBackOnError(t *testing.T) {
 func TestClaimIsExclusiveAcrossConnections(t *testing.T) {
 	ctx := context.Background()
 	s := campaignStore(t, 40)
-	res, _ := s.CreateCampaign(ctx, NewCampaign{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
+	res, _ := s.Create(ctx, Spec{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
 	queueAll(t, s, res.Campaign)
 	// A second Store on the same file stands in for a second process.
-	s2, err := Open(ctx, s.Path(), Options{})
+	core2, err := store.Open(ctx, s.Path(), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s2.Close()
+	defer core2.Close()
+	s2 := New(core2)
 	var mu sync.Mutex
 	got := map[int64]string{}
 	var wg sync.WaitGroup
@@ -176,14 +182,14 @@ func TestClaimIsExclusiveAcrossConnections(t *testing.T) {
 	if len(got) != 41 {
 		t.Fatalf("claimed %d of 41", len(got))
 	}
-	if err := s.FinishSettledCampaigns(ctx); err != nil {
+	if err := s.FinishSettled(ctx); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := s.CampaignByName(ctx, "c")
-	if c.State != CampaignDone {
+	c, _ := s.ByName(ctx, "c")
+	if c.State != Done {
 		t.Errorf("campaign %s after every request was sent", c.State)
 	}
-	ev, _ := s.Events(ctx, EventFilter{Kind: "request.delivered"})
+	ev, _ := s.core.Events(ctx, store.EventFilter{Kind: "request.delivered"})
 	if len(ev) != 41 {
 		t.Fatalf("%d delivered events", len(ev))
 	}
@@ -193,7 +199,7 @@ func TestClaimIsExclusiveAcrossConnections(t *testing.T) {
 	}
 	at, _ := time.Parse(time.RFC3339Nano, d.At)
 	want := deadline.NewCalendar(deadline.FOIA, deadline.EmbeddedHolidays()).Due(deadline.ReceiptDate(at), 20, deadline.Statutory).Due.String()
-	if d.Due != want || d.Status != StatusAwaitingResponse {
+	if d.Due != want || d.Status != store.StatusAwaitingResponse {
 		t.Errorf("delivered event %s: want due %s (the engine's count from the delivery), awaiting-response", ev[0].Detail, want)
 	}
 }
@@ -201,7 +207,7 @@ func TestClaimIsExclusiveAcrossConnections(t *testing.T) {
 func TestOutcomesRetryFailUnknownAndResolve(t *testing.T) {
 	ctx := context.Background()
 	s := campaignStore(t, 3)
-	res, _ := s.CreateCampaign(ctx, NewCampaign{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
+	res, _ := s.Create(ctx, Spec{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
 	queueAll(t, s, res.Campaign)
 	now := time.Now()
 	ob := outbox(t, s)
@@ -250,7 +256,7 @@ func TestOutcomesRetryFailUnknownAndResolve(t *testing.T) {
 	if err != nil || !failed {
 		t.Fatal(failed, err)
 	}
-	reqs, _ := s.CampaignRequests(ctx, res.Campaign.ID, false)
+	reqs, _ := s.Requests(ctx, res.Campaign.ID, false)
 	states := map[int64]Request{}
 	for _, r := range reqs {
 		states[r.ID] = r
@@ -284,7 +290,7 @@ func TestOutcomesRetryFailUnknownAndResolve(t *testing.T) {
 	// count from it: the clock is derived in the resolving transaction.
 	reg, _ := deadline.ParseRegime(got.Regime)
 	want := deadline.NewCalendar(reg, deadline.EmbeddedHolidays()).Due(deadline.ReceiptDate(got.SentAt), 20, deadline.Statutory).Due.String()
-	if got.DueDate != want || got.Status != StatusAwaitingResponse || ts(got.SentAt) != ts(c2.ClaimedAt) {
+	if got.DueDate != want || got.Status != store.StatusAwaitingResponse || ts(got.SentAt) != ts(c2.ClaimedAt) {
 		t.Fatalf("resolve sent: due %s status %s sent %s, want due %s, awaiting-response, sent at the claim %s", got.DueDate, got.Status, got.SentAt, want, c2.ClaimedAt)
 	}
 	if _, err := s.ResolveSent(ctx, got.Ref); err == nil {
@@ -295,7 +301,7 @@ func TestOutcomesRetryFailUnknownAndResolve(t *testing.T) {
 func TestOrphansBecomeUnknownAndDailyCap(t *testing.T) {
 	ctx := context.Background()
 	s := campaignStore(t, 3)
-	res, _ := s.CreateCampaign(ctx, NewCampaign{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
+	res, _ := s.Create(ctx, Spec{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
 	queueAll(t, s, res.Campaign)
 	now := time.Now()
 	ob := outbox(t, s)
@@ -331,67 +337,68 @@ func TestOrphansBecomeUnknownAndDailyCap(t *testing.T) {
 func TestPauseResumeCancel(t *testing.T) {
 	ctx := context.Background()
 	s := campaignStore(t, 3)
-	res, _ := s.CreateCampaign(ctx, NewCampaign{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
+	res, _ := s.Create(ctx, Spec{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
 	queueAll(t, s, res.Campaign)
-	if err := s.PauseCampaign(ctx, "c"); err != nil {
+	if err := s.Pause(ctx, "c"); err != nil {
 		t.Fatal(err)
 	}
 	ob := outbox(t, s)
 	if g, _ := ob.Claim(ctx, ClaimOptions{Owner: "me", Now: time.Now()}); g != nil {
 		t.Fatal("claimed from a paused campaign")
 	}
-	if err := s.PauseCampaign(ctx, "c"); !errors.Is(err, ErrCampaignState) {
+	if err := s.Pause(ctx, "c"); !errors.Is(err, ErrState) {
 		t.Errorf("pause twice: %v", err)
 	}
-	if err := s.ResumeCampaign(ctx, "c"); err != nil {
+	if err := s.Resume(ctx, "c"); err != nil {
 		t.Fatal(err)
 	}
 	g, _ := ob.Claim(ctx, ClaimOptions{Owner: "me", Now: time.Now()})
-	if err := s.CancelCampaign(ctx, "c"); err != nil {
+	if err := s.Cancel(ctx, "c"); err != nil {
 		t.Fatal(err)
 	}
 	// The message in flight still settles; the rest are cancelled.
 	if _, err := ob.MarkSent(ctx, g, "me", Delivery{AcceptedAt: time.Now()}, nil); err != nil {
 		t.Fatal(err)
 	}
-	counts, _ := s.CampaignCounts(ctx, res.Campaign.ID)
+	counts, _ := s.Counts(ctx, res.Campaign.ID)
 	if counts[OutboxCancelled] != 3 || counts[OutboxSent] != 1 {
 		t.Errorf("counts %v", counts)
 	}
-	if err := s.ResumeCampaign(ctx, "c"); !errors.Is(err, ErrCampaignState) {
+	if err := s.Resume(ctx, "c"); !errors.Is(err, ErrState) {
 		t.Errorf("resume cancelled: %v", err)
 	}
-	if err := s.PauseCampaign(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+	if err := s.Pause(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown campaign: %v", err)
 	}
 }
 
 // The outbox writes its events with its own prepared statement; they must
-// be the rows appendEvent would write.
+// be the rows AppendEvent would write.
 func TestOutboxEventsMatchAppendEvent(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2026, 11, 28, 9, 30, 1, 500, time.UTC)
-	s, err := Open(ctx, t.TempDir()+"/e.db", Options{Now: func() time.Time { return at }})
+	core, err := store.Open(ctx, t.TempDir()+"/e.db", store.Options{Now: func() time.Time { return at }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer core.Close()
+	s := New(core)
 	detail := map[string]any{"x": 1, "y": "z"}
-	subj := Subject{Authority: 3, Request: 4}
-	if err := s.tx(ctx, func(tx *sqlTx) error { return s.appendEvent(ctx, tx, "test.kind", subj, detail) }); err != nil {
+	subj := store.Subject{Authority: 3, Request: 4}
+	if err := s.core.Tx(ctx, func(tx *sql.Tx) error { return s.core.AppendEvent(ctx, tx, "test.kind", subj, detail) }); err != nil {
 		t.Fatal(err)
 	}
 	ob := outbox(t, s)
 	if err := ob.tx(ctx, func() error { return ob.event(ctx, "test.kind", subj, detail) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := ob.tx(ctx, func() error { return ob.event(ctx, "test.nil", Subject{}, nil) }); err != nil {
+	if err := ob.tx(ctx, func() error { return ob.event(ctx, "test.nil", store.Subject{}, nil) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.tx(ctx, func(tx *sqlTx) error { return s.appendEvent(ctx, tx, "test.nil", Subject{}, nil) }); err != nil {
+	if err := s.core.Tx(ctx, func(tx *sql.Tx) error { return s.core.AppendEvent(ctx, tx, "test.nil", store.Subject{}, nil) }); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT at, kind, coalesce(authority_id, 0), coalesce(request_id, 0), coalesce(message_id, -1), detail FROM events ORDER BY id`)
+	rows, err := s.core.DB().QueryContext(ctx, `SELECT at, kind, coalesce(authority_id, 0), coalesce(request_id, 0), coalesce(message_id, -1), detail FROM events ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package store
+package blob
 
 import (
 	"crypto/sha256"
@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-func putBlob(t *testing.T, b Blobs, content string) string {
+func putBlob(t *testing.T, b Store, content string) string {
 	t.Helper()
 	w, err := b.Create()
 	if err != nil {
@@ -48,7 +48,7 @@ func TestDeferredBlobs(t *testing.T) {
 	for _, fs := range []bool{false, true} {
 		t.Run(map[bool]string{true: "syncfs", false: "fsync-each"}[fs], func(t *testing.T) {
 			dir := t.TempDir()
-			b := Blobs{Dir: dir, FsyncEach: !fs}.Deferred()
+			b := Store{Dir: dir, FsyncEach: !fs}.Deferred()
 			a := putBlob(t, b, "raw message")
 			c := putBlob(t, b, "shared attachment")
 			putBlob(t, b, "shared attachment") // a second commit of the same content
@@ -115,7 +115,7 @@ func TestDeferredBlobs(t *testing.T) {
 
 func TestBlobsWithoutDeferredAreDurableAtCommit(t *testing.T) {
 	dir := t.TempDir()
-	b := Blobs{Dir: dir}
+	b := Store{Dir: dir}
 	sum := putBlob(t, b, strings.Repeat("x", 300<<10))
 	if !b.Has(sum) {
 		t.Fatal("not stored at Commit")

@@ -1,4 +1,12 @@
-package store
+// Package registry is the authority register: the public bodies foidesk
+// writes to, as imports state them (package authorities reads the files)
+// and as campaigns target them. An import is one transaction, and every
+// addition and change in it is an event in that transaction.
+//
+// Two things about an authority are learned from its mail rather than
+// imported, and are written where that mail is decided (store/mail): that
+// its address bounced, and the other addresses it writes from.
+package registry
 
 import (
 	"context"
@@ -8,7 +16,15 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"foidesk/store"
 )
+
+// Store is the register in an open database.
+type Store struct{ core *store.Store }
+
+// New returns the register kept in st.
+func New(st *store.Store) *Store { return &Store{core: st} }
 
 // Authority is one public body in the register.
 type Authority struct {
@@ -90,7 +106,7 @@ type authorityFieldChange struct {
 // transaction.
 func (s *Store) ImportAuthorities(ctx context.Context, im AuthorityImport) (ImportResult, error) {
 	var res ImportResult
-	err := s.tx(ctx, func(tx *sqlTx) error {
+	err := s.core.Tx(ctx, func(tx *sql.Tx) error {
 		res = ImportResult{}
 		touched := map[int64]string{}
 		for i, in := range im.Rows {
@@ -138,7 +154,7 @@ func (s *Store) ImportAuthorities(ctx context.Context, im AuthorityImport) (Impo
 
 const authorityColumns = "id, code, name, email, nation, regime, tags, created_at, updated_at"
 
-func matchAuthority(ctx context.Context, tx *sqlTx, in AuthorityInput) (*Authority, error) {
+func matchAuthority(ctx context.Context, tx *sql.Tx, in AuthorityInput) (*Authority, error) {
 	var rows *sql.Rows
 	var err error
 	switch {
@@ -170,7 +186,7 @@ func matchAuthority(ctx context.Context, tx *sqlTx, in AuthorityInput) (*Authori
 		in.Origin, *in.Email, len(found), strings.Join(names, "; "))
 }
 
-func (s *Store) addAuthority(ctx context.Context, tx *sqlTx, in AuthorityInput) (Authority, error) {
+func (s *Store) addAuthority(ctx context.Context, tx *sql.Tx, in AuthorityInput) (Authority, error) {
 	a := Authority{Code: in.Code, Name: in.Name, Tags: []string{}}
 	if in.Email != nil {
 		a.Email = *in.Email
@@ -188,7 +204,7 @@ func (s *Store) addAuthority(ctx context.Context, tx *sqlTx, in AuthorityInput) 
 	if !authorityRegimeFits(a.Regime, a.Nation) {
 		return a, fmt.Errorf("%s: regime %s does not apply to %s, which is in %s", in.Origin, a.Regime, a.Name, a.Nation)
 	}
-	now := s.now().UTC()
+	now := s.core.Now().UTC()
 	a.CreatedAt, a.UpdatedAt = now, now
 	tags, _ := json.Marshal(a.Tags)
 	stamp := now.Format(time.RFC3339Nano)
@@ -205,10 +221,10 @@ func (s *Store) addAuthority(ctx context.Context, tx *sqlTx, in AuthorityInput) 
 		"source": in.Origin, "code": authorityNull(a.Code), "name": a.Name, "email": authorityNull(a.Email),
 		"nation": authorityNull(a.Nation), "regime": a.Regime, "tags": a.Tags,
 	}
-	return a, s.appendEvent(ctx, tx, "authority.added", Subject{Authority: a.ID}, detail)
+	return a, s.core.AppendEvent(ctx, tx, "authority.added", store.Subject{Authority: a.ID}, detail)
 }
 
-func (s *Store) updateAuthority(ctx context.Context, tx *sqlTx, cur Authority, in AuthorityInput) (Authority, bool, error) {
+func (s *Store) updateAuthority(ctx context.Context, tx *sql.Tx, cur Authority, in AuthorityInput) (Authority, bool, error) {
 	next := cur
 	if in.Name != "" {
 		next.Name = in.Name
@@ -247,7 +263,7 @@ func (s *Store) updateAuthority(ctx context.Context, tx *sqlTx, cur Authority, i
 	if len(changes) == 0 {
 		return cur, false, nil
 	}
-	next.UpdatedAt = s.now().UTC()
+	next.UpdatedAt = s.core.Now().UTC()
 	tags, _ := json.Marshal(next.Tags)
 	_, err := tx.ExecContext(ctx,
 		`UPDATE authorities SET name = ?, email = ?, nation = ?, regime = ?, tags = ?, updated_at = ? WHERE id = ?`,
@@ -257,7 +273,7 @@ func (s *Store) updateAuthority(ctx context.Context, tx *sqlTx, cur Authority, i
 		return cur, false, fmt.Errorf("%s: update authority %s: %w", in.Origin, cur.Name, err)
 	}
 	detail := map[string]any{"source": in.Origin, "code": authorityNull(cur.Code), "changes": changes}
-	return next, true, s.appendEvent(ctx, tx, "authority.updated", Subject{Authority: cur.ID}, detail)
+	return next, true, s.core.AppendEvent(ctx, tx, "authority.updated", store.Subject{Authority: cur.ID}, detail)
 }
 
 // normalizeAuthorityTags sorts tags and drops repeats, so the same set always
@@ -299,7 +315,7 @@ func (s *Store) Authorities(ctx context.Context, f AuthorityFilter) ([]Authority
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY name COLLATE NOCASE, code"
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.core.DB().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list authorities: %w", err)
 	}

@@ -1,10 +1,12 @@
-package store
+package mail
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"foidesk/store"
 )
 
 // Per-mailbox IMAP sync state: what foidesk has recorded from each mailbox.
@@ -21,7 +23,7 @@ type MailboxState struct {
 func (s *Store) MailboxState(ctx context.Context, name string) (MailboxState, error) {
 	st := MailboxState{Name: name}
 	var v, last int64
-	err := s.db.QueryRowContext(ctx, `SELECT uidvalidity, last_uid FROM mailboxes WHERE name = ?`, name).Scan(&v, &last)
+	err := s.core.DB().QueryRowContext(ctx, `SELECT uidvalidity, last_uid FROM mailboxes WHERE name = ?`, name).Scan(&v, &last)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, nil
 	}
@@ -38,17 +40,17 @@ func (s *Store) MailboxState(ctx context.Context, name string) (MailboxState, er
 // counted twice.
 func (s *Store) StartMailbox(ctx context.Context, name string, uidvalidity uint32) (MailboxState, error) {
 	var out MailboxState
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.core.Tx(ctx, func(tx *sql.Tx) error {
 		var v, last int64
 		err := tx.QueryRowContext(ctx, `SELECT uidvalidity, last_uid FROM mailboxes WHERE name = ?`, name).Scan(&v, &last)
-		now := s.msgStamp()
+		now := s.stamp()
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			if _, err := tx.ExecContext(ctx, `INSERT INTO mailboxes (name, uidvalidity, last_uid, updated_at) VALUES (?, ?, 0, ?)`, name, uidvalidity, now); err != nil {
 				return err
 			}
 			out = MailboxState{Name: name, UIDValidity: uidvalidity, Known: true}
-			return s.appendEvent(ctx, tx, "mailbox.added", Subject{}, map[string]any{"mailbox": name, "uidvalidity": uidvalidity})
+			return s.core.AppendEvent(ctx, tx, "mailbox.added", store.Subject{}, map[string]any{"mailbox": name, "uidvalidity": uidvalidity})
 		case err != nil:
 			return err
 		case uint32(v) == uidvalidity:
@@ -59,7 +61,7 @@ func (s *Store) StartMailbox(ctx context.Context, name string, uidvalidity uint3
 			return err
 		}
 		out = MailboxState{Name: name, UIDValidity: uidvalidity, Known: true}
-		return s.appendEvent(ctx, tx, "mailbox.uidvalidity_changed", Subject{}, map[string]any{
+		return s.core.AppendEvent(ctx, tx, "mailbox.uidvalidity_changed", store.Subject{}, map[string]any{
 			"mailbox": name, "old_uidvalidity": v, "new_uidvalidity": uidvalidity, "old_last_uid": last})
 	})
 	if err != nil {
@@ -82,7 +84,7 @@ func (s *Store) advanceLocked(ctx context.Context, tx *sql.Tx, loc Location, msg
 	if loc.Mailbox == "" {
 		return nil
 	}
-	now := s.msgStamp()
+	now := s.stamp()
 	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO message_locations (mailbox, uidvalidity, uid, message_id, seen_at) VALUES (?, ?, ?, ?, ?)`,
 		loc.Mailbox, loc.UIDValidity, loc.UID, msgID, now); err != nil {
 		return fmt.Errorf("record location: %w", err)
@@ -98,9 +100,9 @@ func (s *Store) advanceLocked(ctx context.Context, tx *sql.Tx, loc Location, msg
 // server returned no body for it, e.g. it was expunged between SEARCH and
 // FETCH).
 func (s *Store) AdvanceMailbox(ctx context.Context, loc Location) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.core.Tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE mailboxes SET last_uid = ?, updated_at = ? WHERE name = ? AND uidvalidity = ? AND last_uid < ?`,
-			loc.UID, s.msgStamp(), loc.Mailbox, loc.UIDValidity, loc.UID)
+			loc.UID, s.stamp(), loc.Mailbox, loc.UIDValidity, loc.UID)
 		return err
 	})
 }

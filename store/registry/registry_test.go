@@ -1,15 +1,29 @@
-package store
+package registry
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"foidesk/authorities"
+	"foidesk/store"
 )
+
+// registryOpen opens a new database in a temporary directory, and its
+// register.
+func registryOpen(t *testing.T) (*store.Store, *Store) {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "foidesk.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, New(st)
+}
 
 func authPtr[T any](v T) *T { return &v }
 
@@ -24,13 +38,13 @@ func authInput(origin, code, name, email, nation string, tags ...string) Authori
 	return in
 }
 
-func authCounts(t *testing.T, s *Store) (int, int) {
+func authCounts(t *testing.T, st *store.Store, s *Store) (int, int) {
 	t.Helper()
 	list, err := s.Authorities(context.Background(), AuthorityFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := s.Events(context.Background(), EventFilter{})
+	ev, err := st.Events(context.Background(), store.EventFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +53,7 @@ func authCounts(t *testing.T, s *Store) (int, int) {
 
 func TestImportAuthoritiesCountsAndEvents(t *testing.T) {
 	ctx := context.Background()
-	s := foundationOpen(t)
+	st, s := registryOpen(t)
 	first := []AuthorityInput{
 		authInput("a.csv:2", "LDS", "Leeds City Council", "foi@leeds.gov.uk", "England", "type:metropolitan-district"),
 		authInput("a.csv:3", "ABE", "Aberdeen City Council", "", "Scotland"),
@@ -69,7 +83,7 @@ func TestImportAuthoritiesCountsAndEvents(t *testing.T) {
 	if err != nil || res.Added != 0 || res.Updated != 0 || res.Unchanged != 3 {
 		t.Fatalf("re-import %+v %v", res, err)
 	}
-	if n, ev := authCounts(t, s); n != 3 || ev != 3 {
+	if n, ev := authCounts(t, st, s); n != 3 || ev != 3 {
 		t.Fatalf("%d authorities, %d events after re-import; want 3 and 3", n, ev)
 	}
 
@@ -85,7 +99,7 @@ func TestImportAuthoritiesCountsAndEvents(t *testing.T) {
 	if err != nil || res.Added != 1 || res.Updated != 2 || res.Unchanged != 1 || len(res.MissingEmail) != 0 {
 		t.Fatalf("second import %+v %v", res, err)
 	}
-	ev, _ := s.Events(ctx, EventFilter{Kind: "authority.updated"})
+	ev, _ := st.Events(ctx, store.EventFilter{Kind: "authority.updated"})
 	if len(ev) != 2 {
 		t.Fatalf("%d authority.updated events, want 2", len(ev))
 	}
@@ -108,7 +122,7 @@ func TestImportAuthoritiesCountsAndEvents(t *testing.T) {
 		d.Changes["regime"].From != "foia" || d.Changes["regime"].To != "foisa" {
 		t.Errorf("Harbour Board update detail %s", ev[1].Detail)
 	}
-	added, _ := s.Events(ctx, EventFilter{Kind: "authority.added"})
+	added, _ := st.Events(ctx, store.EventFilter{Kind: "authority.added"})
 	if len(added) != 4 || !strings.Contains(string(added[3].Detail), `"code":"CRF"`) || !strings.Contains(string(added[3].Detail), `"source":"b.csv:5"`) {
 		t.Errorf("added events %d, last %s", len(added), added[len(added)-1].Detail)
 	}
@@ -116,7 +130,7 @@ func TestImportAuthoritiesCountsAndEvents(t *testing.T) {
 
 func TestImportWithoutAFieldKeepsWhatIsStored(t *testing.T) {
 	ctx := context.Background()
-	s := foundationOpen(t)
+	_, s := registryOpen(t)
 	in := authInput("a.csv:2", "ANG", "Angus Council", "foi@angus.gov.uk", "Scotland", "mine")
 	in.Regime = authPtr("eisr")
 	if _, err := s.ImportAuthorities(ctx, AuthorityImport{Rows: []AuthorityInput{in}}); err != nil {
@@ -145,7 +159,7 @@ func TestImportWithoutAFieldKeepsWhatIsStored(t *testing.T) {
 
 func TestFailedImportWritesNothing(t *testing.T) {
 	ctx := context.Background()
-	s := foundationOpen(t)
+	st, s := registryOpen(t)
 	base := []AuthorityInput{
 		authInput("a.csv:2", "ONE", "One", "shared@example.gov.uk", ""),
 		authInput("a.csv:3", "TWO", "Two", "shared@example.gov.uk", ""),
@@ -181,7 +195,7 @@ func TestFailedImportWritesNothing(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err %v, want %q", err, tc.want)
 			}
-			if n, ev := authCounts(t, s); n != 2 || ev != 2 {
+			if n, ev := authCounts(t, st, s); n != 2 || ev != 2 {
 				t.Errorf("%d authorities, %d events after a failed import; want 2 and 2", n, ev)
 			}
 		})
@@ -190,7 +204,7 @@ func TestFailedImportWritesNothing(t *testing.T) {
 
 func TestImportRefusesRegimeThatContradictsNation(t *testing.T) {
 	ctx := context.Background()
-	s := foundationOpen(t)
+	st, s := registryOpen(t)
 	if _, err := s.ImportAuthorities(ctx, AuthorityImport{Rows: []AuthorityInput{authInput("a.csv:2", "FIF", "Fife Council", "foi@fife.gov.uk", "Scotland")}}); err != nil {
 		t.Fatal(err)
 	}
@@ -203,14 +217,14 @@ func TestImportRefusesRegimeThatContradictsNation(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "c.csv:2: regime foisa does not apply to New, which is in Wales") {
 		t.Errorf("err %v", err)
 	}
-	if n, ev := authCounts(t, s); n != 1 || ev != 1 {
+	if n, ev := authCounts(t, st, s); n != 1 || ev != 1 {
 		t.Errorf("%d authorities, %d events; want 1 and 1", n, ev)
 	}
 }
 
 func TestListAuthoritiesFilters(t *testing.T) {
 	ctx := context.Background()
-	s := foundationOpen(t)
+	_, s := registryOpen(t)
 	_, err := s.ImportAuthorities(ctx, AuthorityImport{Rows: []AuthorityInput{
 		authInput("a:2", "BEL", "Belfast City Council", "", "Northern Ireland", "type:ni-district"),
 		authInput("a:3", "DRS", "Derry City and Strabane District Council", "foi@derrystrabane.com", "Northern Ireland"),

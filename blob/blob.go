@@ -1,25 +1,27 @@
-package store
+// Package blob is foidesk's content-addressed file store: raw mail and
+// attachments, under the data directory at
+// blobs/<first two hex digits of the SHA-256>/<SHA-256>. A blob is durable
+// before its name is: nothing may refer to one in the database until Commit
+// (or, for a deferred batch, Flush) has returned. It knows nothing of the
+// database; ingest writes blobs before recording the mail that names them,
+// and extract reads them.
+package blob
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 )
 
-// Blobs is the content-addressed file store under the data directory where
+// Store is the content-addressed file store under the data directory where
 // raw mail and attachments live, each at blobs/<sha256[:2]>/<sha256>. A blob
 // is written to a temporary file in its final directory, fsynced, renamed and
 // the directory fsynced, so once Commit returns the bytes survive a crash and
 // a reader never sees a half-written file. Writing the same content twice is
 // harmless: the name is the content.
-type Blobs struct {
+type Store struct {
 	Dir string // the data directory; blobs go under Dir/blobs
 	// FsyncEach makes Flush fsync each pending file and directory (run
 	// concurrently) instead of flushing the blob store's whole file system
@@ -30,13 +32,13 @@ type Blobs struct {
 	// busy disk.
 	FsyncEach bool
 
-	pending *pendingBlobs // set by Deferred
+	pending *pendingSet // set by Deferred
 }
 
-// pendingBlobs are written but not yet durable: they stay at their
+// pendingSet are written but not yet durable: they stay at their
 // temporary names until Flush, so no content-addressed name ever points at
 // bytes that might not survive a crash.
-type pendingBlobs struct {
+type pendingSet struct {
 	mu       sync.Mutex
 	files    map[string]*pendingFile // sha256 -> written, waiting for Flush
 	flushing map[string]string       // sha256 -> temporary name, while Flush places it
@@ -60,18 +62,18 @@ type pendingFile struct {
 	refs int
 }
 
-// Deferred returns a Blobs whose Commit leaves each blob at its temporary
+// Deferred returns a Store whose Commit leaves each blob at its temporary
 // name until Flush makes them all durable together: one wait for the disk
 // per batch instead of one per blob. Open finds pending blobs too. Nothing
 // may be recorded as referring to a pending blob before Flush returns.
 // Commit and Release may run while another goroutine flushes.
-func (b Blobs) Deferred() Blobs {
-	return Blobs{Dir: b.Dir, FsyncEach: b.FsyncEach, pending: &pendingBlobs{files: map[string]*pendingFile{}, flushing: map[string]string{}}}
+func (b Store) Deferred() Store {
+	return Store{Dir: b.Dir, FsyncEach: b.FsyncEach, pending: &pendingSet{files: map[string]*pendingFile{}, flushing: map[string]string{}}}
 }
 
 // Close releases what Deferred holds open. Pending blobs not flushed stay
 // at their temporary names, which CleanTemp removes later.
-func (b Blobs) Close() {
+func (b Store) Close() {
 	p := b.pending
 	if p == nil {
 		return
@@ -105,7 +107,7 @@ func (b Blobs) Close() {
 // start runs once per deferred set, before its first temporary file: it
 // opens the file system flusher (so that it sees every later write's
 // errors) and starts making spare temporary files.
-func (b Blobs) start(tmpDir string) {
+func (b Store) start(tmpDir string) {
 	p := b.pending
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -139,7 +141,7 @@ func (b Blobs) start(tmpDir string) {
 
 // tempFile is a new empty temporary file in tmpDir: with Deferred, one of
 // the spares when there is one.
-func (b Blobs) tempFile(tmpDir string) (*os.File, error) {
+func (b Store) tempFile(tmpDir string) (*os.File, error) {
 	if p := b.pending; p != nil {
 		b.start(tmpDir)
 		select {
@@ -156,7 +158,7 @@ func (b Blobs) tempFile(tmpDir string) (*os.File, error) {
 // short): when no other commit of the same content is waiting, its
 // temporary file is removed instead of made durable. A blob already flushed
 // is left alone. Without Deferred it does nothing.
-func (b Blobs) Release(sum string) {
+func (b Store) Release(sum string) {
 	p := b.pending
 	if p == nil {
 		return
@@ -183,7 +185,7 @@ func (b Blobs) Release(sum string) {
 // else, or with FsyncEach, an fsync of each, concurrently, so the file
 // system can commit them as a group), renamed to their content addresses,
 // and the renames made durable too. Without Deferred it does nothing.
-func (b Blobs) Flush() error {
+func (b Store) Flush() error {
 	if b.pending == nil {
 		return nil
 	}
@@ -280,7 +282,7 @@ func (b Blobs) Flush() error {
 // place moves a durable temporary file to its content address. An existing
 // blob is left alone: it was made durable before it was renamed into place,
 // and the name is the content.
-func (b Blobs) place(tmp, dest string) error {
+func (b Store) place(tmp, dest string) error {
 	if _, err := os.Stat(dest); err == nil {
 		os.Remove(tmp)
 		return nil
@@ -326,7 +328,7 @@ func parallel(n int, f func(int) error) error {
 }
 
 // Path is where the blob with this hex SHA-256 lives.
-func (b Blobs) Path(sum string) string {
+func (b Store) Path(sum string) string {
 	if len(sum) < 2 {
 		return filepath.Join(b.Dir, "blobs", "xx", sum)
 	}
@@ -334,7 +336,7 @@ func (b Blobs) Path(sum string) string {
 }
 
 // Open opens a stored (or, with Deferred, pending) blob for reading.
-func (b Blobs) Open(sum string) (*os.File, error) {
+func (b Store) Open(sum string) (*os.File, error) {
 	if p := b.pending; p != nil {
 		p.mu.Lock()
 		var tmp string
@@ -356,194 +358,7 @@ func (b Blobs) Open(sum string) (*os.File, error) {
 }
 
 // Has reports whether the blob is already stored durably.
-func (b Blobs) Has(sum string) bool {
+func (b Store) Has(sum string) bool {
 	_, err := os.Stat(b.Path(sum))
 	return err == nil
-}
-
-const blobBufSize = 128 << 10
-
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, blobBufSize); return &b }}
-
-func getBuf() []byte { return (*bufPool.Get().(*[]byte))[:0] }
-
-func putBuf(b []byte) { b = b[:0]; bufPool.Put(&b) }
-
-// BlobWriter streams one blob to disk, hashing as it goes, so memory does not
-// grow with the size of what is written.
-type BlobWriter struct {
-	b    Blobs
-	f    *os.File
-	cur  []byte // being filled: decoders hand over small pieces; write in large ones
-	h    hash.Hash
-	n    int64
-	done bool
-
-	// Full buffers are hashed and written by a goroutine of the writer's
-	// own, started by the first of them, so that the caller goes on
-	// receiving and decoding meanwhile. Small blobs never start one.
-	work   chan []byte
-	idle   chan struct{} // closed when the goroutine has ended
-	werr   error         // the goroutine's write error, set before failed
-	failed atomic.Bool
-}
-
-// Create starts a new blob. The caller writes to it and then calls Commit,
-// or Abort to throw it away.
-func (b Blobs) Create() (*BlobWriter, error) {
-	tmpDir := filepath.Join(b.Dir, "blobs", "tmp")
-	if err := os.MkdirAll(tmpDir, 0o750); err != nil {
-		return nil, fmt.Errorf("blob store: %w", err)
-	}
-	f, err := b.tempFile(tmpDir)
-	if err != nil {
-		return nil, fmt.Errorf("blob store: %w", err)
-	}
-	return &BlobWriter{b: b, f: f, cur: getBuf(), h: sha256.New()}, nil
-}
-
-func (w *BlobWriter) Write(p []byte) (int, error) {
-	if w.done {
-		return 0, errors.New("blob already committed or aborted")
-	}
-	n := 0
-	for len(p) > 0 {
-		if w.failed.Load() {
-			return n, fmt.Errorf("blob store: write: %w", w.werr)
-		}
-		k := copy(w.cur[len(w.cur):cap(w.cur)], p)
-		w.cur = w.cur[:len(w.cur)+k]
-		p = p[k:]
-		n += k
-		w.n += int64(k)
-		if len(w.cur) == cap(w.cur) {
-			w.hand()
-		}
-	}
-	return n, nil
-}
-
-// hand passes the full buffer to the writer's goroutine.
-func (w *BlobWriter) hand() {
-	if w.work == nil {
-		w.work = make(chan []byte, 2)
-		w.idle = make(chan struct{})
-		go func(work <-chan []byte) {
-			defer close(w.idle)
-			for buf := range work {
-				if w.werr == nil {
-					w.h.Write(buf)
-					if _, err := w.f.Write(buf); err != nil {
-						w.werr = err
-						w.failed.Store(true)
-					}
-				}
-				putBuf(buf)
-			}
-		}(w.work)
-	}
-	w.work <- w.cur
-	w.cur = getBuf()
-}
-
-// settle waits for the writer's goroutine to write everything handed to
-// it, writes the rest, and returns the first write error.
-func (w *BlobWriter) settle() error {
-	if w.work != nil {
-		close(w.work)
-		<-w.idle
-		w.work = nil
-	}
-	err := w.werr
-	if err == nil && len(w.cur) > 0 {
-		w.h.Write(w.cur)
-		_, err = w.f.Write(w.cur)
-	}
-	if w.cur != nil {
-		putBuf(w.cur)
-		w.cur = nil
-	}
-	return err
-}
-
-// Size is the number of bytes written so far.
-func (w *BlobWriter) Size() int64 { return w.n }
-
-// Abort removes the temporary file; it is safe after Commit.
-func (w *BlobWriter) Abort() {
-	if w.done {
-		return
-	}
-	w.done = true
-	w.settle()
-	w.f.Close()
-	os.Remove(w.f.Name())
-}
-
-// Commit makes the blob durable under its content address and returns its
-// hex SHA-256 and size. The temporary file lives in blobs/tmp, on the same
-// file system as the destination, so the rename is atomic. With Deferred,
-// the blob stays pending (readable through Open) until Flush.
-func (w *BlobWriter) Commit() (string, int64, error) {
-	if w.done {
-		return "", 0, errors.New("blob already committed or aborted")
-	}
-	if err := w.settle(); err != nil {
-		w.Abort()
-		return "", 0, fmt.Errorf("blob store: write: %w", err)
-	}
-	sum := hex.EncodeToString(w.h.Sum(nil))
-	if p := w.b.pending; p != nil {
-		w.done = true
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if pf, dup := p.files[sum]; dup {
-			pf.refs++
-			w.f.Close()
-			os.Remove(w.f.Name())
-		} else {
-			p.files[sum] = &pendingFile{f: w.f, refs: 1} // closed by Flush or Release
-		}
-		return sum, w.n, nil
-	}
-	if err := w.f.Sync(); err != nil {
-		w.Abort()
-		return "", 0, fmt.Errorf("blob store: sync: %w", err)
-	}
-	if err := w.f.Close(); err != nil {
-		w.done = true
-		os.Remove(w.f.Name())
-		return "", 0, fmt.Errorf("blob store: close: %w", err)
-	}
-	w.done = true
-	dest := w.b.Path(sum)
-	if err := w.b.place(w.f.Name(), dest); err != nil {
-		return "", 0, err
-	}
-	if err := syncDir(filepath.Dir(dest)); err != nil {
-		return "", 0, fmt.Errorf("blob store: sync %s: %w", filepath.Dir(dest), err)
-	}
-	return sum, w.n, nil
-}
-
-// WriteBlob stores everything r yields and returns its hex SHA-256 and size.
-func (b Blobs) WriteBlob(r io.Reader) (string, int64, error) {
-	w, err := b.Create()
-	if err != nil {
-		return "", 0, err
-	}
-	if _, err := io.Copy(w, r); err != nil {
-		w.Abort()
-		return "", 0, err
-	}
-	return w.Commit()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

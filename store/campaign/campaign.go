@@ -1,4 +1,19 @@
-package store
+// Package campaign keeps campaigns and their requests, and is the outbox
+// that sends them. A campaign is one letter to many authorities: creating
+// it makes one draft request for each targeted authority that has an
+// address, with its own reference (package ref) and Message-ID; queueing
+// renders every letter once and stores the exact bytes, all or none. A
+// dispatcher (package mailer) then works through the outbox on a
+// connection of its own (outbox.go): it claims a request in one commit
+// before speaking SMTP and records the outcome in the next, so no request
+// is sent twice, and what a dead dispatcher left `sending` becomes
+// `unknown`, for a person or the sent mailbox to settle (recovery.go).
+//
+// Request lives here (request.go) because campaigns make requests and the
+// outbox moves them. Its status and due date are the request lifecycle's,
+// derived by the core store (store.DeriveClock) from the delivery and
+// whatever else is known; the outbox writes them with the delivery.
+package campaign
 
 import (
 	"context"
@@ -7,33 +22,31 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"foidesk/ref"
+	"foidesk/store"
 )
+
+// Store is the campaigns, requests and outbox of an open database.
+type Store struct{ core *store.Store }
+
+// New returns the campaigns kept in st.
+func New(st *store.Store) *Store { return &Store{core: st} }
+
+// Path is the database file; each dispatcher keeps a lock file beside it
+// (package mailer), so its claims can be recovered when it dies.
+func (s *Store) Path() string { return s.core.Path() }
 
 // Campaign states. A campaign is a draft until it is queued for sending;
 // paused and cancelled campaigns are skipped by every dispatcher before its
 // next message; done means every request is settled.
 const (
-	CampaignDraft     = "draft"
-	CampaignQueued    = "queued"
-	CampaignPaused    = "paused"
-	CampaignCancelled = "cancelled"
-	CampaignDone      = "done"
+	Draft     = "draft"
+	Queued    = "queued"
+	Paused    = "paused"
+	Cancelled = "cancelled"
+	Done      = "done"
 )
-
-// Outbox states of a request.
-const (
-	OutboxDraft     = "draft"
-	OutboxQueued    = "queued"
-	OutboxSending   = "sending"
-	OutboxSent      = "sent"
-	OutboxRetry     = "retry"
-	OutboxFailed    = "failed"
-	OutboxUnknown   = "unknown"
-	OutboxCancelled = "cancelled"
-)
-
-// OutboxStates lists every outbox state in lifecycle order, for reports.
-var OutboxStates = []string{OutboxDraft, OutboxQueued, OutboxSending, OutboxRetry, OutboxSent, OutboxFailed, OutboxUnknown, OutboxCancelled}
 
 // Campaign is one survey: a letter sent to many authorities.
 type Campaign struct {
@@ -55,8 +68,8 @@ type Target struct {
 	Tags    []string
 }
 
-// NewCampaign describes a campaign to create.
-type NewCampaign struct {
+// Spec describes a campaign to create.
+type Spec struct {
 	Name     string
 	Template string
 	Subject  string
@@ -64,23 +77,13 @@ type NewCampaign struct {
 	// MessageID builds the Message-ID (without angle brackets) for a request
 	// from its reference token; it must be unique per token.
 	MessageID func(ref string) string
-	// Ref draws each request's reference token; nil means NewRef. Tests
+	// Ref draws each request's reference token; nil means ref.New. Tests
 	// that replay real mail carrying a known token set it.
 	Ref func() string
 }
 
-// Recipient is an authority as a campaign sees it.
-type Recipient struct {
-	AuthorityID int64
-	Code        string
-	Name        string
-	Email       string
-	Nation      string
-	Regime      string
-}
-
-// CreatedCampaign reports what CreateCampaign did.
-type CreatedCampaign struct {
+// Created reports what Create did.
+type Created struct {
 	Campaign Campaign
 	Requests int
 	// NoEmail lists targeted authorities without an address: no request is
@@ -88,8 +91,8 @@ type CreatedCampaign struct {
 	NoEmail []Recipient
 }
 
-// ErrCampaignExists is returned when a campaign of that name exists.
-var ErrCampaignExists = errors.New("a campaign with that name already exists")
+// ErrExists is returned when a campaign of that name exists.
+var ErrExists = errors.New("a campaign with that name already exists")
 
 // ErrNoTargets is returned when the target selects no authority at all.
 var ErrNoTargets = errors.New("no authority matches the campaign's target")
@@ -111,21 +114,21 @@ func parseTS(s sql.NullString) time.Time {
 	return t
 }
 
-// CreateCampaign creates a campaign and one draft request, with a fresh
+// Create creates a campaign and one draft request, with a fresh
 // reference token and Message-ID, for every targeted authority that has an
 // email address, all in one transaction.
-func (s *Store) CreateCampaign(ctx context.Context, nc NewCampaign) (CreatedCampaign, error) {
-	var out CreatedCampaign
+func (s *Store) Create(ctx context.Context, nc Spec) (Created, error) {
+	var out Created
 	if strings.TrimSpace(nc.Name) == "" || nc.Template == "" || nc.MessageID == nil {
 		return out, errors.New("create campaign: name, template and message id builder are required")
 	}
-	err := s.tx(ctx, func(tx *sqlTx) error {
+	err := s.core.Tx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM campaigns WHERE name = ?`, nc.Name).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
-			return fmt.Errorf("campaign %q: %w", nc.Name, ErrCampaignExists)
+			return fmt.Errorf("campaign %q: %w", nc.Name, ErrExists)
 		}
 		targets, err := selectTargets(ctx, tx, nc.Target)
 		if err != nil {
@@ -134,7 +137,7 @@ func (s *Store) CreateCampaign(ctx context.Context, nc NewCampaign) (CreatedCamp
 		if len(targets) == 0 {
 			return ErrNoTargets
 		}
-		now := ts(s.now())
+		now := ts(s.core.Now())
 		res, err := tx.ExecContext(ctx,
 			`INSERT INTO campaigns (name, template, subject, state, created_at, updated_at) VALUES (?, ?, ?, 'draft', ?, ?)`,
 			nc.Name, nc.Template, nullStr(nc.Subject), now, now)
@@ -151,7 +154,7 @@ func (s *Store) CreateCampaign(ctx context.Context, nc NewCampaign) (CreatedCamp
 			if err != nil {
 				return err
 			}
-			if err := s.appendEvent(ctx, tx, "request.created", Subject{Authority: t.AuthorityID, Request: rid},
+			if err := s.core.AppendEvent(ctx, tx, "request.created", store.Subject{Authority: t.AuthorityID, Request: rid},
 				map[string]any{"campaign": nc.Name, "to": t.Email}); err != nil {
 				return err
 			}
@@ -161,7 +164,7 @@ func (s *Store) CreateCampaign(ctx context.Context, nc NewCampaign) (CreatedCamp
 		for _, r := range out.NoEmail {
 			noEmail = append(noEmail, r.Name)
 		}
-		if err := s.appendEvent(ctx, tx, "campaign.created", Subject{}, map[string]any{
+		if err := s.core.AppendEvent(ctx, tx, "campaign.created", store.Subject{}, map[string]any{
 			"campaign": nc.Name, "campaign_id": cid, "template": nc.Template, "subject": nc.Subject,
 			"requests": out.Requests, "no_email": noEmail,
 		}); err != nil {
@@ -175,16 +178,16 @@ func (s *Store) CreateCampaign(ctx context.Context, nc NewCampaign) (CreatedCamp
 
 // insertRequest adds one draft request, drawing a new reference token if
 // the random one collides with an existing request.
-func insertRequest(ctx context.Context, tx *sqlTx, cid int64, t Recipient, mkID func(string) string, mkRef func() string, now string) (int64, error) {
+func insertRequest(ctx context.Context, tx *sql.Tx, cid int64, t Recipient, mkID func(string) string, mkRef func() string, now string) (int64, error) {
 	if mkRef == nil {
-		mkRef = NewRef
+		mkRef = ref.New
 	}
 	for try := 0; ; try++ {
-		ref := mkRef()
+		token := mkRef()
 		res, err := tx.ExecContext(ctx, `INSERT INTO requests
 			(campaign_id, authority_id, ref, regime, to_email, message_id, outbox_state, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, ?)`,
-			cid, t.AuthorityID, ref, t.Regime, strings.TrimSpace(t.Email), mkID(ref), now, now)
+			cid, t.AuthorityID, token, t.Regime, strings.TrimSpace(t.Email), mkID(token), now, now)
 		if err == nil {
 			return res.LastInsertId()
 		}
@@ -195,7 +198,7 @@ func insertRequest(ctx context.Context, tx *sqlTx, cid int64, t Recipient, mkID 
 	}
 }
 
-func selectTargets(ctx context.Context, tx *sqlTx, t Target) ([]Recipient, error) {
+func selectTargets(ctx context.Context, tx *sql.Tx, t Target) ([]Recipient, error) {
 	q := `SELECT a.id, coalesce(a.code, ''), a.name, coalesce(a.email, ''), coalesce(a.nation, ''), a.regime FROM authorities a`
 	var where []string
 	var args []any
@@ -258,7 +261,7 @@ func getCampaign(ctx context.Context, q queryer, where string, arg any) (Campaig
 	err := q.QueryRowContext(ctx, `SELECT id, name, template, subject, state, created_at, updated_at FROM campaigns WHERE `+where, arg).
 		Scan(&c.ID, &c.Name, &c.Template, &subject, &c.State, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, ErrNotFound
+		return c, store.ErrNotFound
 	}
 	if err != nil {
 		return c, fmt.Errorf("read campaign: %w", err)
@@ -268,18 +271,18 @@ func getCampaign(ctx context.Context, q queryer, where string, arg any) (Campaig
 	return c, nil
 }
 
-// CampaignByName finds a campaign; ErrNotFound when there is none.
-func (s *Store) CampaignByName(ctx context.Context, name string) (Campaign, error) {
-	c, err := getCampaign(ctx, s.db, "name = ?", name)
-	if errors.Is(err, ErrNotFound) {
-		return c, fmt.Errorf("campaign %q: %w", name, ErrNotFound)
+// ByName finds a campaign; store.ErrNotFound when there is none.
+func (s *Store) ByName(ctx context.Context, name string) (Campaign, error) {
+	c, err := getCampaign(ctx, s.core.DB(), "name = ?", name)
+	if errors.Is(err, store.ErrNotFound) {
+		return c, fmt.Errorf("campaign %q: %w", name, store.ErrNotFound)
 	}
 	return c, err
 }
 
-// Campaigns lists every campaign, oldest first.
-func (s *Store) Campaigns(ctx context.Context) ([]Campaign, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name FROM campaigns ORDER BY id`)
+// List lists every campaign, oldest first.
+func (s *Store) List(ctx context.Context) ([]Campaign, error) {
+	rows, err := s.core.DB().QueryContext(ctx, `SELECT name FROM campaigns ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -295,7 +298,7 @@ func (s *Store) Campaigns(ctx context.Context) ([]Campaign, error) {
 	rows.Close()
 	var out []Campaign
 	for _, n := range names {
-		c, err := s.CampaignByName(ctx, n)
+		c, err := s.ByName(ctx, n)
 		if err != nil {
 			return nil, err
 		}
@@ -304,126 +307,27 @@ func (s *Store) Campaigns(ctx context.Context) ([]Campaign, error) {
 	return out, nil
 }
 
-// Request is one letter to one authority, with its outbox state.
-type Request struct {
-	ID            int64
-	CampaignID    int64
-	Campaign      string
-	AuthorityID   int64
-	Authority     Recipient
-	Ref           string
-	Regime        string
-	ToEmail       string
-	MessageID     string
-	OutboxState   string
-	Attempts      int
-	NextAttemptAt time.Time
-	SMTPCode      int
-	SMTPEnhanced  string
-	SMTPText      string
-	Subject       string
-	RawMessage    []byte // only when asked for
-	SentAt        time.Time
-	DueDate       string
-	Status        string // the lifecycle's stored status; meaningful once sent
-	RepliedOn     string // YYYY-MM-DD of the response that stopped the clock
-	StatusReason  string // the fact that put the request where it is
-	ClaimedBy     string
-	ClaimedAt     time.Time
-	UpdatedAt     time.Time
-}
-
-const requestCols = `r.id, r.campaign_id, c.name, r.authority_id, coalesce(a.code, ''), a.name, coalesce(a.nation, ''), a.regime,
-	r.ref, r.regime, r.to_email, r.message_id, r.outbox_state, r.attempts, r.next_attempt_at,
-	r.smtp_code, r.smtp_enhanced, r.smtp_text, r.subject, r.sent_at, r.due_date, r.status, r.replied_on, r.status_reason, r.claimed_by, r.claimed_at, r.updated_at`
-
-const requestFrom = ` FROM requests r JOIN campaigns c ON c.id = r.campaign_id JOIN authorities a ON a.id = r.authority_id`
-
-// rawJoin adds a request's stored message (request_messages, 0034), as m.
-const rawJoin = ` LEFT JOIN request_messages m ON m.request_id = r.id`
-
-type scanner interface{ Scan(dest ...any) error }
-
-func scanRequest(row scanner, withRaw bool) (Request, error) {
-	var r Request
-	var next, sent, claimedAt, updated, subject, due, enh, text, claimedBy, replied, reason sql.NullString
-	var code sql.NullInt64
-	dest := []any{&r.ID, &r.CampaignID, &r.Campaign, &r.AuthorityID, &r.Authority.Code, &r.Authority.Name, &r.Authority.Nation, &r.Authority.Regime,
-		&r.Ref, &r.Regime, &r.ToEmail, &r.MessageID, &r.OutboxState, &r.Attempts, &next,
-		&code, &enh, &text, &subject, &sent, &due, &r.Status, &replied, &reason, &claimedBy, &claimedAt, &updated}
-	if withRaw {
-		dest = append(dest, &r.RawMessage)
-	}
-	if err := row.Scan(dest...); err != nil {
-		return r, err
-	}
-	r.Authority.AuthorityID = r.AuthorityID
-	r.Authority.Email = r.ToEmail
-	r.NextAttemptAt, r.SentAt, r.ClaimedAt, r.UpdatedAt = parseTS(next), parseTS(sent), parseTS(claimedAt), parseTS(updated)
-	r.SMTPCode, r.SMTPEnhanced, r.SMTPText = int(code.Int64), enh.String, text.String
-	r.Subject, r.DueDate, r.ClaimedBy = subject.String, due.String, claimedBy.String
-	r.RepliedOn, r.StatusReason = replied.String, reason.String
-	return r, nil
-}
-
-// CampaignRequests lists a campaign's requests by authority name; withRaw
-// also loads each stored message.
-func (s *Store) CampaignRequests(ctx context.Context, campaignID int64, withRaw bool) ([]Request, error) {
-	q := "SELECT " + requestCols
-	if withRaw {
-		q += ", m.raw" + requestFrom + rawJoin
-	} else {
-		q += requestFrom
-	}
-	q += " WHERE r.campaign_id = ? ORDER BY a.name, r.id"
-	rows, err := s.db.QueryContext(ctx, q, campaignID)
-	if err != nil {
-		return nil, fmt.Errorf("list requests: %w", err)
-	}
-	defer rows.Close()
-	var out []Request
-	for rows.Next() {
-		r, err := scanRequest(rows, withRaw)
-		if err != nil {
-			return nil, fmt.Errorf("list requests: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-// RequestByRef finds a request by its reference token (normalised, so a
-// lower-case or O-for-0 token still finds it), stored message included.
-func (s *Store) RequestByRef(ctx context.Context, ref string) (Request, error) {
-	row := s.db.QueryRowContext(ctx, "SELECT "+requestCols+", m.raw"+requestFrom+rawJoin+" WHERE r.ref = ?", NormalizeRef(ref))
-	r, err := scanRequest(row, true)
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, fmt.Errorf("request %s: %w", ref, ErrNotFound)
-	}
-	return r, err
-}
-
 // Rendered is a request's message as it will be sent.
 type Rendered struct {
 	Subject string
 	Raw     []byte
 }
 
-// QueueCampaign renders every draft request of the campaign with render and
+// Queue renders every draft request of the campaign with render and
 // stores the exact bytes, then marks the requests and the campaign queued,
 // in one transaction: either every letter is ready to send or none is. A
 // render error names the authority and leaves everything as it was.
-func (s *Store) QueueCampaign(ctx context.Context, campaignID int64, render func(Request) (Rendered, error)) (int, error) {
+func (s *Store) Queue(ctx context.Context, campaignID int64, render func(Request) (Rendered, error)) (int, error) {
 	queued := 0
-	err := s.tx(ctx, func(tx *sqlTx) error {
+	err := s.core.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := getCampaign(ctx, tx, "id = ?", campaignID)
 		if err != nil {
 			return err
 		}
 		switch c.State {
-		case CampaignCancelled:
+		case Cancelled:
 			return fmt.Errorf("campaign %q was cancelled; it cannot be sent", c.Name)
-		case CampaignPaused:
+		case Paused:
 			return fmt.Errorf("campaign %q is paused; run 'foidesk campaign resume %s' first", c.Name, c.Name)
 		}
 		rows, err := tx.QueryContext(ctx, "SELECT "+requestCols+requestFrom+" WHERE r.campaign_id = ? AND r.outbox_state = 'draft' ORDER BY r.id", campaignID)
@@ -440,7 +344,7 @@ func (s *Store) QueueCampaign(ctx context.Context, campaignID int64, render func
 			drafts = append(drafts, r)
 		}
 		rows.Close()
-		now := ts(s.now())
+		now := ts(s.core.Now())
 		for _, r := range drafts {
 			m, err := render(r)
 			if err != nil {
@@ -454,48 +358,48 @@ func (s *Store) QueueCampaign(ctx context.Context, campaignID int64, render func
 				ON CONFLICT (request_id) DO UPDATE SET raw = excluded.raw`, r.ID, m.Raw); err != nil {
 				return err
 			}
-			if err := s.appendEvent(ctx, tx, "request.queued", Subject{Authority: r.AuthorityID, Request: r.ID},
+			if err := s.core.AppendEvent(ctx, tx, "request.queued", store.Subject{Authority: r.AuthorityID, Request: r.ID},
 				map[string]any{"message_id": r.MessageID, "subject": m.Subject}); err != nil {
 				return err
 			}
 			queued++
 		}
-		if c.State == CampaignDraft || (c.State == CampaignDone && queued > 0) {
+		if c.State == Draft || (c.State == Done && queued > 0) {
 			if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET state = 'queued', updated_at = ? WHERE id = ?`, now, c.ID); err != nil {
 				return err
 			}
-			return s.appendEvent(ctx, tx, "campaign.queued", Subject{}, map[string]any{"campaign": c.Name, "requests": queued})
+			return s.core.AppendEvent(ctx, tx, "campaign.queued", store.Subject{}, map[string]any{"campaign": c.Name, "requests": queued})
 		}
 		return nil
 	})
 	return queued, err
 }
 
-// ErrCampaignState is returned when an action does not apply to the
+// ErrState is returned when an action does not apply to the
 // campaign's current state (resuming one that is not paused, say).
-var ErrCampaignState = errors.New("not possible in the campaign's current state")
+var ErrState = errors.New("not possible in the campaign's current state")
 
-// PauseCampaign stops dispatch of a queued campaign before its next message.
-func (s *Store) PauseCampaign(ctx context.Context, name string) error {
-	return s.moveCampaign(ctx, name, "pause", []string{CampaignQueued, CampaignDraft}, CampaignPaused)
+// Pause stops dispatch of a queued campaign before its next message.
+func (s *Store) Pause(ctx context.Context, name string) error {
+	return s.moveCampaign(ctx, name, "pause", []string{Queued, Draft}, Paused)
 }
 
-// ResumeCampaign lets a paused campaign be dispatched again.
-func (s *Store) ResumeCampaign(ctx context.Context, name string) error {
-	return s.moveCampaign(ctx, name, "resume", []string{CampaignPaused}, CampaignQueued)
+// Resume lets a paused campaign be dispatched again.
+func (s *Store) Resume(ctx context.Context, name string) error {
+	return s.moveCampaign(ctx, name, "resume", []string{Paused}, Queued)
 }
 
-// CancelCampaign stops a campaign for good: requests not yet handed to
+// Cancel stops a campaign for good: requests not yet handed to
 // SMTP are cancelled; one being sent at this moment finishes.
-func (s *Store) CancelCampaign(ctx context.Context, name string) error {
-	return s.moveCampaign(ctx, name, "cancel", []string{CampaignDraft, CampaignQueued, CampaignPaused}, CampaignCancelled)
+func (s *Store) Cancel(ctx context.Context, name string) error {
+	return s.moveCampaign(ctx, name, "cancel", []string{Draft, Queued, Paused}, Cancelled)
 }
 
 func (s *Store) moveCampaign(ctx context.Context, name, action string, from []string, to string) error {
-	return s.tx(ctx, func(tx *sqlTx) error {
+	return s.core.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := getCampaign(ctx, tx, "name = ?", name)
-		if errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("campaign %q: %w", name, ErrNotFound)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("campaign %q: %w", name, store.ErrNotFound)
 		}
 		if err != nil {
 			return err
@@ -505,7 +409,7 @@ func (s *Store) moveCampaign(ctx context.Context, name, action string, from []st
 			ok = ok || c.State == f
 		}
 		if !ok {
-			return fmt.Errorf("cannot %s campaign %q: it is %s: %w", action, name, c.State, ErrCampaignState)
+			return fmt.Errorf("cannot %s campaign %q: it is %s: %w", action, name, c.State, ErrState)
 		}
 		// A paused draft (never queued) resumes as a draft.
 		if action == "resume" {
@@ -514,15 +418,15 @@ func (s *Store) moveCampaign(ctx context.Context, name, action string, from []st
 				return err
 			}
 			if queued == 0 {
-				to = CampaignDraft
+				to = Draft
 			}
 		}
-		now := ts(s.now())
+		now := ts(s.core.Now())
 		if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET state = ?, updated_at = ? WHERE id = ?`, to, now, c.ID); err != nil {
 			return err
 		}
 		detail := map[string]any{"campaign": name, "from": c.State, "to": to}
-		if to == CampaignCancelled {
+		if to == Cancelled {
 			res, err := tx.ExecContext(ctx, `UPDATE requests SET outbox_state = 'cancelled', updated_at = ?
 				WHERE campaign_id = ? AND outbox_state IN ('draft', 'queued', 'retry')`, now, c.ID)
 			if err != nil {
@@ -531,18 +435,18 @@ func (s *Store) moveCampaign(ctx context.Context, name, action string, from []st
 			n, _ := res.RowsAffected()
 			detail["requests_cancelled"] = n
 		}
-		return s.appendEvent(ctx, tx, "campaign."+map[string]string{"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[action], Subject{}, detail)
+		return s.core.AppendEvent(ctx, tx, "campaign."+map[string]string{"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[action], store.Subject{}, detail)
 	})
 }
 
-// CampaignCounts counts a campaign's requests per outbox state; every state
+// Counts counts a campaign's requests per outbox state; every state
 // is present, zero or not.
-func (s *Store) CampaignCounts(ctx context.Context, campaignID int64) (map[string]int, error) {
+func (s *Store) Counts(ctx context.Context, campaignID int64) (map[string]int, error) {
 	out := map[string]int{}
 	for _, st := range OutboxStates {
 		out[st] = 0
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT outbox_state, count(*) FROM requests WHERE campaign_id = ? GROUP BY outbox_state`, campaignID)
+	rows, err := s.core.DB().QueryContext(ctx, `SELECT outbox_state, count(*) FROM requests WHERE campaign_id = ? GROUP BY outbox_state`, campaignID)
 	if err != nil {
 		return nil, fmt.Errorf("count requests: %w", err)
 	}

@@ -1,4 +1,4 @@
-package store
+package campaign
 
 import (
 	"context"
@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"foidesk/lifecycle"
+	"foidesk/store"
 )
 
 // The outbox is the requests table seen by a dispatcher. Every send is two
@@ -53,7 +53,7 @@ type Outgoing struct {
 // keeps these rows out of events_authority, a partial index (WHERE
 // authority_id IS NOT NULL), so the dispatcher's commits no longer write its
 // pages.
-func (g *Outgoing) subject() Subject { return Subject{Request: g.ID} }
+func (g *Outgoing) subject() store.Subject { return store.Subject{Request: g.ID} }
 
 // DailyCapError says the daily cap is reached and when the oldest counted
 // message leaves the 24-hour window.
@@ -112,7 +112,7 @@ var outboxSQL = map[string]string{
 	"begin":    `BEGIN IMMEDIATE`,
 	"commit":   `COMMIT`,
 	"rollback": `ROLLBACK`,
-	// The same row appendEvent writes (events.go); TestOutboxEventsMatchAppendEvent
+	// The same row AppendEvent writes (events.go); TestOutboxEventsMatchAppendEvent
 	// keeps the two in step.
 	"event": `INSERT INTO events (at, kind, authority_id, request_id, message_id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
 	// A transaction's two events (an outcome and the next claim) in one
@@ -171,7 +171,7 @@ var outboxSQL = map[string]string{
 
 // Outbox takes a connection and prepares the dispatcher's statements on it.
 func (s *Store) Outbox(ctx context.Context) (*Outbox, error) {
-	conn, err := s.db.Conn(ctx)
+	conn, err := s.core.DB().Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("outbox connection: %w", err)
 	}
@@ -199,7 +199,7 @@ func (s *Store) Outbox(ctx context.Context) (*Outbox, error) {
 func (o *Outbox) checkpointer() {
 	defer close(o.ckptEnd)
 	for range o.ckpt {
-		_, _ = o.s.db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
+		_, _ = o.s.core.DB().ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
 	}
 }
 
@@ -249,10 +249,10 @@ func (o *Outbox) tx(ctx context.Context, fn func() error) error {
 }
 
 // event appends to the audit log inside the current transaction, as
-// appendEvent does. The row is written when the transaction's work is done,
+// AppendEvent does. The row is written when the transaction's work is done,
 // just before COMMIT, together with any other event of the transaction:
 // one INSERT for an outcome and the next claim.
-func (o *Outbox) event(ctx context.Context, kind string, subj Subject, detail any) error {
+func (o *Outbox) event(ctx context.Context, kind string, subj store.Subject, detail any) error {
 	raw := []byte("{}")
 	if detail != nil {
 		var err error
@@ -260,7 +260,7 @@ func (o *Outbox) event(ctx context.Context, kind string, subj Subject, detail an
 			return fmt.Errorf("event %s: encode detail: %w", kind, err)
 		}
 	}
-	o.events = append(o.events, o.s.now().UTC().Format(time.RFC3339Nano), kind,
+	o.events = append(o.events, o.s.core.Now().UTC().Format(time.RFC3339Nano), kind,
 		nullID(subj.Authority), nullID(subj.Request), nullID(subj.Message), string(raw))
 	return nil
 }
@@ -403,54 +403,6 @@ func checkDailyCap(ctx context.Context, conn *sql.Conn, dailyCap int, now time.T
 	return &DailyCapError{Cap: dailyCap, Until: oldest.Add(24 * time.Hour)}
 }
 
-// Pending summarises the outbox for a dispatcher deciding whether to wait.
-type Pending struct {
-	Ready   int       // claimable now
-	Waiting int       // in retry, not yet due
-	Sending int       // claimed by some dispatcher
-	NextAt  time.Time // earliest next attempt among Waiting
-}
-
-// OutboxPending reports work left in queued campaigns (campaignID 0: all).
-func (s *Store) OutboxPending(ctx context.Context, campaignID int64, now time.Time) (Pending, error) {
-	var p Pending
-	q := `SELECT
-		coalesce(sum(r.outbox_state IN ('queued', 'retry') AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= ?)), 0),
-		coalesce(sum(r.outbox_state = 'retry' AND r.next_attempt_at > ?), 0),
-		coalesce(sum(r.outbox_state = 'sending'), 0),
-		min(CASE WHEN r.outbox_state = 'retry' AND r.next_attempt_at > ? THEN r.next_attempt_at END)
-		FROM requests r JOIN campaigns c ON c.id = r.campaign_id
-		WHERE r.outbox_state IN ('queued', 'retry', 'sending') AND c.state = 'queued'`
-	n := ts(now)
-	args := []any{n, n, n}
-	if campaignID != 0 {
-		q += ` AND r.campaign_id = ?`
-		args = append(args, campaignID)
-	}
-	var next sql.NullString
-	if err := s.db.QueryRowContext(ctx, q, args...).Scan(&p.Ready, &p.Waiting, &p.Sending, &next); err != nil {
-		return p, fmt.Errorf("outbox pending: %w", err)
-	}
-	p.NextAt = parseTS(next)
-	return p, nil
-}
-
-// OutboxReady reports whether some request is ready to send now, cheaply:
-// a dispatcher asks before it connects to the SMTP server.
-func (s *Store) OutboxReady(ctx context.Context, campaignID int64, now time.Time) (bool, error) {
-	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM requests r JOIN campaigns c ON c.id = r.campaign_id
-		WHERE c.state = 'queued' AND (?2 = 0 OR r.campaign_id = ?2) AND (r.outbox_state = 'queued'
-			OR (r.outbox_state = 'retry' AND r.next_attempt_at <= ?1)) LIMIT 1`, ts(now), campaignID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("outbox ready: %w", err)
-	}
-	return true, nil
-}
-
 // ErrLostClaim is returned when recording an outcome for a row that is no
 // longer `sending` under this dispatcher's claim.
 var ErrLostClaim = errors.New("the request is no longer claimed by this dispatcher")
@@ -497,14 +449,14 @@ func (o *Outbox) MarkSent(ctx context.Context, g *Outgoing, owner string, d Deli
 		switch {
 		case err != nil:
 		case more:
-			c, err = o.s.deliveredClock(ctx, o.conn, requestRow{ID: g.ID, Ref: g.Ref, Regime: g.Regime, SentAt: d.AcceptedAt})
+			c, err = o.s.core.DeliveredClock(ctx, o.conn, g.ID, g.Ref, g.Regime, d.AcceptedAt)
 		default:
-			c, err = o.s.rule.Derive(lifecycle.Facts{Ref: g.Ref, Regime: g.Regime, SentAt: d.AcceptedAt})
+			c, err = o.s.core.Lifecycle().Derive(lifecycle.Facts{Ref: g.Ref, Regime: g.Regime, SentAt: d.AcceptedAt})
 		}
 		if err != nil {
 			// The server accepted it: that is recorded whatever else
 			// fails. Never invent a deadline; say why there is none.
-			c = lifecycle.Clock{Status: StatusAwaitingResponse, Reason: "delivered, but no due date could be derived: " + err.Error()}
+			c = lifecycle.Clock{Status: store.StatusAwaitingResponse, Reason: "delivered, but no due date could be derived: " + err.Error()}
 		}
 		if err := o.exec(ctx, g, "sent", ts(d.AcceptedAt), c.Status, nullStr(c.Due), nullStr(c.RepliedOn), c.Reason,
 			nullCode(d.Reply.Code), nullStr(d.Reply.Enhanced), nullStr(d.Reply.Text), now, g.ID, owner); err != nil {
@@ -599,7 +551,7 @@ func (o *Outbox) exec(ctx context.Context, g *Outgoing, name string, args ...any
 func (o *Outbox) settle(ctx context.Context, g *Outgoing, owner string, next *ClaimOptions, fn func(now string) error) (*Outgoing, error) {
 	var claimed *Outgoing
 	err := o.tx(ctx, func() error {
-		if err := fn(ts(o.s.now())); err != nil {
+		if err := fn(ts(o.s.core.Now())); err != nil {
 			return err
 		}
 		if next == nil {
@@ -616,42 +568,11 @@ func (o *Outbox) settle(ctx context.Context, g *Outgoing, owner string, next *Cl
 	return claimed, err
 }
 
-// FinishSettledCampaigns marks done every queued campaign none of whose
-// requests is still open (draft, queued, sending, retry or unknown).
-func (s *Store) FinishSettledCampaigns(ctx context.Context) error {
-	return s.tx(ctx, func(tx *sqlTx) error {
-		return finishSettled(ctx, s, tx, 0, ts(s.now()))
-	})
-}
-
-func finishSettled(ctx context.Context, s *Store, tx *sqlTx, campaignID int64, now string) error {
-	rows, err := tx.QueryContext(ctx, `UPDATE campaigns SET state = 'done', updated_at = ?1
-		WHERE state = 'queued' AND (?2 = 0 OR id = ?2) AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.campaign_id = campaigns.id
-			AND r.outbox_state IN ('draft', 'queued', 'sending', 'retry', 'unknown'))
-		RETURNING id, name`, now, campaignID)
-	if err != nil {
-		return fmt.Errorf("finish campaigns: %w", err)
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
 	}
-	type done struct {
-		id   int64
-		name string
-	}
-	var ds []done
-	for rows.Next() {
-		var d done
-		if err := rows.Scan(&d.id, &d.name); err != nil {
-			rows.Close()
-			return err
-		}
-		ds = append(ds, d)
-	}
-	rows.Close()
-	for _, d := range ds {
-		if err := s.appendEvent(ctx, tx, "campaign.done", Subject{}, map[string]any{"campaign": d.name, "campaign_id": d.id}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return id
 }
 
 func nullCode(c int) any {
@@ -659,207 +580,4 @@ func nullCode(c int) any {
 		return nil
 	}
 	return c
-}
-
-// SendingOwners lists the dispatchers holding `sending` rows.
-func (s *Store) SendingOwners(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT coalesce(claimed_by, '') FROM requests WHERE outbox_state = 'sending'`)
-	if err != nil {
-		return nil, fmt.Errorf("list dispatchers: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var o string
-		if err := rows.Scan(&o); err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
-}
-
-// MarkOrphansUnknown turns every `sending` row claimed by owner (a
-// dispatcher known to be dead) into `unknown`: the process died mid-send,
-// so whether the server accepted the message cannot be known. It returns
-// the references affected.
-func (s *Store) MarkOrphansUnknown(ctx context.Context, owner string) ([]string, error) {
-	var refs []string
-	err := s.tx(ctx, func(tx *sqlTx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, authority_id, ref, attempts, coalesce(claimed_at, '') FROM requests
-			WHERE outbox_state = 'sending' AND coalesce(claimed_by, '') = ?`, owner)
-		if err != nil {
-			return err
-		}
-		type orphan struct {
-			id, auth int64
-			ref      string
-			attempts int
-			started  string
-		}
-		var orphans []orphan
-		for rows.Next() {
-			var o orphan
-			if err := rows.Scan(&o.id, &o.auth, &o.ref, &o.attempts, &o.started); err != nil {
-				rows.Close()
-				return err
-			}
-			orphans = append(orphans, o)
-		}
-		rows.Close()
-		now := ts(s.now())
-		for _, o := range orphans {
-			why := "the dispatcher stopped while sending (found at startup); the server may or may not have accepted it"
-			if _, err := tx.ExecContext(ctx, `UPDATE requests SET outbox_state = 'unknown', smtp_text = ?, claimed_by = NULL, updated_at = ?
-				WHERE id = ? AND outbox_state = 'sending'`, why, now, o.id); err != nil {
-				return err
-			}
-			if err := s.appendEvent(ctx, tx, "request.unknown", Subject{Authority: o.auth, Request: o.id},
-				map[string]any{"attempt": o.attempts, "attempt_started": o.started, "why": why, "dispatcher": owner}); err != nil {
-				return err
-			}
-			refs = append(refs, o.ref)
-		}
-		return nil
-	})
-	return refs, err
-}
-
-// ResolveSent records a person's finding that an `unknown` request did
-// reach the authority (it is in the sent mailbox, or the authority
-// acknowledged it). The delivery time is the time of the attempt, the best
-// evidence there is; the clock is derived from it and every fact known.
-func (s *Store) ResolveSent(ctx context.Context, ref string) (Request, error) {
-	return s.resolveSent(ctx, ref, time.Time{}, "person", "delivery time is the time of the attempt")
-}
-
-// FoundInSentMailbox records that an `unknown` request's message was found
-// in the requester's sent mailbox, filed there by the provider at filedAt:
-// a provider files only what it accepted, so the request was delivered, and
-// filedAt is the best evidence of when.
-func (s *Store) FoundInSentMailbox(ctx context.Context, ref string, filedAt time.Time) (Request, error) {
-	return s.resolveSent(ctx, ref, filedAt, "sent mailbox", "delivery time is when the provider filed it in the sent mailbox")
-}
-
-func (s *Store) resolveSent(ctx context.Context, ref string, at time.Time, by, note string) (Request, error) {
-	r, err := s.RequestByRef(ctx, ref)
-	if err != nil {
-		return r, err
-	}
-	if r.OutboxState != OutboxUnknown {
-		return r, fmt.Errorf("request %s is %s, not unknown: only an unknown request can be resolved as sent", r.Ref, r.OutboxState)
-	}
-	if at.IsZero() {
-		at = r.ClaimedAt
-	}
-	if at.IsZero() {
-		at = r.UpdatedAt
-	}
-	err = s.tx(ctx, func(tx *sqlTx) error {
-		now := ts(s.now())
-		res, err := tx.ExecContext(ctx, `UPDATE requests SET outbox_state = 'sent', sent_at = ?, updated_at = ?
-			WHERE id = ? AND outbox_state = 'unknown'`, ts(at), now, r.ID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("request %s changed meanwhile; look again", r.Ref)
-		}
-		c, err := s.deriveClockLocked(ctx, tx, r.ID, "delivered, resolved by "+by, 0)
-		if err != nil {
-			return err
-		}
-		if err := s.appendEvent(ctx, tx, "request.delivered", Subject{Authority: r.AuthorityID, Request: r.ID}, map[string]any{
-			"at": at.UTC().Format(time.RFC3339Nano), "due": c.Due, "status": c.Status, "regime": r.Regime, "message_id": r.MessageID,
-			"resolved_by": by, "note": note,
-		}); err != nil {
-			return err
-		}
-		return finishSettled(ctx, s, tx, r.CampaignID, now)
-	})
-	if err != nil {
-		return r, err
-	}
-	return s.RequestByRef(ctx, ref)
-}
-
-// UnknownRequests lists the `unknown` requests of a campaign (0: all).
-func (s *Store) UnknownRequests(ctx context.Context, campaignID int64) ([]Request, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+requestCols+requestFrom+
-		" WHERE r.outbox_state = 'unknown' AND (?1 = 0 OR r.campaign_id = ?1) ORDER BY r.id", campaignID)
-	if err != nil {
-		return nil, fmt.Errorf("unknown requests: %w", err)
-	}
-	defer rows.Close()
-	var out []Request
-	for rows.Next() {
-		r, err := scanRequest(rows, false)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-// ResolveResend puts an `unknown` or `failed` request back in the queue on a
-// person's word (it never arrived, or the address was fixed at the server's
-// end). The same message, with the same Message-ID, is sent again.
-func (s *Store) ResolveResend(ctx context.Context, ref string) (Request, error) {
-	r, err := s.RequestByRef(ctx, ref)
-	if err != nil {
-		return r, err
-	}
-	if r.OutboxState != OutboxUnknown && r.OutboxState != OutboxFailed {
-		return r, fmt.Errorf("request %s is %s: only an unknown or failed request can be resent", r.Ref, r.OutboxState)
-	}
-	err = s.tx(ctx, func(tx *sqlTx) error {
-		now := ts(s.now())
-		res, err := tx.ExecContext(ctx, `UPDATE requests SET outbox_state = 'queued', attempts = 0, next_attempt_at = NULL, updated_at = ?
-			WHERE id = ? AND outbox_state = ?`, now, r.ID, r.OutboxState)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("request %s changed meanwhile; look again", r.Ref)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET state = 'queued', updated_at = ? WHERE id = ? AND state = 'done'`, now, r.CampaignID); err != nil {
-			return err
-		}
-		return s.appendEvent(ctx, tx, "request.resend", Subject{Authority: r.AuthorityID, Request: r.ID},
-			map[string]any{"from": r.OutboxState, "resolved_by": "person"})
-	})
-	if err != nil {
-		return r, err
-	}
-	return s.RequestByRef(ctx, ref)
-}
-
-// RecentSends lists, per recipient domain, the latest acceptance since t,
-// so a restarted dispatcher keeps honouring the per-domain interval.
-func (s *Store) RecentSends(ctx context.Context, since time.Time) (map[string]time.Time, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT to_email, sent_at FROM requests WHERE sent_at >= ?`, ts(since))
-	if err != nil {
-		return nil, fmt.Errorf("recent sends: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]time.Time{}
-	for rows.Next() {
-		var to string
-		var at sql.NullString
-		if err := rows.Scan(&to, &at); err != nil {
-			return nil, err
-		}
-		d := EmailDomain(to)
-		if t := parseTS(at); t.After(out[d]) {
-			out[d] = t
-		}
-	}
-	return out, rows.Err()
-}
-
-// EmailDomain is the lower-cased domain of an address.
-func EmailDomain(addr string) string {
-	_, d, _ := strings.Cut(addr, "@")
-	return strings.ToLower(strings.TrimSpace(d))
 }

@@ -1,4 +1,4 @@
-package store
+package campaign
 
 import (
 	"bytes"
@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"foidesk/store"
+	"foidesk/store/registry"
 )
 
 // BenchmarkOutboxSettle measures the dispatcher's bookkeeping alone, without
@@ -15,30 +18,31 @@ import (
 // as mailer.Dispatcher does. It reports the WAL frames (pages) written per
 // message, the figure that decides what a commit costs.
 //
-//	go test ./store -run '^$' -bench OutboxSettle -benchtime 10x
+//	go test ./store/campaign -run '^$' -bench OutboxSettle -benchtime 10x
 func BenchmarkOutboxSettle(b *testing.B) {
 	const n = 400
 	ctx := context.Background()
 	body := bytes.Repeat([]byte("We would like to ask for your policy on recording meetings.\r\n"), 37) // about 2.3 KB
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		s, err := Open(ctx, filepath.Join(b.TempDir(), "b.db"), Options{})
+		core, err := store.Open(ctx, filepath.Join(b.TempDir(), "b.db"), store.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		var rows []AuthorityInput
+		var rows []registry.AuthorityInput
 		for j := 0; j < n; j++ {
-			rows = append(rows, AuthorityInput{Origin: "b", Code: fmt.Sprintf("A%03d", j), Name: fmt.Sprintf("Council %03d", j),
+			rows = append(rows, registry.AuthorityInput{Origin: "b", Code: fmt.Sprintf("A%03d", j), Name: fmt.Sprintf("Council %03d", j),
 				Email: strp(fmt.Sprintf("foi@d%d.example", j)), Nation: strp("England")})
 		}
-		if _, err := s.ImportAuthorities(ctx, AuthorityImport{Rows: rows}); err != nil {
+		if _, err := registry.New(core).ImportAuthorities(ctx, registry.AuthorityImport{Rows: rows}); err != nil {
 			b.Fatal(err)
 		}
-		res, err := s.CreateCampaign(ctx, NewCampaign{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
+		s := New(core)
+		res, err := s.Create(ctx, Spec{Name: "c", Template: "t", Target: Target{All: true}, MessageID: msgID})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := s.QueueCampaign(ctx, res.Campaign.ID, func(r Request) (Rendered, error) {
+		if _, err := s.Queue(ctx, res.Campaign.ID, func(r Request) (Rendered, error) {
 			return Rendered{Subject: "s " + r.Ref, Raw: append([]byte("To: "+r.ToEmail+"\r\n\r\n"), body...)}, nil
 		}); err != nil {
 			b.Fatal(err)
@@ -63,7 +67,7 @@ func BenchmarkOutboxSettle(b *testing.B) {
 
 		b.StopTimer()
 		ob.Close()
-		s.Close()
+		core.Close()
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "µs/msg")

@@ -1,4 +1,4 @@
-package store_test
+package document_test
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"foidesk/store"
+	"foidesk/store/document"
+	"foidesk/store/mail"
 	"foidesk/store/storetest"
 )
 
@@ -19,12 +21,13 @@ func docFixture(t *testing.T, s *store.Store, authority string, uid uint32) int6
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.StartMailbox(ctx, "INBOX", 1); err != nil {
+	ms := mail.New(s)
+	if _, err := ms.StartMailbox(ctx, "INBOX", 1); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := s.RecordMessage(ctx, store.NewMessage{SHA256: strings.Repeat("ab", 31) + string(rune('a'+uid%6)) + string(rune('0'+uid%10)), Size: 1,
-		Loc:     store.Location{Mailbox: "INBOX", UIDValidity: 1, UID: uid},
-		Derived: store.Derived{HeaderMessageID: authority, RequestID: req.ID, MatchedBy: "test", Kind: store.KindResponse, KindReason: "test"}})
+	rec, err := ms.RecordMessage(ctx, mail.NewMessage{SHA256: strings.Repeat("ab", 31) + string(rune('a'+uid%6)) + string(rune('0'+uid%10)), Size: 1,
+		Loc:     mail.Location{Mailbox: "INBOX", UIDValidity: 1, UID: uid},
+		Derived: mail.Derived{HeaderMessageID: authority, RequestID: req.ID, MatchedBy: "test", Kind: mail.KindResponse, KindReason: "test"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,64 +41,65 @@ func TestSaveDocumentLinksQueuesAndSearches(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	docs := document.New(s)
 	m1 := docFixture(t, s, "Ashdown Council", 1)
 	m2 := docFixture(t, s, "Kingsford Council", 2)
-	in := store.DocumentInput{Origin: store.DocumentFromAttachment, SHA256: "f00d", Type: "pdf", Status: "ok", Engine: "pdfium", Pages: 2, Words: 6,
+	in := document.Input{Origin: document.FromAttachment, SHA256: "f00d", Type: "pdf", Status: "ok", Engine: "pdfium", Pages: 2, Words: 6,
 		Text: "Parents may record meetings.\fPolisi ŵyr", Detail: map[string]any{"notes": []string{"n"}}}
-	a, err := s.SaveDocument(ctx, in, store.DocumentSource{MessageID: m1, AttachmentID: 0, Filename: "policy.pdf"}, true)
+	a, err := docs.Save(ctx, in, document.Source{MessageID: m1, AttachmentID: 0, Filename: "policy.pdf"}, true)
 	if err != nil || !a.Created || !a.Queued {
 		t.Fatalf("first save: %+v %v", a, err)
 	}
 	// The identical file from another authority: linked, queued again.
-	b, err := s.SaveDocument(ctx, in, store.DocumentSource{MessageID: m2, Filename: "copy.pdf"}, true)
+	b, err := docs.Save(ctx, in, document.Source{MessageID: m2, Filename: "copy.pdf"}, true)
 	if err != nil || b.Created || b.DocumentID != a.DocumentID || !b.Queued {
 		t.Fatalf("second save: %+v %v", b, err)
 	}
 	// Saving the same source again changes nothing.
-	c, err := s.SaveDocument(ctx, in, store.DocumentSource{MessageID: m2, Filename: "copy.pdf"}, true)
+	c, err := docs.Save(ctx, in, document.Source{MessageID: m2, Filename: "copy.pdf"}, true)
 	if err != nil || c.Queued {
 		t.Fatalf("repeat save: %+v %v", c, err)
 	}
-	docs, err := s.Documents(ctx, store.DocumentFilter{})
-	if err != nil || len(docs) != 1 || len(docs[0].Sources) != 2 || docs[0].Sources[1].Authority != "Kingsford Council" || docs[0].Review != "pending" {
-		t.Fatalf("documents: %+v %v", docs, err)
+	list, err := docs.List(ctx, document.Filter{})
+	if err != nil || len(list) != 1 || len(list[0].Sources) != 2 || list[0].Sources[1].Authority != "Kingsford Council" || list[0].Review != "pending" {
+		t.Fatalf("documents: %+v %v", list, err)
 	}
 	for _, q := range []string{"wyr", "record*", `"may record"`, "PARENTS"} {
-		hits, err := s.SearchDocuments(ctx, q, 10)
+		hits, err := docs.Search(ctx, q, 10)
 		if err != nil || len(hits) != 1 || !strings.Contains(hits[0].Snippet, "[") {
 			t.Errorf("search %q: %+v %v", q, hits, err)
 		}
 	}
-	if hits, err := s.SearchDocuments(ctx, `"unbalanced OR ( NOT`, 10); err != nil || len(hits) != 0 {
+	if hits, err := docs.Search(ctx, `"unbalanced OR ( NOT`, 10); err != nil || len(hits) != 0 {
 		t.Errorf("hostile query: %+v %v", hits, err)
 	}
-	if _, err := s.SearchDocuments(ctx, `  "" * `, 10); err == nil {
+	if _, err := docs.Search(ctx, `  "" * `, 10); err == nil {
 		t.Error("a query with no words must be an error")
 	}
 
 	// Re-extraction replaces text and index, keeps sources and queue.
 	in.Text, in.Status = "Completely different words now", "ok"
-	if err := s.UpdateDocumentExtraction(ctx, a.DocumentID, in); err != nil {
+	if err := docs.UpdateExtraction(ctx, a.DocumentID, in); err != nil {
 		t.Fatal(err)
 	}
-	if hits, _ := s.SearchDocuments(ctx, "wyr", 10); len(hits) != 0 {
+	if hits, _ := docs.Search(ctx, "wyr", 10); len(hits) != 0 {
 		t.Error("old text still indexed")
 	}
-	if hits, _ := s.SearchDocuments(ctx, "different", 10); len(hits) != 1 {
+	if hits, _ := docs.Search(ctx, "different", 10); len(hits) != 1 {
 		t.Error("new text not indexed")
 	}
 
-	queue, err := s.ReviewQueue(ctx, true)
+	queue, err := docs.ReviewQueue(ctx, true)
 	if err != nil || len(queue) != 2 || queue[1].Filename != "copy.pdf" || queue[1].Authority != "Kingsford Council" {
 		t.Fatalf("queue: %+v %v", queue, err)
 	}
-	if err := s.DecideReview(ctx, queue[0].ID, "policy allows recording"); err != nil {
+	if err := docs.DecideReview(ctx, queue[0].ID, "policy allows recording"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DecideReview(ctx, queue[0].ID, ""); err == nil {
+	if err := docs.DecideReview(ctx, queue[0].ID, ""); err == nil {
 		t.Error("an empty outcome was accepted")
 	}
-	if pending, _ := s.ReviewQueue(ctx, true); len(pending) != 1 {
+	if pending, _ := docs.ReviewQueue(ctx, true); len(pending) != 1 {
 		t.Fatalf("pending after a decision: %+v", pending)
 	}
 	events, _ := s.Events(ctx, store.EventFilter{})

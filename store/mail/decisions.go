@@ -1,4 +1,4 @@
-package store
+package mail
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"foidesk/lifecycle"
+	"foidesk/ref"
+	"foidesk/store"
 )
 
 // applied is what a message's decision changed besides its request's
@@ -39,7 +41,7 @@ func (s *Store) loadStateLocked(ctx context.Context, tx *sql.Tx, id int64) (msgS
 	err := tx.QueryRowContext(ctx, `SELECT request_id, kind, kind_by, bounce_status, bounce_recipient, case_ref, applied FROM messages WHERE id = ?`, id).
 		Scan(&req, &st.kind, &st.kindBy, &bounce, &rcpt, &caseRef, &app)
 	if errors.Is(err, sql.ErrNoRows) {
-		return st, fmt.Errorf("message %d: %w", id, ErrNotFound)
+		return st, fmt.Errorf("message %d: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
 		return st, err
@@ -61,7 +63,7 @@ func (s *Store) loadStateLocked(ctx context.Context, tx *sql.Tx, id int64) (msgS
 // applyLocked makes the changes a message's kind implies beyond its
 // request's clock, remembers them in messages.applied, writes their events,
 // and then derives the request's clock from all its facts
-// (deriveClockLocked), so that a correction or a later fact can never leave
+// (DeriveClock), so that a correction or a later fact can never leave
 // the status and due date disagreeing with the mail. A permanent bounce
 // flags the authority's address (the clock makes the request not
 // delivered); an acknowledgement teaches foidesk the authority's case
@@ -75,12 +77,12 @@ func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 		return err
 	}
 	var a applied
-	subj := Subject{Message: id, Request: st.requestID, Authority: st.authorityID}
-	now := s.msgStamp()
+	subj := store.Subject{Message: id, Request: st.requestID, Authority: st.authorityID}
+	now := s.stamp()
 	switch st.kind {
 	case KindBounce:
 		if !lifecycle.PermanentBounce(st.bounce) {
-			if err := s.appendEvent(ctx, tx, "message.bounce_temporary", subj, map[string]any{"status": st.bounce, "recipient": st.bounceRcpt}); err != nil {
+			if err := s.core.AppendEvent(ctx, tx, "message.bounce_temporary", subj, map[string]any{"status": st.bounce, "recipient": st.bounceRcpt}); err != nil {
 				return err
 			}
 			break
@@ -99,7 +101,7 @@ func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 				return err
 			}
 			a.FlaggedEmail = true
-			if err := s.appendEvent(ctx, tx, "authority.email_bounced", subj, map[string]any{"status": st.bounce, "recipient": st.bounceRcpt}); err != nil {
+			if err := s.core.AppendEvent(ctx, tx, "authority.email_bounced", subj, map[string]any{"status": st.bounce, "recipient": st.bounceRcpt}); err != nil {
 				return err
 			}
 		}
@@ -113,14 +115,14 @@ func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 			}
 			if n, _ := res.RowsAffected(); n > 0 {
 				a.RequestID, a.CaseRef = st.requestID, norm
-				if err := s.appendEvent(ctx, tx, "request.case_ref_learned", subj, map[string]any{"case_ref": st.caseRef}); err != nil {
+				if err := s.core.AppendEvent(ctx, tx, "request.case_ref_learned", subj, map[string]any{"case_ref": st.caseRef}); err != nil {
 					return err
 				}
 			}
 		}
 	case KindClarification:
 		if st.kindBy != "person" {
-			if err := s.appendEvent(ctx, tx, "message.needs_person", subj, map[string]any{"why": "the authority asks for clarification; a person must confirm before the clock stops"}); err != nil {
+			if err := s.core.AppendEvent(ctx, tx, "message.needs_person", subj, map[string]any{"why": "the authority asks for clarification; a person must confirm before the clock stops"}); err != nil {
 				return err
 			}
 		}
@@ -137,7 +139,7 @@ func (s *Store) applyLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 	if st.kindBy == "person" {
 		by = "a person"
 	}
-	_, err = s.deriveClockLocked(ctx, tx, st.requestID, st.kind+", by "+by, id)
+	_, err = s.core.DeriveClock(ctx, tx, st.requestID, st.kind+", by "+by, id)
 	return err
 }
 
@@ -157,7 +159,7 @@ func (s *Store) undoLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE authorities SET email_bounced_at = NULL, email_bounce_reason = NULL WHERE id = ?`, a.AuthorityID); err != nil {
 			return err
 		}
-		if err := s.appendEvent(ctx, tx, "authority.email_bounce_cleared", Subject{Message: id, Authority: a.AuthorityID}, map[string]any{"because": "correction"}); err != nil {
+		if err := s.core.AppendEvent(ctx, tx, "authority.email_bounce_cleared", store.Subject{Message: id, Authority: a.AuthorityID}, map[string]any{"because": "correction"}); err != nil {
 			return err
 		}
 	}
@@ -165,7 +167,7 @@ func (s *Store) undoLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM case_refs WHERE norm = ? AND request_id = ? AND message_id = ?`, a.CaseRef, a.RequestID, id); err != nil {
 			return err
 		}
-		if err := s.appendEvent(ctx, tx, "request.case_ref_forgotten", Subject{Message: id, Request: a.RequestID}, map[string]any{"case_ref": a.CaseRef, "because": "correction"}); err != nil {
+		if err := s.core.AppendEvent(ctx, tx, "request.case_ref_forgotten", store.Subject{Message: id, Request: a.RequestID}, map[string]any{"case_ref": a.CaseRef, "because": "correction"}); err != nil {
 			return err
 		}
 	}
@@ -176,14 +178,14 @@ func (s *Store) undoLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 // Classify records a person's correction of a message's kind and re-applies
 // the state change: the old kind's change is undone, the new one's made.
 func (s *Store) Classify(ctx context.Context, id int64, kind, reason string) error {
-	if !validMsgKind(kind) {
+	if !validKind(kind) {
 		return fmt.Errorf("unknown kind %q (one of %s)", kind, strings.Join(Kinds, ", "))
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.core.Tx(ctx, func(tx *sql.Tx) error {
 		var old string
 		if err := tx.QueryRowContext(ctx, `SELECT kind FROM messages WHERE id = ?`, id).Scan(&old); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("message %d: %w", id, ErrNotFound)
+				return fmt.Errorf("message %d: %w", id, store.ErrNotFound)
 			}
 			return err
 		}
@@ -194,10 +196,10 @@ func (s *Store) Classify(ctx context.Context, id int64, kind, reason string) err
 			reason = "set by a person"
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE messages SET kind = ?, kind_reason = ?, kind_by = 'person', needs_person = 0, updated_at = ? WHERE id = ?`,
-			kind, reason, s.msgStamp(), id); err != nil {
+			kind, reason, s.stamp(), id); err != nil {
 			return err
 		}
-		if err := s.appendEvent(ctx, tx, "message.classified", Subject{Message: id}, map[string]any{"from": old, "to": kind, "reason": reason}); err != nil {
+		if err := s.core.AppendEvent(ctx, tx, "message.classified", store.Subject{Message: id}, map[string]any{"from": old, "to": kind, "reason": reason}); err != nil {
 			return err
 		}
 		return s.applyLocked(ctx, tx, id)
@@ -208,12 +210,12 @@ func (s *Store) Classify(ctx context.Context, id int64, kind, reason string) err
 // word. The previous request's state change is undone and the new one's
 // made, and the sender's address is learned for the request's authority so
 // the next message from it matches by itself.
-func (s *Store) Assign(ctx context.Context, id int64, ref string) (RequestRef, error) {
+func (s *Store) Assign(ctx context.Context, id int64, token string) (RequestRef, error) {
 	var out RequestRef
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT id, ref, authority_id FROM requests WHERE ref = ?`, NormalizeRef(ref)).Scan(&out.ID, &out.Ref, &out.AuthorityID)
+	err := s.core.Tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT id, ref, authority_id FROM requests WHERE ref = ?`, ref.Normalize(token)).Scan(&out.ID, &out.Ref, &out.AuthorityID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("request %q: %w", ref, ErrNotFound)
+			return fmt.Errorf("request %q: %w", token, store.ErrNotFound)
 		}
 		if err != nil {
 			return err
@@ -223,7 +225,7 @@ func (s *Store) Assign(ctx context.Context, id int64, ref string) (RequestRef, e
 		var oldBy sql.NullString
 		if err := tx.QueryRowContext(ctx, `SELECT from_addr, request_id, matched_by FROM messages WHERE id = ?`, id).Scan(&from, &oldReq, &oldBy); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("message %d: %w", id, ErrNotFound)
+				return fmt.Errorf("message %d: %w", id, store.ErrNotFound)
 			}
 			return err
 		}
@@ -240,7 +242,7 @@ func (s *Store) Assign(ctx context.Context, id int64, ref string) (RequestRef, e
 					return err
 				}
 				if n, _ := res.RowsAffected(); n > 0 {
-					if err := s.appendEvent(ctx, tx, "authority.sender_forgotten", Subject{Authority: oldAuth, Message: id}, map[string]any{"address": strings.ToLower(from), "because": "reassigned"}); err != nil {
+					if err := s.core.AppendEvent(ctx, tx, "authority.sender_forgotten", store.Subject{Authority: oldAuth, Message: id}, map[string]any{"address": strings.ToLower(from), "because": "reassigned"}); err != nil {
 						return err
 					}
 				}
@@ -249,21 +251,21 @@ func (s *Store) Assign(ctx context.Context, id int64, ref string) (RequestRef, e
 		if err := s.undoLocked(ctx, tx, id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE messages SET request_id = ?, matched_by = 'person', match_detail = '', updated_at = ? WHERE id = ?`, out.ID, s.msgStamp(), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET request_id = ?, matched_by = 'person', match_detail = '', updated_at = ? WHERE id = ?`, out.ID, s.stamp(), id); err != nil {
 			return err
 		}
-		if err := s.appendEvent(ctx, tx, "message.assigned", Subject{Message: id, Request: out.ID, Authority: out.AuthorityID}, map[string]any{
+		if err := s.core.AppendEvent(ctx, tx, "message.assigned", store.Subject{Message: id, Request: out.ID, Authority: out.AuthorityID}, map[string]any{
 			"ref": out.Ref, "previous_request": oldReq.Int64}); err != nil {
 			return err
 		}
 		if from != "" {
 			res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO authority_senders (authority_id, address, source, created_at) VALUES (?, ?, 'assigned', ?)`,
-				out.AuthorityID, strings.ToLower(from), s.msgStamp())
+				out.AuthorityID, strings.ToLower(from), s.stamp())
 			if err != nil {
 				return err
 			}
 			if n, _ := res.RowsAffected(); n > 0 {
-				if err := s.appendEvent(ctx, tx, "authority.sender_learned", Subject{Authority: out.AuthorityID, Message: id}, map[string]any{"address": strings.ToLower(from)}); err != nil {
+				if err := s.core.AppendEvent(ctx, tx, "authority.sender_learned", store.Subject{Authority: out.AuthorityID, Message: id}, map[string]any{"address": strings.ToLower(from)}); err != nil {
 					return err
 				}
 			}
@@ -272,7 +274,7 @@ func (s *Store) Assign(ctx context.Context, id int64, ref string) (RequestRef, e
 			return err
 		}
 		if oldReq.Int64 != out.ID {
-			_, err := s.deriveClockLocked(ctx, tx, oldReq.Int64, "message reassigned", id)
+			_, err := s.core.DeriveClock(ctx, tx, oldReq.Int64, "message reassigned", id)
 			return err
 		}
 		return nil
@@ -285,7 +287,7 @@ func (s *Store) Assign(ctx context.Context, id int64, ref string) (RequestRef, e
 // are kept; otherwise the new match and kind replace the old and the state
 // change is re-applied.
 func (s *Store) Rederive(ctx context.Context, id int64, d Derived) (changed bool, err error) {
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.core.Tx(ctx, func(tx *sql.Tx) error {
 		var kindBy, kind string
 		var matchedBy sql.NullString
 		var req sql.NullInt64
@@ -302,7 +304,7 @@ func (s *Store) Rederive(ctx context.Context, id int64, d Derived) (changed bool
 		if err := s.writeDerivedLocked(ctx, tx, id, d, keepMatch, keepKind); err != nil {
 			return err
 		}
-		if err := s.appendEvent(ctx, tx, "message.reparsed", Subject{Message: id}, map[string]any{
+		if err := s.core.AppendEvent(ctx, tx, "message.reparsed", store.Subject{Message: id}, map[string]any{
 			"kind": d.Kind, "matched_by": d.MatchedBy, "attachments": len(d.Attachments), "changed": changed}); err != nil {
 			return err
 		}
@@ -313,10 +315,18 @@ func (s *Store) Rederive(ctx context.Context, id int64, d Derived) (changed bool
 			return err
 		}
 		if !keepMatch && req.Int64 != d.RequestID {
-			_, err := s.deriveClockLocked(ctx, tx, req.Int64, "message matched elsewhere on reparse", id)
+			_, err := s.core.DeriveClock(ctx, tx, req.Int64, "message matched elsewhere on reparse", id)
 			return err
 		}
 		return nil
 	})
 	return changed, err
+}
+
+// AuthorityEmailBounced reports whether an authority's address is flagged
+// by a permanent bounce, and why.
+func (s *Store) AuthorityEmailBounced(ctx context.Context, id int64) (bool, string, error) {
+	var at, reason sql.NullString
+	err := s.core.DB().QueryRowContext(ctx, `SELECT email_bounced_at, email_bounce_reason FROM authorities WHERE id = ?`, id).Scan(&at, &reason)
+	return at.Valid, reason.String, err
 }

@@ -1,4 +1,4 @@
-package store
+package mail
 
 import (
 	"context"
@@ -16,7 +16,7 @@ type RequestRef struct {
 const openRequest = `r.outbox_state IN ('sent', 'unknown') AND r.status NOT IN ('not-delivered', 'closed', 'withdrawn')`
 
 func (s *Store) requestRefs(ctx context.Context, q string, args ...any) ([]RequestRef, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.core.DB().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -36,11 +36,11 @@ func (s *Store) requestRefs(ctx context.Context, q string, args ...any) ([]Reque
 	return out, rows.Err()
 }
 
-func msgPlaceholders(n int) string {
+func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
-func msgAnys(ss []string) []any {
+func anys(ss []string) []any {
 	out := make([]any, len(ss))
 	for i, s := range ss {
 		out[i] = s
@@ -53,7 +53,7 @@ func (s *Store) RequestsByRefs(ctx context.Context, refs []string) ([]RequestRef
 	if len(refs) == 0 {
 		return nil, nil
 	}
-	return s.requestRefs(ctx, `SELECT id, ref, authority_id FROM requests r WHERE ref IN (`+msgPlaceholders(len(refs))+`) ORDER BY id`, msgAnys(refs)...)
+	return s.requestRefs(ctx, `SELECT id, ref, authority_id FROM requests r WHERE ref IN (`+placeholders(len(refs))+`) ORDER BY id`, anys(refs)...)
 }
 
 // RequestsByMessageIDs returns the requests whose Message-ID (without
@@ -62,7 +62,7 @@ func (s *Store) RequestsByMessageIDs(ctx context.Context, ids []string) ([]Reque
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return s.requestRefs(ctx, `SELECT id, ref, authority_id FROM requests r WHERE message_id IN (`+msgPlaceholders(len(ids))+`) ORDER BY id`, msgAnys(ids)...)
+	return s.requestRefs(ctx, `SELECT id, ref, authority_id FROM requests r WHERE message_id IN (`+placeholders(len(ids))+`) ORDER BY id`, anys(ids)...)
 }
 
 // NormalizeCaseRef is the form case references are compared in.
@@ -76,7 +76,7 @@ func (s *Store) RequestsByCaseRefs(ctx context.Context, norms []string) ([]Reque
 	if len(norms) == 0 {
 		return nil, nil
 	}
-	return s.requestRefs(ctx, `SELECT r.id, r.ref, r.authority_id FROM case_refs c JOIN requests r ON r.id = c.request_id WHERE c.norm IN (`+msgPlaceholders(len(norms))+`) ORDER BY r.id`, msgAnys(norms)...)
+	return s.requestRefs(ctx, `SELECT r.id, r.ref, r.authority_id FROM case_refs c JOIN requests r ON r.id = c.request_id WHERE c.norm IN (`+placeholders(len(norms))+`) ORDER BY r.id`, anys(norms)...)
 }
 
 // OpenRequestsForSender returns the open requests of the authorities this

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package store
+package blob
 
 // fsSyncer is Linux only; elsewhere every blob gets its own fsync.
 type fsSyncer struct{}

@@ -1,9 +1,11 @@
-package store
+package mail
 
 import (
 	"context"
 	"path/filepath"
 	"testing"
+
+	"foidesk/store"
 )
 
 // TestRederiveKeepsReferencedAttachments: a reparse must not pull an
@@ -11,12 +13,13 @@ import (
 // documents do), whether the content is unchanged or gone.
 func TestRederiveKeepsReferencedAttachments(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "db"), Options{})
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE referrer (attachment_id INTEGER REFERENCES attachments (id))`); err != nil {
+	defer st.Close()
+	s := New(st)
+	if _, err := s.core.DB().ExecContext(ctx, `CREATE TABLE referrer (attachment_id INTEGER REFERENCES attachments (id))`); err != nil {
 		t.Fatal(err)
 	}
 	d := Derived{Kind: KindResponse, Attachments: []NewAttachment{
@@ -29,7 +32,7 @@ func TestRederiveKeepsReferencedAttachments(t *testing.T) {
 	}
 	atts, _ := s.MessageAttachments(ctx, rec.ID)
 	for _, a := range atts {
-		if _, err := s.db.ExecContext(ctx, `INSERT INTO referrer VALUES (?)`, a.ID); err != nil {
+		if _, err := s.core.DB().ExecContext(ctx, `INSERT INTO referrer VALUES (?)`, a.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -52,7 +55,7 @@ func TestRederiveKeepsReferencedAttachments(t *testing.T) {
 		t.Fatalf("after content change: %+v", now)
 	}
 	var kept int
-	s.db.QueryRowContext(ctx, `SELECT count(*) FROM attachments WHERE id = ? AND seq < 0`, atts[1].ID).Scan(&kept)
+	s.core.DB().QueryRowContext(ctx, `SELECT count(*) FROM attachments WHERE id = ? AND seq < 0`, atts[1].ID).Scan(&kept)
 	if kept != 1 {
 		t.Errorf("referenced attachment row was removed")
 	}

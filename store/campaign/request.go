@@ -1,0 +1,161 @@
+package campaign
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"foidesk/ref"
+	"foidesk/store"
+)
+
+// A request is one letter to one authority: made by Create, rendered by
+// Queue, moved through its outbox states by the dispatcher's outbox and by
+// recovery. Its status, due date, replied_on and status_reason are the
+// request lifecycle's, derived by the core store (store.DeriveClock) and
+// meaningful once it is sent.
+
+// Outbox states of a request.
+const (
+	OutboxDraft     = "draft"
+	OutboxQueued    = "queued"
+	OutboxSending   = "sending"
+	OutboxSent      = "sent"
+	OutboxRetry     = "retry"
+	OutboxFailed    = "failed"
+	OutboxUnknown   = "unknown"
+	OutboxCancelled = "cancelled"
+)
+
+// OutboxStates lists every outbox state in lifecycle order, for reports.
+var OutboxStates = []string{OutboxDraft, OutboxQueued, OutboxSending, OutboxRetry, OutboxSent, OutboxFailed, OutboxUnknown, OutboxCancelled}
+
+// Recipient is an authority as a campaign sees it.
+type Recipient struct {
+	AuthorityID int64
+	Code        string
+	Name        string
+	Email       string
+	Nation      string
+	Regime      string
+}
+
+// Request is one letter to one authority, with its outbox state.
+type Request struct {
+	ID            int64
+	CampaignID    int64
+	Campaign      string
+	AuthorityID   int64
+	Authority     Recipient
+	Ref           string
+	Regime        string
+	ToEmail       string
+	MessageID     string
+	OutboxState   string
+	Attempts      int
+	NextAttemptAt time.Time
+	SMTPCode      int
+	SMTPEnhanced  string
+	SMTPText      string
+	Subject       string
+	RawMessage    []byte // only when asked for
+	SentAt        time.Time
+	DueDate       string
+	Status        string // the lifecycle's stored status; meaningful once sent
+	RepliedOn     string // YYYY-MM-DD of the response that stopped the clock
+	StatusReason  string // the fact that put the request where it is
+	ClaimedBy     string
+	ClaimedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+const requestCols = `r.id, r.campaign_id, c.name, r.authority_id, coalesce(a.code, ''), a.name, coalesce(a.nation, ''), a.regime,
+	r.ref, r.regime, r.to_email, r.message_id, r.outbox_state, r.attempts, r.next_attempt_at,
+	r.smtp_code, r.smtp_enhanced, r.smtp_text, r.subject, r.sent_at, r.due_date, r.status, r.replied_on, r.status_reason, r.claimed_by, r.claimed_at, r.updated_at`
+
+const requestFrom = ` FROM requests r JOIN campaigns c ON c.id = r.campaign_id JOIN authorities a ON a.id = r.authority_id`
+
+// rawJoin adds a request's stored message (request_messages, 0034), as m.
+const rawJoin = ` LEFT JOIN request_messages m ON m.request_id = r.id`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRequest(row scanner, withRaw bool) (Request, error) {
+	var r Request
+	var next, sent, claimedAt, updated, subject, due, enh, text, claimedBy, replied, reason sql.NullString
+	var code sql.NullInt64
+	dest := []any{&r.ID, &r.CampaignID, &r.Campaign, &r.AuthorityID, &r.Authority.Code, &r.Authority.Name, &r.Authority.Nation, &r.Authority.Regime,
+		&r.Ref, &r.Regime, &r.ToEmail, &r.MessageID, &r.OutboxState, &r.Attempts, &next,
+		&code, &enh, &text, &subject, &sent, &due, &r.Status, &replied, &reason, &claimedBy, &claimedAt, &updated}
+	if withRaw {
+		dest = append(dest, &r.RawMessage)
+	}
+	if err := row.Scan(dest...); err != nil {
+		return r, err
+	}
+	r.Authority.AuthorityID = r.AuthorityID
+	r.Authority.Email = r.ToEmail
+	r.NextAttemptAt, r.SentAt, r.ClaimedAt, r.UpdatedAt = parseTS(next), parseTS(sent), parseTS(claimedAt), parseTS(updated)
+	r.SMTPCode, r.SMTPEnhanced, r.SMTPText = int(code.Int64), enh.String, text.String
+	r.Subject, r.DueDate, r.ClaimedBy = subject.String, due.String, claimedBy.String
+	r.RepliedOn, r.StatusReason = replied.String, reason.String
+	return r, nil
+}
+
+// Requests lists a campaign's requests by authority name; withRaw
+// also loads each stored message.
+func (s *Store) Requests(ctx context.Context, campaignID int64, withRaw bool) ([]Request, error) {
+	q := "SELECT " + requestCols
+	if withRaw {
+		q += ", m.raw" + requestFrom + rawJoin
+	} else {
+		q += requestFrom
+	}
+	q += " WHERE r.campaign_id = ? ORDER BY a.name, r.id"
+	rows, err := s.core.DB().QueryContext(ctx, q, campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
+	}
+	defer rows.Close()
+	var out []Request
+	for rows.Next() {
+		r, err := scanRequest(rows, withRaw)
+		if err != nil {
+			return nil, fmt.Errorf("list requests: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// RequestByRef finds a request by its reference token (normalised, so a
+// lower-case or O-for-0 token still finds it), stored message included.
+func (s *Store) RequestByRef(ctx context.Context, token string) (Request, error) {
+	row := s.core.DB().QueryRowContext(ctx, "SELECT "+requestCols+", m.raw"+requestFrom+rawJoin+" WHERE r.ref = ?", ref.Normalize(token))
+	r, err := scanRequest(row, true)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("request %s: %w", token, store.ErrNotFound)
+	}
+	return r, err
+}
+
+// UnknownRequests lists the `unknown` requests of a campaign (0: all).
+func (s *Store) UnknownRequests(ctx context.Context, campaignID int64) ([]Request, error) {
+	rows, err := s.core.DB().QueryContext(ctx, "SELECT "+requestCols+requestFrom+
+		" WHERE r.outbox_state = 'unknown' AND (?1 = 0 OR r.campaign_id = ?1) ORDER BY r.id", campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("unknown requests: %w", err)
+	}
+	defer rows.Close()
+	var out []Request
+	for rows.Next() {
+		r, err := scanRequest(rows, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

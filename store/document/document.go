@@ -1,0 +1,344 @@
+// Package document keeps what foidesk extracted from the mail: one
+// document per distinct file (the same origin and SHA-256 is one
+// document, however many messages carried it), with its text, its
+// full-text index entry and its near-duplicate signature; every place it
+// arrived; and the review queue of substantive ones. Package extract does
+// the extracting and declares what it needs of this store
+// (extract.DocumentStore). Saving a document, its sources, its queue entry
+// and their events is one transaction.
+//
+// document.go records documents and lists the work still to do, list.go
+// lists and searches them, review.go is the review queue.
+package document
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"foidesk/store"
+	"foidesk/store/mail"
+)
+
+// Store is the documents and review queue of an open database.
+type Store struct{ core *store.Store }
+
+// New returns the documents kept in st.
+func New(st *store.Store) *Store { return &Store{core: st} }
+
+// Document origins.
+const (
+	FromAttachment = "attachment"
+	FromBody       = "body"
+)
+
+// Input is one extraction's outcome, as extract hands it to the store.
+type Input struct {
+	Origin     string // FromAttachment or FromBody
+	SHA256     string // the attachment blob's name, or the raw message's for a body
+	Type       string
+	Status     string
+	Reason     string
+	Engine     string
+	Pages      int
+	Words      int
+	Text       string
+	Detail     any    // notes, members, page origins, timings: stored as JSON
+	MinHash    []byte // near-duplicate signature; nil when too short
+	SimilarTo  int64  // 0: no near-duplicate from another authority
+	Similarity float64
+}
+
+// Source is where a document arrived: a message, and the attachment
+// unless it is the message's body.
+type Source struct {
+	MessageID    int64
+	AttachmentID int64 // 0 for a body document
+	Filename     string
+}
+
+// Saved reports what Save did.
+type Saved struct {
+	DocumentID int64
+	Created    bool // false: an identical file was already a document, now linked
+	Queued     bool // a review queue entry was added
+}
+
+// Save records a document and where it came from, in one transaction: the
+// document (unless one with the same origin and SHA-256
+// exists, in which case the source is linked to it), its full-text index
+// entry, the source, a review queue entry when substantive, and events.
+func (s *Store) Save(ctx context.Context, d Input, src Source, substantive bool) (Saved, error) {
+	var out Saved
+	err := s.core.Tx(ctx, func(tx *sql.Tx) error {
+		now := s.core.Now().UTC().Format(time.RFC3339Nano)
+		subj, err := messageSubject(ctx, tx, src.MessageID)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `SELECT id FROM documents WHERE origin = ? AND sha256 = ?`, d.Origin, d.SHA256).Scan(&out.DocumentID)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			detail, err := json.Marshal(d.Detail)
+			if err != nil || d.Detail == nil {
+				detail = []byte("{}")
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO documents (origin, sha256, type, status, reason, engine, pages, words, text, detail, minhash, similar_to, similarity, extracted_at, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				d.Origin, d.SHA256, d.Type, d.Status, d.Reason, d.Engine, d.Pages, d.Words, d.Text, string(detail),
+				d.MinHash, nullID(d.SimilarTo), nullSimilarity(d.SimilarTo, d.Similarity), now, now)
+			if err != nil {
+				return fmt.Errorf("save document %s: %w", d.SHA256, err)
+			}
+			out.DocumentID, _ = res.LastInsertId()
+			out.Created = true
+			if _, err := tx.ExecContext(ctx, `INSERT INTO documents_fts (rowid, text) VALUES (?, ?)`, out.DocumentID, d.Text); err != nil {
+				return fmt.Errorf("index document %d: %w", out.DocumentID, err)
+			}
+			ev := map[string]any{"document_id": out.DocumentID, "origin": d.Origin, "sha256": d.SHA256, "filename": src.Filename,
+				"type": d.Type, "status": d.Status, "reason": d.Reason, "engine": d.Engine, "pages": d.Pages}
+			if d.SimilarTo != 0 {
+				ev["similar_to"], ev["similarity"] = d.SimilarTo, d.Similarity
+			}
+			if err := s.core.AppendEvent(ctx, tx, "document.extracted", subj, ev); err != nil {
+				return err
+			}
+		case err != nil:
+			return fmt.Errorf("find document %s: %w", d.SHA256, err)
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO document_sources (document_id, message_id, attachment_id, filename, created_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, out.DocumentID, src.MessageID, nullID(src.AttachmentID), src.Filename, now)
+		if err != nil {
+			return fmt.Errorf("link document %d: %w", out.DocumentID, err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 && !out.Created {
+			if err := s.core.AppendEvent(ctx, tx, "document.linked", subj, map[string]any{
+				"document_id": out.DocumentID, "sha256": d.SHA256, "filename": src.Filename, "reason": "identical file already extracted"}); err != nil {
+				return err
+			}
+		}
+		if substantive {
+			res, err := tx.ExecContext(ctx, `INSERT INTO review_queue (document_id, message_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+				out.DocumentID, src.MessageID, now)
+			if err != nil {
+				return fmt.Errorf("queue document %d: %w", out.DocumentID, err)
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				out.Queued = true
+				if err := s.core.AppendEvent(ctx, tx, "review.queued", subj, map[string]any{"document_id": out.DocumentID}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func nullSimilarity(to int64, v float64) any {
+	if to == 0 {
+		return nil
+	}
+	return v
+}
+
+// messageSubject names a message and its request (if matched) for events.
+func messageSubject(ctx context.Context, tx *sql.Tx, messageID int64) (store.Subject, error) {
+	var req, auth sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT m.request_id, r.authority_id FROM messages m LEFT JOIN requests r ON r.id = m.request_id WHERE m.id = ?`, messageID).Scan(&req, &auth)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Subject{}, fmt.Errorf("message %d: %w", messageID, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Subject{}, err
+	}
+	return store.Subject{Message: messageID, Request: req.Int64, Authority: auth.Int64}, nil
+}
+
+// UpdateExtraction replaces a document's extraction (after a
+// better engine or tesseract became available), keeping its sources and
+// review entries, and records what changed.
+func (s *Store) UpdateExtraction(ctx context.Context, id int64, d Input) error {
+	return s.core.Tx(ctx, func(tx *sql.Tx) error {
+		var oldStatus, oldEngine string
+		var msgID int64
+		err := tx.QueryRowContext(ctx, `SELECT d.status, d.engine, coalesce((SELECT min(message_id) FROM document_sources WHERE document_id = d.id), 0)
+			FROM documents d WHERE d.id = ?`, id).Scan(&oldStatus, &oldEngine, &msgID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("document %d: %w", id, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		detail, err := json.Marshal(d.Detail)
+		if err != nil || d.Detail == nil {
+			detail = []byte("{}")
+		}
+		now := s.core.Now().UTC().Format(time.RFC3339Nano)
+		if _, err := tx.ExecContext(ctx, `UPDATE documents SET type = ?, status = ?, reason = ?, engine = ?, pages = ?, words = ?, text = ?, detail = ?,
+			minhash = ?, similar_to = ?, similarity = ?, extracted_at = ? WHERE id = ?`,
+			d.Type, d.Status, d.Reason, d.Engine, d.Pages, d.Words, d.Text, string(detail), d.MinHash,
+			nullID(d.SimilarTo), nullSimilarity(d.SimilarTo, d.Similarity), now, id); err != nil {
+			return fmt.Errorf("update document %d: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM documents_fts WHERE rowid = ?`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO documents_fts (rowid, text) VALUES (?, ?)`, id, d.Text); err != nil {
+			return fmt.Errorf("index document %d: %w", id, err)
+		}
+		var subj store.Subject
+		if msgID != 0 {
+			if subj, err = messageSubject(ctx, tx, msgID); err != nil {
+				return err
+			}
+		}
+		return s.core.AppendEvent(ctx, tx, "document.reextracted", subj, map[string]any{
+			"document_id": id, "old_status": oldStatus, "old_engine": oldEngine,
+			"status": d.Status, "engine": d.Engine, "reason": d.Reason, "pages": d.Pages})
+	})
+}
+
+// PendingBody is a response that came without attachments: its body is the
+// document.
+type PendingBody struct {
+	MessageID int64
+	SHA256    string // the raw message's
+	Kind      string
+	Body      string
+}
+
+// PendingAttachments lists attachments not yet linked to a document, oldest
+// first, with their message's request and kind.
+func (s *Store) PendingAttachments(ctx context.Context, limit int) ([]mail.Attachment, error) {
+	q := `SELECT a.id, a.message_id, a.seq, a.part, a.filename, a.content_type, a.size, a.sha256, coalesce(m.request_id, 0), m.kind
+		FROM attachments a JOIN messages m ON m.id = a.message_id
+		WHERE NOT EXISTS (SELECT 1 FROM document_sources ds WHERE ds.attachment_id = a.id) AND a.id > ? ORDER BY a.id`
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
+	}
+	rows, err := s.core.DB().QueryContext(ctx, q, 0)
+	if err != nil {
+		return nil, fmt.Errorf("list attachments: %w", err)
+	}
+	defer rows.Close()
+	var out []mail.Attachment
+	for rows.Next() {
+		var a mail.Attachment
+		if err := rows.Scan(&a.ID, &a.MessageID, &a.Seq, &a.Part, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.RequestID, &a.Kind); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// PendingBodies lists responses without attachments whose body is not yet a
+// document.
+func (s *Store) PendingBodies(ctx context.Context) ([]PendingBody, error) {
+	rows, err := s.core.DB().QueryContext(ctx, `SELECT m.id, m.sha256, m.kind, m.body_text FROM messages m
+		WHERE m.kind = 'response'
+		AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)
+		AND NOT EXISTS (SELECT 1 FROM document_sources ds WHERE ds.message_id = m.id AND ds.attachment_id IS NULL)
+		ORDER BY m.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list pending bodies: %w", err)
+	}
+	defer rows.Close()
+	var out []PendingBody
+	for rows.Next() {
+		var b PendingBody
+		if err := rows.Scan(&b.MessageID, &b.SHA256, &b.Kind, &b.Body); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// Find reports the id of the document with this origin and SHA-256,
+// or 0.
+func (s *Store) Find(ctx context.Context, origin, sha string) (int64, error) {
+	var id int64
+	err := s.core.DB().QueryRowContext(ctx, `SELECT id FROM documents WHERE origin = ? AND sha256 = ?`, origin, sha).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// Signature is a document's near-duplicate signature and the
+// authorities it came from.
+type Signature struct {
+	ID          int64
+	MinHash     []byte
+	Authorities []int64
+}
+
+// Signatures lists every document that has a signature.
+func (s *Store) Signatures(ctx context.Context) ([]Signature, error) {
+	rows, err := s.core.DB().QueryContext(ctx, `SELECT d.id, d.minhash, coalesce(group_concat(DISTINCT r.authority_id), '')
+		FROM documents d
+		LEFT JOIN document_sources ds ON ds.document_id = d.id
+		LEFT JOIN messages m ON m.id = ds.message_id
+		LEFT JOIN requests r ON r.id = m.request_id
+		WHERE d.minhash IS NOT NULL GROUP BY d.id ORDER BY d.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list document signatures: %w", err)
+	}
+	defer rows.Close()
+	var out []Signature
+	for rows.Next() {
+		var d Signature
+		var auths string
+		if err := rows.Scan(&d.ID, &d.MinHash, &auths); err != nil {
+			return nil, err
+		}
+		d.Authorities = parseIDs(auths)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func parseIDs(s string) []int64 {
+	var out []int64
+	for _, f := range strings.Split(s, ",") {
+		var v int64
+		if _, err := fmt.Sscan(f, &v); err == nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// MessageBody is a message's readable body text, for extracting a body
+// document again.
+func (s *Store) MessageBody(ctx context.Context, messageID int64) (string, error) {
+	var body string
+	err := s.core.DB().QueryRowContext(ctx, `SELECT body_text FROM messages WHERE id = ?`, messageID).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("message %d: %w", messageID, store.ErrNotFound)
+	}
+	return body, err
+}
+
+// MessageAuthority is the authority a message's request went to, or 0.
+func (s *Store) MessageAuthority(ctx context.Context, messageID int64) (int64, error) {
+	var a sql.NullInt64
+	err := s.core.DB().QueryRowContext(ctx, `SELECT r.authority_id FROM messages m LEFT JOIN requests r ON r.id = m.request_id WHERE m.id = ?`, messageID).Scan(&a)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("message %d: %w", messageID, store.ErrNotFound)
+	}
+	return a.Int64, err
+}

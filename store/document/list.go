@@ -1,0 +1,211 @@
+package document
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"foidesk/store"
+)
+
+// SourceInfo is one place a document arrived, for listings.
+type SourceInfo struct {
+	MessageID    int64  `json:"message_id"`
+	AttachmentID int64  `json:"attachment_id,omitempty"`
+	Filename     string `json:"filename"`
+	RequestRef   string `json:"request_ref,omitempty"`
+	Authority    string `json:"authority,omitempty"`
+}
+
+// Summary is a document without its text.
+type Summary struct {
+	ID          int64        `json:"id"`
+	Origin      string       `json:"origin"`
+	SHA256      string       `json:"sha256"`
+	Type        string       `json:"type"`
+	Status      string       `json:"status"`
+	Reason      string       `json:"reason"`
+	Engine      string       `json:"engine"`
+	Pages       int          `json:"pages"`
+	Words       int          `json:"words"`
+	SimilarTo   int64        `json:"similar_to,omitempty"`
+	Similarity  float64      `json:"similarity,omitempty"`
+	Review      string       `json:"review"` // pending, done, or "" when not queued
+	Sources     []SourceInfo `json:"sources"`
+	ExtractedAt string       `json:"extracted_at"`
+}
+
+// Filter selects documents; zero fields match everything.
+type Filter struct {
+	Status    string
+	ID        int64
+	RequestID int64 // documents from the messages matched to this request
+}
+
+// Documents lists documents, oldest first, with their sources.
+func (s *Store) List(ctx context.Context, f Filter) ([]Summary, error) {
+	q := `SELECT d.id, d.origin, d.sha256, d.type, d.status, d.reason, d.engine, d.pages, d.words, coalesce(d.similar_to, 0), coalesce(d.similarity, 0), d.extracted_at,
+		(SELECT CASE WHEN count(*) = 0 THEN '' WHEN sum(state = 'pending') > 0 THEN 'pending' ELSE 'done' END FROM review_queue rq WHERE rq.document_id = d.id)
+		FROM documents d`
+	var where []string
+	var args []any
+	if f.Status != "" {
+		where = append(where, "d.status = ?")
+		args = append(args, f.Status)
+	}
+	if f.ID != 0 {
+		where = append(where, "d.id = ?")
+		args = append(args, f.ID)
+	}
+	if f.RequestID != 0 {
+		where = append(where, "d.id IN (SELECT ds.document_id FROM document_sources ds JOIN messages m ON m.id = ds.message_id WHERE m.request_id = ?)")
+		args = append(args, f.RequestID)
+	}
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY d.id"
+	rows, err := s.core.DB().QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list documents: %w", err)
+	}
+	var out []Summary
+	for rows.Next() {
+		var d Summary
+		if err := rows.Scan(&d.ID, &d.Origin, &d.SHA256, &d.Type, &d.Status, &d.Reason, &d.Engine, &d.Pages, &d.Words, &d.SimilarTo, &d.Similarity, &d.ExtractedAt, &d.Review); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].Sources, err = s.documentSources(ctx, out[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) documentSources(ctx context.Context, id int64) ([]SourceInfo, error) {
+	rows, err := s.core.DB().QueryContext(ctx, `SELECT ds.message_id, coalesce(ds.attachment_id, 0), ds.filename, coalesce(r.ref, ''), coalesce(a.name, '')
+		FROM document_sources ds JOIN messages m ON m.id = ds.message_id
+		LEFT JOIN requests r ON r.id = m.request_id LEFT JOIN authorities a ON a.id = r.authority_id
+		WHERE ds.document_id = ? ORDER BY ds.id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("list document sources: %w", err)
+	}
+	defer rows.Close()
+	out := []SourceInfo{}
+	for rows.Next() {
+		var d SourceInfo
+		if err := rows.Scan(&d.MessageID, &d.AttachmentID, &d.Filename, &d.RequestRef, &d.Authority); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// SearchHit is one document matching a search.
+type SearchHit struct {
+	DocumentID int64        `json:"document_id"`
+	Status     string       `json:"status"`
+	Snippet    string       `json:"snippet"`
+	Rank       float64      `json:"rank"`
+	Sources    []SourceInfo `json:"sources"`
+}
+
+// Search finds documents containing every word of query (a word
+// ending in * matches as a prefix; "quoted words" match as a phrase), best
+// first. The query is never passed to FTS5 raw, so punctuation a person
+// types ("don't", "s.17") cannot be a syntax error.
+func (s *Store) Search(ctx context.Context, query string, limit int) ([]SearchHit, error) {
+	match := ftsQuery(query)
+	if match == "" {
+		return nil, fmt.Errorf("search: no words in %q", query)
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	rows, err := s.core.DB().QueryContext(ctx, `SELECT f.rowid, d.status, snippet(documents_fts, 0, '[', ']', '…', 16), bm25(documents_fts)
+		FROM documents_fts f JOIN documents d ON d.id = f.rowid
+		WHERE documents_fts MATCH ? ORDER BY bm25(documents_fts) LIMIT ?`, match, limit)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", query, err)
+	}
+	var out []SearchHit
+	for rows.Next() {
+		var h SearchHit
+		if err := rows.Scan(&h.DocumentID, &h.Status, &h.Snippet, &h.Rank); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].Sources, err = s.documentSources(ctx, out[i].DocumentID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ftsQuery turns what a person typed into an FTS5 query: each word and
+// each "quoted phrase" becomes a quoted string (all must match); a
+// trailing * keeps prefix matching.
+func ftsQuery(q string) string {
+	var terms []string
+	for len(q) > 0 {
+		q = strings.TrimLeft(q, " \t\r\n")
+		if q == "" {
+			break
+		}
+		var term string
+		if q[0] == '"' {
+			end := strings.IndexByte(q[1:], '"')
+			if end < 0 {
+				term, q = q[1:], ""
+			} else {
+				term, q = q[1:end+1], q[end+2:]
+			}
+		} else {
+			end := strings.IndexAny(q, " \t\r\n")
+			if end < 0 {
+				term, q = q, ""
+			} else {
+				term, q = q[:end], q[end:]
+			}
+		}
+		prefix := strings.HasSuffix(term, "*")
+		term = strings.TrimRight(term, "*")
+		if strings.TrimSpace(term) == "" {
+			continue
+		}
+		t := `"` + strings.ReplaceAll(term, `"`, `""`) + `"`
+		if prefix {
+			t += "*"
+		}
+		terms = append(terms, t)
+	}
+	return strings.Join(terms, " ")
+}
+
+// Text returns a document's text.
+func (s *Store) Text(ctx context.Context, id int64) (string, error) {
+	var text string
+	err := s.core.DB().QueryRowContext(ctx, `SELECT text FROM documents WHERE id = ?`, id).Scan(&text)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("document %d: %w", id, store.ErrNotFound)
+	}
+	return text, err
+}

@@ -1,0 +1,207 @@
+package mail
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"foidesk/store"
+)
+
+// MessageSummary is one row of foidesk messages list.
+type MessageSummary struct {
+	ID           int64     `json:"id"`
+	MessageID    string    `json:"message_id"`
+	From         string    `json:"from"`
+	FromName     string    `json:"from_name"`
+	Subject      string    `json:"subject"`
+	Kind         string    `json:"kind"`
+	KindReason   string    `json:"kind_reason"`
+	KindBy       string    `json:"kind_by"`
+	RequestID    *int64    `json:"request_id"`
+	RequestRef   *string   `json:"request_ref"`
+	MatchedBy    *string   `json:"matched_by"`
+	MatchDetail  string    `json:"match_detail"`
+	Attachments  int       `json:"attachments"`
+	NeedsPerson  bool      `json:"needs_person"`
+	BounceStatus string    `json:"bounce_status,omitempty"`
+	CaseRef      string    `json:"case_ref,omitempty"`
+	ParseProblem string    `json:"parse_problem,omitempty"`
+	SHA256       string    `json:"sha256"`
+	Size         int64     `json:"size"`
+	ReceivedAt   time.Time `json:"received_at"`
+	HasBody      bool      `json:"has_body"` // readable text beyond whitespace
+}
+
+// MessageFilter selects messages; zero fields match everything.
+type MessageFilter struct {
+	Unmatched bool
+	Kind      string
+	RequestID int64
+	AfterID   int64
+	Limit     int
+}
+
+// Messages lists stored messages in the order they were stored.
+func (s *Store) Messages(ctx context.Context, f MessageFilter) ([]MessageSummary, error) {
+	var where []string
+	var args []any
+	if f.Unmatched {
+		where = append(where, "m.request_id IS NULL")
+	}
+	if f.Kind != "" {
+		where = append(where, "m.kind = ?")
+		args = append(args, f.Kind)
+	}
+	if f.RequestID != 0 {
+		where = append(where, "m.request_id = ?")
+		args = append(args, f.RequestID)
+	}
+	if f.AfterID != 0 {
+		where = append(where, "m.id > ?")
+		args = append(args, f.AfterID)
+	}
+	q := `SELECT m.id, coalesce(m.header_message_id, ''), m.from_addr, m.from_name, m.subject, m.kind, m.kind_reason, m.kind_by,
+		m.request_id, r.ref, m.matched_by, m.match_detail, (SELECT count(*) FROM attachments a WHERE a.message_id = m.id AND a.seq > 0),
+		m.needs_person, coalesce(m.bounce_status, ''), coalesce(m.case_ref, ''), coalesce(m.parse_problem, ''), m.sha256, m.size, m.received_at,
+		length(trim(m.body_text)) > 0
+		FROM messages m LEFT JOIN requests r ON r.id = m.request_id`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY m.id"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := s.core.DB().QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	defer rows.Close()
+	out := []MessageSummary{}
+	for rows.Next() {
+		var m MessageSummary
+		var req sql.NullInt64
+		var ref, by sql.NullString
+		var received string
+		if err := rows.Scan(&m.ID, &m.MessageID, &m.From, &m.FromName, &m.Subject, &m.Kind, &m.KindReason, &m.KindBy,
+			&req, &ref, &by, &m.MatchDetail, &m.Attachments, &m.NeedsPerson, &m.BounceStatus, &m.CaseRef, &m.ParseProblem,
+			&m.SHA256, &m.Size, &received, &m.HasBody); err != nil {
+			return nil, fmt.Errorf("list messages: %w", err)
+		}
+		if req.Valid {
+			m.RequestID = &req.Int64
+		}
+		if ref.Valid {
+			m.RequestRef = &ref.String
+		}
+		if by.Valid {
+			m.MatchedBy = &by.String
+		}
+		m.ReceivedAt, _ = time.Parse(time.RFC3339Nano, received)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Message returns one message's summary and its readable body text.
+func (s *Store) Message(ctx context.Context, id int64) (MessageSummary, string, error) {
+	ms, err := s.Messages(ctx, MessageFilter{AfterID: id - 1, Limit: 1})
+	if err != nil {
+		return MessageSummary{}, "", err
+	}
+	if len(ms) == 0 || ms[0].ID != id {
+		return MessageSummary{}, "", fmt.Errorf("message %d: %w", id, store.ErrNotFound)
+	}
+	var body string
+	err = s.core.DB().QueryRowContext(ctx, `SELECT body_text FROM messages WHERE id = ?`, id).Scan(&body)
+	return ms[0], body, err
+}
+
+// Attachment is one stored attachment; its bytes are at
+// blob.Store{Dir: dataDir}.Path(SHA256).
+type Attachment struct {
+	ID          int64  `json:"id"`
+	MessageID   int64  `json:"message_id"`
+	Seq         int    `json:"seq"`
+	Part        string `json:"part"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	RequestID   int64  `json:"request_id"` // 0 when the message is unmatched
+	Kind        string `json:"kind"`       // the message's kind
+}
+
+// Attachments lists attachments with id > afterID (0: all), oldest first,
+// with their message's request and kind, for extraction to work through.
+func (s *Store) Attachments(ctx context.Context, afterID int64, limit int) ([]Attachment, error) {
+	q := `SELECT a.id, a.message_id, a.seq, a.part, a.filename, a.content_type, a.size, a.sha256, coalesce(m.request_id, 0), m.kind
+		FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id > ? AND a.seq > 0 ORDER BY a.id`
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
+	}
+	return s.attachments(ctx, q, afterID)
+}
+
+// MessageAttachments lists one message's attachments in order.
+func (s *Store) MessageAttachments(ctx context.Context, messageID int64) ([]Attachment, error) {
+	return s.attachments(ctx, `SELECT a.id, a.message_id, a.seq, a.part, a.filename, a.content_type, a.size, a.sha256, coalesce(m.request_id, 0), m.kind
+		FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.message_id = ? AND a.seq > 0 ORDER BY a.seq`, messageID)
+}
+
+func (s *Store) attachments(ctx context.Context, q string, arg any) ([]Attachment, error) {
+	rows, err := s.core.DB().QueryContext(ctx, q, arg)
+	if err != nil {
+		return nil, fmt.Errorf("list attachments: %w", err)
+	}
+	defer rows.Close()
+	var out []Attachment
+	for rows.Next() {
+		var a Attachment
+		if err := rows.Scan(&a.ID, &a.MessageID, &a.Seq, &a.Part, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.RequestID, &a.Kind); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// MessageLocations lists where a message was seen on the server.
+func (s *Store) MessageLocations(ctx context.Context, messageID int64) ([]Location, error) {
+	rows, err := s.core.DB().QueryContext(ctx, `SELECT mailbox, uidvalidity, uid FROM message_locations WHERE message_id = ? ORDER BY mailbox, uidvalidity, uid`, messageID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Location
+	for rows.Next() {
+		var l Location
+		if err := rows.Scan(&l.Mailbox, &l.UIDValidity, &l.UID); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// MessageSHAs lists every stored message's id and raw SHA-256, for reparse.
+func (s *Store) MessageSHAs(ctx context.Context) (map[int64]string, error) {
+	rows, err := s.core.DB().QueryContext(ctx, `SELECT id, sha256 FROM messages ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var sum string
+		if err := rows.Scan(&id, &sum); err != nil {
+			return nil, err
+		}
+		out[id] = sum
+	}
+	return out, rows.Err()
+}

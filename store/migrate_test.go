@@ -1,0 +1,105 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"foidesk/store"
+	"foidesk/store/registry"
+)
+
+// foundationAt creates a database at path brought up to schema version v
+// only (0: an empty file), as an older foidesk would have left it.
+func foundationAt(t *testing.T, path string, v int) {
+	t.Helper()
+	got, err := store.MigrateFileTo(context.Background(), path, v)
+	if err != nil {
+		t.Fatalf("migrate to %d: %v", v, err)
+	}
+	if got != v {
+		t.Fatalf("user_version %d, want %d", got, v)
+	}
+}
+
+// foundationSchema is the database's schema, for comparing two databases.
+func foundationSchema(t *testing.T, s *store.Store) string {
+	t.Helper()
+	rows, err := s.DB().Query(`SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema ORDER BY type, name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var typ, name, tbl, q string
+		if err := rows.Scan(&typ, &name, &tbl, &q); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s %s %s\n%s\n", typ, name, tbl, q)
+	}
+	return b.String()
+}
+
+// Every earlier version a user's database may be at must reach the current
+// schema, identical to a new database's, without losing what it holds.
+func TestMigrateFromEveryEarlierVersion(t *testing.T) {
+	ms, err := store.MigrationVersions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "foidesk.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer latest.Close()
+	want := foundationSchema(t, latest)
+	versions := append([]int{0}, ms[:len(ms)-1]...)
+	for _, v := range versions {
+		t.Run(fmt.Sprintf("from_%d", v), func(t *testing.T) {
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "old.db")
+			foundationAt(t, path, v)
+			if v >= 1 {
+				db, err := sql.Open("sqlite", store.DSN(path, 5*time.Second))
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = db.Exec(`INSERT INTO authorities (code, name, email, nation, regime, created_at, updated_at)
+					VALUES ('OLD', 'Old Council', 'foi@old.gov.uk', 'Wales', 'foia', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')`)
+				if err == nil {
+					_, err = db.Exec(`INSERT INTO events (at, kind, authority_id) VALUES ('2024-01-01T00:00:00Z', 'authority.added', 1)`)
+				}
+				db.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, err := store.Open(ctx, path, store.Options{})
+			if err != nil {
+				t.Fatalf("open a database at version %d: %v", v, err)
+			}
+			defer s.Close()
+			if got, _ := s.UserVersion(ctx); got != store.SchemaVersion() {
+				t.Errorf("user_version %d, want %d", got, store.SchemaVersion())
+			}
+			if got := foundationSchema(t, s); got != want {
+				t.Errorf("schema after migrating from %d differs from a new database's:\n%s\nwant\n%s", v, got, want)
+			}
+			if v >= 1 {
+				list, err := registry.New(s).Authorities(ctx, registry.AuthorityFilter{})
+				if err != nil || len(list) != 1 || list[0].Code != "OLD" || list[0].Email != "foi@old.gov.uk" {
+					t.Errorf("authorities after migrating: %+v, %v", list, err)
+				}
+				ev, err := s.Events(ctx, store.EventFilter{})
+				if err != nil || len(ev) != 1 || ev[0].Kind != "authority.added" {
+					t.Errorf("events after migrating: %+v, %v", ev, err)
+				}
+			}
+		})
+	}
+}
