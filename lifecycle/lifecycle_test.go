@@ -49,6 +49,8 @@ func TestDeriveFactsAndReasons(t *testing.T) {
 		replied    string
 		reason     string
 		ignoredHas string
+		// ignoredFrom: the source the ignored fact names (Text aside).
+		ignoredFrom Ignored
 	}{
 		{name: "permanent bounce", f: Facts{Replies: []Reply{{MessageID: 3, Kind: KindBounce, BounceStatus: "5.1.1", ReceivedAt: sent.Add(time.Minute)}}},
 			status: NotDelivered, reason: "message 3 (permanent bounce) on 2026-11-02"},
@@ -57,7 +59,7 @@ func TestDeriveFactsAndReasons(t *testing.T) {
 		{name: "bounce after an acknowledgement is ignored", f: Facts{Replies: []Reply{
 			{MessageID: 3, Kind: KindAck, ReceivedAt: at("2026-11-03T09:00:00Z")},
 			{MessageID: 4, Kind: KindBounce, BounceStatus: "5.1.1", ReceivedAt: at("2026-11-04T09:00:00Z")}}},
-			status: AwaitingResponse, due: "2026-12-01", ignoredHas: "message 4 (permanent bounce)"},
+			status: AwaitingResponse, due: "2026-12-01", ignoredHas: "message 4 (permanent bounce)", ignoredFrom: Ignored{Message: 4}},
 		{name: "unconfirmed clarification moves nothing", f: Facts{Replies: []Reply{{MessageID: 5, Kind: KindClarification, ReceivedAt: at("2026-11-05T09:00:00Z")}}},
 			status: AwaitingResponse, due: "2026-12-01"},
 		{name: "confirmed clarification stops the clock", f: Facts{Replies: []Reply{{MessageID: 5, Kind: KindClarification, Confirmed: true, ReceivedAt: at("2026-11-05T09:00:00Z")}}},
@@ -73,7 +75,7 @@ func TestDeriveFactsAndReasons(t *testing.T) {
 		{name: "withdrawn", f: Facts{Recorded: []Recorded{{Event: 9, Fact: FactWithdrawn, At: at("2026-11-10T09:00:00Z")}}},
 			status: Withdrawn, reason: "withdrawn, recorded by a person (event 9) on 2026-11-10"},
 		{name: "FOISA has no extension", f: Facts{Regime: "foisa", Recorded: []Recorded{{Event: 9, Fact: FactExtended, At: at("2026-11-10T09:00:00Z")}}},
-			status: AwaitingResponse, due: "2026-12-01", ignoredHas: "no extension"},
+			status: AwaitingResponse, due: "2026-12-01", ignoredHas: "no extension", ignoredFrom: Ignored{Event: 9}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -92,8 +94,12 @@ func TestDeriveFactsAndReasons(t *testing.T) {
 			if c.reason != "" && got.Reason != c.reason {
 				t.Errorf("reason %q, want %q", got.Reason, c.reason)
 			}
-			if c.ignoredHas != "" && !strings.Contains(strings.Join(got.Ignored, "\n"), c.ignoredHas) {
+			if c.ignoredHas != "" && !strings.Contains(strings.Join(IgnoredText(got.Ignored), "\n"), c.ignoredHas) {
 				t.Errorf("ignored %q, want one naming %q", got.Ignored, c.ignoredHas)
+			}
+			if c.ignoredHas != "" && len(got.Ignored) == 1 && (got.Ignored[0].Message != c.ignoredFrom.Message || got.Ignored[0].Event != c.ignoredFrom.Event) {
+				t.Errorf("ignored fact from message %d event %d, want message %d event %d",
+					got.Ignored[0].Message, got.Ignored[0].Event, c.ignoredFrom.Message, c.ignoredFrom.Event)
 			}
 			if c.ignoredHas == "" && len(got.Ignored) > 0 {
 				t.Errorf("ignored %q", got.Ignored)

@@ -50,10 +50,28 @@ type Clock struct {
 	// Reason is the fact that put the request where it is, in words: the
 	// reason a person sees beside the status.
 	Reason string
-	// Ignored says, one sentence each, which facts the clock could not use
-	// and why (a bounce after the authority acknowledged the request).
-	Ignored []string
+	// Ignored lists the facts the clock could not use and why (a bounce
+	// after the authority acknowledged the request).
+	Ignored []Ignored
 	Detail  Detail
+}
+
+// Ignored is a fact the statutory clock could not apply.
+type Ignored struct {
+	Message int64  // the message it came from, if any
+	Event   int64  // the event that recorded it, if a person did
+	Text    string // what it was and why it cannot count, in a sentence
+}
+
+func (ig Ignored) String() string { return ig.Text }
+
+// IgnoredText is the sentences of ignored, for a log or an event.
+func IgnoredText(ignored []Ignored) []string {
+	var out []string
+	for _, ig := range ignored {
+		out = append(out, ig.Text)
+	}
+	return out
 }
 
 // Detail is what a derived clock rests on; the store keeps it in the
@@ -68,9 +86,11 @@ type Detail struct {
 
 // fact is one deadline event and where it came from.
 type fact struct {
-	ev   deadline.Event
-	what string
-	seq  int
+	ev      deadline.Event
+	what    string
+	seq     int
+	message int64 // the message it came from
+	event   int64 // the event that recorded it
 }
 
 // rank orders events on the same date: the delivery first, a clarification
@@ -99,10 +119,12 @@ func (r *Rule) facts(f Facts) []fact {
 	day := deadline.ReceiptDate
 	facts := []fact{{ev: deadline.Event{Kind: deadline.Delivered, Date: day(f.SentAt)},
 		what: "delivered"}}
+	var msg, evID int64 // the source of the facts added next
 	add := func(k deadline.EventKind, at time.Time, until deadline.Date, what string) {
-		facts = append(facts, fact{ev: deadline.Event{Kind: k, Date: day(at), Until: until}, what: what, seq: len(facts)})
+		facts = append(facts, fact{ev: deadline.Event{Kind: k, Date: day(at), Until: until}, what: what, seq: len(facts), message: msg, event: evID})
 	}
 	for _, x := range f.Replies {
+		msg, evID = x.MessageID, 0
 		at := replyTime(x, f.SentAt)
 		what := fmt.Sprintf("message %d", x.MessageID)
 		switch {
@@ -122,6 +144,7 @@ func (r *Rule) facts(f Facts) []fact {
 		}
 	}
 	for _, x := range f.Recorded {
+		msg, evID = 0, x.Event
 		what := fmt.Sprintf("%s, recorded by a person (event %d)", x.Fact, x.Event)
 		switch x.Fact {
 		case FactFeesNotice:
@@ -161,7 +184,7 @@ func (r *Rule) Derive(f Facts) (Clock, error) {
 	}
 	facts := r.facts(f)
 	cal := r.Calendar(regime)
-	var ignored []string
+	var ignored []Ignored
 	var cl deadline.Clock
 	for {
 		evs := make([]deadline.Event, len(facts))
@@ -174,7 +197,7 @@ func (r *Rule) Derive(f Facts) (Clock, error) {
 			break
 		}
 		x := facts[ee.Index]
-		ignored = append(ignored, fmt.Sprintf("%s on %s: %v", x.what, x.ev.Date, ee.Err))
+		ignored = append(ignored, Ignored{Message: x.message, Event: x.event, Text: fmt.Sprintf("%s on %s: %v", x.what, x.ev.Date, ee.Err)})
 		facts = slices.Delete(facts, ee.Index, ee.Index+1)
 	}
 	if err != nil {

@@ -193,7 +193,7 @@ func (s *Store) RecordClarificationAnswer(ctx context.Context, token string, at 
 		if c.Status == StatusAwaitingClarification || c.Due == "" {
 			why := ""
 			if len(c.Ignored) > 0 {
-				why = ": " + strings.Join(c.Ignored, "; ")
+				why = ": " + strings.Join(lifecycle.IgnoredText(c.Ignored), "; ")
 			}
 			return fmt.Errorf("request %s: an answer on %s does not restart the clock (it is %s)%s", out.Ref, at.UTC().Format(time.RFC3339), c.Status, why)
 		}
@@ -258,8 +258,8 @@ func (s *Store) RecordFact(ctx context.Context, token string, f Fact) (FactRecor
 		}
 		out.Clock = c.Clock
 		for _, ig := range c.Ignored {
-			if strings.Contains(ig, fmt.Sprintf("(event %d)", out.Event)) {
-				return fmt.Errorf("request %s: the clock cannot use this: %s", out.Ref, ig)
+			if ig.Event == out.Event {
+				return fmt.Errorf("request %s: the clock cannot use this: %s", out.Ref, ig.Text)
 			}
 		}
 		return nil

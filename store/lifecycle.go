@@ -176,7 +176,7 @@ func (s *Store) DeriveClock(ctx context.Context, q Querier, id int64, because st
 	detail := c.Detail
 	return out, s.AppendEvent(ctx, q, evClockChange, Subject{Authority: r.Authority, Request: id, Message: message}, clockEvent{
 		From: r.Status, To: c.Status, DueFrom: optStr(r.Due), Due: optStr(c.Due), RepliedOn: c.RepliedOn,
-		Because: because, Reason: c.Reason, Message: message, Ignored: c.Ignored, Clock: &detail,
+		Because: because, Reason: c.Reason, Message: message, Ignored: lifecycle.IgnoredText(c.Ignored), Clock: &detail,
 	})
 }
 
