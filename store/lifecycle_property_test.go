@@ -56,9 +56,10 @@ type step struct {
 // history of facts (delivery, bounces, acknowledgements, clarification
 // requested and answered, fees, extensions, a response), each recorded
 // through any of the paths that record it (the outbox, a person resolving
-// an unknown send, the sent mailbox; triage, a person's classification,
-// a wrong decision corrected; a fact recorded, or a wrong one recorded and
-// undone first), leaves the request with the status and due date the
+// an unknown send, the sent mailbox; triage, a person's assignment of an
+// unmatched message, a person's classification, a wrong decision
+// corrected; a fact recorded, or a wrong one recorded and undone first),
+// leaves the request with the status and due date the
 // deadline engine computes from the same facts directly, under every
 // regime.
 func TestLifecycleAgreesWithTheEngine(t *testing.T) {
@@ -181,9 +182,16 @@ func (w *propWorld) recordFact(t *rapid.T, req campaign.Request, ev deadline.Eve
 		case deadline.Acknowledged:
 			kind = mail.KindAck
 		}
-		switch rapid.IntRange(0, 2).Draw(t, "message path") {
+		switch rapid.IntRange(0, 3).Draw(t, "message path") {
 		case 0: // triage decides
 			w.message(t, req, kind, bounce, at)
+		case 3: // nothing matched it; a person assigns it to the request
+			unmatched := req
+			unmatched.ID = 0
+			id := w.message(t, unmatched, kind, bounce, at)
+			if _, err := w.mail.Assign(ctx, id, req.Ref); err != nil {
+				t.Fatal(err)
+			}
 		case 1: // triage calls it an auto-reply; a person corrects it
 			id := w.message(t, req, mail.KindAutoReply, bounce, at)
 			w.classify(t, id, kind)
