@@ -1,6 +1,10 @@
 package main
 
-import "context"
+import (
+	"context"
+
+	"foidesk/extract"
+)
 
 // The preamble every command shares: what it needs is opened the first
 // time it asks and closed by the command runner after it returns, so a
@@ -19,10 +23,49 @@ func (e *env) store(ctx context.Context) (*stores, error) {
 	return st, nil
 }
 
-// close releases what the preamble opened.
+// extractor builds the text extractor once per command, with PDF engine
+// engine (a later call returns the same one); closing it stops its worker.
+func (e *env) extractor(engine string) (*extract.Extractor, error) {
+	if e.x != nil {
+		return e.x, nil
+	}
+	x, err := newExtractor(e, engine)
+	if err != nil {
+		return nil, err
+	}
+	e.x = x
+	return x, nil
+}
+
+// close releases what the preamble opened: the extractor's worker, then
+// the database.
 func (e *env) close() {
+	if e.x != nil {
+		e.x.Close()
+		e.x = nil
+	}
 	if e.st != nil {
 		e.st.Close()
 		e.st = nil
 	}
+}
+
+// newExtractor builds an Extractor from the [extract] config section.
+func newExtractor(e *env, engine string) (*extract.Extractor, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
+	}
+	argv, err := workerCommand()
+	if err != nil {
+		return nil, err
+	}
+	return extract.New(extract.Options{
+		WorkerCommand:  argv,
+		WorkerTimeout:  cfg.Extract.WorkerTimeout.Duration,
+		WorkerMemoryMB: cfg.Extract.WorkerMemoryMB,
+		Engine:         engine,
+		OCRLanguage:    cfg.Extract.OCRLanguage,
+		Logger:         e.log,
+	})
 }
