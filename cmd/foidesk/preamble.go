@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strconv"
 
 	"foidesk/extract"
+	"foidesk/store"
 )
 
 // The preamble every command shares: what it needs is opened the first
@@ -68,4 +72,26 @@ func newExtractor(e *env, engine string) (*extract.Extractor, error) {
 		OCRLanguage:    cfg.Extract.OCRLanguage,
 		Logger:         e.log,
 	})
+}
+
+// What several commands check of their arguments, and say about what they
+// could not find.
+
+// messageIDArg reads a stored message's ID from an argument.
+func messageIDArg(arg string) (int64, error) {
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usagef("message ID must be a positive number, not %q", arg)
+	}
+	return id, nil
+}
+
+// notFoundHint says where to look when what a command was given is not
+// stored (store.ErrNotFound): 'see' is the command that lists it. Other
+// errors are returned as they are.
+func notFoundHint(err error, see string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%v (see '%s')", err, see)
+	}
+	return err
 }
