@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"foidesk/extract"
+	"foidesk/ref"
 	"foidesk/store"
 )
 
@@ -76,6 +77,15 @@ func newExtractor(e *env, engine string) (*extract.Extractor, error) {
 
 // What several commands check of their arguments, and say about what they
 // could not find.
+
+// checkRequestRef refuses an argument that is not a request reference
+// before anything is opened.
+func checkRequestRef(arg string) error {
+	if !ref.Valid(arg) {
+		return usagef("%q is not a request reference (8 characters, e.g. 7K3M9QXD; check the last one)", arg)
+	}
+	return nil
+}
 
 // messageIDArg reads a stored message's ID from an argument.
 func messageIDArg(arg string) (int64, error) {
