@@ -21,7 +21,7 @@ var importProgressHook func(done int) error
 const missingShown = 10
 
 func init() {
-	register(&command{
+	register(newCommand(command{
 		name:     "authorities import",
 		synopsis: "FILE.csv | --uk-councils",
 		summary:  "add or update authorities from a CSV file or the built-in UK council list",
@@ -54,43 +54,53 @@ columns leave what is stored as it is, so a list without addresses never
 erases one.
 
 ` + authorities.UKCouncilsCredit,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			emailsFile := fs.String("emails", "", "CSV `FILE` with columns code and email: addresses for a mySociety list")
-			ukCouncils := fs.Bool("uk-councils", false, "import the built-in list of current UK councils (mySociety, CC BY 4.0)")
-			return func(ctx context.Context, e *env, args []string) error {
-				switch {
-				case *ukCouncils && len(args) > 0:
-					return usagef("give either FILE.csv or --uk-councils, not both")
-				case !*ukCouncils && len(args) == 0:
-					return usagef("authorities import needs FILE.csv, or --uk-councils for the built-in council list")
-				case len(args) > 1:
-					return usagef("authorities import takes one FILE.csv, not %d", len(args))
-				}
-				var emails *authorities.Emails
-				if *emailsFile != "" {
-					var err error
-					if emails, err = parseFile(e, *emailsFile, func(name string, r io.Reader) (*authorities.Emails, error) {
-						return authorities.ParseEmails(name, r)
-					}); err != nil {
-						return err
-					}
-				}
-				var im *authorities.Import
-				var err error
-				if *ukCouncils {
-					im, err = authorities.UKCouncils(emails)
-				} else {
-					im, err = parseFile(e, args[0], func(name string, r io.Reader) (*authorities.Import, error) {
-						return authorities.Parse(name, r, emails)
-					})
-				}
-				if err != nil {
-					return err
-				}
-				return importAuthorities(ctx, e, im)
-			}
-		},
-	})
+		args: anyArgs,
+	}, authoritiesImport))
+}
+
+type authoritiesImportFlags struct {
+	emailsFile string
+	ukCouncils bool
+}
+
+func (f *authoritiesImportFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.emailsFile, "emails", "", "CSV `FILE` with columns code and email: addresses for a mySociety list")
+	fs.BoolVar(&f.ukCouncils, "uk-councils", false, "import the built-in list of current UK councils (mySociety, CC BY 4.0)")
+}
+
+// authoritiesImport adds or updates authorities from a CSV file or the
+// built-in council list, all or nothing.
+func authoritiesImport(ctx context.Context, e *env, f *authoritiesImportFlags, args []string) error {
+	switch {
+	case f.ukCouncils && len(args) > 0:
+		return usagef("give either FILE.csv or --uk-councils, not both")
+	case !f.ukCouncils && len(args) == 0:
+		return usagef("authorities import needs FILE.csv, or --uk-councils for the built-in council list")
+	case len(args) > 1:
+		return usagef("authorities import takes one FILE.csv, not %d", len(args))
+	}
+	var emails *authorities.Emails
+	if f.emailsFile != "" {
+		var err error
+		if emails, err = parseFile(e, f.emailsFile, func(name string, r io.Reader) (*authorities.Emails, error) {
+			return authorities.ParseEmails(name, r)
+		}); err != nil {
+			return err
+		}
+	}
+	var im *authorities.Import
+	var err error
+	if f.ukCouncils {
+		im, err = authorities.UKCouncils(emails)
+	} else {
+		im, err = parseFile(e, args[0], func(name string, r io.Reader) (*authorities.Import, error) {
+			return authorities.Parse(name, r, emails)
+		})
+	}
+	if err != nil {
+		return err
+	}
+	return importAuthorities(ctx, e, im)
 }
 
 // parseFile opens path ("-" is standard input) and parses it.
@@ -125,11 +135,10 @@ func importAuthorities(ctx context.Context, e *env, im *authorities.Import) erro
 	for _, n := range im.Notes {
 		fmt.Fprintln(e.stdout, n)
 	}
-	st, err := e.openStore(ctx)
+	st, err := e.store(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	rows := make([]registry.AuthorityInput, len(im.Rows))
 	for i, r := range im.Rows {
 		rows[i] = registry.AuthorityInput{

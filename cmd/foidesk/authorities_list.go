@@ -24,47 +24,51 @@ type authorityJSON struct {
 }
 
 func init() {
-	register(&command{
+	register(newCommand(command{
 		name:    "authorities list",
 		summary: "list the authorities in the register",
 		help: `Prints the register, ordered by name. --json prints one JSON array of
 objects with code, name, email, nation, regime and tags (a missing code,
 email or nation is null). Filters combine: --nation "Northern Ireland"
 --missing-email lists the Northern Irish councils that still need an address.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			asJSON := fs.Bool("json", false, "print a JSON array")
-			nation := fs.String("nation", "", "only authorities in `NATION`: England, Wales, Scotland or Northern Ireland")
-			missing := fs.Bool("missing-email", false, "only authorities without an email address")
-			tag := fs.String("tag", "", "only authorities with `TAG`, e.g. childrens-services")
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) > 0 {
-					return usagef("authorities list takes no arguments")
-				}
-				f := registry.AuthorityFilter{MissingEmail: *missing, Tag: *tag}
-				if *nation != "" {
-					n, ok := authorities.NormalizeNation(*nation)
-					if !ok {
-						return usagef("--nation must be one of %s, not %q", strings.Join(authorities.Nations, ", "), *nation)
-					}
-					f.Nation = n
-				}
-				st, err := e.openStore(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				list, err := st.register.Authorities(ctx, f)
-				if err != nil {
-					return err
-				}
-				if *asJSON {
-					return printAuthoritiesJSON(e, list)
-				}
-				printAuthoritiesTable(e, list)
-				return nil
-			}
-		},
-	})
+	}, authoritiesList))
+}
+
+type authoritiesListFlags struct {
+	json, missing bool
+	nation, tag   string
+}
+
+func (f *authoritiesListFlags) define(fs *flag.FlagSet) {
+	fs.BoolVar(&f.json, "json", false, "print a JSON array")
+	fs.StringVar(&f.nation, "nation", "", "only authorities in `NATION`: England, Wales, Scotland or Northern Ireland")
+	fs.BoolVar(&f.missing, "missing-email", false, "only authorities without an email address")
+	fs.StringVar(&f.tag, "tag", "", "only authorities with `TAG`, e.g. childrens-services")
+}
+
+// authoritiesList prints the register, or the part of it the filters pick.
+func authoritiesList(ctx context.Context, e *env, f *authoritiesListFlags, _ []string) error {
+	filter := registry.AuthorityFilter{MissingEmail: f.missing, Tag: f.tag}
+	if f.nation != "" {
+		n, ok := authorities.NormalizeNation(f.nation)
+		if !ok {
+			return usagef("--nation must be one of %s, not %q", strings.Join(authorities.Nations, ", "), f.nation)
+		}
+		filter.Nation = n
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	list, err := st.register.Authorities(ctx, filter)
+	if err != nil {
+		return err
+	}
+	if f.json {
+		return printAuthoritiesJSON(e, list)
+	}
+	printAuthoritiesTable(e, list)
+	return nil
 }
 
 func printAuthoritiesJSON(e *env, list []registry.Authority) error {

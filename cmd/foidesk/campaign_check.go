@@ -17,7 +17,7 @@ import (
 var checkResolver mailer.Resolver = net.DefaultResolver
 
 func init() {
-	register(&command{
+	register(newCommand(command{
 		name:     "campaign check",
 		synopsis: "NAME",
 		summary:  "check every recipient before sending: address syntax, duplicates, mail domain (MX or A record)",
@@ -26,52 +26,57 @@ no two requests go to the same address, and that its domain can receive mail
 (an MX record, or failing that an A/AAAA record; a "null MX" means the
 domain accepts none). Prints one line per problem and exits with status 1 if
 there are any. Also checks that [requester] name and email are set.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			timeout := fs.Duration("timeout", 10*time.Second, "DNS timeout per domain")
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) != 1 {
-					return usagef("campaign check takes one NAME")
-				}
-				cfg, err := e.config()
-				if err != nil {
-					return err
-				}
-				st, c, err := openCampaign(ctx, e, args[0])
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				reqs, err := st.campaigns.Requests(ctx, c.ID, false)
-				if err != nil {
-					return err
-				}
-				var problems []string
-				if _, err := campaignRequester(cfg, true); err != nil {
-					problems = append(problems, err.Error())
-				}
-				var rs []mailer.Recipient
-				domains := map[string]bool{}
-				for _, r := range reqs {
-					if r.OutboxState == campaign.OutboxCancelled {
-						continue
-					}
-					rs = append(rs, mailer.Recipient{Code: r.Authority.Code, Name: r.Authority.Name, Email: r.ToEmail})
-					domains[campaign.EmailDomain(r.ToEmail)] = true
-				}
-				for _, p := range (mailer.Checker{Resolver: checkResolver, Timeout: *timeout}).Check(ctx, rs) {
-					problems = append(problems, p.Lines()...)
-				}
-				sort.Strings(problems)
-				for _, p := range problems {
-					fmt.Fprintln(e.stdout, p)
-				}
-				if len(problems) > 0 {
-					fmt.Fprintf(e.stdout, "%d problems in %d requests of %s\n", len(problems), len(reqs), c.Name)
-					return errSilentFailure
-				}
-				fmt.Fprintf(e.stdout, "%d requests of %s checked: no problems (%d mail domains)\n", len(reqs), c.Name, len(domains))
-				return nil
-			}
-		},
-	})
+		args: 1,
+	}, campaignCheck))
+}
+
+type campaignCheckFlags struct {
+	timeout time.Duration
+}
+
+func (f *campaignCheckFlags) define(fs *flag.FlagSet) {
+	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "DNS timeout per domain")
+}
+
+// campaignCheck checks every recipient of campaign NAME, and the
+// requester, before anything is sent.
+func campaignCheck(ctx context.Context, e *env, f *campaignCheckFlags, args []string) error {
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	st, c, err := openCampaign(ctx, e, args[0])
+	if err != nil {
+		return err
+	}
+	reqs, err := st.campaigns.Requests(ctx, c.ID, false)
+	if err != nil {
+		return err
+	}
+	var problems []string
+	if _, err := campaignRequester(cfg, true); err != nil {
+		problems = append(problems, err.Error())
+	}
+	var rs []mailer.Recipient
+	domains := map[string]bool{}
+	for _, r := range reqs {
+		if r.OutboxState == campaign.OutboxCancelled {
+			continue
+		}
+		rs = append(rs, mailer.Recipient{Code: r.Authority.Code, Name: r.Authority.Name, Email: r.ToEmail})
+		domains[campaign.EmailDomain(r.ToEmail)] = true
+	}
+	for _, p := range (mailer.Checker{Resolver: checkResolver, Timeout: f.timeout}).Check(ctx, rs) {
+		problems = append(problems, p.Lines()...)
+	}
+	sort.Strings(problems)
+	for _, p := range problems {
+		fmt.Fprintln(e.stdout, p)
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(e.stdout, "%d problems in %d requests of %s\n", len(problems), len(reqs), c.Name)
+		return errSilentFailure
+	}
+	fmt.Fprintf(e.stdout, "%d requests of %s checked: no problems (%d mail domains)\n", len(reqs), c.Name, len(domains))
+	return nil
 }

@@ -19,7 +19,8 @@ import (
 	"foidesk/store/registry"
 )
 
-type campaignStatus struct {
+// campaignStatusOutput is what a test reads of "campaign status --json".
+type campaignStatusOutput struct {
 	State    string         `json:"state"`
 	Counts   map[string]int `json:"counts"`
 	Requests []struct {
@@ -32,13 +33,13 @@ type campaignStatus struct {
 	} `json:"requests"`
 }
 
-func (f *campaignFixture) status(t *testing.T, name string) campaignStatus {
+func (f *campaignFixture) status(t *testing.T, name string) campaignStatusOutput {
 	t.Helper()
 	out, errOut, code := f.cli(t, "campaign", "status", name, "--json")
 	if code != 0 {
 		t.Fatalf("status: %d %s", code, errOut)
 	}
-	var s campaignStatus
+	var s campaignStatusOutput
 	if err := json.Unmarshal([]byte(out), &s); err != nil {
 		t.Fatalf("status json: %v\n%s", err, out)
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	register(&command{
+	register(newCommand(command{
 		name:     "campaign create",
 		synopsis: "NAME",
 		summary:  "create a campaign: one draft request per targeted authority with an email address",
@@ -21,76 +21,82 @@ gets a reference token, shown in its subject as [ref: TOKEN], in its
 Message-ID and (with [requester] reply_plus_addressing) in its Reply-To.
 Authorities without an email address are listed: no request is made for
 them. Nothing is sent until 'foidesk campaign send NAME'.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			tmpl := fs.String("template", "", "letter `NAME` (built in: recording-policy, chaser, internal-review; or one in [templates] dir)")
-			subject := fs.String("subject", "", "subject line replacing the letter's own (template text allowed)")
-			all := fs.Bool("all", false, "write to every authority in the register")
-			var nations, tags multiFlag
-			fs.Var(&nations, "nation", "only authorities in this `NATION` (repeatable)")
-			fs.Var(&tags, "tag", "only authorities with this `TAG` (repeatable)")
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) != 1 {
-					return usagef("campaign create takes one NAME")
-				}
-				if *tmpl == "" {
-					return usagef("--template is required")
-				}
-				if !*all && len(nations) == 0 && len(tags) == 0 {
-					return usagef("say whom to write to: --all, --nation N or --tag T")
-				}
-				if *all && (len(nations) > 0 || len(tags) > 0) {
-					return usagef("--all cannot be combined with --nation or --tag")
-				}
-				var target campaign.Target
-				target.All = *all
-				for _, n := range nations {
-					canon, err := campaignNation(n)
-					if err != nil {
-						return err
-					}
-					target.Nations = append(target.Nations, canon)
-				}
-				target.Tags = tags
-				cfg, err := e.config()
-				if err != nil {
-					return err
-				}
-				set, err := campaignTemplates(cfg)
-				if err != nil {
-					return err
-				}
-				if !set.Has(*tmpl) {
-					return usagef("no letter template %q (have: %v)", *tmpl, set.Names())
-				}
-				req, err := campaignRequester(cfg, false)
-				if err != nil {
-					return err
-				}
-				st, err := e.openStore(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				res, err := st.campaigns.Create(ctx, campaign.Spec{
-					Name: args[0], Template: *tmpl, Subject: *subject, Target: target,
-					MessageID: func(ref string) string { return mailer.MessageID(ref, req.Email) },
-				})
-				if errors.Is(err, campaign.ErrNoTargets) {
-					return fmt.Errorf("no authority in the register matches; import some with 'foidesk authorities import'")
-				}
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(e.stdout, "created campaign %s: %d requests, letter %q (%s)\n", res.Campaign.Name, res.Requests, *tmpl, set.Source(*tmpl))
-				if len(res.NoEmail) > 0 {
-					fmt.Fprintf(e.stdout, "%d targeted authorities have no email address; no request was made for them:\n", len(res.NoEmail))
-					for _, a := range res.NoEmail {
-						fmt.Fprintf(e.stdout, "  %-10s %s\n", dash(a.Code), a.Name)
-					}
-				}
-				fmt.Fprintf(e.stdout, "next: foidesk campaign preview %s --out DIR, foidesk campaign check %s, foidesk campaign send %s\n", res.Campaign.Name, res.Campaign.Name, res.Campaign.Name)
-				return nil
-			}
-		},
+		args: 1,
+	}, campaignCreate))
+}
+
+type campaignCreateFlags struct {
+	template, subject string
+	all               bool
+	nations, tags     multiFlag
+}
+
+func (f *campaignCreateFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.template, "template", "", "letter `NAME` (built in: recording-policy, chaser, internal-review; or one in [templates] dir)")
+	fs.StringVar(&f.subject, "subject", "", "subject line replacing the letter's own (template text allowed)")
+	fs.BoolVar(&f.all, "all", false, "write to every authority in the register")
+	fs.Var(&f.nations, "nation", "only authorities in this `NATION` (repeatable)")
+	fs.Var(&f.tags, "tag", "only authorities with this `TAG` (repeatable)")
+}
+
+// campaignCreate makes campaign NAME: one draft request per targeted
+// authority with an email address.
+func campaignCreate(ctx context.Context, e *env, f *campaignCreateFlags, args []string) error {
+	if f.template == "" {
+		return usagef("--template is required")
+	}
+	if !f.all && len(f.nations) == 0 && len(f.tags) == 0 {
+		return usagef("say whom to write to: --all, --nation N or --tag T")
+	}
+	if f.all && (len(f.nations) > 0 || len(f.tags) > 0) {
+		return usagef("--all cannot be combined with --nation or --tag")
+	}
+	var target campaign.Target
+	target.All = f.all
+	for _, n := range f.nations {
+		canon, err := campaignNation(n)
+		if err != nil {
+			return err
+		}
+		target.Nations = append(target.Nations, canon)
+	}
+	target.Tags = f.tags
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	set, err := campaignTemplates(cfg)
+	if err != nil {
+		return err
+	}
+	if !set.Has(f.template) {
+		return usagef("no letter template %q (have: %v)", f.template, set.Names())
+	}
+	req, err := campaignRequester(cfg, false)
+	if err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := st.campaigns.Create(ctx, campaign.Spec{
+		Name: args[0], Template: f.template, Subject: f.subject, Target: target,
+		MessageID: func(ref string) string { return mailer.MessageID(ref, req.Email) },
 	})
+	if errors.Is(err, campaign.ErrNoTargets) {
+		return fmt.Errorf("no authority in the register matches; import some with 'foidesk authorities import'")
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "created campaign %s: %d requests, letter %q (%s)\n", res.Campaign.Name, res.Requests, f.template, set.Source(f.template))
+	if len(res.NoEmail) > 0 {
+		fmt.Fprintf(e.stdout, "%d targeted authorities have no email address; no request was made for them:\n", len(res.NoEmail))
+		for _, a := range res.NoEmail {
+			fmt.Fprintf(e.stdout, "  %-10s %s\n", dash(a.Code), a.Name)
+		}
+	}
+	fmt.Fprintf(e.stdout, "next: foidesk campaign preview %s --out DIR, foidesk campaign check %s, foidesk campaign send %s\n", res.Campaign.Name, res.Campaign.Name, res.Campaign.Name)
+	return nil
 }

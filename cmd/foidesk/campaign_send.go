@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register(&command{
+	register(newCommand(command{
 		name:     "campaign send",
 		synopsis: "NAME",
 		summary:  "queue a campaign and send it, each request once and only once",
@@ -30,76 +30,81 @@ is filed in the sent mailbox. Interrupting (Ctrl-C) finishes
 the message in flight and stops; run send again to continue.
 
 [requester] name must be set: FOIA s.8 and FOISA s.8 require a real name.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			dry := fs.Bool("dry-run", false, "render and check everything, change nothing, send nothing")
-			queueOnly := fs.Bool("queue-only", false, "queue the campaign for a running dispatcher and return")
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) != 1 {
-					return usagef("campaign send takes one NAME")
-				}
-				if *dry && *queueOnly {
-					return usagef("--dry-run and --queue-only cannot be combined")
-				}
-				cfg, err := e.config()
-				if err != nil {
-					return err
-				}
-				comp, err := campaignComposer(cfg)
-				if err != nil {
-					return err
-				}
-				smtpCfg, limits, retry, err := campaignSMTP(cfg)
-				if err != nil && !*queueOnly {
-					return err
-				}
-				st, c, err := openCampaign(ctx, e, args[0])
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				if *dry {
-					return campaignDryRun(ctx, e, st, c, comp, smtpCfg, limits)
-				}
-				n, err := st.campaigns.Queue(ctx, c.ID, func(r campaign.Request) (campaign.Rendered, error) { return comp.Compose(c, r) })
-				if err != nil {
-					return err
-				}
-				if n > 0 {
-					e.log.Info("queued", "campaign", c.Name, "requests", n)
-				}
-				if *queueOnly {
-					fmt.Fprintf(e.stdout, "queued %d requests of %s\n", n, c.Name)
-					return nil
-				}
-				counts, err := st.campaigns.Counts(ctx, c.ID)
-				if err != nil {
-					return err
-				}
-				box, err := campaignSentBox(cfg)
-				if err != nil {
-					return err
-				}
-				prog := newSendProgress(e.stderr, e.log, counts)
-				d := &mailer.Dispatcher{Store: st.campaigns, SMTP: smtpCfg, Limits: limits, Retry: retry, Log: e.log, OnOutcome: prog.outcome, Sent: box}
-				sum, runErr := d.Run(ctx, c.ID)
-				prog.finish()
-				for _, ref := range sum.Recovered {
-					fmt.Fprintf(e.stdout, "%s was being sent when foidesk stopped; it is now unknown and was not sent again\n", ref)
-				}
-				for _, ref := range sum.Reconciled {
-					fmt.Fprintf(e.stdout, "%s, whose sending was unknown, was found in the sent mailbox: recorded as sent\n", ref)
-				}
-				report := campaignSendReport(ctx, e, st, c)
-				if runErr != nil {
-					if errors.Is(runErr, context.Canceled) {
-						return errors.New("interrupted; the message in flight was recorded. Run 'foidesk campaign send " + c.Name + "' to continue")
-					}
-					return runErr
-				}
-				return report
-			}
-		},
-	})
+		args: 1,
+	}, campaignSend))
+}
+
+type campaignSendFlags struct {
+	dryRun, queueOnly bool
+}
+
+func (f *campaignSendFlags) define(fs *flag.FlagSet) {
+	fs.BoolVar(&f.dryRun, "dry-run", false, "render and check everything, change nothing, send nothing")
+	fs.BoolVar(&f.queueOnly, "queue-only", false, "queue the campaign for a running dispatcher and return")
+}
+
+// campaignSend queues campaign NAME's drafts and sends the queue in the
+// foreground until every request is settled.
+func campaignSend(ctx context.Context, e *env, f *campaignSendFlags, args []string) error {
+	if f.dryRun && f.queueOnly {
+		return usagef("--dry-run and --queue-only cannot be combined")
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	comp, err := campaignComposer(cfg)
+	if err != nil {
+		return err
+	}
+	smtpCfg, limits, retry, err := campaignSMTP(cfg)
+	if err != nil && !f.queueOnly {
+		return err
+	}
+	st, c, err := openCampaign(ctx, e, args[0])
+	if err != nil {
+		return err
+	}
+	if f.dryRun {
+		return campaignDryRun(ctx, e, st, c, comp, smtpCfg, limits)
+	}
+	n, err := st.campaigns.Queue(ctx, c.ID, func(r campaign.Request) (campaign.Rendered, error) { return comp.Compose(c, r) })
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		e.log.Info("queued", "campaign", c.Name, "requests", n)
+	}
+	if f.queueOnly {
+		fmt.Fprintf(e.stdout, "queued %d requests of %s\n", n, c.Name)
+		return nil
+	}
+	counts, err := st.campaigns.Counts(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	box, err := campaignSentBox(cfg)
+	if err != nil {
+		return err
+	}
+	prog := newSendProgress(e.stderr, e.log, counts)
+	d := &mailer.Dispatcher{Store: st.campaigns, SMTP: smtpCfg, Limits: limits, Retry: retry, Log: e.log, OnOutcome: prog.outcome, Sent: box}
+	sum, runErr := d.Run(ctx, c.ID)
+	prog.finish()
+	for _, ref := range sum.Recovered {
+		fmt.Fprintf(e.stdout, "%s was being sent when foidesk stopped; it is now unknown and was not sent again\n", ref)
+	}
+	for _, ref := range sum.Reconciled {
+		fmt.Fprintf(e.stdout, "%s, whose sending was unknown, was found in the sent mailbox: recorded as sent\n", ref)
+	}
+	report := campaignSendReport(ctx, e, st, c)
+	if runErr != nil {
+		if errors.Is(runErr, context.Canceled) {
+			return errors.New("interrupted; the message in flight was recorded. Run 'foidesk campaign send " + c.Name + "' to continue")
+		}
+		return runErr
+	}
+	return report
 }
 
 // campaignSendReport prints where a campaign stands after a send and says

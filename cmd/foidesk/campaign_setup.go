@@ -13,16 +13,15 @@ import (
 	"foidesk/templates"
 )
 
-// openCampaign opens the store and finds campaign name in it; the caller
-// closes the store.
+// openCampaign opens the store (the preamble's, closed by the runner) and
+// finds campaign name in it.
 func openCampaign(ctx context.Context, e *env, name string) (*stores, campaign.Campaign, error) {
-	st, err := e.openStore(ctx)
+	st, err := e.store(ctx)
 	if err != nil {
 		return nil, campaign.Campaign{}, err
 	}
 	c, err := st.campaigns.ByName(ctx, name)
 	if err != nil {
-		st.Close()
 		return nil, campaign.Campaign{}, err
 	}
 	return st, c, nil

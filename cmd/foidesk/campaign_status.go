@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	register(&command{
+	register(newCommand(command{
 		name:     "campaign status",
 		synopsis: "NAME",
 		summary:  "show where each of a campaign's requests stands: counts per status and one line per authority",
@@ -27,63 +27,69 @@ days after it, on the date --as-of names (default today, in Europe/London).
 LATE is how many working days late the answer is, or was. REASON is the fact
 that put the request where it is; 'foidesk requests show REF' gives the whole
 timeline.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			asJSON := fs.Bool("json", false, "print one JSON object")
-			asOf := fs.String("as-of", "", "judge overdue requests on `DATE` (YYYY-MM-DD; default today)")
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) != 1 {
-					return usagef("campaign status takes one NAME")
-				}
-				on, err := asOfDate(*asOf)
-				if err != nil {
-					return err
-				}
-				cfg, err := e.config()
-				if err != nil {
-					return err
-				}
-				st, c, err := openCampaign(ctx, e, args[0])
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				counts, err := st.campaigns.Counts(ctx, c.ID)
-				if err != nil {
-					return err
-				}
-				reqs, err := st.campaigns.Requests(ctx, c.ID, false)
-				if err != nil {
-					return err
-				}
-				shown := make([]lifecycle.Shown, len(reqs))
-				statusCounts := map[string]int{}
-				for i, r := range reqs {
-					if shown[i], err = showRequest(st, r, on, cfg.Deadline.VeryOverdueDays); err != nil {
-						return err
-					}
-					statusCounts[shown[i].Status]++
-				}
-				if *asJSON {
-					return printCampaignStatusJSON(e, c, on, counts, statusCounts, reqs, shown)
-				}
-				fmt.Fprintf(e.stdout, "campaign %s: %s, letter %s, %d requests, as of %s\n", c.Name, c.State, c.Template, len(reqs), on)
-				for _, s := range lifecycle.Statuses {
-					if statusCounts[s] > 0 {
-						fmt.Fprintf(e.stdout, "  %-22s %d\n", s, statusCounts[s])
-					}
-				}
-				fmt.Fprintln(e.stdout)
-				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "CODE\tAUTHORITY\tEMAIL\tREF\tSTATE\tSTATUS\tTRIES\tSENT\tDUE\tLATE\tSMTP\tREASON")
-				for i, r := range reqs {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", dash(r.Authority.Code), r.Authority.Name, r.ToEmail, r.Ref,
-						stateDetail(r), shown[i].Status, r.Attempts, dash(londonTime(r.SentAt)), dash(r.DueDate), dash(lateString(shown[i].DaysLate)),
-						dash(smtpSummary(r)), dash(r.StatusReason))
-				}
-				return tw.Flush()
-			}
-		},
-	})
+		args: 1,
+	}, campaignStatus))
+}
+
+type campaignStatusFlags struct {
+	json bool
+	asOf string
+}
+
+func (f *campaignStatusFlags) define(fs *flag.FlagSet) {
+	fs.BoolVar(&f.json, "json", false, "print one JSON object")
+	fs.StringVar(&f.asOf, "as-of", "", "judge overdue requests on `DATE` (YYYY-MM-DD; default today)")
+}
+
+// campaignStatus shows where each of campaign NAME's requests stands on
+// the --as-of date: counts per status and one line per authority.
+func campaignStatus(ctx context.Context, e *env, f *campaignStatusFlags, args []string) error {
+	on, err := asOfDate(f.asOf)
+	if err != nil {
+		return err
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	st, c, err := openCampaign(ctx, e, args[0])
+	if err != nil {
+		return err
+	}
+	counts, err := st.campaigns.Counts(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	reqs, err := st.campaigns.Requests(ctx, c.ID, false)
+	if err != nil {
+		return err
+	}
+	shown := make([]lifecycle.Shown, len(reqs))
+	statusCounts := map[string]int{}
+	for i, r := range reqs {
+		if shown[i], err = showRequest(st, r, on, cfg.Deadline.VeryOverdueDays); err != nil {
+			return err
+		}
+		statusCounts[shown[i].Status]++
+	}
+	if f.json {
+		return printCampaignStatusJSON(e, c, on, counts, statusCounts, reqs, shown)
+	}
+	fmt.Fprintf(e.stdout, "campaign %s: %s, letter %s, %d requests, as of %s\n", c.Name, c.State, c.Template, len(reqs), on)
+	for _, s := range lifecycle.Statuses {
+		if statusCounts[s] > 0 {
+			fmt.Fprintf(e.stdout, "  %-22s %d\n", s, statusCounts[s])
+		}
+	}
+	fmt.Fprintln(e.stdout)
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CODE\tAUTHORITY\tEMAIL\tREF\tSTATE\tSTATUS\tTRIES\tSENT\tDUE\tLATE\tSMTP\tREASON")
+	for i, r := range reqs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", dash(r.Authority.Code), r.Authority.Name, r.ToEmail, r.Ref,
+			stateDetail(r), shown[i].Status, r.Attempts, dash(londonTime(r.SentAt)), dash(r.DueDate), dash(lateString(shown[i].DaysLate)),
+			dash(smtpSummary(r)), dash(r.StatusReason))
+	}
+	return tw.Flush()
 }
 
 // asOfDate reads --as-of: a date, or today in Europe/London when empty.

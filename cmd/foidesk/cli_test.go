@@ -47,16 +47,17 @@ func TestBadUsageExitsTwo(t *testing.T) {
 	}
 }
 
+type interspersedFlags struct{ x bool }
+
+func (f *interspersedFlags) define(fs *flag.FlagSet) { fs.BoolVar(&f.x, "x", false, "") }
+
 func TestFlagsMayFollowArguments(t *testing.T) {
 	var got []string
 	var flagSeen bool
-	c := &command{name: "test interspersed", setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-		b := fs.Bool("x", false, "")
-		return func(_ context.Context, _ *env, args []string) error {
-			got, flagSeen = args, *b
-			return nil
-		}
-	}}
+	c := newCommand(command{name: "test interspersed", args: anyArgs}, func(_ context.Context, _ *env, f *interspersedFlags, args []string) error {
+		got, flagSeen = args, f.x
+		return nil
+	})
 	register(c)
 	defer delete(commands, c.name)
 	_, errOut, code := runCLI(t, "test", "interspersed", "a", "-x", "b", "--", "-y")

@@ -13,9 +13,9 @@ import (
 // A command is one "foidesk NAME …" invocation. Each lives in its own file:
 // a type holding its flags, a named function doing its work, and a
 // register call in init naming both (newCommand), so adding a command
-// touches one file. What commands share (config, the store, a campaign by
-// name) is the env's preamble (env.go), opened on demand and closed after
-// the command returns.
+// touches one file. What commands share (config, the store, the
+// extractor, a campaign by name) is the env's preamble (env.go,
+// preamble.go), opened on demand and closed after the command returns.
 type command struct {
 	name     string // words after "foidesk", e.g. "authorities import"
 	synopsis string // arguments after the flags, e.g. "FILE.csv"
@@ -25,11 +25,8 @@ type command struct {
 	// for any number. A wrong count is a usage error quoting the synopsis.
 	args int
 	// setup declares the command's flags on fs and returns the function that
-	// runs it with the positional arguments (newCommand builds it).
+	// runs it with the positional arguments: newCommand fills it in.
 	setup func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
-	// counted: args is checked before the command runs (commands built
-	// with newCommand).
-	counted bool
 }
 
 // anyArgs: a command that counts its own arguments.
@@ -44,7 +41,6 @@ type flagSet[F any] interface {
 
 // newCommand completes c with its flags type F and its run function.
 func newCommand[F any, PF flagSet[F]](c command, run func(ctx context.Context, e *env, f *F, args []string) error) *command {
-	c.counted = true
 	c.setup = func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		f := new(F)
 		PF(f).define(fs)
@@ -152,7 +148,7 @@ func (c *command) exec(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	e.log = l
-	if c.counted && c.args != anyArgs && len(positional) != c.args {
+	if c.args != anyArgs && len(positional) != c.args {
 		return usagef("usage: foidesk %s %s", c.name, strings.TrimSpace("[flags] "+c.synopsis))
 	}
 	defer e.close()

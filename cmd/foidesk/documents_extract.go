@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 
 	"foidesk/blob"
@@ -10,7 +9,7 @@ import (
 )
 
 func init() {
-	register(&command{
+	register(newCommand(command{
 		name:    "documents extract",
 		summary: "extract the text of stored attachments and reply bodies not yet extracted",
 		help: `Works through every attachment ingest has stored, and every response that
@@ -20,35 +19,31 @@ extracting it again, flags text nearly identical to another authority's
 ("same model policy as …"), and puts every substantive document from a
 response in the review queue. Prints one line per item. Safe to run again:
 only new items are processed.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) > 0 {
-					return usagef("documents extract takes no arguments")
-				}
-				cfg, err := e.config()
-				if err != nil {
-					return err
-				}
-				st, err := e.openStore(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				x, err := newExtractor(e, "auto")
-				if err != nil {
-					return err
-				}
-				defer x.Close()
-				n := 0
-				err = x.ProcessPending(ctx, st.documents, blob.Store{Dir: cfg.Store.DataDir}, func(p extract.Progress) {
-					n++
-					printProgress(e, p)
-				})
-				fmt.Fprintf(e.stdout, "%d item(s) processed\n", n)
-				return err
-			}
-		},
+	}, documentsExtract))
+}
+
+// documentsExtract extracts the text of every stored attachment and bare
+// response not yet a document, printing one line per item.
+func documentsExtract(ctx context.Context, e *env, _ *noFlags, _ []string) error {
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	x, err := e.extractor("auto")
+	if err != nil {
+		return err
+	}
+	n := 0
+	err = x.ProcessPending(ctx, st.documents, blob.Store{Dir: cfg.Store.DataDir}, func(p extract.Progress) {
+		n++
+		printProgress(e, p)
 	})
+	fmt.Fprintf(e.stdout, "%d item(s) processed\n", n)
+	return err
 }
 
 // printProgress prints one processed item: document, file, outcome.

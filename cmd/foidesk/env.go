@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"foidesk/deadline"
+	"foidesk/extract"
 	"foidesk/lifecycle"
 	"foidesk/store"
 	"foidesk/store/campaign"
@@ -33,7 +34,8 @@ type env struct {
 	log    *slog.Logger
 
 	cfg *Config
-	st  *stores // opened by store(), closed after the command
+	st  *stores            // opened by store(), closed after the command
+	x   *extract.Extractor // built by extractor(), closed after the command
 }
 
 // config loads the config file once: --config, else $FOIDESK_CONFIG, else

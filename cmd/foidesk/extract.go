@@ -52,11 +52,10 @@ func extractCommand(ctx context.Context, e *env, f *extractFlags, args []string)
 	if _, err := os.Stat(args[0]); err != nil {
 		return fmt.Errorf("extract: %w", err)
 	}
-	x, err := newExtractor(e, f.engine)
+	x, err := e.extractor(f.engine)
 	if err != nil {
 		return err
 	}
-	defer x.Close()
 	res, err := x.Extract(ctx, args[0])
 	if err != nil {
 		return err
@@ -106,24 +105,4 @@ func extractJSON(file string, r extract.Result) extractOutput {
 	}
 	return extractOutput{File: file, Type: r.Type, Status: r.Status, Reason: r.Reason, Engine: r.Engine,
 		Pages: len(r.Pages), Text: r.Text(), Notes: r.Notes, Members: r.Members, Page: pages, Timings: r.Timings}
-}
-
-// newExtractor builds an Extractor from the [extract] config section.
-func newExtractor(e *env, engine string) (*extract.Extractor, error) {
-	cfg, err := e.config()
-	if err != nil {
-		return nil, err
-	}
-	argv, err := workerCommand()
-	if err != nil {
-		return nil, err
-	}
-	return extract.New(extract.Options{
-		WorkerCommand:  argv,
-		WorkerTimeout:  cfg.Extract.WorkerTimeout.Duration,
-		WorkerMemoryMB: cfg.Extract.WorkerMemoryMB,
-		Engine:         engine,
-		OCRLanguage:    cfg.Extract.OCRLanguage,
-		Logger:         e.log,
-	})
 }

@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(&command{
+	register(newCommand(command{
 		name:    "ingest",
 		summary: "fetch replies from IMAP, store them, match them to requests and sort them",
 		help: `Syncs every [imap] mailbox: each new message is written verbatim to the data
@@ -32,82 +32,87 @@ extract' does, unless --no-extract is given.
 
 Without --once, keeps watching (IDLE, or polling every [imap] poll_interval),
 reconnecting with backoff when the server goes away.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			once := fs.Bool("once", false, "sync every mailbox once, then exit")
-			noExtract := fs.Bool("no-extract", false, "store and sort replies only; leave text extraction to 'foidesk documents extract'")
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) > 0 {
-					return usagef("ingest takes no arguments")
+	}, ingestCommand))
+}
+
+type ingestFlags struct {
+	once, noExtract bool
+}
+
+func (f *ingestFlags) define(fs *flag.FlagSet) {
+	fs.BoolVar(&f.once, "once", false, "sync every mailbox once, then exit")
+	fs.BoolVar(&f.noExtract, "no-extract", false, "store and sort replies only; leave text extraction to 'foidesk documents extract'")
+}
+
+// ingestCommand syncs every [imap] mailbox, storing, matching and sorting
+// each new message, then extracts the text of what came; without --once it
+// keeps watching.
+func ingestCommand(ctx context.Context, e *env, f *ingestFlags, _ []string) error {
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	if cfg.IMAP.Host == "" {
+		return fmt.Errorf("[imap] host is not set in the config: foidesk does not know where replies arrive")
+	}
+	pw, err := Secret("FOIDESK_IMAP_PASSWORD", cfg.IMAP.PasswordFile)
+	if err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	proc := newProcessor(e, cfg, st)
+	ingest.CleanTemp(proc.Blobs, e.log)
+	var mu sync.Mutex
+	// New messages wake the extraction loop; one pending wake-up is
+	// enough, since each pass takes everything not yet extracted.
+	wake := make(chan struct{}, 1)
+	sy := &ingest.Syncer{
+		Cfg: ingest.IMAPConfig{
+			Host: cfg.IMAP.Host, Port: cfg.IMAP.Port, TLS: mailconn.TLSMode(cfg.IMAP.TLS), CAFile: cfg.IMAP.CAFile,
+			Username: cfg.IMAP.Username, Password: pw, Mailboxes: cfg.IMAP.Mailboxes,
+			PollInterval: cfg.IMAP.PollInterval.Duration, Timeout: cfg.IMAP.Timeout.Duration,
+			MarkKeyword: cfg.IMAP.MarkKeyword, ProcessedMailbox: cfg.IMAP.ProcessedMailbox,
+		},
+		Proc: proc,
+		Log:  e.log,
+		OnResult: func(r ingest.Result) {
+			mu.Lock()
+			defer mu.Unlock()
+			printResult(e, r)
+			if !r.Duplicate {
+				select {
+				case wake <- struct{}{}:
+				default:
 				}
-				cfg, err := e.config()
-				if err != nil {
-					return err
-				}
-				if cfg.IMAP.Host == "" {
-					return fmt.Errorf("[imap] host is not set in the config: foidesk does not know where replies arrive")
-				}
-				pw, err := Secret("FOIDESK_IMAP_PASSWORD", cfg.IMAP.PasswordFile)
-				if err != nil {
-					return err
-				}
-				st, err := e.openStore(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				proc := newProcessor(e, cfg, st)
-				ingest.CleanTemp(proc.Blobs, e.log)
-				var mu sync.Mutex
-				// New messages wake the extraction loop; one pending wake-up is
-				// enough, since each pass takes everything not yet extracted.
-				wake := make(chan struct{}, 1)
-				sy := &ingest.Syncer{
-					Cfg: ingest.IMAPConfig{
-						Host: cfg.IMAP.Host, Port: cfg.IMAP.Port, TLS: mailconn.TLSMode(cfg.IMAP.TLS), CAFile: cfg.IMAP.CAFile,
-						Username: cfg.IMAP.Username, Password: pw, Mailboxes: cfg.IMAP.Mailboxes,
-						PollInterval: cfg.IMAP.PollInterval.Duration, Timeout: cfg.IMAP.Timeout.Duration,
-						MarkKeyword: cfg.IMAP.MarkKeyword, ProcessedMailbox: cfg.IMAP.ProcessedMailbox,
-					},
-					Proc: proc,
-					Log:  e.log,
-					OnResult: func(r ingest.Result) {
-						mu.Lock()
-						defer mu.Unlock()
-						printResult(e, r)
-						if !r.Duplicate {
-							select {
-							case wake <- struct{}{}:
-							default:
-							}
-						}
-					},
-				}
-				if *once {
-					stats, err := sy.SyncOnce(ctx)
-					fmt.Fprintf(e.stdout, "stored %d new message(s), %d matched to a request, %d already stored\n", stats.Stored, stats.Matched, stats.Duplicates)
-					if err != nil || *noExtract {
-						return err
-					}
-					return extractPending(ctx, e, st, proc.Blobs, &mu)
-				}
-				if !*noExtract {
-					go func() {
-						for {
-							select {
-							case <-ctx.Done():
-								return
-							case <-wake:
-								if err := extractPending(ctx, e, st, proc.Blobs, &mu); err != nil && ctx.Err() == nil {
-									e.log.Error("text extraction failed; the replies are stored and the next new message retries it", "err", err)
-								}
-							}
-						}
-					}()
-				}
-				return sy.Run(ctx)
 			}
 		},
-	})
+	}
+	if f.once {
+		stats, err := sy.SyncOnce(ctx)
+		fmt.Fprintf(e.stdout, "stored %d new message(s), %d matched to a request, %d already stored\n", stats.Stored, stats.Matched, stats.Duplicates)
+		if err != nil || f.noExtract {
+			return err
+		}
+		return extractPending(ctx, e, st, proc.Blobs, &mu)
+	}
+	if !f.noExtract {
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-wake:
+					if err := extractPending(ctx, e, st, proc.Blobs, &mu); err != nil && ctx.Err() == nil {
+						e.log.Error("text extraction failed; the replies are stored and the next new message retries it", "err", err)
+					}
+				}
+			}
+		}()
+	}
+	return sy.Run(ctx)
 }
 
 func newProcessor(e *env, cfg *Config, st *stores) *ingest.Processor {
@@ -144,7 +149,9 @@ func printResult(e *env, r ingest.Result) {
 }
 
 // extractPending extracts every stored attachment and bare response not yet
-// a document, printing one line per item under mu.
+// a document, printing one line per item under mu. Each pass builds its own
+// extractor and stops its worker when done, so none idles while ingest
+// watches the mailboxes.
 func extractPending(ctx context.Context, e *env, st *stores, blobs blob.Store, mu *sync.Mutex) error {
 	x, err := newExtractor(e, "auto")
 	if err != nil {

@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"strconv"
-
-	"foidesk/store"
 )
 
 func init() {
-	register(&command{
+	register(newCommand(command{
 		name:     "messages assign",
 		synopsis: "ID --request REF",
 		summary:  "assign a stored message to a request by hand",
@@ -19,31 +15,35 @@ func init() {
 message's earlier match had changed and applying its kind to the new request.
 The sender's address is learned for that request's authority, so its next
 message matches by itself.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			ref := fs.String("request", "", "the request's reference `REF`")
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) != 1 || *ref == "" {
-					return usagef("usage: foidesk messages assign ID --request REF")
-				}
-				id, err := strconv.ParseInt(args[0], 10, 64)
-				if err != nil || id <= 0 {
-					return usagef("message ID must be a positive number, not %q", args[0])
-				}
-				st, err := e.openStore(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				r, err := st.mail.Assign(ctx, id, *ref)
-				if errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("%v (see 'foidesk messages list')", err)
-				}
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(e.stdout, "message %d assigned to request %s\n", id, r.Ref)
-				return nil
-			}
-		},
-	})
+		args: 1,
+	}, messagesAssign))
+}
+
+type messagesAssignFlags struct {
+	ref string
+}
+
+func (f *messagesAssignFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.ref, "request", "", "the request's reference `REF`")
+}
+
+// messagesAssign ties message ID to the request --request names.
+func messagesAssign(ctx context.Context, e *env, f *messagesAssignFlags, args []string) error {
+	if f.ref == "" {
+		return usagef("usage: foidesk messages assign ID --request REF")
+	}
+	id, err := messageIDArg(args[0])
+	if err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := st.mail.Assign(ctx, id, f.ref)
+	if err != nil {
+		return notFoundHint(err, "foidesk messages list")
+	}
+	fmt.Fprintf(e.stdout, "message %d assigned to request %s\n", id, r.Ref)
+	return nil
 }

@@ -4,14 +4,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"foidesk/store/mail"
 )
 
 func init() {
-	register(&command{
+	register(newCommand(command{
 		name:     "messages classify",
 		synopsis: "ID --kind KIND [--reason TEXT]",
 		summary:  "correct the kind triage gave a message",
@@ -23,35 +22,42 @@ Confirming a clarification request clears its "needs a person" flag and
 stops the request's statutory clock until the requester's answer is
 recorded with 'foidesk requests clarified REF'. Each change re-derives the
 request's status and due date from all its mail.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			kind := fs.String("kind", "", "the message's `KIND`")
-			reason := fs.String("reason", "", "why, for the record")
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) != 1 || *kind == "" {
-					return usagef("usage: foidesk messages classify ID --kind KIND")
-				}
-				id, err := strconv.ParseInt(args[0], 10, 64)
-				if err != nil || id <= 0 {
-					return usagef("message ID must be a positive number, not %q", args[0])
-				}
-				valid := false
-				for _, k := range mail.Kinds {
-					valid = valid || k == *kind
-				}
-				if !valid {
-					return usagef("--kind must be one of %s, not %q", strings.Join(mail.Kinds, ", "), *kind)
-				}
-				st, err := e.openStore(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				if err := st.mail.Classify(ctx, id, *kind, *reason); err != nil {
-					return err
-				}
-				fmt.Fprintf(e.stdout, "message %d is now %s\n", id, *kind)
-				return nil
-			}
-		},
-	})
+		args: 1,
+	}, messagesClassify))
+}
+
+type messagesClassifyFlags struct {
+	kind, reason string
+}
+
+func (f *messagesClassifyFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.kind, "kind", "", "the message's `KIND`")
+	fs.StringVar(&f.reason, "reason", "", "why, for the record")
+}
+
+// messagesClassify sets message ID's kind on a person's word.
+func messagesClassify(ctx context.Context, e *env, f *messagesClassifyFlags, args []string) error {
+	if f.kind == "" {
+		return usagef("usage: foidesk messages classify ID --kind KIND")
+	}
+	id, err := messageIDArg(args[0])
+	if err != nil {
+		return err
+	}
+	valid := false
+	for _, k := range mail.Kinds {
+		valid = valid || k == f.kind
+	}
+	if !valid {
+		return usagef("--kind must be one of %s, not %q", strings.Join(mail.Kinds, ", "), f.kind)
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	if err := st.mail.Classify(ctx, id, f.kind, f.reason); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "message %d is now %s\n", id, f.kind)
+	return nil
 }

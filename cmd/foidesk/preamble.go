@@ -1,6 +1,15 @@
 package main
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"foidesk/extract"
+	"foidesk/ref"
+	"foidesk/store"
+)
 
 // The preamble every command shares: what it needs is opened the first
 // time it asks and closed by the command runner after it returns, so a
@@ -19,10 +28,80 @@ func (e *env) store(ctx context.Context) (*stores, error) {
 	return st, nil
 }
 
-// close releases what the preamble opened.
+// extractor builds the text extractor once per command, with PDF engine
+// engine (a later call returns the same one); closing it stops its worker.
+func (e *env) extractor(engine string) (*extract.Extractor, error) {
+	if e.x != nil {
+		return e.x, nil
+	}
+	x, err := newExtractor(e, engine)
+	if err != nil {
+		return nil, err
+	}
+	e.x = x
+	return x, nil
+}
+
+// close releases what the preamble opened: the extractor's worker, then
+// the database.
 func (e *env) close() {
+	if e.x != nil {
+		e.x.Close()
+		e.x = nil
+	}
 	if e.st != nil {
 		e.st.Close()
 		e.st = nil
 	}
+}
+
+// newExtractor builds an Extractor from the [extract] config section.
+func newExtractor(e *env, engine string) (*extract.Extractor, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
+	}
+	argv, err := workerCommand()
+	if err != nil {
+		return nil, err
+	}
+	return extract.New(extract.Options{
+		WorkerCommand:  argv,
+		WorkerTimeout:  cfg.Extract.WorkerTimeout.Duration,
+		WorkerMemoryMB: cfg.Extract.WorkerMemoryMB,
+		Engine:         engine,
+		OCRLanguage:    cfg.Extract.OCRLanguage,
+		Logger:         e.log,
+	})
+}
+
+// What several commands check of their arguments, and say about what they
+// could not find.
+
+// checkRequestRef refuses an argument that is not a request reference
+// before anything is opened.
+func checkRequestRef(arg string) error {
+	if !ref.Valid(arg) {
+		return usagef("%q is not a request reference (8 characters, e.g. 7K3M9QXD; check the last one)", arg)
+	}
+	return nil
+}
+
+// messageIDArg reads a stored message's ID from an argument.
+func messageIDArg(arg string) (int64, error) {
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usagef("message ID must be a positive number, not %q", arg)
+	}
+	return id, nil
+}
+
+// notFoundHint says where to look when what a command was given is not
+// stored (store.ErrNotFound): 'see' is the command that lists it. Other
+// errors are returned as they are.
+func notFoundHint(err error, see string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%v (see '%s')", err, see)
+	}
+	return err
 }

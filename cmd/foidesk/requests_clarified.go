@@ -2,18 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"time"
 
 	"foidesk/deadline"
-	"foidesk/ref"
-	"foidesk/store"
 )
 
 func init() {
-	register(&command{
+	register(newCommand(command{
 		name:     "requests clarified",
 		synopsis: "REF [--at DATE|TIME]",
 		summary:  "record the requester's answer to a clarification request: the clock restarts",
@@ -29,40 +26,42 @@ Europe/London date counts; it defaults to now. Recording the answer again
 corrects its date. An answer dated before the clarification request, or for
 a request with no confirmed clarification request, is refused and nothing is
 written.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			atFlag := fs.String("at", "", "when the authority received the answer: `DATE` or RFC 3339 time (default now)")
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) != 1 {
-					return usagef("usage: foidesk requests clarified REF [--at DATE|TIME]")
-				}
-				if !ref.Valid(args[0]) {
-					return usagef("%q is not a request reference (8 characters, e.g. 7K3M9QXD; check the last one)", args[0])
-				}
-				at := time.Now()
-				if *atFlag != "" {
-					var err error
-					if at, err = parseAnswerTime(*atFlag); err != nil {
-						return err
-					}
-				}
-				st, err := e.openStore(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				c, err := st.RecordClarificationAnswer(ctx, args[0], at)
-				if errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("%v (see 'foidesk campaign status')", err)
-				}
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(e.stdout, "%s: clarification answered %s; the clock runs again, due %s\n",
-					c.Ref, deadline.ReceiptDate(at), c.Clock.Due)
-				return nil
-			}
-		},
-	})
+		args: 1,
+	}, requestsClarified))
+}
+
+type requestsClarifiedFlags struct {
+	at string
+}
+
+func (f *requestsClarifiedFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.at, "at", "", "when the authority received the answer: `DATE` or RFC 3339 time (default now)")
+}
+
+// requestsClarified records when the authority received the requester's
+// answer to its clarification request; the clock restarts from it.
+func requestsClarified(ctx context.Context, e *env, f *requestsClarifiedFlags, args []string) error {
+	if err := checkRequestRef(args[0]); err != nil {
+		return err
+	}
+	at := time.Now()
+	if f.at != "" {
+		var err error
+		if at, err = parseAnswerTime(f.at); err != nil {
+			return err
+		}
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := st.RecordClarificationAnswer(ctx, args[0], at)
+	if err != nil {
+		return notFoundHint(err, "foidesk campaign status")
+	}
+	fmt.Fprintf(e.stdout, "%s: clarification answered %s; the clock runs again, due %s\n",
+		c.Ref, deadline.ReceiptDate(at), c.Clock.Due)
+	return nil
 }
 
 // parseAnswerTime reads --at: a date stands for the start of that day in

@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 )
 
 func init() {
-	register(&command{
+	register(newCommand(command{
 		name:    "requests recompute",
 		summary: "derive every open request's status and due date again from its events",
 		help: `Each request's statutory clock is derived from what happened to it: its
@@ -21,20 +20,17 @@ changes; run this after changing the holidays file or the receipt rule.
 Only requests whose status or due date change are written, each with a
 request.clock_changed event; running it twice changes nothing the second
 time. Requests not yet sent have no clock and are left alone.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) > 0 {
-					return usagef("requests recompute takes no arguments")
-				}
-				st, err := e.openStore(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				stats, err := st.RecomputeClocks(ctx)
-				fmt.Fprintf(e.stdout, "%d request clock(s) derived, %d changed\n", stats.Requests, stats.Changed)
-				return err
-			}
-		},
-	})
+	}, requestsRecompute))
+}
+
+// requestsRecompute derives every open request's status and due date again
+// from its events.
+func requestsRecompute(ctx context.Context, e *env, _ *noFlags, _ []string) error {
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	stats, err := st.RecomputeClocks(ctx)
+	fmt.Fprintf(e.stdout, "%d request clock(s) derived, %d changed\n", stats.Requests, stats.Changed)
+	return err
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -10,12 +9,11 @@ import (
 
 	"foidesk/deadline"
 	"foidesk/lifecycle"
-	"foidesk/ref"
 	"foidesk/store"
 )
 
 func init() {
-	register(&command{
+	register(newCommand(command{
 		name:     "requests record",
 		synopsis: "REF FACT [--at DATE|TIME] [--until DATE] [--note TEXT]",
 		summary:  "record a fee, an extension or a withdrawal that came by no mail foidesk reads",
@@ -37,54 +35,60 @@ now. A fact the clock cannot use (a fee paid with no notice, an extension
 under FOISA) is refused and nothing is written. Each fact is an event; undo
 one with 'foidesk requests undo REF --event N' (its number is printed here
 and in 'foidesk requests show REF').`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			atFlag := fs.String("at", "", "when it happened: `DATE` or RFC 3339 time (default now)")
-			until := fs.String("until", "", "extended: the `DATE` the authority extended to")
-			note := fs.String("note", "", "a note kept with the fact, e.g. where it came from")
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) != 2 {
-					return usagef("usage: foidesk requests record REF FACT [--at DATE|TIME] [--until DATE]; FACT is one of %s", strings.Join(lifecycle.RecordedFacts, ", "))
-				}
-				if !ref.Valid(args[0]) {
-					return usagef("%q is not a request reference (8 characters, e.g. 7K3M9QXD; check the last one)", args[0])
-				}
-				f := store.Fact{Fact: args[1], At: time.Now(), Note: *note}
-				if err := lifecycle.ValidFact(f.Fact); err != nil {
-					return usagef("%v", err)
-				}
-				if *atFlag != "" {
-					var err error
-					if f.At, err = parseAnswerTime(*atFlag); err != nil {
-						return err
-					}
-				}
-				if *until != "" {
-					if f.Fact != lifecycle.FactExtended {
-						return usagef("--until goes with extended only")
-					}
-					d, err := deadline.ParseDate(*until)
-					if err != nil {
-						return usagef("--until: %v", err)
-					}
-					f.Until = d
-				}
-				st, err := e.openStore(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				r, err := st.RecordFact(ctx, args[0], f)
-				if errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("%v (see 'foidesk campaign status')", err)
-				}
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(e.stdout, "%s: %s recorded (event %d); now %s%s\n", r.Ref, f.Fact, r.Event, r.Clock.Status, dueClause(r.Clock.Due))
-				return nil
-			}
-		},
-	})
+		args: anyArgs,
+	}, requestsRecord))
+}
+
+type requestsRecordFlags struct {
+	at, until, note string
+}
+
+func (f *requestsRecordFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.at, "at", "", "when it happened: `DATE` or RFC 3339 time (default now)")
+	fs.StringVar(&f.until, "until", "", "extended: the `DATE` the authority extended to")
+	fs.StringVar(&f.note, "note", "", "a note kept with the fact, e.g. where it came from")
+}
+
+// requestsRecord records a fact about request REF that came by no mail
+// foidesk reads; the request's clock is derived again. It counts its own
+// arguments, so that a wrong count names the facts it takes.
+func requestsRecord(ctx context.Context, e *env, flags *requestsRecordFlags, args []string) error {
+	if len(args) != 2 {
+		return usagef("usage: foidesk requests record REF FACT [--at DATE|TIME] [--until DATE]; FACT is one of %s", strings.Join(lifecycle.RecordedFacts, ", "))
+	}
+	if err := checkRequestRef(args[0]); err != nil {
+		return err
+	}
+	f := store.Fact{Fact: args[1], At: time.Now(), Note: flags.note}
+	if err := lifecycle.ValidFact(f.Fact); err != nil {
+		return usagef("%v", err)
+	}
+	if flags.at != "" {
+		var err error
+		if f.At, err = parseAnswerTime(flags.at); err != nil {
+			return err
+		}
+	}
+	if flags.until != "" {
+		if f.Fact != lifecycle.FactExtended {
+			return usagef("--until goes with extended only")
+		}
+		d, err := deadline.ParseDate(flags.until)
+		if err != nil {
+			return usagef("--until: %v", err)
+		}
+		f.Until = d
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := st.RecordFact(ctx, args[0], f)
+	if err != nil {
+		return notFoundHint(err, "foidesk campaign status")
+	}
+	fmt.Fprintf(e.stdout, "%s: %s recorded (event %d); now %s%s\n", r.Ref, f.Fact, r.Event, r.Clock.Status, dueClause(r.Clock.Due))
+	return nil
 }
 
 // dueClause is ", due DATE", or nothing when no due date applies.

@@ -4,12 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-
-	"foidesk/ref"
 )
 
 func init() {
-	register(&command{
+	register(newCommand(command{
 		name:     "requests resolve",
 		synopsis: "REF",
 		summary:  "settle a request whose sending is unknown: it was --sent, or --resend it",
@@ -24,39 +22,44 @@ the sent mailbox (search for the Message-ID) or ask the authority, then:
             again for the next 'foidesk campaign send'.
 
 --resend also re-queues a failed request, once its cause is fixed.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			sent := fs.Bool("sent", false, "the message did arrive")
-			resend := fs.Bool("resend", false, "the message did not arrive: send it again")
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) != 1 {
-					return usagef("requests resolve takes one REF")
-				}
-				if *sent == *resend {
-					return usagef("give exactly one of --sent or --resend")
-				}
-				if !ref.Valid(args[0]) {
-					return usagef("%q is not a request reference (8 characters, e.g. 7K3M9QXD; check the last one)", args[0])
-				}
-				st, err := e.openStore(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				if *sent {
-					r, err := st.campaigns.ResolveSent(ctx, args[0])
-					if err != nil {
-						return err
-					}
-					fmt.Fprintf(e.stdout, "%s to %s recorded as delivered %s; due %s\n", r.Ref, r.Authority.Name, londonTime(r.SentAt), r.DueDate)
-					return nil
-				}
-				r, err := st.campaigns.ResolveResend(ctx, args[0])
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(e.stdout, "%s to %s queued to be sent again; run 'foidesk campaign send %s'\n", r.Ref, r.Authority.Name, r.Campaign)
-				return nil
-			}
-		},
-	})
+		args: 1,
+	}, requestsResolve))
+}
+
+type requestsResolveFlags struct {
+	sent, resend bool
+}
+
+func (f *requestsResolveFlags) define(fs *flag.FlagSet) {
+	fs.BoolVar(&f.sent, "sent", false, "the message did arrive")
+	fs.BoolVar(&f.resend, "resend", false, "the message did not arrive: send it again")
+}
+
+// requestsResolve settles a request whose sending is unknown (or that
+// failed): it was delivered, or it is queued to be sent again.
+func requestsResolve(ctx context.Context, e *env, f *requestsResolveFlags, args []string) error {
+	if f.sent == f.resend {
+		return usagef("give exactly one of --sent or --resend")
+	}
+	if err := checkRequestRef(args[0]); err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	if f.sent {
+		r, err := st.campaigns.ResolveSent(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s to %s recorded as delivered %s; due %s\n", r.Ref, r.Authority.Name, londonTime(r.SentAt), r.DueDate)
+		return nil
+	}
+	r, err := st.campaigns.ResolveResend(ctx, args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s to %s queued to be sent again; run 'foidesk campaign send %s'\n", r.Ref, r.Authority.Name, r.Campaign)
+	return nil
 }

@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 
-	"foidesk/ref"
 	"foidesk/store"
 	"foidesk/store/campaign"
 	"foidesk/store/document"
@@ -18,7 +16,7 @@ import (
 )
 
 func init() {
-	register(&command{
+	register(newCommand(command{
 		name:     "requests show",
 		synopsis: "REF [--json] [--as-of DATE]",
 		summary:  "print one request's whole timeline: every event, message and document, and each due-date change with its reason",
@@ -28,117 +26,120 @@ it happened: the outbox's attempts and outcome, every message matched to it
 and what triage or a person decided, every change of its status or due date
 with the fact that caused it, facts a person recorded (with the event number
 'foidesk requests undo' takes), and the documents extracted from its mail.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			asJSON := fs.Bool("json", false, "print one JSON object")
-			asOf := fs.String("as-of", "", "judge whether it is overdue on `DATE` (YYYY-MM-DD; default today)")
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) != 1 {
-					return usagef("usage: foidesk requests show REF [--json]")
-				}
-				if !ref.Valid(args[0]) {
-					return usagef("%q is not a request reference (8 characters, e.g. 7K3M9QXD; check the last one)", args[0])
-				}
-				on, err := asOfDate(*asOf)
-				if err != nil {
-					return err
-				}
-				cfg, err := e.config()
-				if err != nil {
-					return err
-				}
-				st, err := e.openStore(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				t, err := requestTimeline(ctx, st, args[0])
-				if errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("%v (see 'foidesk campaign status')", err)
-				}
-				if err != nil {
-					return err
-				}
-				r := t.Request
-				sh, err := showRequest(st, r, on, cfg.Deadline.VeryOverdueDays)
-				if err != nil {
-					return err
-				}
-				if *asJSON {
-					out := struct {
-						Request   requestStatusJSON     `json:"request"`
-						Campaign  string                `json:"campaign"`
-						AsOf      string                `json:"as_of"`
-						Events    []timelineEventJSON   `json:"events"`
-						Messages  []mail.MessageSummary `json:"messages"`
-						Documents []document.Summary    `json:"documents"`
-					}{Request: requestJSON(r, sh.Status, sh.DaysLate), Campaign: r.Campaign, AsOf: on.String(),
-						Events: []timelineEventJSON{}, Messages: t.Messages, Documents: t.Documents}
-					if out.Documents == nil {
-						out.Documents = []document.Summary{}
-					}
-					for _, ev := range t.Events {
-						out.Events = append(out.Events, timelineEventJSON{ID: ev.ID, At: rfc3339(ev.At), Kind: ev.Kind, Message: ev.Subject.Message, Detail: ev.Detail})
-					}
-					enc := json.NewEncoder(e.stdout)
-					enc.SetIndent("", "  ")
-					return enc.Encode(out)
-				}
-				w := e.stdout
-				fmt.Fprintf(w, "request %s to %s (%s), campaign %s, %s\n", r.Ref, r.Authority.Name, dash(r.Authority.Code), r.Campaign, strings.ToUpper(r.Regime))
-				fmt.Fprintf(w, "  to:      %s, Message-ID <%s>\n", r.ToEmail, r.MessageID)
-				fmt.Fprintf(w, "  outbox:  %s after %d attempt(s)", r.OutboxState, r.Attempts)
-				if !r.SentAt.IsZero() {
-					fmt.Fprintf(w, ", accepted %s", londonTime(r.SentAt))
-				}
-				if s := smtpSummary(r); s != "" {
-					fmt.Fprintf(w, " (%s)", s)
-				}
-				fmt.Fprintln(w)
-				fmt.Fprintf(w, "  status:  %s on %s", sh.Status, on)
-				if r.DueDate != "" {
-					fmt.Fprintf(w, "; due %s", r.DueDate)
-				}
-				if r.RepliedOn != "" {
-					fmt.Fprintf(w, "; replied %s", r.RepliedOn)
-				}
-				if sh.DaysLate != nil {
-					fmt.Fprintf(w, "; %d working day(s) late", *sh.DaysLate)
-				}
-				fmt.Fprintln(w)
-				if r.StatusReason != "" {
-					fmt.Fprintf(w, "  because: %s\n", r.StatusReason)
-				}
-				fmt.Fprintln(w, "\ntimeline (Europe/London):")
-				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				for _, ev := range t.Events {
-					fmt.Fprintf(tw, "  %s\t#%d\t%s\t%s\n", londonTime(ev.At), ev.ID, ev.Kind, eventSummary(ev))
-				}
-				tw.Flush()
-				fmt.Fprintln(w, "\nmessages:")
-				if len(t.Messages) == 0 {
-					fmt.Fprintln(w, "  none")
-				}
-				tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				for _, m := range t.Messages {
-					fmt.Fprintf(tw, "  #%d\t%s\t%s (by %s)\t%s\t%q\t<%s>\t%d attachment(s)\n", m.ID, londonTime(m.ReceivedAt), m.Kind, m.KindBy, m.From, m.Subject, m.MessageID, m.Attachments)
-				}
-				tw.Flush()
-				fmt.Fprintln(w, "\ndocuments:")
-				if len(t.Documents) == 0 {
-					fmt.Fprintln(w, "  none")
-				}
-				tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				for _, d := range t.Documents {
-					names := []string{}
-					for _, src := range d.Sources {
-						names = append(names, src.Filename)
-					}
-					fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\t%d page(s), %d words\treview %s\n", d.ID, strings.Join(names, ", "), d.Type, d.Status, d.Pages, d.Words, dash(d.Review))
-				}
-				return tw.Flush()
-			}
-		},
-	})
+		args: 1,
+	}, requestsShow))
+}
+
+type requestsShowFlags struct {
+	json bool
+	asOf string
+}
+
+func (f *requestsShowFlags) define(fs *flag.FlagSet) {
+	fs.BoolVar(&f.json, "json", false, "print one JSON object")
+	fs.StringVar(&f.asOf, "as-of", "", "judge whether it is overdue on `DATE` (YYYY-MM-DD; default today)")
+}
+
+// requestsShow prints where request REF stands on the --as-of date, then
+// its whole timeline: events, messages and documents.
+func requestsShow(ctx context.Context, e *env, f *requestsShowFlags, args []string) error {
+	if err := checkRequestRef(args[0]); err != nil {
+		return err
+	}
+	on, err := asOfDate(f.asOf)
+	if err != nil {
+		return err
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	t, err := requestTimeline(ctx, st, args[0])
+	if err != nil {
+		return notFoundHint(err, "foidesk campaign status")
+	}
+	r := t.Request
+	sh, err := showRequest(st, r, on, cfg.Deadline.VeryOverdueDays)
+	if err != nil {
+		return err
+	}
+	if f.json {
+		out := struct {
+			Request   requestStatusJSON     `json:"request"`
+			Campaign  string                `json:"campaign"`
+			AsOf      string                `json:"as_of"`
+			Events    []timelineEventJSON   `json:"events"`
+			Messages  []mail.MessageSummary `json:"messages"`
+			Documents []document.Summary    `json:"documents"`
+		}{Request: requestJSON(r, sh.Status, sh.DaysLate), Campaign: r.Campaign, AsOf: on.String(),
+			Events: []timelineEventJSON{}, Messages: t.Messages, Documents: t.Documents}
+		if out.Documents == nil {
+			out.Documents = []document.Summary{}
+		}
+		for _, ev := range t.Events {
+			out.Events = append(out.Events, timelineEventJSON{ID: ev.ID, At: rfc3339(ev.At), Kind: ev.Kind, Message: ev.Subject.Message, Detail: ev.Detail})
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "request %s to %s (%s), campaign %s, %s\n", r.Ref, r.Authority.Name, dash(r.Authority.Code), r.Campaign, strings.ToUpper(r.Regime))
+	fmt.Fprintf(w, "  to:      %s, Message-ID <%s>\n", r.ToEmail, r.MessageID)
+	fmt.Fprintf(w, "  outbox:  %s after %d attempt(s)", r.OutboxState, r.Attempts)
+	if !r.SentAt.IsZero() {
+		fmt.Fprintf(w, ", accepted %s", londonTime(r.SentAt))
+	}
+	if s := smtpSummary(r); s != "" {
+		fmt.Fprintf(w, " (%s)", s)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  status:  %s on %s", sh.Status, on)
+	if r.DueDate != "" {
+		fmt.Fprintf(w, "; due %s", r.DueDate)
+	}
+	if r.RepliedOn != "" {
+		fmt.Fprintf(w, "; replied %s", r.RepliedOn)
+	}
+	if sh.DaysLate != nil {
+		fmt.Fprintf(w, "; %d working day(s) late", *sh.DaysLate)
+	}
+	fmt.Fprintln(w)
+	if r.StatusReason != "" {
+		fmt.Fprintf(w, "  because: %s\n", r.StatusReason)
+	}
+	fmt.Fprintln(w, "\ntimeline (Europe/London):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, ev := range t.Events {
+		fmt.Fprintf(tw, "  %s\t#%d\t%s\t%s\n", londonTime(ev.At), ev.ID, ev.Kind, eventSummary(ev))
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nmessages:")
+	if len(t.Messages) == 0 {
+		fmt.Fprintln(w, "  none")
+	}
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, m := range t.Messages {
+		fmt.Fprintf(tw, "  #%d\t%s\t%s (by %s)\t%s\t%q\t<%s>\t%d attachment(s)\n", m.ID, londonTime(m.ReceivedAt), m.Kind, m.KindBy, m.From, m.Subject, m.MessageID, m.Attachments)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\ndocuments:")
+	if len(t.Documents) == 0 {
+		fmt.Fprintln(w, "  none")
+	}
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, d := range t.Documents {
+		names := []string{}
+		for _, src := range d.Sources {
+			names = append(names, src.Filename)
+		}
+		fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\t%d page(s), %d words\treview %s\n", d.ID, strings.Join(names, ", "), d.Type, d.Status, d.Pages, d.Words, dash(d.Review))
+	}
+	return tw.Flush()
 }
 
 // timeline is everything recorded about one request: its row, every event
