@@ -3,6 +3,8 @@ package mailer
 import (
 	"errors"
 	"fmt"
+	"net/mail"
+	"strings"
 	"time"
 
 	"foidesk/store/campaign"
@@ -17,6 +19,25 @@ type Requester struct {
 	// PlusAddressing puts the request's token in the Reply-To address
 	// (local+TOKEN@domain) so replies carry it even on a new thread.
 	PlusAddressing bool
+}
+
+// Check says what stops r from signing a letter: the email is the From
+// address and where replies come back, so it must be a plain address; the
+// name is required to send (a request must state the requester's real
+// name: s.8(1)(b) FOIA, s.8(1)(b) FOISA), though not to draft. It returns
+// r with its fields trimmed.
+func (r Requester) Check(needName bool) (Requester, error) {
+	r.Name, r.Email, r.PostalAddress = strings.TrimSpace(r.Name), strings.TrimSpace(r.Email), strings.TrimSpace(r.PostalAddress)
+	if r.Email == "" {
+		return r, errors.New("[requester] email is not set in foidesk.toml: it is the From address of every letter and the address replies come back to")
+	}
+	if a, err := mail.ParseAddress(r.Email); err != nil || a.Address != r.Email {
+		return r, fmt.Errorf("[requester] email %q is not a plain address like name@example.org", r.Email)
+	}
+	if needName && r.Name == "" {
+		return r, templates.ErrNoRequesterName
+	}
+	return r, nil
 }
 
 // Composer turns a request into its exact message: the campaign's letter

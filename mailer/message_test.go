@@ -74,3 +74,26 @@ func TestEnvelopeFromReadsOnlyTheFromHeader(t *testing.T) {
 		t.Error("a From line in the body was taken for the header")
 	}
 }
+
+func TestRequesterCheck(t *testing.T) {
+	r, err := Requester{Name: "  Jo Bloggs ", Email: " jo@example.org "}.Check(true)
+	if err != nil || r.Name != "Jo Bloggs" || r.Email != "jo@example.org" {
+		t.Errorf("a good requester: %+v %v", r, err)
+	}
+	for _, c := range []struct {
+		r        Requester
+		needName bool
+		want     string
+	}{
+		{Requester{Name: "Jo"}, true, "email is not set"},
+		{Requester{Name: "Jo", Email: "Jo <jo@example.org>"}, true, "not a plain address"},
+		{Requester{Email: "jo@example.org"}, true, "name"},
+	} {
+		if _, err := c.r.Check(c.needName); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want an error saying %q", c.r, err, c.want)
+		}
+	}
+	if _, err := (Requester{Email: "jo@example.org"}).Check(false); err != nil {
+		t.Errorf("a draft needs no name: %v", err)
+	}
+}

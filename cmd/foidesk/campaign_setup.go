@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 
+	"foidesk/authorities"
 	"foidesk/mailconn"
 	"foidesk/mailer"
 	"foidesk/store/campaign"
@@ -34,21 +34,10 @@ func campaignTemplates(cfg *Config) (*templates.Set, error) {
 	return templates.Load(cfg.Templates.Dir)
 }
 
-// campaignRequester checks [requester]: the email is the From address and
-// the Message-ID domain; the name is required by FOIA s.8 before anything
-// is sent (needName).
+// campaignRequester is [requester], checked by mailer.Requester.Check.
 func campaignRequester(cfg *Config, needName bool) (mailer.Requester, error) {
 	r := cfg.Requester
-	if strings.TrimSpace(r.Email) == "" {
-		return mailer.Requester{}, errors.New("[requester] email is not set in foidesk.toml: it is the From address of every letter and the address replies come back to")
-	}
-	if a, err := mail.ParseAddress(r.Email); err != nil || a.Address != strings.TrimSpace(r.Email) {
-		return mailer.Requester{}, fmt.Errorf("[requester] email %q is not a plain address like name@example.org", r.Email)
-	}
-	if needName && strings.TrimSpace(r.Name) == "" {
-		return mailer.Requester{}, templates.ErrNoRequesterName
-	}
-	return mailer.Requester{Name: strings.TrimSpace(r.Name), Email: strings.TrimSpace(r.Email), PostalAddress: strings.TrimSpace(r.PostalAddress), PlusAddressing: r.ReplyPlusAddressing}, nil
+	return mailer.Requester{Name: r.Name, Email: r.Email, PostalAddress: r.PostalAddress, PlusAddressing: r.ReplyPlusAddressing}.Check(needName)
 }
 
 func campaignComposer(cfg *Config) (mailer.Composer, error) {
@@ -112,10 +101,8 @@ func campaignSentBox(cfg *Config) (*mailer.SentBox, error) {
 // campaignNation maps a --nation value, in any case, to the register's
 // spelling.
 func campaignNation(s string) (string, error) {
-	for _, n := range []string{"England", "Wales", "Scotland", "Northern Ireland"} {
-		if strings.EqualFold(strings.TrimSpace(s), n) {
-			return n, nil
-		}
+	if n, ok := authorities.NormalizeNation(s); ok {
+		return n, nil
 	}
 	return "", usagef("--nation must be England, Wales, Scotland or Northern Ireland, not %q", s)
 }
