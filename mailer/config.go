@@ -64,6 +64,15 @@ type Rate struct {
 	Per   time.Duration
 }
 
+// Spread is the least time n messages take at this rate: the first goes at
+// once, each after it one refill later. Zero without a limit.
+func (r Rate) Spread(n int) time.Duration {
+	if r.IsZero() || n <= 1 {
+		return 0
+	}
+	return r.Per / time.Duration(r.Burst) * time.Duration(n-1)
+}
+
 // IsZero reports whether no rate limit is set.
 func (r Rate) IsZero() bool { return r.Burst == 0 || r.Per == 0 }
 

@@ -97,3 +97,19 @@ func TestRequesterCheck(t *testing.T) {
 		t.Errorf("a draft needs no name: %v", err)
 	}
 }
+
+func TestRateSpread(t *testing.T) {
+	r, err := ParseRate("1/10s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Spread(400); got != 399*10*time.Second {
+		t.Errorf("400 at 1/10s: %s", got)
+	}
+	if got := r.Spread(1); got != 0 {
+		t.Errorf("one message: %s", got)
+	}
+	if got := (Rate{}).Spread(400); got != 0 {
+		t.Errorf("no limit: %s", got)
+	}
+}

@@ -44,11 +44,13 @@ func newSendProgress(w io.Writer, log *slog.Logger, counts map[string]int) *send
 	}
 	for st, n := range counts {
 		p.counts[st] = n
-		if st != campaign.OutboxCancelled && st != campaign.OutboxDraft {
+		if campaign.Settled(st) || campaign.Waiting(st) {
 			p.total += n
 		}
+		if campaign.Settled(st) {
+			p.done += n
+		}
 	}
-	p.done = counts[campaign.OutboxSent] + counts[campaign.OutboxFailed] + counts[campaign.OutboxUnknown]
 	p.started = p.done
 	p.lastLog = p.start
 	p.wg.Add(1)
@@ -60,8 +62,7 @@ func newSendProgress(w io.Writer, log *slog.Logger, counts map[string]int) *send
 func (p *sendProgress) outcome(o mailer.Outcome) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	switch o.State {
-	case campaign.OutboxSent, campaign.OutboxFailed, campaign.OutboxUnknown:
+	if campaign.Settled(o.State) {
 		p.done++
 		p.counts[o.State]++
 	}

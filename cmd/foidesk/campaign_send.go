@@ -119,9 +119,14 @@ func campaignSendReport(ctx context.Context, e *env, st *stores, c campaign.Camp
 	if err != nil {
 		return err
 	}
+	waiting := 0
+	for st, n := range counts {
+		if campaign.Waiting(st) {
+			waiting += n
+		}
+	}
 	fmt.Fprintf(e.stdout, "%s: %s; sent %d, failed %d, unknown %d, waiting %d, cancelled %d\n", c.Name, c.State,
-		counts[campaign.OutboxSent], counts[campaign.OutboxFailed], counts[campaign.OutboxUnknown],
-		counts[campaign.OutboxQueued]+counts[campaign.OutboxRetry]+counts[campaign.OutboxSending], counts[campaign.OutboxCancelled])
+		counts[campaign.OutboxSent], counts[campaign.OutboxFailed], counts[campaign.OutboxUnknown], waiting, counts[campaign.OutboxCancelled])
 	if c.State == campaign.Paused {
 		fmt.Fprintf(e.stdout, "the campaign is paused; 'foidesk campaign resume %s' then send again to continue\n", c.Name)
 	}
@@ -166,23 +171,22 @@ func campaignDryRun(ctx context.Context, e *env, st *stores, c campaign.Campaign
 	}
 	toSend, rendered := 0, 0
 	for _, r := range reqs {
-		switch r.OutboxState {
-		case campaign.OutboxDraft:
+		if !campaign.WouldSend(r.OutboxState) {
+			continue
+		}
+		toSend++
+		if r.OutboxState == campaign.OutboxDraft {
 			if _, err := comp.Compose(c, r); err != nil {
 				return fmt.Errorf("%s (%s): %w", r.Authority.Name, r.ToEmail, err)
 			}
 			rendered++
-			toSend++
-		case campaign.OutboxQueued, campaign.OutboxRetry:
-			toSend++
 		}
 	}
 	fmt.Fprintf(e.stdout, "dry run: campaign %s (%s) would send %d messages (%d newly rendered) from %s <%s>\n",
 		c.Name, c.State, toSend, rendered, comp.Requester.Name, comp.Requester.Email)
 	fmt.Fprintf(e.stdout, "via %s:%d (tls %s), rate %s, per-domain interval %s, daily cap %d\n", s.Host, s.Port, s.TLS, l.Rate, l.PerDomainInterval, l.DailyCap)
 	if !l.Rate.IsZero() && toSend > 0 {
-		per := l.Rate.Per / time.Duration(l.Rate.Burst)
-		fmt.Fprintf(e.stdout, "at that rate the send takes at least %s\n", (per * time.Duration(toSend-1)).Round(time.Second))
+		fmt.Fprintf(e.stdout, "at that rate the send takes at least %s\n", l.Rate.Spread(toSend).Round(time.Second))
 	}
 	fmt.Fprintln(e.stdout, "nothing was changed and nothing was sent")
 	return nil

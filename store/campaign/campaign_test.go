@@ -414,3 +414,29 @@ func TestOutboxEventsMatchAppendEvent(t *testing.T) {
 		t.Errorf("rows differ:\n%s", strings.Join(got, "\n"))
 	}
 }
+
+func TestOutboxStateGroups(t *testing.T) {
+	for _, st := range OutboxStates {
+		settled, waiting, would := Settled(st), Waiting(st), WouldSend(st)
+		if settled && waiting {
+			t.Errorf("%s is both settled and waiting", st)
+		}
+		if settled && would {
+			t.Errorf("%s is settled yet would be sent again", st)
+		}
+		switch st {
+		case OutboxDraft:
+			if !would || waiting || settled {
+				t.Errorf("draft: settled %v waiting %v would send %v", settled, waiting, would)
+			}
+		case OutboxCancelled:
+			if would || waiting || settled {
+				t.Errorf("cancelled: settled %v waiting %v would send %v", settled, waiting, would)
+			}
+		case OutboxSending:
+			if would || !waiting {
+				t.Errorf("sending: waiting %v would send %v", waiting, would)
+			}
+		}
+	}
+}

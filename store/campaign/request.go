@@ -32,6 +32,24 @@ const (
 // OutboxStates lists every outbox state in lifecycle order, for reports.
 var OutboxStates = []string{OutboxDraft, OutboxQueued, OutboxSending, OutboxRetry, OutboxSent, OutboxFailed, OutboxUnknown, OutboxCancelled}
 
+// Settled reports whether a request's sending is over: sent, failed, or
+// unknown (whether it arrived is then a person's question, never a resend).
+func Settled(state string) bool {
+	return state == OutboxSent || state == OutboxFailed || state == OutboxUnknown
+}
+
+// Waiting reports whether a dispatcher will still try a request: queued,
+// being sent, or waiting for a retry.
+func Waiting(state string) bool {
+	return state == OutboxQueued || state == OutboxSending || state == OutboxRetry
+}
+
+// WouldSend reports whether sending the campaign now would send a request
+// in this state: a draft (queued first), a queued one, one waiting to retry.
+func WouldSend(state string) bool {
+	return state == OutboxDraft || state == OutboxQueued || state == OutboxRetry
+}
+
 // Recipient is an authority as a campaign sees it.
 type Recipient struct {
 	AuthorityID int64
