@@ -94,12 +94,15 @@ func readFacts(ctx context.Context, q Querier, r requestRow) (lifecycle.Facts, e
 	return f, recordedFacts(ctx, q, &f, r.ID)
 }
 
-// evClockChange records every change of a request's status or due date.
-const evClockChange = "request.clock_changed"
+// EventClockChanged records every change of a request's status or due
+// date; its detail is a ClockChange.
+const EventClockChanged = "request.clock_changed"
 
-// clockEvent is the detail of a request.clock_changed event: every change
-// of a request's status or due date, with its reason.
-type clockEvent struct {
+const evClockChange = EventClockChanged
+
+// ClockChange is the detail of a request.clock_changed event: a change of
+// a request's status or due date, with its reason.
+type ClockChange struct {
 	From      string            `json:"from"`
 	To        string            `json:"to"`
 	DueFrom   *string           `json:"due_from"`
@@ -110,6 +113,25 @@ type clockEvent struct {
 	Message   int64             `json:"message,omitempty"`
 	Ignored   []string          `json:"ignored,omitempty"`
 	Clock     *lifecycle.Detail `json:"clock,omitempty"`
+}
+
+// Summary is the change in a line: the status and due date before and
+// after, the fact that made it, and any fact the clock had to ignore.
+func (c ClockChange) Summary() string {
+	date := func(s *string) string {
+		if s == nil {
+			return "none"
+		}
+		return *s
+	}
+	out := fmt.Sprintf("%s → %s, due %s → %s: %s", c.From, c.To, date(c.DueFrom), date(c.Due), c.Reason)
+	if c.Because != "" {
+		out += " (" + c.Because + ")"
+	}
+	for _, ig := range c.Ignored {
+		out += "; ignored: " + ig
+	}
+	return out
 }
 
 func nullStr(s string) any {
@@ -174,7 +196,7 @@ func (s *Store) DeriveClock(ctx context.Context, q Querier, id int64, because st
 	}
 	out.Changed = true
 	detail := c.Detail
-	return out, s.AppendEvent(ctx, q, evClockChange, Subject{Authority: r.Authority, Request: id, Message: message}, clockEvent{
+	return out, s.AppendEvent(ctx, q, evClockChange, Subject{Authority: r.Authority, Request: id, Message: message}, ClockChange{
 		From: r.Status, To: c.Status, DueFrom: optStr(r.Due), Due: optStr(c.Due), RepliedOn: c.RepliedOn,
 		Because: because, Reason: c.Reason, Message: message, Ignored: lifecycle.IgnoredText(c.Ignored), Clock: &detail,
 	})

@@ -182,22 +182,10 @@ type timelineEventJSON struct {
 // eventSummary is an event's detail in a line: the clock's changes in
 // words, anything else as its compact JSON.
 func eventSummary(ev store.Event) string {
-	if ev.Kind == "request.clock_changed" {
-		var d struct {
-			From, To, Because, Reason string
-			DueFrom                   *string `json:"due_from"`
-			Due                       *string
-			Ignored                   []string
-		}
-		if json.Unmarshal(ev.Detail, &d) == nil {
-			s := fmt.Sprintf("%s → %s, due %s → %s: %s", d.From, d.To, optDate(d.DueFrom), optDate(d.Due), d.Reason)
-			if d.Because != "" {
-				s += " (" + d.Because + ")"
-			}
-			for _, ig := range d.Ignored {
-				s += "; ignored: " + ig
-			}
-			return s
+	if ev.Kind == store.EventClockChanged {
+		var c store.ClockChange
+		if json.Unmarshal(ev.Detail, &c) == nil {
+			return c.Summary()
 		}
 	}
 	var b bytes.Buffer
@@ -205,11 +193,4 @@ func eventSummary(ev store.Event) string {
 		return string(ev.Detail)
 	}
 	return b.String()
-}
-
-func optDate(s *string) string {
-	if s == nil {
-		return "none"
-	}
-	return *s
 }
