@@ -131,6 +131,15 @@ func recordedFacts(ctx context.Context, q Querier, f *lifecycle.Facts, requestID
 	return nil
 }
 
+// requestByToken reads the row of the request with this reference.
+func (s *Store) requestByToken(ctx context.Context, q Querier, token string) (requestRow, error) {
+	id, err := s.requestID(ctx, q, token)
+	if err != nil {
+		return requestRow{}, err
+	}
+	return readRequestRow(ctx, q, id)
+}
+
 func (s *Store) requestID(ctx context.Context, q Querier, token string) (int64, error) {
 	var id int64
 	err := q.QueryRowContext(ctx, `SELECT id FROM requests WHERE ref = ?`, ref.Normalize(token)).Scan(&id)
@@ -161,14 +170,11 @@ func (s *Store) RecordClarificationAnswer(ctx context.Context, token string, at 
 		return out, fmt.Errorf("the answer cannot have reached the authority at %s, which is in the future", at.UTC().Format(time.RFC3339))
 	}
 	err := s.Tx(ctx, func(tx *sql.Tx) error {
-		id, err := s.requestID(ctx, tx, token)
+		r, err := s.requestByToken(ctx, tx, token)
 		if err != nil {
 			return err
 		}
-		r, err := readRequestRow(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+		id := r.ID
 		err = tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE request_id = ? AND kind = ? AND kind_by = 'person' ORDER BY id DESC LIMIT 1`,
 			id, lifecycle.KindClarification).Scan(&out.Answers)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -234,14 +240,11 @@ func (s *Store) RecordFact(ctx context.Context, token string, f Fact) (FactRecor
 		return out, fmt.Errorf("only an extension has a date it runs until")
 	}
 	err := s.Tx(ctx, func(tx *sql.Tx) error {
-		id, err := s.requestID(ctx, tx, token)
+		r, err := s.requestByToken(ctx, tx, token)
 		if err != nil {
 			return err
 		}
-		r, err := readRequestRow(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+		id := r.ID
 		if r.Outbox != outboxSent {
 			return fmt.Errorf("request %s is %s, not sent: nothing can have happened to it at the authority", out.Ref, r.Outbox)
 		}
