@@ -51,3 +51,10 @@ func TestNormalizeReadsWhatPeopleMean(t *testing.T) {
 		}
 	}
 }
+
+// The example the CLI gives of a reference must itself be one.
+func TestDocumentedExampleIsValid(t *testing.T) {
+	if !Valid("7K3M9QX1") {
+		t.Error("7K3M9QX1 is not a valid reference")
+	}
+}

@@ -82,7 +82,7 @@ func newExtractor(e *env, engine string) (*extract.Extractor, error) {
 // before anything is opened.
 func checkRequestRef(arg string) error {
 	if !ref.Valid(arg) {
-		return usagef("%q is not a request reference (8 characters, e.g. 7K3M9QXD; check the last one)", arg)
+		return usagef("%q is not a request reference (8 characters, e.g. 7K3M9QX1; check the last one)", arg)
 	}
 	return nil
 }
