@@ -124,7 +124,7 @@ func (b Store) start(tmpDir string) {
 	go func() {
 		defer close(p.spareDone)
 		for {
-			f, err := os.CreateTemp(tmpDir, "incoming-*")
+			f, err := os.CreateTemp(tmpDir, tempPattern())
 			if err != nil {
 				return // Create makes its own, and reports the error
 			}
@@ -150,7 +150,7 @@ func (b Store) tempFile(tmpDir string) (*os.File, error) {
 		default:
 		}
 	}
-	return os.CreateTemp(tmpDir, "incoming-*")
+	return os.CreateTemp(tmpDir, tempPattern())
 }
 
 // Release gives up one Commit of a pending blob that will not be recorded

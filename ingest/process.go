@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
-	"time"
 
 	"foidesk/blob"
 	"foidesk/store/mail"
@@ -262,22 +260,3 @@ func (p *Processor) Reparse(ctx context.Context) (ReparseStats, error) {
 }
 
 func sortInt64(a []int64) { sort.Slice(a, func(i, j int) bool { return a[i] < a[j] }) }
-
-// CleanTemp removes temporary blob files older than an hour: what a killed
-// process left half-written. Younger ones may belong to a running process.
-func CleanTemp(b blob.Store, log *slog.Logger) {
-	dir := filepath.Join(b.Dir, "blobs", "tmp")
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		fi, err := e.Info()
-		if err != nil || time.Since(fi.ModTime()) < time.Hour {
-			continue
-		}
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
-			log.Warn("could not remove stale temporary blob; it is harmless and will be retried next start", "file", e.Name(), "err", err)
-		}
-	}
-}

@@ -64,7 +64,7 @@ func ingestCommand(ctx context.Context, e *env, f *ingestFlags, _ []string) erro
 		return err
 	}
 	proc := newProcessor(e, cfg, st)
-	ingest.CleanTemp(proc.Blobs, e.log)
+	proc.Blobs.CleanTemp(e.log)
 	var mu sync.Mutex
 	// New messages wake the extraction loop; one pending wake-up is
 	// enough, since each pass takes everything not yet extracted.

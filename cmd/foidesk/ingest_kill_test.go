@@ -179,6 +179,11 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 	if err != nil || mb.LastUID != n {
 		t.Errorf("INBOX last_uid %d (%v), want %d", mb.LastUID, err, n)
 	}
+	// The last run cleared what the killed ones left half-written and
+	// removed its own spare files on its way out.
+	if left, err := os.ReadDir(filepath.Join(dir, "data", "blobs", "tmp")); err != nil || len(left) != 0 {
+		t.Errorf("%d temporary files left after %d kills and a clean run (%v)", len(left), kills, err)
+	}
 	for _, m := range ms[:10] {
 		raw, err := os.ReadFile(blob.Store{Dir: filepath.Join(dir, "data")}.Path(m.SHA256))
 		if err != nil || int64(len(raw)) != m.Size {
