@@ -84,6 +84,22 @@ func (s *Store) userVersion(ctx context.Context) (int, error) {
 // UserVersion reports the schema version the database is at.
 func (s *Store) UserVersion(ctx context.Context) (int, error) { return s.userVersion(ctx) }
 
+// checkVersion is what a read-only open does instead of migrating: the
+// schema must be this foidesk's.
+func (s *Store) checkVersion(ctx context.Context) error {
+	cur, err := s.userVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("read schema version of %s: %w", s.path, err)
+	}
+	switch latest := SchemaVersion(); {
+	case cur > latest:
+		return &ErrNewerSchema{Path: s.path, DBVersion: cur, BinaryVersion: latest}
+	case cur < latest:
+		return fmt.Errorf("the database %s has schema version %d and this foidesk needs %d; it can only be read once a command that writes (for instance 'foidesk requests recompute') has brought it up to date, which needs write access to it", s.path, cur, latest)
+	}
+	return nil
+}
+
 func (s *Store) migrate(ctx context.Context) error {
 	return s.migrateTo(ctx, -1)
 }

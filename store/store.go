@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"time"
 
 	"foidesk/lifecycle"
@@ -56,6 +57,12 @@ type Options struct {
 	// means lifecycle.Statutory(): the embedded holidays and the statutory
 	// receipt rule. foidesk passes the one [deadline] configures.
 	Lifecycle *lifecycle.Rule
+	// ReadOnly opens an existing database for reading only, for commands
+	// that only look (a database the user may read but not write, such as
+	// a colleague's copy, can still be listed). Nothing is created or
+	// migrated: a database whose schema is older than this foidesk is
+	// refused with a sentence saying how to bring it up to date.
+	ReadOnly bool
 }
 
 // dsn builds the connection string. Every connection gets WAL, foreign keys
@@ -69,6 +76,20 @@ func dsn(path string, busy time.Duration) string {
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// dsnReadOnly is dsn for reading only: SQLite's read-only mode, no pragma
+// that writes, and no write lock taken by BEGIN. immutable says no one can
+// be writing the file (see openReadOnly).
+func dsnReadOnly(path string, busy time.Duration, immutable bool) string {
+	q := url.Values{}
+	q.Add("mode", "ro")
+	if immutable {
+		q.Add("immutable", "1")
+	}
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	return "file:" + path + "?" + q.Encode()
 }
 
@@ -87,6 +108,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Lifecycle == nil {
 		opts.Lifecycle = lifecycle.Statutory()
 	}
+	if opts.ReadOnly {
+		return openReadOnly(ctx, path, opts)
+	}
 	db, err := sql.Open("sqlite", dsn(path, opts.BusyTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -99,6 +123,42 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	return s, nil
+}
+
+// openReadOnly opens an existing database for reading. A WAL database is
+// read through its -shm index, which SQLite creates when it is missing;
+// where it is missing and the directory is not ours to write, no writer
+// can be at work (a writer would have made it), so the file is read as
+// immutable instead.
+func openReadOnly(ctx context.Context, path string, opts Options) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	open := func(immutable bool) (*Store, error) {
+		db, err := sql.Open("sqlite", dsnReadOnly(path, opts.BusyTimeout, immutable))
+		if err != nil {
+			return nil, err
+		}
+		s := &Store{db: db, path: path, now: opts.Now, rule: opts.Lifecycle}
+		if err := s.checkVersion(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return s, nil
+	}
+	s, err := open(false)
+	if err == nil {
+		return s, nil
+	}
+	_, shmErr := os.Stat(path + "-shm")
+	if !os.IsNotExist(shmErr) {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s, err2 := open(true)
+	if err2 != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	return s, nil
 }

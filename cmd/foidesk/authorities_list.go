@@ -56,7 +56,7 @@ func authoritiesList(ctx context.Context, e *env, f *authoritiesListFlags, _ []s
 		}
 		filter.Nation = n
 	}
-	st, err := e.store(ctx)
+	st, err := e.readStore(ctx)
 	if err != nil {
 		return err
 	}

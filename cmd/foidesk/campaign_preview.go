@@ -48,7 +48,7 @@ func campaignPreview(ctx context.Context, e *env, f *campaignPreviewFlags, args 
 	if err != nil {
 		return err
 	}
-	st, c, err := openCampaign(ctx, e, args[0])
+	st, c, err := readCampaign(ctx, e, args[0])
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,16 @@ import (
 // openCampaign opens the store (the preamble's, closed by the runner) and
 // finds campaign name in it.
 func openCampaign(ctx context.Context, e *env, name string) (*stores, campaign.Campaign, error) {
-	st, err := e.store(ctx)
+	return findCampaign(ctx, e, name, e.store)
+}
+
+// readCampaign is openCampaign for commands that only look.
+func readCampaign(ctx context.Context, e *env, name string) (*stores, campaign.Campaign, error) {
+	return findCampaign(ctx, e, name, e.readStore)
+}
+
+func findCampaign(ctx context.Context, e *env, name string, open func(context.Context) (*stores, error)) (*stores, campaign.Campaign, error) {
+	st, err := open(ctx)
 	if err != nil {
 		return nil, campaign.Campaign{}, err
 	}

@@ -52,7 +52,7 @@ func campaignStatus(ctx context.Context, e *env, f *campaignStatusFlags, args []
 	if err != nil {
 		return err
 	}
-	st, c, err := openCampaign(ctx, e, args[0])
+	st, c, err := readCampaign(ctx, e, args[0])
 	if err != nil {
 		return err
 	}

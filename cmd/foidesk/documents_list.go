@@ -38,7 +38,7 @@ func documentsList(ctx context.Context, e *env, f *documentsListFlags, _ []strin
 	if err := checkStatusFlag(f.status); err != nil {
 		return err
 	}
-	st, err := e.store(ctx)
+	st, err := e.readStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -34,8 +34,10 @@ type env struct {
 	log    *slog.Logger
 
 	cfg *Config
-	st  *stores            // opened by store(), closed after the command
+	st  *stores            // opened by store() or readStore(), closed after the command
 	x   *extract.Extractor // built by extractor(), closed after the command
+	// stReadOnly: st was opened by readStore, for reading only.
+	stReadOnly bool
 }
 
 // config loads the config file once: --config, else $FOIDESK_CONFIG, else
@@ -76,6 +78,11 @@ type stores struct {
 // [deadline] configures: every command that records a fact derives the
 // request's clock from the same holidays and receipt rule.
 func (e *env) openStore(ctx context.Context) (*stores, error) {
+	return e.openStores(ctx, false)
+}
+
+// openStores is openStore, for reading only when readOnly.
+func (e *env) openStores(ctx context.Context, readOnly bool) (*stores, error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nil, err
@@ -88,7 +95,7 @@ func (e *env) openStore(ctx context.Context) (*stores, error) {
 	if path == "" {
 		path = cfg.Store.Path
 	}
-	st, err := store.Open(ctx, path, store.Options{Lifecycle: rule})
+	st, err := store.Open(ctx, path, store.Options{Lifecycle: rule, ReadOnly: readOnly})
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func (f *messagesListFlags) define(fs *flag.FlagSet) {
 
 // messagesList lists the stored replies, oldest first.
 func messagesList(ctx context.Context, e *env, f *messagesListFlags, _ []string) error {
-	st, err := e.store(ctx)
+	st, err := e.readStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,9 @@ import (
 
 // store opens the database once per command (see openStore).
 func (e *env) store(ctx context.Context) (*stores, error) {
+	if e.st != nil && e.stReadOnly {
+		return nil, errors.New("internal error: the command opened the database for reading, then asked to write")
+	}
 	if e.st != nil {
 		return e.st, nil
 	}
@@ -25,6 +28,21 @@ func (e *env) store(ctx context.Context) (*stores, error) {
 		return nil, err
 	}
 	e.st = st
+	return st, nil
+}
+
+// readStore opens the database for reading only, for commands that only
+// look: a database the user may read but not write can still be listed,
+// and a typo in --db is "no such file", never a new empty database.
+func (e *env) readStore(ctx context.Context) (*stores, error) {
+	if e.st != nil {
+		return e.st, nil
+	}
+	st, err := e.openStores(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	e.st, e.stReadOnly = st, true
 	return st, nil
 }
 

@@ -54,7 +54,7 @@ func requestsShow(ctx context.Context, e *env, f *requestsShowFlags, args []stri
 	if err != nil {
 		return err
 	}
-	st, err := e.store(ctx)
+	st, err := e.readStore(ctx)
 	if err != nil {
 		return err
 	}

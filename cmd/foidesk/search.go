@@ -42,7 +42,7 @@ func searchCommand(ctx context.Context, e *env, f *searchFlags, args []string) e
 		return usagef("search needs a QUERY")
 	}
 	query := strings.Join(args, " ")
-	st, err := e.store(ctx)
+	st, err := e.readStore(ctx)
 	if err != nil {
 		return err
 	}
