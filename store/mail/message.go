@@ -1,11 +1,12 @@
 // Package mail keeps the mail foidesk reads from the IMAP server: each
-// message once (the same raw bytes or the same Message-ID are one
-// message), where on the server it was seen, its attachments, the request
-// it answers and what triage or a person decided it is; and each
-// mailbox's sync state, advanced in the transaction that records a
-// message, so a crash never counts a UID as done without its message. The
-// raw bytes are in the blob store (package blob), made durable before the
-// message is recorded. Package ingest fetches, parses, matches and triages,
+// message once (the same raw bytes, the same mailbox UID, or a copy with
+// the same Message-ID and the same content are one message; a reused
+// Message-ID alone is not), where on the server it was seen, its
+// attachments, the request it answers and what triage or a person decided
+// it is; and each mailbox's sync state, advanced in the transaction that
+// records a message, so a crash never counts a UID as done without its
+// message. The raw bytes are in the blob store (package blob), made durable
+// before the message is recorded. Package ingest fetches, parses, matches and triages,
 // and declares what it needs of this store (ingest.MailStore).
 //
 // A decision changes more than the message (decisions.go): a permanent
@@ -94,7 +95,7 @@ type NewMessage struct {
 // Recorded reports what RecordMessage did.
 type Recorded struct {
 	ID        int64
-	Duplicate bool   // already stored (same raw bytes or same Message-ID); only the location was added
+	Duplicate bool   // already stored (same raw bytes, same UID, or a copy of the same content); only the location was added
 	RequestID int64  // of the stored message
 	Ref       string // the matched request's reference, "" when unmatched
 }
@@ -123,21 +124,15 @@ func (s *Store) RecordDuplicate(ctx context.Context, msgID int64, loc Location) 
 // RecordMessage stores one message, its attachments, match and triage
 // decision, applies the state change the decision implies, advances the
 // mailbox's last_uid and writes the events, all in one transaction. A message
-// whose raw SHA-256 or Message-ID is already stored is not stored again.
+// already stored (sameMessageLocked) is not stored again: only where it was
+// seen is added.
 func (s *Store) RecordMessage(ctx context.Context, m NewMessage) (Recorded, error) {
 	var out Recorded
 	err := s.core.Tx(ctx, func(tx *sql.Tx) error {
 		out = Recorded{}
-		var existing int64
-		err := tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE sha256 = ?`, m.SHA256).Scan(&existing)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		existing, err := s.sameMessageLocked(ctx, tx, m)
+		if err != nil {
 			return err
-		}
-		if existing == 0 && m.HeaderMessageID != "" {
-			err := tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE header_message_id = ? ORDER BY id LIMIT 1`, m.HeaderMessageID).Scan(&existing)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
 		}
 		if existing != 0 {
 			out.ID, out.Duplicate = existing, true
@@ -174,6 +169,84 @@ func (s *Store) RecordMessage(ctx context.Context, m NewMessage) (Recorded, erro
 		return out, fmt.Errorf("record message %s: %w", m.SHA256, err)
 	}
 	return out, nil
+}
+
+// sameMessageLocked returns the stored message m is a copy of, or 0. A copy
+// is the same raw bytes; or what was found at the same UID of the same
+// mailbox under the same UIDVALIDITY (IMAP never reuses one for other mail);
+// or a message with the same Message-ID whose content is the same (sender,
+// subject, date, text and every attachment), parsed without a problem: one
+// message filed in two mailboxes, one copy with a spam filter's header added.
+// The Message-ID alone does not make a copy: councils' systems reuse them,
+// and an acknowledgement and the response after it may share one.
+func (s *Store) sameMessageLocked(ctx context.Context, tx *sql.Tx, m NewMessage) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE sha256 = ?`, m.SHA256).Scan(&id)
+	if err == nil || !errors.Is(err, sql.ErrNoRows) {
+		return id, err
+	}
+	if m.Loc.Mailbox != "" {
+		err := tx.QueryRowContext(ctx, `SELECT message_id FROM message_locations WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
+			m.Loc.Mailbox, m.Loc.UIDValidity, m.Loc.UID).Scan(&id)
+		if err == nil || !errors.Is(err, sql.ErrNoRows) {
+			return id, err
+		}
+	}
+	if m.HeaderMessageID == "" || m.ParseProblem != "" {
+		return 0, nil
+	}
+	var sent any
+	if !m.SentDate.IsZero() {
+		sent = m.SentDate.UTC().Format(time.RFC3339)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM messages WHERE header_message_id = ? AND parse_problem IS NULL
+		AND from_addr = ? AND subject = ? AND sent_date IS ? AND body_text = ? ORDER BY id`,
+		m.HeaderMessageID, strings.ToLower(m.FromAddr), m.Subject, sent, m.BodyText)
+	if err != nil {
+		return 0, err
+	}
+	var candidates []int64
+	for rows.Next() {
+		var c int64
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		candidates = append(candidates, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, c := range candidates {
+		same, err := sameAttachmentsLocked(ctx, tx, c, m.Attachments)
+		if err != nil || same {
+			return c, err
+		}
+	}
+	return 0, nil
+}
+
+// sameAttachmentsLocked reports whether message id's attachments have the
+// contents of list, in order.
+func sameAttachmentsLocked(ctx context.Context, tx *sql.Tx, id int64, list []NewAttachment) (bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT sha256 FROM attachments WHERE message_id = ? AND seq > 0 ORDER BY seq`, id)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	i := 0
+	for rows.Next() {
+		var sum string
+		if err := rows.Scan(&sum); err != nil {
+			return false, err
+		}
+		if i >= len(list) || list[i].SHA256 != sum {
+			return false, nil
+		}
+		i++
+	}
+	return i == len(list), rows.Err()
 }
 
 // writeDerivedLocked replaces a message's derived fields and attachments.
