@@ -168,7 +168,7 @@ func importAuthorities(ctx context.Context, e *env, im *authorities.Import) erro
 // describeAuthority names an authority on one line: code and name.
 func describeAuthority(a registry.Authority) string {
 	if a.Code == "" {
-		return a.Name
+		return printable(a.Name)
 	}
-	return a.Code + "  " + a.Name
+	return printable(a.Code + "  " + a.Name)
 }

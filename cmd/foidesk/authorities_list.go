@@ -97,7 +97,7 @@ func printAuthoritiesTable(e *env, list []registry.Authority) {
 			email = "(missing)"
 			missing++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", dash(a.Code), a.Name, email, dash(a.Nation), a.Regime, strings.Join(a.Tags, ";"))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", dash(printable(a.Code)), printable(a.Name), printable(email), dash(a.Nation), a.Regime, printable(strings.Join(a.Tags, ";")))
 	}
 	tw.Flush()
 	noun := "authorities"

@@ -67,7 +67,7 @@ func campaignCheck(ctx context.Context, e *env, f *campaignCheckFlags, args []st
 		domains[campaign.EmailDomain(r.ToEmail)] = true
 	}
 	for _, p := range (mailer.Checker{Resolver: checkResolver, Timeout: f.timeout}).Check(ctx, rs) {
-		problems = append(problems, p.Lines()...)
+		problems = append(problems, printables(p.Lines())...)
 	}
 	sort.Strings(problems)
 	for _, p := range problems {

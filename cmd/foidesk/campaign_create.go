@@ -94,7 +94,7 @@ func campaignCreate(ctx context.Context, e *env, f *campaignCreateFlags, args []
 	if len(res.NoEmail) > 0 {
 		fmt.Fprintf(e.stdout, "%d targeted authorities have no email address; no request was made for them:\n", len(res.NoEmail))
 		for _, a := range res.NoEmail {
-			fmt.Fprintf(e.stdout, "  %-10s %s\n", dash(a.Code), a.Name)
+			fmt.Fprintf(e.stdout, "  %-10s %s\n", dash(printable(a.Code)), printable(a.Name))
 		}
 	}
 	fmt.Fprintf(e.stdout, "next: foidesk campaign preview %s --out DIR, foidesk campaign check %s, foidesk campaign send %s\n", res.Campaign.Name, res.Campaign.Name, res.Campaign.Name)

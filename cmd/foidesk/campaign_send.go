@@ -140,9 +140,9 @@ func campaignSendReport(ctx context.Context, e *env, st *stores, c campaign.Camp
 	for _, r := range reqs {
 		switch r.OutboxState {
 		case campaign.OutboxFailed:
-			fmt.Fprintf(e.stdout, "  failed   %s  %s <%s>: %s\n", r.Ref, r.Authority.Name, r.ToEmail, smtpSummary(r))
+			fmt.Fprintf(e.stdout, "  failed   %s  %s <%s>: %s\n", r.Ref, printable(r.Authority.Name), printable(r.ToEmail), printable(smtpSummary(r)))
 		case campaign.OutboxUnknown:
-			fmt.Fprintf(e.stdout, "  unknown  %s  %s <%s>: %s\n", r.Ref, r.Authority.Name, r.ToEmail, r.SMTPText)
+			fmt.Fprintf(e.stdout, "  unknown  %s  %s <%s>: %s\n", r.Ref, printable(r.Authority.Name), printable(r.ToEmail), printable(r.SMTPText))
 		}
 	}
 	if counts[campaign.OutboxUnknown] > 0 {

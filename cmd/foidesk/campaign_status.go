@@ -85,7 +85,7 @@ func campaignStatus(ctx context.Context, e *env, f *campaignStatusFlags, args []
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CODE\tAUTHORITY\tEMAIL\tREF\tSTATE\tSTATUS\tTRIES\tSENT\tDUE\tLATE\tSMTP\tREASON")
 	for i, r := range reqs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", dash(r.Authority.Code), r.Authority.Name, r.ToEmail, r.Ref,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", dash(printable(r.Authority.Code)), printable(r.Authority.Name), printable(r.ToEmail), r.Ref,
 			stateDetail(r), shown[i].Status, r.Attempts, dash(londonTime(r.SentAt)), dash(r.DueDate), dash(lateString(shown[i].DaysLate)),
 			dash(smtpSummary(r)), dash(r.StatusReason))
 	}

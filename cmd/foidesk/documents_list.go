@@ -73,7 +73,7 @@ func documentsList(ctx context.Context, e *env, f *documentsListFlags, _ []strin
 		if review == "" {
 			review = "-"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", d.ID, d.Status, d.Type, orDash(d.Engine), d.Pages, d.Words, review, strings.Join(from, "; "), note)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", d.ID, d.Status, d.Type, orDash(d.Engine), d.Pages, d.Words, review, printable(strings.Join(from, "; ")), printable(note))
 	}
 	return tw.Flush()
 }

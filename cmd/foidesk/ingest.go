@@ -142,7 +142,7 @@ func printResult(e *env, r ingest.Result) {
 	if r.Ref != "" {
 		match = fmt.Sprintf("request %s (by %s)", r.Ref, r.MatchedBy)
 	}
-	fmt.Fprintf(e.stdout, "%s uid %d: message %d %s from %s, %s: %q\n", r.Loc.Mailbox, r.Loc.UID, r.MessageID, r.Kind, r.From, match, r.Subject)
+	fmt.Fprintf(e.stdout, "%s uid %d: message %d %s from %s, %s: %q\n", printable(r.Loc.Mailbox), r.Loc.UID, r.MessageID, r.Kind, printable(r.From), match, r.Subject)
 	if r.Problem != "" {
 		fmt.Fprintf(e.stdout, "  kept raw, not fully parsed: %s\n", r.Problem)
 	}

@@ -62,7 +62,7 @@ func messagesList(ctx context.Context, e *env, f *messagesListFlags, _ []string)
 		if m.NeedsPerson {
 			kind += " (needs a person)"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, kind, ref, by, m.Attachments, m.From, m.Subject)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, kind, ref, by, m.Attachments, printable(m.From), printable(m.Subject))
 	}
 	return tw.Flush()
 }

@@ -53,13 +53,13 @@ func requestsResolve(ctx context.Context, e *env, f *requestsResolveFlags, args 
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "%s to %s recorded as delivered %s; due %s\n", r.Ref, r.Authority.Name, londonTime(r.SentAt), r.DueDate)
+		fmt.Fprintf(e.stdout, "%s to %s recorded as delivered %s; due %s\n", r.Ref, printable(r.Authority.Name), londonTime(r.SentAt), r.DueDate)
 		return nil
 	}
 	r, err := st.campaigns.ResolveResend(ctx, args[0])
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s to %s queued to be sent again; run 'foidesk campaign send %s'\n", r.Ref, r.Authority.Name, r.Campaign)
+	fmt.Fprintf(e.stdout, "%s to %s queued to be sent again; run 'foidesk campaign send %s'\n", r.Ref, printable(r.Authority.Name), r.Campaign)
 	return nil
 }

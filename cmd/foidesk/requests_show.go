@@ -88,8 +88,8 @@ func requestsShow(ctx context.Context, e *env, f *requestsShowFlags, args []stri
 		return enc.Encode(out)
 	}
 	w := e.stdout
-	fmt.Fprintf(w, "request %s to %s (%s), campaign %s, %s\n", r.Ref, r.Authority.Name, dash(r.Authority.Code), r.Campaign, strings.ToUpper(r.Regime))
-	fmt.Fprintf(w, "  to:      %s, Message-ID <%s>\n", r.ToEmail, r.MessageID)
+	fmt.Fprintf(w, "request %s to %s (%s), campaign %s, %s\n", r.Ref, printable(r.Authority.Name), dash(printable(r.Authority.Code)), r.Campaign, strings.ToUpper(r.Regime))
+	fmt.Fprintf(w, "  to:      %s, Message-ID <%s>\n", printable(r.ToEmail), printable(r.MessageID))
 	fmt.Fprintf(w, "  outbox:  %s after %d attempt(s)", r.OutboxState, r.Attempts)
 	if !r.SentAt.IsZero() {
 		fmt.Fprintf(w, ", accepted %s", londonTime(r.SentAt))
@@ -110,7 +110,7 @@ func requestsShow(ctx context.Context, e *env, f *requestsShowFlags, args []stri
 	}
 	fmt.Fprintln(w)
 	if r.StatusReason != "" {
-		fmt.Fprintf(w, "  because: %s\n", r.StatusReason)
+		fmt.Fprintf(w, "  because: %s\n", printable(r.StatusReason))
 	}
 	fmt.Fprintln(w, "\ntimeline (Europe/London):")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -124,7 +124,7 @@ func requestsShow(ctx context.Context, e *env, f *requestsShowFlags, args []stri
 	}
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, m := range t.Messages {
-		fmt.Fprintf(tw, "  #%d\t%s\t%s (by %s)\t%s\t%q\t<%s>\t%d attachment(s)\n", m.ID, londonTime(m.ReceivedAt), m.Kind, m.KindBy, m.From, m.Subject, m.MessageID, m.Attachments)
+		fmt.Fprintf(tw, "  #%d\t%s\t%s (by %s)\t%s\t%q\t<%s>\t%d attachment(s)\n", m.ID, londonTime(m.ReceivedAt), m.Kind, m.KindBy, printable(m.From), m.Subject, printable(m.MessageID), m.Attachments)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\ndocuments:")
@@ -137,7 +137,7 @@ func requestsShow(ctx context.Context, e *env, f *requestsShowFlags, args []stri
 		for _, src := range d.Sources {
 			names = append(names, src.Filename)
 		}
-		fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\t%d page(s), %d words\treview %s\n", d.ID, strings.Join(names, ", "), d.Type, d.Status, d.Pages, d.Words, dash(d.Review))
+		fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\t%d page(s), %d words\treview %s\n", d.ID, printable(strings.Join(names, ", ")), d.Type, d.Status, d.Pages, d.Words, dash(d.Review))
 	}
 	return tw.Flush()
 }

@@ -71,8 +71,8 @@ func searchCommand(ctx context.Context, e *env, f *searchFlags, args []string) e
 			}
 			from = append(from, f)
 		}
-		fmt.Fprintf(e.stdout, "document %d [%s] %s\n    %s\n", h.DocumentID, h.Status, strings.Join(from, "; "),
-			strings.Join(strings.Fields(h.Snippet), " "))
+		fmt.Fprintf(e.stdout, "document %d [%s] %s\n    %s\n", h.DocumentID, h.Status, printable(strings.Join(from, "; ")),
+			printable(strings.Join(strings.Fields(h.Snippet), " ")))
 	}
 	return nil
 }
