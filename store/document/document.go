@@ -210,8 +210,7 @@ func (s *Store) UpdateExtraction(ctx context.Context, id int64, d Input) error {
 	})
 }
 
-// PendingBody is a response that came without attachments: its body is the
-// document.
+// PendingBody is a response whose body is not yet a document.
 type PendingBody struct {
 	MessageID int64
 	SHA256    string // the raw message's
@@ -244,12 +243,14 @@ func (s *Store) PendingAttachments(ctx context.Context, limit int) ([]mail.Attac
 	return out, rows.Err()
 }
 
-// PendingBodies lists responses without attachments whose body is not yet a
-// document.
+// PendingBodies lists responses whose body is not yet a document and whose
+// attachments all are, so that whether to queue the body can take its
+// attachments into account (extract's review rule).
 func (s *Store) PendingBodies(ctx context.Context) ([]PendingBody, error) {
 	rows, err := s.core.DB().QueryContext(ctx, `SELECT m.id, m.sha256, m.kind, m.body_text FROM messages m
 		WHERE m.kind = 'response'
-		AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)
+		AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id
+			AND NOT EXISTS (SELECT 1 FROM document_sources ds WHERE ds.attachment_id = a.id))
 		AND NOT EXISTS (SELECT 1 FROM document_sources ds WHERE ds.message_id = m.id AND ds.attachment_id IS NULL)
 		ORDER BY m.id`)
 	if err != nil {
@@ -265,6 +266,19 @@ func (s *Store) PendingBodies(ctx context.Context) ([]PendingBody, error) {
 		out = append(out, b)
 	}
 	return out, rows.Err()
+}
+
+// QueuedAttachments is how many review queue entries a message has for
+// documents that arrived as its attachments.
+func (s *Store) QueuedAttachments(ctx context.Context, messageID int64) (int, error) {
+	var n int
+	err := s.core.DB().QueryRowContext(ctx, `SELECT count(*) FROM review_queue rq
+		WHERE rq.message_id = ? AND EXISTS (SELECT 1 FROM document_sources ds
+			WHERE ds.document_id = rq.document_id AND ds.message_id = rq.message_id AND ds.attachment_id IS NOT NULL)`, messageID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count queued attachments of message %d: %w", messageID, err)
+	}
+	return n, nil
 }
 
 // Find reports the id of the document with this origin and SHA-256,
