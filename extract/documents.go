@@ -52,6 +52,7 @@ type Progress struct {
 	DocumentID int64
 	Created    bool // false: an identical file was already extracted
 	Queued     bool
+	Capped     bool // not queued: its message reached document.MaxQueuedPerMessage
 	Status     Status
 	Reason     string
 	SimilarTo  int64
@@ -130,7 +131,7 @@ func (x *Extractor) ProcessItems(ctx context.Context, st DocumentStore, blobs Bl
 		if err != nil {
 			return err
 		}
-		p.DocumentID, p.Created, p.Queued = saved.DocumentID, saved.Created, saved.Queued
+		p.DocumentID, p.Created, p.Queued, p.Capped = saved.DocumentID, saved.Created, saved.Queued, saved.Capped
 		p.Status, p.Reason, p.SimilarTo, p.Similarity = Status(in.Status), in.Reason, in.SimilarTo, in.Similarity
 		if report != nil {
 			report(p)

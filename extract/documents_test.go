@@ -260,3 +260,68 @@ func TestShortRepliesReachTheQueue(t *testing.T) {
 		t.Errorf("the covering note's PDF is not queued: %+v", queue)
 	}
 }
+
+// A message of hundreds of parts queues no more than MaxQueuedPerMessage of
+// them, says so on the queue and in the event log, and still extracts the
+// rest.
+func TestManyAttachmentsCapTheQueue(t *testing.T) {
+	ctx := context.Background()
+	w := newDocWorld(t)
+	n := document.MaxQueuedPerMessage + 12
+	var files [][2]string
+	for i := 1; i <= n; i++ {
+		files = append(files, [2]string{fmt.Sprintf("appendix-%03d.txt", i), fmt.Sprintf("Appendix %d: minutes of the meeting held on day %d.", i, i)})
+	}
+	bundle := w.reply(t, "Example Borough Council", "response", "We do not hold a single policy. The minutes are attached.", files...)
+	other := w.reply(t, "Other District Council", "response", "Please find attached.", [2]string{"policy.txt", policyText("Other District Council")})
+
+	x := newTestExtractor(t, Options{Tesseract: "-"})
+	var capped int
+	if err := x.ProcessPending(ctx, w.docs, w.blobs, func(p Progress) {
+		if p.Capped {
+			capped++
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if capped != n-document.MaxQueuedPerMessage {
+		t.Errorf("%d items reported capped, want %d", capped, n-document.MaxQueuedPerMessage)
+	}
+	queue, err := w.docs.ReviewQueue(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perMessage := map[int64]int{}
+	var body bool
+	for _, q := range queue {
+		perMessage[q.MessageID]++
+		if q.MessageID == bundle && q.Filename == "(message body)" {
+			body = true
+			continue
+		}
+		if q.MessageID == bundle && q.Note != document.CapNote(bundle) {
+			t.Errorf("queue entry %d (%s) has note %q", q.ID, q.Filename, q.Note)
+		}
+		if q.MessageID == other && q.Note != "" {
+			t.Errorf("another message's entry has a note: %q", q.Note)
+		}
+	}
+	// The attachments up to the cap, and the council's own answer.
+	if perMessage[bundle] != document.MaxQueuedPerMessage+1 || !body {
+		t.Errorf("%d entries queued from the bundle (body queued: %v), want %d and its body", perMessage[bundle], body, document.MaxQueuedPerMessage)
+	}
+	if perMessage[other] != 1 {
+		t.Errorf("the other council's reply: %d entries queued", perMessage[other])
+	}
+	docs, err := w.docs.List(ctx, document.Filter{})
+	if err != nil || len(docs) != n+1+2 {
+		t.Fatalf("%d documents, want every attachment and body: %v", len(docs), err)
+	}
+	events, err := w.st.Events(ctx, store.EventFilter{Kind: "review.capped"})
+	if err != nil || len(events) != 1 {
+		t.Fatalf("review.capped events: %+v %v", events, err)
+	}
+	if !strings.Contains(string(events[0].Detail), fmt.Sprint(document.MaxQueuedPerMessage)) {
+		t.Errorf("event detail: %s", events[0].Detail)
+	}
+}
