@@ -14,11 +14,13 @@ import (
 // DocumentStore is what turning stored mail into documents needs from the
 // store; store/document's Store is the one foidesk uses.
 type DocumentStore interface {
-	// The work: attachments and attachment-less response bodies that are
-	// not documents yet, and a body again when re-extracting.
+	// The work: attachments and response bodies that are not documents
+	// yet, and a body again when re-extracting.
 	PendingAttachments(ctx context.Context, limit int) ([]mail.Attachment, error)
 	PendingBodies(ctx context.Context) ([]document.PendingBody, error)
 	MessageBody(ctx context.Context, messageID int64) (string, error)
+	// How many of a message's attachments are in the review queue.
+	QueuedAttachments(ctx context.Context, messageID int64) (int, error)
 	// Near-duplicates from other authorities.
 	MessageAuthority(ctx context.Context, messageID int64) (int64, error)
 	Signatures(ctx context.Context) ([]document.Signature, error)
@@ -50,19 +52,18 @@ type Progress struct {
 	DocumentID int64
 	Created    bool // false: an identical file was already extracted
 	Queued     bool
+	Capped     bool // not queued: its message reached document.MaxQueuedPerMessage
 	Status     Status
 	Reason     string
 	SimilarTo  int64
 	Similarity float64
 }
 
-// minSubstantiveWords: a response body shorter than this ("Please find
-// attached") is not a document worth a reviewer's time on its own.
-const minSubstantiveWords = 20
-
-// ProcessPending extracts every attachment and attachment-less response
-// body not yet a document, links identical files, flags near-duplicates
-// from other authorities, and queues substantive documents for review.
+// ProcessPending extracts every attachment and response body not yet a
+// document, links identical files, flags near-duplicates from other
+// authorities, and queues documents for review by the rule in review.go.
+// Attachments go first, so that a body is judged knowing whether its
+// message's attachments were queued.
 func (x *Extractor) ProcessPending(ctx context.Context, st DocumentStore, blobs Blob, report func(Progress)) error {
 	atts, err := st.PendingAttachments(ctx, 0)
 	if err != nil {
@@ -96,13 +97,23 @@ func (x *Extractor) ProcessPending(ctx context.Context, st DocumentStore, blobs 
 func (x *Extractor) ProcessItems(ctx context.Context, st DocumentStore, blobs Blob, items []Item, report func(Progress)) error {
 	for _, it := range items {
 		p := Progress{Item: it}
-		substantive := it.Kind == "response"
 		id, err := st.Find(ctx, document.FromAttachment, it.SHA256)
 		if err != nil {
 			return err
 		}
 		in := document.Input{Origin: document.FromAttachment, SHA256: it.SHA256}
-		if id == 0 {
+		var queue bool
+		if id != 0 {
+			// Already extracted: judged by what that extraction found.
+			found, err := st.List(ctx, document.Filter{ID: id})
+			if err != nil {
+				return err
+			}
+			if len(found) == 1 {
+				in.Type, in.Words = found[0].Type, found[0].Words
+			}
+			queue = queueAttachment(it.Kind, in.Type, in.Words)
+		} else {
 			path := blobs.Path(it.SHA256)
 			var res Result
 			if _, serr := os.Stat(path); serr != nil {
@@ -114,16 +125,13 @@ func (x *Extractor) ProcessItems(ctx context.Context, st DocumentStore, blobs Bl
 			if err != nil {
 				return err
 			}
-			// A logo or signature image is not a document to review.
-			if res.Type == TypeImage && in.Words < minSubstantiveWords {
-				substantive = false
-			}
+			queue = queueAttachment(it.Kind, res.Type, in.Words)
 		}
-		saved, err := st.Save(ctx, in, document.Source{MessageID: it.MessageID, AttachmentID: it.AttachmentID, Filename: it.Filename}, substantive)
+		saved, err := st.Save(ctx, in, document.Source{MessageID: it.MessageID, AttachmentID: it.AttachmentID, Filename: it.Filename}, queue)
 		if err != nil {
 			return err
 		}
-		p.DocumentID, p.Created, p.Queued = saved.DocumentID, saved.Created, saved.Queued
+		p.DocumentID, p.Created, p.Queued, p.Capped = saved.DocumentID, saved.Created, saved.Queued, saved.Capped
 		p.Status, p.Reason, p.SimilarTo, p.Similarity = Status(in.Status), in.Reason, in.SimilarTo, in.Similarity
 		if report != nil {
 			report(p)
@@ -138,8 +146,11 @@ func (x *Extractor) processBody(ctx context.Context, st DocumentStore, b documen
 	if err != nil {
 		return Progress{}, err
 	}
-	substantive := b.Kind == "response" && in.Words >= minSubstantiveWords
-	saved, err := st.Save(ctx, in, document.Source{MessageID: b.MessageID, Filename: "(message body)"}, substantive)
+	queued, err := st.QueuedAttachments(ctx, b.MessageID)
+	if err != nil {
+		return Progress{}, err
+	}
+	saved, err := st.Save(ctx, in, document.Source{MessageID: b.MessageID, Filename: "(message body)"}, queueBody(b.Kind, b.Body, queued > 0))
 	if err != nil {
 		return Progress{}, err
 	}

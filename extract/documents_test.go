@@ -114,20 +114,31 @@ func TestDocumentsFromStoredMail(t *testing.T) {
 	if err := x.ProcessPending(ctx, w.docs, w.blobs, func(p Progress) { progress = append(progress, p) }); err != nil {
 		t.Fatal(err)
 	}
-	if len(progress) != 7 {
-		t.Fatalf("%d items processed, want 7: %+v", len(progress), progress)
+	// Five attachments, the logo, and three response bodies.
+	if len(progress) != 9 {
+		t.Fatalf("%d items processed, want 9: %+v", len(progress), progress)
 	}
 	docs, err := w.docs.List(ctx, document.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// policy.docx once (two sources), two model texts, scan, body, logo.
-	if len(docs) != 6 {
-		t.Fatalf("%d documents, want 6", len(docs))
+	// policy.docx once (two sources), two model texts, scan, three
+	// bodies, logo.
+	if len(docs) != 8 {
+		t.Fatalf("%d documents, want 8", len(docs))
 	}
 	byName := map[string]document.Summary{}
+	var covering []document.Summary
 	for _, d := range docs {
+		if d.Origin == document.FromBody && d.Sources[0].Authority != "Third County Council" {
+			covering = append(covering, d)
+			continue
+		}
 		byName[d.Sources[0].Filename] = d
+	}
+	// "Please find attached." with its attachments queued is not queued itself.
+	if len(covering) != 2 || covering[0].Review != "" || covering[1].Review != "" {
+		t.Fatalf("covering notes: %+v", covering)
 	}
 	policy := byName["policy.docx"]
 	if len(policy.Sources) != 2 || policy.Sources[1].Filename != "Recording Policy (final).docx" || policy.Sources[1].Authority != "Other District Council" {
@@ -184,7 +195,133 @@ func TestDocumentsFromStoredMail(t *testing.T) {
 	for _, e := range events {
 		kinds[e.Kind]++
 	}
-	if kinds["document.extracted"] != 6 || kinds["document.linked"] != 1 || kinds["document.reextracted"] != 1 {
+	if kinds["document.extracted"] != 8 || kinds["document.linked"] != 1 || kinds["document.reextracted"] != 1 {
 		t.Fatalf("events: %v", kinds)
+	}
+}
+
+// queuedBodies runs extraction and reports, by message, whether each
+// response body was queued.
+func queuedBodies(t *testing.T, w *docWorld) map[int64]bool {
+	t.Helper()
+	ctx := context.Background()
+	x := newTestExtractor(t, Options{Tesseract: "-"})
+	if err := x.ProcessPending(ctx, w.docs, w.blobs, nil); err != nil {
+		t.Fatal(err)
+	}
+	docs, err := w.docs.List(ctx, document.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int64]bool{}
+	for _, d := range docs {
+		if d.Origin == document.FromBody {
+			out[d.Sources[0].MessageID] = d.Review == "pending"
+		}
+	}
+	return out
+}
+
+func TestShortRepliesReachTheQueue(t *testing.T) {
+	w := newDocWorld(t)
+	pdf, err := os.ReadFile("testdata/pdf/simple1.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := w.reply(t, "Example Borough Council", "response", "We do not hold a policy on this.")
+	signed := w.reply(t, "Other District Council", "response",
+		"Dear Ms Smith,\n\nThank you for your request. We do not hold a policy on this.\n\nKind regards,\nJane Jones\nFOI Officer\n")
+	covering := w.reply(t, "Third County Council", "response",
+		"Dear Ms Smith,\n\nPlease find attached our response.\n\nYours sincerely\nFOI Team", [2]string{"response.pdf", string(pdf)})
+	answerAndAttachment := w.reply(t, "Third County Council", "response",
+		"We have no policy; the attached guidance is what staff follow.\nPlease find attached.", [2]string{"guidance.txt", policyText("Third County Council")})
+	empty := w.reply(t, "Example Borough Council", "response", "")
+	signature := w.reply(t, "Other District Council", "response", "Regards,\nJane Jones\nFOI Officer\nOther District Council")
+	// The attachment the note covers never arrived: a person must chase it.
+	orphan := w.reply(t, "Example Borough Council", "response", "Please find attached our response.")
+
+	got := queuedBodies(t, w)
+	want := map[int64]bool{short: true, signed: true, covering: false, answerAndAttachment: true, empty: false, signature: false, orphan: true}
+	for id, q := range want {
+		if got[id] != q {
+			t.Errorf("message %d body queued = %v, want %v", id, got[id], q)
+		}
+	}
+	// The covering note's PDF is what the reviewer reads.
+	queue, err := w.docs.ReviewQueue(context.Background(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pdfQueued bool
+	for _, q := range queue {
+		pdfQueued = pdfQueued || (q.MessageID == covering && q.Filename == "response.pdf")
+	}
+	if !pdfQueued {
+		t.Errorf("the covering note's PDF is not queued: %+v", queue)
+	}
+}
+
+// A message of hundreds of parts queues no more than MaxQueuedPerMessage of
+// them, says so on the queue and in the event log, and still extracts the
+// rest.
+func TestManyAttachmentsCapTheQueue(t *testing.T) {
+	ctx := context.Background()
+	w := newDocWorld(t)
+	n := document.MaxQueuedPerMessage + 12
+	var files [][2]string
+	for i := 1; i <= n; i++ {
+		files = append(files, [2]string{fmt.Sprintf("appendix-%03d.txt", i), fmt.Sprintf("Appendix %d: minutes of the meeting held on day %d.", i, i)})
+	}
+	bundle := w.reply(t, "Example Borough Council", "response", "We do not hold a single policy. The minutes are attached.", files...)
+	other := w.reply(t, "Other District Council", "response", "Please find attached.", [2]string{"policy.txt", policyText("Other District Council")})
+
+	x := newTestExtractor(t, Options{Tesseract: "-"})
+	var capped int
+	if err := x.ProcessPending(ctx, w.docs, w.blobs, func(p Progress) {
+		if p.Capped {
+			capped++
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if capped != n-document.MaxQueuedPerMessage {
+		t.Errorf("%d items reported capped, want %d", capped, n-document.MaxQueuedPerMessage)
+	}
+	queue, err := w.docs.ReviewQueue(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perMessage := map[int64]int{}
+	var body bool
+	for _, q := range queue {
+		perMessage[q.MessageID]++
+		if q.MessageID == bundle && q.Filename == "(message body)" {
+			body = true
+			continue
+		}
+		if q.MessageID == bundle && q.Note != document.CapNote(bundle) {
+			t.Errorf("queue entry %d (%s) has note %q", q.ID, q.Filename, q.Note)
+		}
+		if q.MessageID == other && q.Note != "" {
+			t.Errorf("another message's entry has a note: %q", q.Note)
+		}
+	}
+	// The attachments up to the cap, and the council's own answer.
+	if perMessage[bundle] != document.MaxQueuedPerMessage+1 || !body {
+		t.Errorf("%d entries queued from the bundle (body queued: %v), want %d and its body", perMessage[bundle], body, document.MaxQueuedPerMessage)
+	}
+	if perMessage[other] != 1 {
+		t.Errorf("the other council's reply: %d entries queued", perMessage[other])
+	}
+	docs, err := w.docs.List(ctx, document.Filter{})
+	if err != nil || len(docs) != n+1+2 {
+		t.Fatalf("%d documents, want every attachment and body: %v", len(docs), err)
+	}
+	events, err := w.st.Events(ctx, store.EventFilter{Kind: "review.capped"})
+	if err != nil || len(events) != 1 {
+		t.Fatalf("review.capped events: %+v %v", events, err)
+	}
+	if !strings.Contains(string(events[0].Detail), fmt.Sprint(document.MaxQueuedPerMessage)) {
+		t.Errorf("event detail: %s", events[0].Detail)
 	}
 }

@@ -6,19 +6,21 @@ import (
 
 	"foidesk/blob"
 	"foidesk/extract"
+	"foidesk/store/document"
 )
 
 func init() {
 	register(newCommand(command{
 		name:    "documents extract",
 		summary: "extract the text of stored attachments and reply bodies not yet extracted",
-		help: `Works through every attachment ingest has stored, and every response that
-came without attachments, that is not yet a document: extracts its text,
-links a file identical to one already extracted (same SHA-256) instead of
-extracting it again, flags text nearly identical to another authority's
-("same model policy as …"), and puts every substantive document from a
-response in the review queue. Prints one line per item. Safe to run again:
-only new items are processed.`,
+		help: `Works through every attachment ingest has stored, and every response's
+body, that is not yet a document: extracts its text, links a file identical
+to one already extracted (same SHA-256) instead of extracting it again, flags
+text nearly identical to another authority's ("same model policy as …"), and
+puts a response's documents in the review queue: its body unless it is only
+boilerplate or a covering note for a queued attachment, its attachments
+except logos, at most 50 attachments per message. Prints one line per item.
+Safe to run again: only new items are processed.`,
 	}, documentsExtract))
 }
 
@@ -61,6 +63,9 @@ func printProgress(e *env, p extract.Progress) {
 	}
 	if p.Queued {
 		line += "; queued for review"
+	}
+	if p.Capped {
+		line += fmt.Sprintf("; not queued: message %d already has %d documents in the review queue", p.Item.MessageID, document.MaxQueuedPerMessage)
 	}
 	fmt.Fprintln(e.stdout, line)
 }

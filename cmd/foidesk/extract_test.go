@@ -95,7 +95,7 @@ func TestDocumentsCommandsEndToEnd(t *testing.T) {
 	path := os.Getenv("PATH")
 	t.Setenv("PATH", "/nonexistent")
 	out, errOut, code := runCLI(t, "--config", cfg, "documents", "extract")
-	if code != 0 || !strings.Contains(out, "2 item(s) processed") || !strings.Contains(out, "queued for review") {
+	if code != 0 || !strings.Contains(out, "3 item(s) processed") || !strings.Contains(out, "queued for review") {
 		t.Fatalf("documents extract: %d\n%s%s", code, out, errOut)
 	}
 	out, _, code = runCLI(t, "--config", cfg, "documents", "list", "--status", "needs_ocr", "--json")
@@ -146,7 +146,7 @@ func TestIngestExtractsNewAttachments(t *testing.T) {
 		base64.StdEncoding.EncodeToString(docx) + "\r\n--b--\r\n"
 	imaptest.Append(t, srv.Addr(), "INBOX", []byte(mail))
 	out, errOut, code := runCLI(t, "--config", cfg, "ingest", "--once")
-	if code != 0 || !strings.Contains(out, "policy.docx") || !strings.Contains(out, "extracted text from 1 item(s)") {
+	if code != 0 || !strings.Contains(out, "policy.docx") || !strings.Contains(out, "extracted text from 2 item(s)") {
 		t.Fatalf("ingest --once: %d\n%s%s", code, out, errOut)
 	}
 	out, _, code = runCLI(t, "--config", cfg, "search", "wyr")

@@ -66,12 +66,31 @@ type Saved struct {
 	DocumentID int64
 	Created    bool // false: an identical file was already a document, now linked
 	Queued     bool // a review queue entry was added
+	Capped     bool // to be queued, but its message already has MaxQueuedPerMessage attachments queued
+}
+
+// MaxQueuedPerMessage is how many of one message's attachments the review
+// queue takes. A message of hundreds of parts (one arrived with 498, under
+// ingest's max_parts) would otherwise bury every other council's reply
+// under one council's bundle; 50 is more than any real reply to a single
+// request has needed. The rest are still documents, extracted and
+// searchable, and the message's queue entries carry a note saying so
+// (CapNote), with a review.capped event. A message's body does not count
+// and is never held back: it is the council's own answer.
+const MaxQueuedPerMessage = 50
+
+// CapNote is the note on a message's queue entries once it reached
+// MaxQueuedPerMessage.
+func CapNote(messageID int64) string {
+	return fmt.Sprintf("message %d had more attachments to review than the %d one message may queue: only the first %d are in the queue; the others are extracted and searchable (foidesk documents list)",
+		messageID, MaxQueuedPerMessage, MaxQueuedPerMessage)
 }
 
 // Save records a document and where it came from, in one transaction: the
 // document (unless one with the same origin and SHA-256
 // exists, in which case the source is linked to it), its full-text index
-// entry, the source, a review queue entry when substantive, and events.
+// entry, the source, a review queue entry when substantive (and its
+// message has not reached MaxQueuedPerMessage), and events.
 func (s *Store) Save(ctx context.Context, d Input, src Source, substantive bool) (Saved, error) {
 	var out Saved
 	err := s.core.Tx(ctx, func(tx *sql.Tx) error {
@@ -121,6 +140,16 @@ func (s *Store) Save(ctx context.Context, d Input, src Source, substantive bool)
 				return err
 			}
 		}
+		if substantive && src.AttachmentID != 0 {
+			n, err := queuedAttachments(ctx, tx, src.MessageID)
+			if err != nil {
+				return err
+			}
+			if n >= MaxQueuedPerMessage {
+				out.Capped = true
+				return s.capped(ctx, tx, subj, out.DocumentID, src, now)
+			}
+		}
 		if substantive {
 			res, err := tx.ExecContext(ctx, `INSERT INTO review_queue (document_id, message_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
 				out.DocumentID, src.MessageID, now)
@@ -137,6 +166,22 @@ func (s *Store) Save(ctx context.Context, d Input, src Source, substantive bool)
 		return nil
 	})
 	return out, err
+}
+
+// capped records that a document of src's message was not queued because
+// of MaxQueuedPerMessage: the first time, a note on the message's queue
+// entries and a review.capped event.
+func (s *Store) capped(ctx context.Context, tx *sql.Tx, subj store.Subject, docID int64, src Source, now string) error {
+	note := CapNote(src.MessageID)
+	res, err := tx.ExecContext(ctx, `UPDATE review_queue SET note = ? WHERE message_id = ? AND note <> ?`, note, src.MessageID, note)
+	if err != nil {
+		return fmt.Errorf("note the review cap on message %d: %w", src.MessageID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // already noted
+	}
+	return s.core.AppendEvent(ctx, tx, "review.capped", subj, map[string]any{
+		"document_id": docID, "filename": src.Filename, "limit": MaxQueuedPerMessage, "reason": note})
 }
 
 func nullID(id int64) any {
@@ -210,8 +255,7 @@ func (s *Store) UpdateExtraction(ctx context.Context, id int64, d Input) error {
 	})
 }
 
-// PendingBody is a response that came without attachments: its body is the
-// document.
+// PendingBody is a response whose body is not yet a document.
 type PendingBody struct {
 	MessageID int64
 	SHA256    string // the raw message's
@@ -244,12 +288,14 @@ func (s *Store) PendingAttachments(ctx context.Context, limit int) ([]mail.Attac
 	return out, rows.Err()
 }
 
-// PendingBodies lists responses without attachments whose body is not yet a
-// document.
+// PendingBodies lists responses whose body is not yet a document and whose
+// attachments all are, so that whether to queue the body can take its
+// attachments into account (extract's review rule).
 func (s *Store) PendingBodies(ctx context.Context) ([]PendingBody, error) {
 	rows, err := s.core.DB().QueryContext(ctx, `SELECT m.id, m.sha256, m.kind, m.body_text FROM messages m
 		WHERE m.kind = 'response'
-		AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)
+		AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id
+			AND NOT EXISTS (SELECT 1 FROM document_sources ds WHERE ds.attachment_id = a.id))
 		AND NOT EXISTS (SELECT 1 FROM document_sources ds WHERE ds.message_id = m.id AND ds.attachment_id IS NULL)
 		ORDER BY m.id`)
 	if err != nil {
@@ -265,6 +311,28 @@ func (s *Store) PendingBodies(ctx context.Context) ([]PendingBody, error) {
 		out = append(out, b)
 	}
 	return out, rows.Err()
+}
+
+// QueuedAttachments is how many review queue entries a message has for
+// documents that arrived as its attachments.
+func (s *Store) QueuedAttachments(ctx context.Context, messageID int64) (int, error) {
+	return queuedAttachments(ctx, s.core.DB(), messageID)
+}
+
+// queryRower is a database or a transaction.
+type queryRower interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func queuedAttachments(ctx context.Context, q queryRower, messageID int64) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM review_queue rq
+		WHERE rq.message_id = ? AND EXISTS (SELECT 1 FROM document_sources ds
+			WHERE ds.document_id = rq.document_id AND ds.message_id = rq.message_id AND ds.attachment_id IS NOT NULL)`, messageID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count queued attachments of message %d: %w", messageID, err)
+	}
+	return n, nil
 }
 
 // Find reports the id of the document with this origin and SHA-256,

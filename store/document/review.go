@@ -25,6 +25,7 @@ type ReviewItem struct {
 	Similarity float64 `json:"similarity,omitempty"`
 	State      string  `json:"state"`
 	Outcome    string  `json:"outcome,omitempty"`
+	Note       string  `json:"note,omitempty"` // e.g. that the message has more documents than were queued (CapNote)
 }
 
 // ReviewQueue lists review entries, oldest first; pendingOnly leaves out
@@ -32,7 +33,7 @@ type ReviewItem struct {
 func (s *Store) ReviewQueue(ctx context.Context, pendingOnly bool) ([]ReviewItem, error) {
 	q := `SELECT rq.id, rq.document_id, rq.message_id, coalesce(r.ref, ''), coalesce(a.name, ''),
 		coalesce((SELECT ds.filename FROM document_sources ds WHERE ds.document_id = rq.document_id AND ds.message_id = rq.message_id ORDER BY ds.id LIMIT 1), ''),
-		d.status, coalesce(d.similar_to, 0), coalesce(d.similarity, 0), rq.state, coalesce(rq.outcome, '')
+		d.status, coalesce(d.similar_to, 0), coalesce(d.similarity, 0), rq.state, coalesce(rq.outcome, ''), rq.note
 		FROM review_queue rq JOIN documents d ON d.id = rq.document_id JOIN messages m ON m.id = rq.message_id
 		LEFT JOIN requests r ON r.id = m.request_id LEFT JOIN authorities a ON a.id = r.authority_id`
 	if pendingOnly {
@@ -47,7 +48,7 @@ func (s *Store) ReviewQueue(ctx context.Context, pendingOnly bool) ([]ReviewItem
 	var out []ReviewItem
 	for rows.Next() {
 		var r ReviewItem
-		if err := rows.Scan(&r.ID, &r.DocumentID, &r.MessageID, &r.RequestRef, &r.Authority, &r.Filename, &r.Status, &r.SimilarTo, &r.Similarity, &r.State, &r.Outcome); err != nil {
+		if err := rows.Scan(&r.ID, &r.DocumentID, &r.MessageID, &r.RequestRef, &r.Authority, &r.Filename, &r.Status, &r.SimilarTo, &r.Similarity, &r.State, &r.Outcome, &r.Note); err != nil {
 			return nil, err
 		}
 		out = append(out, r)

@@ -1,6 +1,6 @@
 -- The schema of a new database, from store/migrations. Do not edit:
 -- go test ./store -run Schema -update rewrites it.
-PRAGMA user_version = 40;
+PRAGMA user_version = 45;
 
 CREATE TABLE attachments (
     id           INTEGER PRIMARY KEY,
@@ -235,7 +235,7 @@ CREATE TABLE review_queue (
     state        TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done')),
     outcome      TEXT,                    -- the reviewer's classification
     created_at   TEXT NOT NULL,
-    decided_at   TEXT,
+    decided_at   TEXT, note TEXT NOT NULL DEFAULT '',
     UNIQUE (document_id, message_id)
 );
 
