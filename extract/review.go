@@ -99,6 +99,24 @@ var (
 // more than "here it is", and is queued.
 const maxCoveringWords = 20
 
+// sentenceFollows reports whether lines (what follows a sign-off) hold a
+// sentence before the next sign-off or quoted mail: a line of four words
+// or more ending as a sentence ends. A signature (a name, a title, a
+// department, a telephone number) does not; an answer written after a
+// polite "Thank you." does, and must not be cut off as a signature.
+func sentenceFollows(lines []string) bool {
+	for _, l := range lines {
+		t := strings.TrimSpace(l)
+		switch {
+		case replyEnds.MatchString(t), signOff.MatchString(t), signOffName.MatchString(t):
+			return false
+		case WordCount(t) >= 4 && strings.ContainsAny(t[len(t)-1:], ".!?"):
+			return true
+		}
+	}
+	return false
+}
+
 // bodyContent says what a body says beyond boilerplate.
 func bodyContent(body string) int {
 	var paras []string
@@ -109,12 +127,18 @@ func bodyContent(body string) int {
 			para = nil
 		}
 	}
+	all := strings.Split(Normalize(body), "\n")
 lines:
-	for _, l := range strings.Split(Normalize(body), "\n") {
+	for i, l := range all {
 		t := strings.TrimSpace(l)
 		switch {
-		case replyEnds.MatchString(t), signOff.MatchString(t), signOffName.MatchString(t):
+		case replyEnds.MatchString(t):
 			break lines
+		case signOff.MatchString(t), signOffName.MatchString(t):
+			if !sentenceFollows(all[i+1:]) {
+				break lines
+			}
+			continue // "Thank you." before the answer, not after it
 		case strings.HasPrefix(t, ">"), refLine.MatchString(t):
 			continue
 		case t == "":

@@ -17,6 +17,8 @@ func TestBodyContent(t *testing.T) {
 		"Our ref: FOI/2026/123\nDear Ms Smith,\nI attach the council's response.\n\nIf you are unhappy with this response you may ask for an internal review. You can also complain to the Information Commissioner.\n\nRegards\nFOI Team": bodyCovering,
 		"Attached.\n\nOn 3 March 2026, Ms Smith wrote:\n> Do you hold a policy on recording meetings?":                                                                                                                                     bodyCovering,
 		"Attached is our policy. Staff have never refused a recording.":                                                                                                                                                                    bodySays,
+		"Dear Jo,\n\nThank you.\n\nWe do not hold a policy on this.\n\nRegards,\nJane Smith\nFOI Officer":                                                                                                                                  bodySays,
+		"Dear Jo,\n\nThank you for your request.\n\nThanks\nJane Smith\nInformation Governance\n01234 567890":                                                                                                                              bodyNothing,
 	} {
 		if got := bodyContent(body); got != want {
 			t.Errorf("bodyContent(%q) = %d, want %d", body, got, want)
