@@ -1,0 +1,66 @@
+//go:build linux
+
+package extract
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// A worker dies with its parent, even one killed with SIGKILL while the
+// worker is busy and not reading its input: nothing would stop it, or its
+// memory, otherwise.
+func TestWorkerDiesWithKilledParent(t *testing.T) {
+	parent := exec.Command(os.Args[0], "parent-of-hung-worker")
+	var stderr bytes.Buffer
+	parent.Stderr = &stderr
+	out, err := parent.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := parent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer parent.Process.Kill()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	pid, perr := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil || perr != nil {
+		t.Fatalf("worker pid: %q %v %v; parent said %s", line, err, perr, stderr.String())
+	}
+	if !alive(pid) {
+		t.Fatalf("worker %d not running before its parent was killed", pid)
+	}
+	if err := parent.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = parent.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("worker %d still running 5s after its parent was killed", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// alive reports whether pid is a process that has not exited (a zombie
+// waiting for its new parent to reap it has exited).
+func alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && len(s) > i+2 {
+		return s[i+2] != 'Z' && s[i+2] != 'X'
+	}
+	return true
+}
