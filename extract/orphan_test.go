@@ -5,6 +5,8 @@ package extract
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"strconv"
@@ -48,6 +50,55 @@ func TestWorkerDiesWithKilledParent(t *testing.T) {
 			t.Fatalf("worker %d still running 5s after its parent was killed", pid)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A worker whose input closes while it serves a request exits rather than
+// finishing (or hanging in) work no one will read: the kernel closes that
+// pipe when the parent dies, wherever the parent-death signal is missing.
+func TestWorkerExitsWhenInputClosesMidRequest(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "worker-hung-in-request")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	errOut, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	if _, err := in.Write([]byte(`{"op":"pdf","path":"x.pdf"}` + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(errOut)
+	if !sc.Scan() || sc.Text() != "serving" {
+		t.Fatalf("worker said %q, want serving", sc.Text())
+	}
+	in.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	exited := make(chan error, 1)
+	var said string
+	go func() {
+		// Its last words first: Wait closes the pipe.
+		sc.Scan()
+		said = sc.Text()
+		exited <- cmd.Wait()
+	}()
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+			t.Fatalf("worker exit: %v", err)
+		}
+		if !strings.Contains(said, "input closed in the middle of a request") {
+			t.Errorf("worker said %q", said)
+		}
+	case <-ctx.Done():
+		t.Fatal("worker still serving 5s after its input closed")
 	}
 }
 
