@@ -102,6 +102,29 @@ func TestWorkerExitsWhenInputClosesMidRequest(t *testing.T) {
 	}
 }
 
+// The worker caps its own address space from the budget it is given, so
+// its memory is bounded without the parent's watchdog.
+func TestWorkerLimitsItsOwnAddressSpace(t *testing.T) {
+	x := newTestExtractor(t, Options{WorkerMemoryMB: 300})
+	if _, err := x.do(context.Background(), workerRequest{Op: "ping"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(x.w.cmd.Process.Pid) + "/limits")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strconv.FormatUint(uint64(300+addressSpaceHeadroomMB)<<20, 10)
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "Max address space") {
+			if f := strings.Fields(l); len(f) < 5 || f[3] != want || f[4] != want {
+				t.Fatalf("%s, want soft and hard limits %s", l, want)
+			}
+			return
+		}
+	}
+	t.Fatalf("no address space limit in\n%s", b)
+}
+
 // alive reports whether pid is a process that has not exited (a zombie
 // waiting for its new parent to reap it has exited).
 func alive(pid int) bool {
