@@ -32,6 +32,30 @@ func TestMain(m *testing.M) {
 		case "misbehaving-worker-hang":
 			// Stands in for a parser stuck in a loop.
 			select {}
+		case "worker-hung-in-request":
+			// A worker whose request never finishes: it says when it is
+			// serving one, then waits for its input to close.
+			err := serveLines(os.Stdin, os.Stdout, func(workerRequest) workerResponse {
+				fmt.Fprintln(os.Stderr, "serving")
+				select {}
+			})
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(3)
+		case "parent-of-hung-worker":
+			// Starts a worker that never reads its input again, as the
+			// Extractor does, prints its pid and waits to be killed.
+			x, err := New(Options{WorkerCommand: []string{os.Args[0], "misbehaving-worker-hang"}})
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			w, err := x.startWorker()
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			fmt.Println(w.cmd.Process.Pid)
+			select {}
 		}
 	}
 	os.Exit(m.Run())

@@ -36,7 +36,8 @@ type workerDied struct{ reason string }
 func (e *workerDied) Error() string { return e.reason }
 
 // startWorker starts the worker command with the memory budget in its
-// environment and a watchdog on its resident memory.
+// environment and a watchdog on its resident memory. The worker dies with
+// this process (startWorkerProcess).
 func (x *Extractor) startWorker() (*workerProc, error) {
 	argv := x.opts.WorkerCommand
 	cmd := exec.Command(argv[0], argv[1:]...)
@@ -54,7 +55,7 @@ func (x *Extractor) startWorker() (*workerProc, error) {
 	}
 	w := &workerProc{cmd: cmd, stdin: stdin, stdout: bufio.NewReaderSize(stdout, 1<<20), stderr: &tailBuffer{max: 4096}, done: make(chan struct{})}
 	cmd.Stderr = w.stderr
-	if err := cmd.Start(); err != nil {
+	if err := startWorkerProcess(cmd); err != nil {
 		return nil, fmt.Errorf("start extract worker %s: %w", argv[0], err)
 	}
 	go func() {

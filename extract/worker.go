@@ -2,6 +2,7 @@ package extract
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,22 +52,63 @@ func RunWorker(in io.Reader, out io.Writer, opts WorkerOptions) error {
 		limitAddressSpace(opts.MemoryMB)
 	}
 	w := &workerState{pdfium: &pdfiumEngine{cacheDir: opts.CacheDir, memoryMB: opts.MemoryMB}}
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	return serveLines(in, out, w.serve)
+}
+
+// errInputClosed is returned when the parent closes the worker's input
+// while a request is being served.
+var errInputClosed = errors.New("extract worker: input closed in the middle of a request (the parent stopped or died); stopping")
+
+// serveLines answers each request line read from in with serve's response
+// on out, one request at a time, until in is closed. It returns when in is
+// closed even in the middle of a request: the parent closes the pipe only
+// when it has given up on the worker or has died (the kernel closes it
+// then), and no one is left to read the answer, so a parse that runs on or
+// hangs must not keep the worker, and its memory, alive.
+func serveLines(in io.Reader, out io.Writer, serve func(workerRequest) workerResponse) error {
+	lines := make(chan []byte)
+	closed := make(chan struct{}) // in reached its end or failed
+	stop := make(chan struct{})   // serveLines returned
+	defer close(stop)
+	var readErr error
+	go func() {
+		defer close(closed)
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			select {
+			case lines <- bytes.Clone(sc.Bytes()):
+			case <-stop:
+				return
+			}
+		}
+		readErr = sc.Err()
+	}()
 	enc := json.NewEncoder(out)
-	for sc.Scan() {
+	for {
+		var line []byte
+		select {
+		case line = <-lines:
+		case <-closed:
+			return readErr
+		}
 		var req workerRequest
 		var resp workerResponse
-		if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
+		if err := json.Unmarshal(line, &req); err != nil {
 			resp.Error = "bad request: " + err.Error()
 		} else {
-			resp = w.serve(req)
+			done := make(chan workerResponse, 1)
+			go func() { done <- serve(req) }()
+			select {
+			case resp = <-done:
+			case <-closed:
+				return errInputClosed
+			}
 		}
 		if err := enc.Encode(resp); err != nil {
 			return err
 		}
 	}
-	return sc.Err()
 }
 
 type workerState struct {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -508,5 +510,86 @@ func TestUnreachableServerGivesUpLeavingRowsQueued(t *testing.T) {
 		if r.OutboxState != campaign.OutboxQueued || r.Attempts != 0 {
 			t.Errorf("row %+v", r)
 		}
+	}
+}
+
+// Two dispatchers of one database see each other alive however each was
+// given its path: one started through a symlink while the other is mid-send
+// leaves the other's claim alone, and the server's acceptance is recorded.
+func TestDispatcherThroughSymlinkSeesLiveDispatcher(t *testing.T) {
+	ctx := context.Background()
+	st, c := newCampaign(t, 2, false)
+	link := filepath.Join(t.TempDir(), "link.db")
+	if err := os.Symlink(st.Path(), link); err != nil {
+		t.Fatal(err)
+	}
+	held := make(chan string)      // the first message's recipient, while its DATA is held
+	second := make(chan struct{})  // the second dispatcher reached the server
+	release := make(chan struct{}) // let the first message's DATA finish
+	var first atomic.Bool
+	srv := startServer(t, smtptest.Options{Hooks: smtptest.Hooks{Data: func(m smtptest.Message) smtptest.DataAction {
+		if first.CompareAndSwap(false, true) {
+			held <- m.To[0]
+			<-release
+		} else {
+			close(second)
+		}
+		return smtptest.DataAction{}
+	}}})
+	d1 := dispatcher(st, srv)
+	d1.SMTP.Timeout = 30 * time.Second
+	type result struct {
+		sum Summary
+		err error
+	}
+	r1 := make(chan result, 1)
+	go func() {
+		sum, err := d1.Run(ctx, c.ID)
+		r1 <- result{sum, err}
+	}()
+	var heldTo string
+	select {
+	case heldTo = <-held:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first dispatcher never reached DATA")
+	}
+
+	st2, err := store.Open(ctx, link, store.Options{})
+	if err != nil {
+		close(release)
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	r2 := make(chan result, 1)
+	go func() {
+		sum, err := dispatcher(st2, srv).Run(ctx, c.ID)
+		r2 <- result{sum, err}
+	}()
+	// The second dispatcher has done its startup recovery once it sends
+	// the other request.
+	select {
+	case <-second:
+	case <-time.After(10 * time.Second):
+		close(release)
+		t.Fatal("the second dispatcher never sent the other request")
+	}
+	if r := requestsByEmail(t, st, c)[heldTo]; r.OutboxState != campaign.OutboxSending {
+		t.Errorf("while its dispatcher was mid-send, the held request became %s", r.OutboxState)
+	}
+	close(release)
+	res1, res2 := <-r1, <-r2
+	if res1.err != nil || res1.sum.Sent != 1 {
+		t.Errorf("first dispatcher: %+v %v", res1.sum, res1.err)
+	}
+	if res2.err != nil || res2.sum.Sent != 1 || len(res2.sum.Recovered) != 0 {
+		t.Errorf("second dispatcher: %+v %v", res2.sum, res2.err)
+	}
+	for to, r := range requestsByEmail(t, st, c) {
+		if r.OutboxState != campaign.OutboxSent {
+			t.Errorf("%s: %s (%s), want sent", to, r.OutboxState, r.SMTPText)
+		}
+	}
+	if got := byRecipient(t, srv.Messages()); len(got) != 2 || len(got[heldTo]) != 1 {
+		t.Errorf("messages %v", got)
 	}
 }

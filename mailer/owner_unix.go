@@ -25,14 +25,33 @@ type owner struct {
 	file *os.File
 }
 
-func lockDir(dbPath string) string { return dbPath + ".dispatchers" }
+// lockDir is the directory of the dispatchers' lock files of the database
+// at dbPath. Every dispatcher of one database must find the same directory
+// however it was told the path (relative, through a symlink, with "..":
+// a dispatcher looking in another directory would take a live one for
+// dead and mark its claim unknown), so it is named after the file the path
+// resolves to, as SQLite names the journal it shares between connections.
+func lockDir(dbPath string) (string, error) {
+	real, err := filepath.EvalSymlinks(dbPath)
+	if err != nil {
+		return "", fmt.Errorf("dispatcher lock directory: resolve database path: %w", err)
+	}
+	if real, err = filepath.Abs(real); err != nil {
+		return "", fmt.Errorf("dispatcher lock directory: %w", err)
+	}
+	return real + ".dispatchers", nil
+}
 
 func newOwner(dbPath string) (*owner, error) {
 	var b [6]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return nil, err
 	}
-	o := &owner{id: fmt.Sprintf("pid%d-%s", os.Getpid(), hex.EncodeToString(b[:])), dir: lockDir(dbPath)}
+	dir, err := lockDir(dbPath)
+	if err != nil {
+		return nil, err
+	}
+	o := &owner{id: fmt.Sprintf("pid%d-%s", os.Getpid(), hex.EncodeToString(b[:])), dir: dir}
 	if err := os.MkdirAll(o.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("dispatcher lock directory: %w", err)
 	}
