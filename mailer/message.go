@@ -50,9 +50,14 @@ func PlusAddress(fromEmail, ref string) string {
 	return local + "+" + ref + "@" + domain
 }
 
-// SubjectWithRef appends the reference as "[ref: TOKEN]".
+// SubjectWithRef appends the reference as "[ref: TOKEN]", unless the
+// subject (a template's own) already carries it.
 func SubjectWithRef(subject, ref string) string {
-	return strings.TrimSpace(subject) + " [ref: " + ref + "]"
+	subject = strings.TrimSpace(subject)
+	if strings.Contains(strings.ToLower(subject), strings.ToLower("[ref: "+ref+"]")) {
+		return subject
+	}
+	return subject + " [ref: " + ref + "]"
 }
 
 func domainOf(addr string) string {

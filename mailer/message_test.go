@@ -113,3 +113,12 @@ func TestRateSpread(t *testing.T) {
 		t.Errorf("no limit: %s", got)
 	}
 }
+
+func TestSubjectCarriesTheReferenceOnce(t *testing.T) {
+	if got := SubjectWithRef("FOI request", "7K3M9QX1"); got != "FOI request [ref: 7K3M9QX1]" {
+		t.Errorf("added: %q", got)
+	}
+	if got := SubjectWithRef("FOI request [ref: 7k3m9qx1] about policies", "7K3M9QX1"); got != "FOI request [ref: 7k3m9qx1] about policies" {
+		t.Errorf("a subject that carries it already: %q", got)
+	}
+}

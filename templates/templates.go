@@ -126,6 +126,13 @@ func (s *Set) Source(name string) string { return s.source[name] }
 // ErrUnknownTemplate is returned for a name no letter has.
 var ErrUnknownTemplate = errors.New("unknown template")
 
+// containsName reports whether the body states name, whatever its case
+// and however its words are spaced or wrapped.
+func containsName(body, name string) bool {
+	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+	return strings.Contains(norm(body), norm(name))
+}
+
 // Render fills letter name with d. subjectOverride, when not empty, is
 // template text that replaces the letter's own Subject line (a campaign's
 // --subject). Any key the letter uses that d lacks is an error, as is an
@@ -163,6 +170,9 @@ func (s *Set) Render(name string, d Data, subjectOverride string) (Letter, error
 	body = strings.TrimSpace(body) + "\n"
 	if subject == "" || body == "\n" {
 		return Letter{}, fmt.Errorf("render %s: empty subject or body", name)
+	}
+	if !containsName(body, d.Requester.Name) {
+		return Letter{}, fmt.Errorf("render %s: the letter does not state the requester's name %q: a request is valid only when it does (FOIA 2000 s.8(1)(b), FOISA 2002 s.8(1)(b)), in the letter and not only in its From: line; sign it with {{.Requester.Name}}", name, strings.TrimSpace(d.Requester.Name))
 	}
 	return Letter{Subject: subject, Body: body}, nil
 }

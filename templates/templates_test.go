@@ -142,16 +142,16 @@ func TestNoRequesterNameRefused(t *testing.T) {
 
 func TestUserDirOverridesAndAdds(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "chaser.tmpl"), []byte("Subject: Nudge {{.Ref}}\n\nHello {{.Authority.Name}}\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "thanks.tmpl"), []byte("Subject: Thanks\n\nThank you, {{.Authority.Code}}.\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "chaser.tmpl"), []byte("Subject: Nudge {{.Ref}}\n\nHello {{.Authority.Name}}\n\n{{.Requester.Name}}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "thanks.tmpl"), []byte("Subject: Thanks\n\nThank you, {{.Authority.Code}}.\n{{.Requester.Name}}\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("ignored"), 0o644)
 	s := mustLoad(t, dir)
 	l, err := s.Render("chaser", sample("foia"), "")
-	if err != nil || l.Subject != "Nudge ABCD1234" || l.Body != "Hello Fife Council\n" {
+	if err != nil || l.Subject != "Nudge ABCD1234" || l.Body != "Hello Fife Council\n\nAnn Example\n" {
 		t.Errorf("override: %+v %v", l, err)
 	}
 	l, err = s.Render("thanks", sample("foia"), "")
-	if err != nil || l.Body != "Thank you, FIF.\n" {
+	if err != nil || l.Body != "Thank you, FIF.\nAnn Example\n" {
 		t.Errorf("added: %+v %v", l, err)
 	}
 	if !s.Has("recording-policy") || s.Has("notes") {
@@ -187,5 +187,25 @@ func TestMissingKeyAndBadTemplatesAreErrors(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(bad, "missing")); err == nil {
 		t.Error("missing dir accepted")
+	}
+}
+
+// A letter must state the requester's name in itself, not only in From:
+// (FOIA s.8(1)(b), FOISA s.8(1)(b)); however it is wrapped, it counts.
+func TestLetterWithoutTheRequesterNameIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "unsigned.tmpl"), []byte("Subject: A request\n\nPlease send me your policy.\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "wrapped.tmpl"), []byte("Subject: A request\n\nPlease send me your policy.\n\nYours,\nann\n  EXAMPLE\n"), 0o644)
+	s := mustLoad(t, dir)
+	if _, err := s.Render("unsigned", sample("foia"), ""); err == nil || !strings.Contains(err.Error(), "s.8") {
+		t.Errorf("an unsigned letter rendered: %v", err)
+	}
+	if _, err := s.Render("wrapped", sample("foia"), ""); err != nil {
+		t.Errorf("a letter signed across lines was refused: %v", err)
+	}
+	for _, name := range []string{"recording-policy", "chaser", "internal-review"} {
+		if _, err := mustLoad(t, "").Render(name, sample("foia"), ""); err != nil && strings.Contains(err.Error(), "s.8(1)(b)") {
+			t.Errorf("built-in letter %s does not state the requester's name", name)
+		}
 	}
 }
