@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+	"time"
 )
 
 //go:embed letters/*.tmpl
@@ -36,13 +37,17 @@ type Letter struct {
 type Set struct {
 	tmpls  map[string]*template.Template
 	source map[string]string // name → where it came from, for messages
+	// broken holds the user files that do not parse, by letter name: each
+	// fails the letters that use it, and only those.
+	broken map[string]error
 }
 
 // Load reads the embedded letters and then, when dir is not empty, every
 // *.tmpl file in dir; a user file replaces the shipped letter of the same
-// name. A template that does not parse is an error naming its file.
+// name. A user file that does not parse makes its own letter an error
+// naming the file (Check, Render) and leaves the others usable.
 func Load(dir string) (*Set, error) {
-	s := &Set{tmpls: map[string]*template.Template{}, source: map[string]string{}}
+	s := &Set{tmpls: map[string]*template.Template{}, source: map[string]string{}, broken: map[string]error{}}
 	if err := s.addFS(embedded, "letters", "built-in "); err != nil {
 		return nil, err
 	}
@@ -77,8 +82,15 @@ func (s *Set) addFS(fsys fs.FS, root, label string) error {
 		}
 		t, err := Parse(name, string(b))
 		if err != nil {
-			return fmt.Errorf("template %s%s: %w", label, e.Name(), err)
+			if root == "letters" { // a built-in letter: foidesk itself is wrong
+				return fmt.Errorf("template %s%s: %w", label, e.Name(), err)
+			}
+			s.broken[name] = fmt.Errorf("template %s%s: %w", label, e.Name(), err)
+			s.source[name] = label + e.Name()
+			delete(s.tmpls, name)
+			continue
 		}
+		delete(s.broken, name)
 		s.tmpls[name] = t
 		s.source[name] = label + e.Name()
 	}
@@ -113,12 +125,45 @@ func (s *Set) Names() []string {
 	for n := range s.tmpls {
 		out = append(out, n)
 	}
+	for n := range s.broken {
+		out = append(out, n)
+	}
 	sort.Strings(out)
 	return out
 }
 
 // Has reports whether a letter of that name exists.
-func (s *Set) Has(name string) bool { _, ok := s.tmpls[name]; return ok }
+func (s *Set) Has(name string) bool {
+	_, ok := s.tmpls[name]
+	_, bad := s.broken[name]
+	return ok || bad
+}
+
+// ErrFollowUp is returned by Check for a letter that follows up a request
+// already sent (it states when the request was sent, or was due): it
+// cannot start a campaign.
+var ErrFollowUp = errors.New("the letter follows up a request already sent")
+
+// Check renders letter name for a made-up authority and requester, as a
+// new request: a template error shows now, when the campaign is created,
+// and not first when it is sent. A letter that renders only once it knows
+// when the request was sent and due is ErrFollowUp.
+func (s *Set) Check(name string) error {
+	d := Data{
+		Authority: Authority{Name: "Example Council", Code: "EXA", Nation: "England", Regime: "foia"},
+		Requester: Requester{Name: "A Requester", Email: "requester@example.org"},
+		Campaign:  "check", Ref: "0000000", Today: time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC),
+	}
+	_, err := s.Render(name, d, "")
+	if err == nil {
+		return nil
+	}
+	d.Sent, d.Due = d.Today.AddDate(0, -2, 0), d.Today.AddDate(0, -1, 0)
+	if _, err2 := s.Render(name, d, ""); err2 == nil {
+		return fmt.Errorf("%w: %s (%s) uses the date the request was sent or was due", ErrFollowUp, name, s.source[name])
+	}
+	return err
+}
 
 // Source says where a letter came from (the built-in set or a user file).
 func (s *Set) Source(name string) string { return s.source[name] }
@@ -138,6 +183,9 @@ func containsName(body, name string) bool {
 // --subject). Any key the letter uses that d lacks is an error, as is an
 // empty subject or body.
 func (s *Set) Render(name string, d Data, subjectOverride string) (Letter, error) {
+	if err, bad := s.broken[name]; bad {
+		return Letter{}, err
+	}
 	t, ok := s.tmpls[name]
 	if !ok {
 		return Letter{}, fmt.Errorf("%w %q (have: %s)", ErrUnknownTemplate, name, strings.Join(s.Names(), ", "))

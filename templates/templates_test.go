@@ -176,14 +176,25 @@ func TestMissingKeyAndBadTemplatesAreErrors(t *testing.T) {
 	if err != nil || l.Subject != "Recording policy (FIF)" {
 		t.Errorf("override subject: %q %v", l.Subject, err)
 	}
+	// A user file that does not parse fails its own letter, naming the
+	// file, and only that one.
 	bad := t.TempDir()
 	os.WriteFile(filepath.Join(bad, "nosubject.tmpl"), []byte("Dear council\n\nbody\n"), 0o644)
-	if _, err := Load(bad); err == nil || !strings.Contains(err.Error(), "nosubject.tmpl") {
-		t.Errorf("no subject line: %v", err)
+	os.WriteFile(filepath.Join(bad, "unclosed.tmpl"), []byte("Subject: {{.X\n\nbody\n"), 0o644)
+	bs := mustLoad(t, bad)
+	for _, name := range []string{"nosubject", "unclosed"} {
+		if !bs.Has(name) {
+			t.Errorf("%s: a broken letter should still be known, to say what is wrong with it", name)
+		}
+		if _, err := bs.Render(name, sample("foia"), ""); err == nil || !strings.Contains(err.Error(), name+".tmpl") {
+			t.Errorf("%s: %v", name, err)
+		}
+		if err := bs.Check(name); err == nil || !strings.Contains(err.Error(), name+".tmpl") {
+			t.Errorf("check %s: %v", name, err)
+		}
 	}
-	os.WriteFile(filepath.Join(bad, "nosubject.tmpl"), []byte("Subject: {{.X\n\nbody\n"), 0o644)
-	if _, err := Load(bad); err == nil || !strings.Contains(err.Error(), "nosubject.tmpl") {
-		t.Errorf("parse error: %v", err)
+	if err := bs.Check("recording-policy"); err != nil {
+		t.Errorf("a broken file broke another letter: %v", err)
 	}
 	if _, err := Load(filepath.Join(bad, "missing")); err == nil {
 		t.Error("missing dir accepted")
@@ -206,6 +217,28 @@ func TestLetterWithoutTheRequesterNameIsRefused(t *testing.T) {
 	for _, name := range []string{"recording-policy", "chaser", "internal-review"} {
 		if _, err := mustLoad(t, "").Render(name, sample("foia"), ""); err != nil && strings.Contains(err.Error(), "s.8(1)(b)") {
 			t.Errorf("built-in letter %s does not state the requester's name", name)
+		}
+	}
+}
+
+// The chaser and internal-review letters follow up a sent request: Check
+// says so instead of letting a campaign start with them.
+func TestFollowUpLettersCannotStartACampaign(t *testing.T) {
+	s := mustLoad(t, "")
+	if err := s.Check("recording-policy"); err != nil {
+		t.Errorf("recording-policy: %v", err)
+	}
+	for _, name := range []string{"chaser", "internal-review"} {
+		if err := s.Check(name); !errors.Is(err, ErrFollowUp) {
+			t.Errorf("%s: %v, want ErrFollowUp", name, err)
+		}
+	}
+	d := sample("foia")
+	d.Sent, d.Due = time.Date(2026, 10, 1, 10, 0, 0, 0, time.UTC), time.Date(2026, 10, 29, 0, 0, 0, 0, time.UTC)
+	for _, name := range []string{"chaser", "internal-review"} {
+		l, err := s.Render(name, d, "")
+		if err != nil || !strings.Contains(l.Body, "1 October 2026") {
+			t.Errorf("%s against a sent request: %v\n%s", name, err, l.Body)
 		}
 	}
 }

@@ -329,3 +329,24 @@ append_sent = true
 		t.Fatalf("filed %v %v", found, err)
 	}
 }
+
+// A follow-up letter cannot start a campaign, and a broken letter of the
+// user's is found at create, naming its file, without blocking the others.
+func TestCampaignCreateChecksItsLetter(t *testing.T) {
+	tdir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(tdir, "broken.tmpl"), []byte("Subject: {{.X\n\nbody\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := newCampaignFixture(t, 3, smtptest.Hooks{}, fmt.Sprintf("\n[templates]\ndir = %q\n", tdir))
+	_, errOut, code := f.cli(t, "campaign", "create", "chase", "--template", "chaser", "--all")
+	if code != 1 || !strings.Contains(errOut, "follows up a request already sent") {
+		t.Errorf("chaser campaign: exit %d %s", code, errOut)
+	}
+	_, errOut, code = f.cli(t, "campaign", "create", "bad", "--template", "broken", "--all")
+	if code != 1 || !strings.Contains(errOut, "broken.tmpl") {
+		t.Errorf("broken letter: exit %d %s", code, errOut)
+	}
+	if out, errOut, code := f.cli(t, "campaign", "create", "survey", "--template", "recording-policy", "--all"); code != 0 {
+		t.Errorf("a broken file of another letter blocked this one: exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"foidesk/mailer"
 	"foidesk/store/campaign"
+	"foidesk/templates"
 )
 
 func init() {
@@ -71,6 +72,12 @@ func campaignCreate(ctx context.Context, e *env, f *campaignCreateFlags, args []
 	}
 	if !set.Has(f.template) {
 		return usagef("no letter template %q (have: %v)", f.template, set.Names())
+	}
+	// A letter that cannot render is found now, not when it is sent.
+	if err := set.Check(f.template); errors.Is(err, templates.ErrFollowUp) {
+		return fmt.Errorf("%v: a campaign starts with a first request, such as recording-policy; a %s is sent for a request of a campaign already sent", err, f.template)
+	} else if err != nil {
+		return err
 	}
 	req, err := campaignRequester(cfg, false)
 	if err != nil {
