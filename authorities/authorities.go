@@ -127,7 +127,7 @@ func regimeFits(regime, nation string) bool {
 func checkEmail(v string) error {
 	a, err := mail.ParseAddress(v)
 	if err != nil {
-		return fmt.Errorf("email %q is not a valid address (%s)", v, strings.TrimPrefix(err.Error(), "mail: "))
+		return fmt.Errorf("email %q is not a valid address: %s", v, addressProblem(v, err))
 	}
 	if a.Address != v {
 		return fmt.Errorf("email %q must be a bare address such as foi@council.gov.uk, without a name or brackets", v)

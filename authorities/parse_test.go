@@ -302,3 +302,17 @@ func TestDefaultRegime(t *testing.T) {
 		}
 	}
 }
+
+func TestAddressProblemsInWords(t *testing.T) {
+	for addr, want := range map[string]string{
+		"foi council.gov.uk":                      "no @",
+		"FOI Team foi@council.gov.uk":             "words beside the address",
+		"foi@council.gov.uk, info@council.gov.uk": "more than one address",
+		`"foi@council.gov.uk`:                     "not closed",
+	} {
+		err := checkEmail(addr)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "angle-addr") || strings.Contains(err.Error(), "addr-spec") {
+			t.Errorf("checkEmail(%q) = %v, want words saying %q", addr, err, want)
+		}
+	}
+}
