@@ -166,3 +166,11 @@ func deref(p *int) any {
 	}
 	return *p
 }
+
+func TestEveryStatusIsDescribed(t *testing.T) {
+	for _, s := range Statuses {
+		if d := Describe(s); d == s || d == "" {
+			t.Errorf("status %s has no description", s)
+		}
+	}
+}

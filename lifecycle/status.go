@@ -28,6 +28,38 @@ var Statuses = []string{Draft, Sending, Failed, Unknown, NotDelivered, AwaitingR
 // Stored lists the statuses Derive can return.
 var Stored = []string{AwaitingResponse, NotDelivered, AwaitingClarification, FeePending, Replied, Withdrawn}
 
+// Describe says what a status means, in words a person reads in an error
+// or a report.
+func Describe(status string) string {
+	switch status {
+	case Draft:
+		return "a draft, not yet queued"
+	case Sending:
+		return "waiting to be sent"
+	case Failed:
+		return "refused by the mail server, not sent"
+	case Unknown:
+		return "sent or not: the connection dropped mid-send, and a person must say which"
+	case NotDelivered:
+		return "not delivered: a permanent bounce says it never arrived"
+	case AwaitingResponse:
+		return "delivered and awaiting a response"
+	case Overdue:
+		return "past its due date with no response"
+	case VeryOverdue:
+		return "long past its due date with no response"
+	case AwaitingClarification:
+		return "waiting for the requester's clarification"
+	case FeePending:
+		return "waiting for a fee to be paid"
+	case Replied:
+		return "answered, awaiting review"
+	case Withdrawn:
+		return "withdrawn by the requester"
+	}
+	return status
+}
+
 // Message kinds: what triage (or a person) decided a reply is.
 const (
 	KindBounce        = "bounce"

@@ -194,14 +194,14 @@ func (s *Store) RecordClarificationAnswer(ctx context.Context, token string, at 
 		}
 		out.Clock = c.Clock
 		if !c.Derived {
-			return fmt.Errorf("request %s has no statutory clock (it is %s): an answer to a clarification cannot restart it", out.Ref, r.Outbox)
+			return fmt.Errorf("request %s has no statutory clock yet (its sending is %s): an answer to a clarification cannot restart it", out.Ref, r.Outbox)
 		}
 		if c.Status == StatusAwaitingClarification || c.Due == "" {
 			why := ""
 			if len(c.Ignored) > 0 {
 				why = ": " + strings.Join(lifecycle.IgnoredText(c.Ignored), "; ")
 			}
-			return fmt.Errorf("request %s: an answer on %s does not restart the clock (it is %s)%s", out.Ref, at.UTC().Format(time.RFC3339), c.Status, why)
+			return fmt.Errorf("request %s: an answer on %s does not restart the clock: the request would still be %s%s", out.Ref, at.UTC().Format(time.RFC3339), lifecycle.Describe(c.Status), why)
 		}
 		return nil
 	})
