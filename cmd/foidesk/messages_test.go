@@ -85,8 +85,11 @@ func TestMessagesCommands(t *testing.T) {
 	if out, errOut, code = runCLI(t, "--config", cfg, "messages", "assign", id, "--request", "N7KB3WQB"); code != 0 || !strings.Contains(out, "assigned to request N7KB3WQB") {
 		t.Errorf("assign: %d %s %s", code, out, errOut)
 	}
-	if _, errOut, code = runCLI(t, "--config", cfg, "messages", "assign", id, "--request", "AAAAAAAA"); code != 1 || !strings.Contains(errOut, "not found") {
+	if _, errOut, code = runCLI(t, "--config", cfg, "messages", "assign", id, "--request", "7K3M9QX1"); code != 1 || !strings.Contains(errOut, "not found") || !strings.Contains(errOut, "campaign status") {
 		t.Errorf("assign to unknown request: %d %s", code, errOut)
+	}
+	if _, errOut, code = runCLI(t, "--config", cfg, "messages", "assign", id, "--request", "AAAAAAAA"); code != 2 || !strings.Contains(errOut, "--authority") {
+		t.Errorf("assign to a mistyped reference: %d %s", code, errOut)
 	}
 	if _, _, code = runCLI(t, "--config", cfg, "messages", "assign", id); code != 2 {
 		t.Errorf("assign without --request: exit %d, want 2", code)

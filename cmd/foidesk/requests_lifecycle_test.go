@@ -95,6 +95,13 @@ timeout = "5s"
 	if _, errOut, code := f.cli(t, "messages", "classify", fmt.Sprint(msgs[clarify.Ref]), "--kind", "clarification-request"); code != 0 {
 		t.Fatalf("classify: %s", errOut)
 	}
+	// A person may name the request by its authority's code.
+	if out, errOut, code := f.cli(t, "messages", "assign", fmt.Sprint(msgs[clarify.Ref]), "--authority", "c002"); code != 0 || !strings.Contains(out, clarify.Ref) {
+		t.Errorf("assign by authority: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, errOut, code := f.cli(t, "messages", "assign", fmt.Sprint(msgs[clarify.Ref]), "--authority", "NOPE"); code != 1 || !strings.Contains(errOut, "authorities list") {
+		t.Errorf("assign to an unknown authority: exit %d %s", code, errOut)
+	}
 
 	// On the silent request's due date nothing is overdue yet; a working
 	// day later it is; twenty-one working days later, very overdue.

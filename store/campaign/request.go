@@ -177,3 +177,31 @@ func (s *Store) UnknownRequests(ctx context.Context, campaignID int64) ([]Reques
 	}
 	return out, rows.Err()
 }
+
+// AuthorityRequests lists the requests made to the authority with this
+// code (any case) that replies can belong to: sent, or whose sending is
+// unknown; oldest first. An unknown code is store.ErrNotFound.
+func (s *Store) AuthorityRequests(ctx context.Context, code string) ([]Request, error) {
+	var n int
+	if err := s.core.DB().QueryRowContext(ctx, `SELECT count(*) FROM authorities WHERE code = ? COLLATE NOCASE`, code).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("authority %q: %w", code, store.ErrNotFound)
+	}
+	rows, err := s.core.DB().QueryContext(ctx, "SELECT "+requestCols+requestFrom+
+		" WHERE a.code = ? COLLATE NOCASE AND r.outbox_state IN ('sent', 'unknown') ORDER BY r.id", code)
+	if err != nil {
+		return nil, fmt.Errorf("requests of %s: %w", code, err)
+	}
+	defer rows.Close()
+	var out []Request
+	for rows.Next() {
+		r, err := scanRequest(rows, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
