@@ -47,6 +47,20 @@ func printable(s string) string {
 	return b.String()
 }
 
+// printableText is printable for running text shown as lines (a message's
+// body, a document's pages): newlines are kept, a CRLF is one newline, and
+// every other control or invisible formatting character is escaped as
+// printable does, a lone CR and a tab included, so the text cannot move
+// the cursor back over what was printed or repaint the terminal.
+func printableText(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = printable(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 func unsafeRune(r rune) bool {
 	return unicode.IsControl(r) || unicode.In(r, unicode.Cf) && r != '\u00ad'
 }

@@ -18,3 +18,19 @@ func TestPrintableEscapesWhatWouldDeceive(t *testing.T) {
 		}
 	}
 }
+
+func TestPrintableTextKeepsLinesAndEscapesTheRest(t *testing.T) {
+	for in, want := range map[string]string{
+		"Dear requester,\nplease find\n\nattached.": "Dear requester,\nplease find\n\nattached.",
+		"windows\r\nlines\r\n":                      "windows\nlines\n",
+		"over\rwritten":                             `over\rwritten`,
+		"col\tumn":                                  `col\tumn`,
+		"\x1b]0;title\x07\x1b[2J":                   `\x1b]0;title\x07\x1b[2J`,
+		"page one\fpage two":                        `page one\x0cpage two`,
+		"bidi\u202eevil\nnext":                      "bidi\\u202eevil\nnext",
+	} {
+		if got := printableText(in); got != want {
+			t.Errorf("printableText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"foidesk/store"
+	"foidesk/store/mail"
 )
 
 // SourceInfo is one place a document arrived, for listings.
@@ -208,4 +209,56 @@ func (s *Store) Text(ctx context.Context, id int64) (string, error) {
 		return "", fmt.Errorf("document %d: %w", id, store.ErrNotFound)
 	}
 	return text, err
+}
+
+// Get returns one document's summary and its text (pages separated by
+// form feeds), or an error wrapping store.ErrNotFound.
+func (s *Store) Get(ctx context.Context, id int64) (Summary, string, error) {
+	docs, err := s.List(ctx, Filter{ID: id})
+	if err != nil {
+		return Summary{}, "", err
+	}
+	if len(docs) == 0 {
+		return Summary{}, "", fmt.Errorf("document %d: %w", id, store.ErrNotFound)
+	}
+	text, err := s.Text(ctx, id)
+	return docs[0], text, err
+}
+
+// AttachmentDocument is one attachment of a message with the document
+// extracted from it, if any.
+type AttachmentDocument struct {
+	mail.Attachment
+	DocumentID int64  `json:"document_id,omitempty"` // 0: not extracted yet
+	Status     string `json:"status,omitempty"`      // the document's
+	Reason     string `json:"reason,omitempty"`
+	Type       string `json:"type,omitempty"`
+	Pages      int    `json:"pages,omitempty"`
+	Review     string `json:"review"` // of this message's queue entry: pending, done, or ""
+}
+
+// MessageAttachments lists one message's attachments in order, each with
+// its document and the review state of its queue entry for this message.
+func (s *Store) MessageAttachments(ctx context.Context, messageID int64) ([]AttachmentDocument, error) {
+	rows, err := s.core.DB().QueryContext(ctx, `SELECT a.id, a.message_id, a.seq, a.part, a.filename, a.content_type, a.size, a.sha256, coalesce(m.request_id, 0), m.kind,
+		coalesce(d.id, 0), coalesce(d.status, ''), coalesce(d.reason, ''), coalesce(d.type, ''), coalesce(d.pages, 0),
+		coalesce((SELECT rq.state FROM review_queue rq WHERE rq.document_id = d.id AND rq.message_id = a.message_id), '')
+		FROM attachments a JOIN messages m ON m.id = a.message_id
+		LEFT JOIN document_sources ds ON ds.attachment_id = a.id
+		LEFT JOIN documents d ON d.id = ds.document_id
+		WHERE a.message_id = ? AND a.seq > 0 GROUP BY a.id ORDER BY a.seq`, messageID)
+	if err != nil {
+		return nil, fmt.Errorf("list attachments of message %d: %w", messageID, err)
+	}
+	defer rows.Close()
+	out := []AttachmentDocument{}
+	for rows.Next() {
+		var a AttachmentDocument
+		if err := rows.Scan(&a.ID, &a.MessageID, &a.Seq, &a.Part, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.RequestID, &a.Kind,
+			&a.DocumentID, &a.Status, &a.Reason, &a.Type, &a.Pages, &a.Review); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }

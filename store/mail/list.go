@@ -205,3 +205,36 @@ func (s *Store) MessageSHAs(ctx context.Context) (map[int64]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// Detail is one message as a person reads it: its summary, the Date it
+// was sent, the request's authority, its readable body text and where it
+// was seen on the server.
+type Detail struct {
+	MessageSummary
+	SentDate  time.Time  // zero when it had no readable Date header
+	Authority string     // of the matched request; "" when unmatched
+	Body      string     // readable text, HTML converted, capped
+	Locations []Location // where it was seen on the server
+}
+
+// MessageDetail returns one stored message as a person reads it, or an
+// error wrapping store.ErrNotFound.
+func (s *Store) MessageDetail(ctx context.Context, id int64) (Detail, error) {
+	sum, body, err := s.Message(ctx, id)
+	if err != nil {
+		return Detail{}, err
+	}
+	d := Detail{MessageSummary: sum, Body: body}
+	var sent sql.NullString
+	if err := s.core.DB().QueryRowContext(ctx, `SELECT m.sent_date, coalesce(a.name, '') FROM messages m
+		LEFT JOIN requests r ON r.id = m.request_id LEFT JOIN authorities a ON a.id = r.authority_id WHERE m.id = ?`, id).Scan(&sent, &d.Authority); err != nil {
+		return Detail{}, fmt.Errorf("message %d: %w", id, err)
+	}
+	if sent.Valid {
+		d.SentDate, _ = time.Parse(time.RFC3339, sent.String)
+	}
+	if d.Locations, err = s.MessageLocations(ctx, id); err != nil {
+		return Detail{}, fmt.Errorf("message %d: %w", id, err)
+	}
+	return d, nil
+}
