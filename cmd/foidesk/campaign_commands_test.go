@@ -229,13 +229,59 @@ func TestCampaignPreview(t *testing.T) {
 	// Once queued, the preview is the stored message, byte for byte.
 	f.cli(t, "campaign", "send", "survey", "--queue-only")
 	for _, r := range f.requests(t, "survey") {
-		out, _, _ := f.cli(t, "campaign", "preview", "survey", "--authority", r.Authority.Code)
+		out, _, _ := f.cli(t, "campaign", "preview", "survey", "--authority", r.Authority.Code, "--raw")
 		if out != string(r.RawMessage) {
 			t.Errorf("%s: preview differs from the stored message", r.Ref)
 		}
 	}
 	if _, _, code := f.cli(t, "campaign", "preview", "survey", "--authority", "nope"); code != 1 {
 		t.Errorf("unknown authority: %d", code)
+	}
+}
+
+func TestCampaignPreviewShowsTheDecodedLetter(t *testing.T) {
+	f := newCampaignFixture(t, 5, smtptest.Hooks{}, "")
+	f.cli(t, "campaign", "create", "survey", "--template", "recording-policy", "--all")
+	raw, _, code := f.cli(t, "campaign", "preview", "survey", "--authority", "C003", "--raw")
+	if code != 0 || !strings.Contains(raw, "Content-Transfer-Encoding: quoted-printable") || !strings.Contains(raw, "=\r\n") {
+		t.Fatalf("--raw: exit %d; want the quoted-printable bytes with soft line breaks:\n%s", code, raw)
+	}
+	out, errOut, code := f.cli(t, "campaign", "preview", "survey", "--authority", "C003")
+	if code != 0 {
+		t.Fatalf("preview: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"From: \"Ann Example\" <ann@example.org>\n",
+		"To: \"Council 003\" <foi@council003.example>\n",
+		"Subject: Freedom of Information request: policy on parents and carers recording meetings with social workers [ref: ",
+		"\nI am writing to make a request for information under the Freedom of Information (Scotland) Act 2002.\n",
+		"\nDear Council 003,\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("preview does not show %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "=\n") || strings.Contains(out, "\r") || strings.Contains(out, "Content-Transfer-Encoding") {
+		t.Errorf("preview shows the transfer encoding, not the letter:\n%s", out)
+	}
+	if _, _, code := f.cli(t, "campaign", "preview", "survey", "--out", t.TempDir(), "--raw"); code != exitUsage {
+		t.Errorf("--out with --raw: exit %d, want usage", code)
+	}
+}
+
+func TestShowMessageEscapesHeadersAndBody(t *testing.T) {
+	raw := "From: =?utf-8?q?Evil=0D=0AX-Forged=3A_yes?= <a@example.org>\r\n" +
+		"Subject: hi\x1b[2J\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\n" +
+		"Content-Transfer-Encoding: quoted-printable\r\n\r\n" +
+		"Dear Council=E2=80=99s =1B[31mred=\r\n still\tone line\r\n"
+	var b strings.Builder
+	if err := showMessage(&b, []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	want := "From: Evil\\r\\nX-Forged: yes <a@example.org>\nSubject: hi\\x1b[2J\n\nDear Council\u2019s \\x1b[31mred still\tone line\n"
+	if b.String() != want {
+		t.Fatalf("got\n%q\nwant\n%q", b.String(), want)
 	}
 }
 

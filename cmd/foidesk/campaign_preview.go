@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/emersion/go-message"
+	_ "github.com/emersion/go-message/charset" // a stored message in another charset
+	"github.com/emersion/go-message/mail"
 
 	"foidesk/ref"
 	"foidesk/store/campaign"
@@ -16,22 +22,26 @@ func init() {
 	register(newCommand(command{
 		name:     "campaign preview",
 		synopsis: "NAME",
-		summary:  "show the exact messages a campaign sends, headers and body",
-		help: `Renders campaign NAME's messages exactly as they will be sent (or, once
-queued, exactly as they were stored): to stdout for one authority
-(--authority CODE, default the first), or as one .eml file per authority in
---out DIR, to open in a mail program. Nothing is changed or sent.`,
+		summary:  "show the messages a campaign sends, headers and body",
+		help: `Renders campaign NAME's messages as they will be sent (or, once queued,
+as they were stored). For one authority (--authority CODE, default the
+first) it shows the headers that matter and the letter as it will be read,
+transfer encoding undone; --raw prints the exact bytes instead. With --out
+DIR it writes every message's exact bytes as one .eml file per authority, to
+open in a mail program. Nothing is changed or sent.`,
 		args: 1,
 	}, campaignPreview))
 }
 
 type campaignPreviewFlags struct {
 	code, out string
+	raw       bool
 }
 
 func (f *campaignPreviewFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.code, "authority", "", "the authority `CODE` (or reference token) to show")
 	fs.StringVar(&f.out, "out", "", "write one .eml per authority into `DIR`")
+	fs.BoolVar(&f.raw, "raw", false, "print the exact bytes of the message, not the decoded letter")
 }
 
 // campaignPreview shows campaign NAME's messages as they will be (or were)
@@ -39,6 +49,9 @@ func (f *campaignPreviewFlags) define(fs *flag.FlagSet) {
 func campaignPreview(ctx context.Context, e *env, f *campaignPreviewFlags, args []string) error {
 	if f.code != "" && f.out != "" {
 		return usagef("give --authority or --out, not both")
+	}
+	if f.raw && f.out != "" {
+		return usagef("--out always writes the exact bytes; --raw is for one message on stdout")
 	}
 	cfg, err := e.config()
 	if err != nil {
@@ -89,8 +102,11 @@ func campaignPreview(ctx context.Context, e *env, f *campaignPreviewFlags, args 
 		if err != nil {
 			return err
 		}
-		_, err = e.stdout.Write(raw)
-		return err
+		if f.raw {
+			_, err = e.stdout.Write(raw)
+			return err
+		}
+		return showMessage(e.stdout, raw)
 	}
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		return err
@@ -120,4 +136,71 @@ func safeFileName(s string) string {
 		}
 		return '_'
 	}, s)
+}
+
+// shownHeaders are the headers a person checks before sending.
+var shownHeaders = []string{"From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID"}
+
+// showMessage writes raw as a person reads it: the headers that matter,
+// decoded, then each text part with its transfer encoding undone (no
+// quoted-printable soft breaks or =E2=80=99). Text from outside (an
+// authority's name, say) is escaped as printable does; other parts are
+// named, not shown.
+func showMessage(w io.Writer, raw []byte) error {
+	mr, err := mail.CreateReader(bytes.NewReader(raw))
+	if err != nil && !message.IsUnknownCharset(err) {
+		return fmt.Errorf("read rendered message: %w", err)
+	}
+	defer mr.Close()
+	var b strings.Builder
+	for _, k := range shownHeaders {
+		if !mr.Header.Has(k) {
+			continue
+		}
+		v, err := mr.Header.Text(k)
+		if err != nil {
+			v = mr.Header.Get(k)
+		}
+		fmt.Fprintf(&b, "%s: %s\n", k, printable(v))
+	}
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil && !message.IsUnknownCharset(err) {
+			return fmt.Errorf("read rendered message: %w", err)
+		}
+		switch h := p.Header.(type) {
+		case *mail.InlineHeader:
+			ct, _, _ := h.ContentType()
+			if ct != "" && ct != "text/plain" {
+				fmt.Fprintf(&b, "\n[%s part not shown; --raw prints it]\n", printable(ct))
+				continue
+			}
+			body, err := io.ReadAll(p.Body)
+			if err != nil {
+				return fmt.Errorf("read rendered message: %w", err)
+			}
+			b.WriteString("\n")
+			for _, line := range strings.Split(strings.TrimRight(string(body), "\r\n"), "\n") {
+				b.WriteString(printableLine(strings.TrimSuffix(line, "\r")) + "\n")
+			}
+		case *mail.AttachmentHeader:
+			name, _ := h.Filename()
+			ct, _, _ := h.ContentType()
+			fmt.Fprintf(&b, "\n[attachment %q, %s]\n", printable(name), printable(ct))
+		}
+	}
+	_, err = io.WriteString(w, b.String())
+	return err
+}
+
+// printableLine is printable for one line of a letter, keeping its tabs.
+func printableLine(s string) string {
+	parts := strings.Split(s, "\t")
+	for i, p := range parts {
+		parts[i] = printable(p)
+	}
+	return strings.Join(parts, "\t")
 }
