@@ -375,3 +375,106 @@ append_sent = true
 		t.Fatalf("filed %v %v", found, err)
 	}
 }
+
+// brokenTemplateFixture is a campaign whose letter fails to render for one
+// authority (C002) only.
+func brokenTemplateFixture(t *testing.T) *campaignFixture {
+	t.Helper()
+	tdir := t.TempDir()
+	letter := "Subject: Test request\n\nDear {{.Authority.Name}},\n{{if eq .Authority.Code \"C002\"}}{{.Authority.NoSuchField}}{{end}}\nPlease.\n"
+	if err := os.WriteFile(filepath.Join(tdir, "flaky.tmpl"), []byte(letter), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := newCampaignFixture(t, 5, smtptest.Hooks{}, fmt.Sprintf("\n[templates]\ndir = %q\n", tdir))
+	if out, errOut, code := f.cli(t, "campaign", "create", "survey", "--template", "flaky", "--all"); code != 0 {
+		t.Fatalf("create: %d %s%s", code, out, errOut)
+	}
+	return f
+}
+
+func TestCampaignPreviewOutIsAllOrNothing(t *testing.T) {
+	f := brokenTemplateFixture(t)
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "eml")
+	_, errOut, code := f.cli(t, "campaign", "preview", "survey", "--out", dir)
+	if code != exitFailure {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if !strings.Contains(errOut, "authority C002") || !strings.Contains(errOut, "nothing written") {
+		t.Errorf("stderr %q: want the failure to name C002 and say nothing was written", errOut)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s exists after a failed preview: %v", dir, err)
+	}
+	if left, _ := os.ReadDir(parent); len(left) != 0 {
+		t.Errorf("left behind in %s: %v", parent, left)
+	}
+
+	// An existing directory keeps what it held, and gains nothing.
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "earlier.eml"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, code := f.cli(t, "campaign", "preview", "survey", "--out", dir); code != exitFailure {
+		t.Fatalf("exit %d", code)
+	}
+	if got, _ := os.ReadDir(dir); len(got) != 1 || got[0].Name() != "earlier.eml" {
+		t.Errorf("%s holds %v, want only earlier.eml", dir, got)
+	}
+	if left, _ := os.ReadDir(parent); len(left) != 1 {
+		t.Errorf("left behind in %s: %v", parent, left)
+	}
+}
+
+func TestCampaignPreviewOutIntoExistingDir(t *testing.T) {
+	f := newCampaignFixture(t, 5, smtptest.Hooks{}, "")
+	f.cli(t, "campaign", "create", "survey", "--template", "recording-policy", "--all")
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "eml")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "earlier.eml"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := f.cli(t, "campaign", "preview", "survey", "--out", dir); code != 0 || !strings.Contains(out, "wrote 4") {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	got, _ := os.ReadDir(dir)
+	if len(got) != 5 {
+		t.Fatalf("%s holds %v, want earlier.eml and 4 letters", dir, got)
+	}
+	if left, _ := os.ReadDir(parent); len(left) != 1 {
+		t.Errorf("left behind in %s: %v", parent, left)
+	}
+	for _, r := range f.requests(t, "survey") {
+		if r.ToEmail == "" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, r.Authority.Code+"-"+r.Ref+".eml"))
+		if err != nil || !strings.Contains(string(b), "Content-Transfer-Encoding: quoted-printable") {
+			t.Errorf("%s: %v; want the exact bytes", r.Authority.Code, err)
+		}
+	}
+}
+
+func TestSafeFileName(t *testing.T) {
+	for in, want := range map[string]string{
+		"E06000001":         "E06000001",
+		"../../etc/passwd":  "______etc_passwd",
+		`a\b`:               "a_b",
+		"x\x00y\ny\x1b":     "x_y_y_",
+		"..":                "__",
+		"Caerffili-Sir_Gâr": "Caerffili-Sir_G_r",
+	} {
+		if got := safeFileName(in); got != want {
+			t.Errorf("safeFileName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	long := strings.Repeat("A", 300)
+	if got := safeFileName(long); len(got) != maxFileNameCode {
+		t.Errorf("a 300-character code gives a %d-byte name", len(got))
+	}
+}
