@@ -119,16 +119,26 @@ func (s Server) Check() error {
 	case TLS, StartTLS:
 	case None:
 		if s.Host != "" && !IsLoopback(s.Host) {
-			return fmt.Errorf("[%s] tls = \"none\" is allowed only for a loopback host, not %q: the password and every message would cross the network in clear", s.Proto, s.Host)
+			return &SettingError{s.Proto, "tls", fmt.Sprintf("= \"none\" is allowed only for a loopback host, not %q: the password and every message would cross the network in clear", s.Host)}
 		}
 	default:
-		return fmt.Errorf("[%s] tls must be tls, starttls or none, not %q", s.Proto, s.TLS)
+		return &SettingError{s.Proto, "tls", fmt.Sprintf("must be tls, starttls or none, not %q", s.TLS)}
 	}
 	if s.Port < 1 || s.Port > 65535 {
-		return fmt.Errorf("[%s] port must be between 1 and 65535, not %d", s.Proto, s.Port)
+		return &SettingError{s.Proto, "port", fmt.Sprintf("must be between 1 and 65535, not %d", s.Port)}
 	}
 	return nil
 }
+
+// SettingError is a setting Check rejects: the section's key and what is
+// wrong with its value, so that a config file can point at the line.
+type SettingError struct {
+	Proto   Protocol
+	Key     string // within the section: "tls", "port"
+	Problem string
+}
+
+func (e *SettingError) Error() string { return fmt.Sprintf("[%s] %s %s", e.Proto, e.Key, e.Problem) }
 
 // IsLoopback reports whether host names this machine only.
 func IsLoopback(host string) bool {

@@ -229,13 +229,59 @@ func TestCampaignPreview(t *testing.T) {
 	// Once queued, the preview is the stored message, byte for byte.
 	f.cli(t, "campaign", "send", "survey", "--queue-only")
 	for _, r := range f.requests(t, "survey") {
-		out, _, _ := f.cli(t, "campaign", "preview", "survey", "--authority", r.Authority.Code)
+		out, _, _ := f.cli(t, "campaign", "preview", "survey", "--authority", r.Authority.Code, "--raw")
 		if out != string(r.RawMessage) {
 			t.Errorf("%s: preview differs from the stored message", r.Ref)
 		}
 	}
 	if _, _, code := f.cli(t, "campaign", "preview", "survey", "--authority", "nope"); code != 1 {
 		t.Errorf("unknown authority: %d", code)
+	}
+}
+
+func TestCampaignPreviewShowsTheDecodedLetter(t *testing.T) {
+	f := newCampaignFixture(t, 5, smtptest.Hooks{}, "")
+	f.cli(t, "campaign", "create", "survey", "--template", "recording-policy", "--all")
+	raw, _, code := f.cli(t, "campaign", "preview", "survey", "--authority", "C003", "--raw")
+	if code != 0 || !strings.Contains(raw, "Content-Transfer-Encoding: quoted-printable") || !strings.Contains(raw, "=\r\n") {
+		t.Fatalf("--raw: exit %d; want the quoted-printable bytes with soft line breaks:\n%s", code, raw)
+	}
+	out, errOut, code := f.cli(t, "campaign", "preview", "survey", "--authority", "C003")
+	if code != 0 {
+		t.Fatalf("preview: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"From: \"Ann Example\" <ann@example.org>\n",
+		"To: \"Council 003\" <foi@council003.example>\n",
+		"Subject: Freedom of Information request: policy on parents and carers recording meetings with social workers [ref: ",
+		"\nI am writing to make a request for information under the Freedom of Information (Scotland) Act 2002.\n",
+		"\nDear Council 003,\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("preview does not show %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "=\n") || strings.Contains(out, "\r") || strings.Contains(out, "Content-Transfer-Encoding") {
+		t.Errorf("preview shows the transfer encoding, not the letter:\n%s", out)
+	}
+	if _, _, code := f.cli(t, "campaign", "preview", "survey", "--out", t.TempDir(), "--raw"); code != exitUsage {
+		t.Errorf("--out with --raw: exit %d, want usage", code)
+	}
+}
+
+func TestShowMessageEscapesHeadersAndBody(t *testing.T) {
+	raw := "From: =?utf-8?q?Evil=0D=0AX-Forged=3A_yes?= <a@example.org>\r\n" +
+		"Subject: hi\x1b[2J\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\n" +
+		"Content-Transfer-Encoding: quoted-printable\r\n\r\n" +
+		"Dear Council=E2=80=99s =1B[31mred=\r\n still\tone line\r\n"
+	var b strings.Builder
+	if err := showMessage(&b, []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	want := "From: Evil\\r\\nX-Forged: yes <a@example.org>\nSubject: hi\\x1b[2J\n\nDear Council\u2019s \\x1b[31mred still\tone line\n"
+	if b.String() != want {
+		t.Fatalf("got\n%q\nwant\n%q", b.String(), want)
 	}
 }
 
@@ -348,5 +394,108 @@ func TestCampaignCreateChecksItsLetter(t *testing.T) {
 	}
 	if out, errOut, code := f.cli(t, "campaign", "create", "survey", "--template", "recording-policy", "--all"); code != 0 {
 		t.Errorf("a broken file of another letter blocked this one: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// brokenTemplateFixture is a campaign whose letter fails to render for one
+// authority (C002) only.
+func brokenTemplateFixture(t *testing.T) *campaignFixture {
+	t.Helper()
+	tdir := t.TempDir()
+	letter := "Subject: Test request\n\nDear {{.Authority.Name}},\n{{if eq .Authority.Code \"C002\"}}{{.Authority.NoSuchField}}{{end}}\nPlease.\n\n{{.Requester.Name}}\n"
+	if err := os.WriteFile(filepath.Join(tdir, "flaky.tmpl"), []byte(letter), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := newCampaignFixture(t, 5, smtptest.Hooks{}, fmt.Sprintf("\n[templates]\ndir = %q\n", tdir))
+	if out, errOut, code := f.cli(t, "campaign", "create", "survey", "--template", "flaky", "--all"); code != 0 {
+		t.Fatalf("create: %d %s%s", code, out, errOut)
+	}
+	return f
+}
+
+func TestCampaignPreviewOutIsAllOrNothing(t *testing.T) {
+	f := brokenTemplateFixture(t)
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "eml")
+	_, errOut, code := f.cli(t, "campaign", "preview", "survey", "--out", dir)
+	if code != exitFailure {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if !strings.Contains(errOut, "authority C002") || !strings.Contains(errOut, "nothing written") {
+		t.Errorf("stderr %q: want the failure to name C002 and say nothing was written", errOut)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s exists after a failed preview: %v", dir, err)
+	}
+	if left, _ := os.ReadDir(parent); len(left) != 0 {
+		t.Errorf("left behind in %s: %v", parent, left)
+	}
+
+	// An existing directory keeps what it held, and gains nothing.
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "earlier.eml"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, code := f.cli(t, "campaign", "preview", "survey", "--out", dir); code != exitFailure {
+		t.Fatalf("exit %d", code)
+	}
+	if got, _ := os.ReadDir(dir); len(got) != 1 || got[0].Name() != "earlier.eml" {
+		t.Errorf("%s holds %v, want only earlier.eml", dir, got)
+	}
+	if left, _ := os.ReadDir(parent); len(left) != 1 {
+		t.Errorf("left behind in %s: %v", parent, left)
+	}
+}
+
+func TestCampaignPreviewOutIntoExistingDir(t *testing.T) {
+	f := newCampaignFixture(t, 5, smtptest.Hooks{}, "")
+	f.cli(t, "campaign", "create", "survey", "--template", "recording-policy", "--all")
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "eml")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "earlier.eml"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := f.cli(t, "campaign", "preview", "survey", "--out", dir); code != 0 || !strings.Contains(out, "wrote 4") {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	got, _ := os.ReadDir(dir)
+	if len(got) != 5 {
+		t.Fatalf("%s holds %v, want earlier.eml and 4 letters", dir, got)
+	}
+	if left, _ := os.ReadDir(parent); len(left) != 1 {
+		t.Errorf("left behind in %s: %v", parent, left)
+	}
+	for _, r := range f.requests(t, "survey") {
+		if r.ToEmail == "" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, r.Authority.Code+"-"+r.Ref+".eml"))
+		if err != nil || !strings.Contains(string(b), "Content-Transfer-Encoding: quoted-printable") {
+			t.Errorf("%s: %v; want the exact bytes", r.Authority.Code, err)
+		}
+	}
+}
+
+func TestSafeFileName(t *testing.T) {
+	for in, want := range map[string]string{
+		"E06000001":         "E06000001",
+		"../../etc/passwd":  "______etc_passwd",
+		`a\b`:               "a_b",
+		"x\x00y\ny\x1b":     "x_y_y_",
+		"..":                "__",
+		"Caerffili-Sir_Gâr": "Caerffili-Sir_G_r",
+	} {
+		if got := safeFileName(in); got != want {
+			t.Errorf("safeFileName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	long := strings.Repeat("A", 300)
+	if got := safeFileName(long); len(got) != maxFileNameCode {
+		t.Errorf("a 300-character code gives a %d-byte name", len(got))
 	}
 }

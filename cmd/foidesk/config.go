@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
+	"github.com/pelletier/go-toml/v2/unstable"
 
 	"foidesk/extract"
 	"foidesk/ingest"
@@ -30,6 +31,8 @@ type Config struct {
 	Extract   ExtractConfig   `toml:"extract"`
 	Alerts    AlertsConfig    `toml:"alerts"`
 	Web       WebConfig       `toml:"web"`
+
+	src configSource // where each key was set, for errors about values
 }
 
 // StoreConfig: where foidesk keeps its state.
@@ -161,15 +164,90 @@ func LoadConfig(path string, explicit bool) (*Config, error) {
 		var de *toml.DecodeError
 		if errors.As(err, &de) {
 			row, _ := de.Position()
-			return nil, fmt.Errorf("%s:%d: %s", path, row, de.Error())
+			msg := strings.TrimPrefix(de.Error(), "toml: ")
+			if key := de.Key(); len(key) > 0 {
+				return nil, fmt.Errorf("%s:%d: %s: %s", path, row, strings.Join(key, "."), msg)
+			}
+			return nil, fmt.Errorf("%s:%d: %s", path, row, msg)
 		}
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	cfg.applyDefaults()
+	cfg.src = configSource{path: path, lines: keyLines(data)}
+	// Values are checked as written, before defaults fill the gaps, so
+	// that a value out of range is reported rather than replaced.
 	if err := cfg.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
+	cfg.applyDefaults()
 	return cfg, nil
+}
+
+// configSource is where a config came from: the file and the line of each
+// key set in it, so that an error about a value can point at it.
+type configSource struct {
+	path  string
+	lines map[string]int // "smtp.port" -> 1-based line
+}
+
+// set reports whether key was written in the file.
+func (s configSource) set(key string) bool {
+	_, ok := s.lines[key]
+	return ok
+}
+
+// errorf is an error about key's value: FILE:LINE: key: what is wrong, or
+// FILE: key: … when the key is not in the file (its default is at fault).
+func (s configSource) errorf(key, format string, args ...any) string {
+	where := s.path
+	if line, ok := s.lines[key]; ok {
+		where = fmt.Sprintf("%s:%d", s.path, line)
+	}
+	return fmt.Sprintf("%s: %s: %s", where, key, fmt.Sprintf(format, args...))
+}
+
+// keyLines maps each dotted key set in a TOML document to its line,
+// following [table] headers and inline tables. The document has already
+// decoded, so a parse error here only means fewer lines are known.
+func keyLines(data []byte) map[string]int {
+	lines := map[string]int{}
+	var p unstable.Parser
+	p.Reset(data)
+	keyOf := func(n *unstable.Node) ([]string, int) {
+		var parts []string
+		line := 0
+		it := n.Key()
+		for it.Next() {
+			k := it.Node()
+			if line == 0 {
+				line = p.Shape(k.Raw).Start.Line
+			}
+			parts = append(parts, string(k.Data))
+		}
+		return parts, line
+	}
+	var walk func(prefix []string, n *unstable.Node)
+	walk = func(prefix []string, n *unstable.Node) {
+		parts, line := keyOf(n)
+		full := append(append([]string{}, prefix...), parts...)
+		lines[strings.Join(full, ".")] = line
+		if v := n.Value(); v.Kind == unstable.InlineTable {
+			it := v.Children()
+			for it.Next() {
+				walk(full, it.Node())
+			}
+		}
+	}
+	var table []string
+	for p.NextExpression() {
+		e := p.Expression()
+		switch e.Kind {
+		case unstable.Table, unstable.ArrayTable:
+			table, _ = keyOf(e)
+		case unstable.KeyValue:
+			walk(table, e)
+		}
+	}
+	return lines
 }
 
 func (c *Config) applyDefaults() {
@@ -204,30 +282,71 @@ func (c *Config) applyDefaults() {
 	}
 }
 
+// validate checks the values as written, before defaults: every bad value
+// is reported with its key and line, and none is replaced by a default. A
+// key left out (or, where the README says so, 0) means the default.
 func (c *Config) validate() error {
+	src := c.src
 	var errs []string
+	bad := func(key, format string, args ...any) { errs = append(errs, src.errorf(key, format, args...)) }
 	oneOf := func(key, v string, allowed ...string) {
+		if v == "" {
+			return
+		}
 		for _, a := range allowed {
 			if v == a {
 				return
 			}
 		}
-		errs = append(errs, fmt.Sprintf("%s must be one of %s, not %q", key, strings.Join(allowed, ", "), v))
+		bad(key, "must be one of %s, not %q", strings.Join(allowed, ", "), v)
 	}
-	for _, s := range []mailconn.Server{c.SMTP.server(), c.IMAP.server()} {
-		if err := s.Check(); err != nil {
-			errs = append(errs, err.Error())
+	// atLeast: a number that, when set, must be at least min.
+	atLeast := func(key string, v int64, min int64) {
+		if (src.set(key) || v != 0) && v < min {
+			bad(key, "must be at least %d, not %d", min, v)
 		}
 	}
-	oneOf("deadline.receipt_rule", c.Deadline.ReceiptRule, "statutory", "next-working-day")
+	// positive: a duration that, when set, must be at least min.
+	positive := func(key string, d Duration, min time.Duration) {
+		if (src.set(key) || d.Duration != 0) && d.Duration < min {
+			bad(key, "must be at least %s, not %s", min, d.Duration)
+		}
+	}
+	for _, s := range []struct {
+		section string
+		srv     mailconn.Server
+	}{{"smtp", c.SMTP.server()}, {"imap", c.IMAP.server()}} {
+		if key := s.section + ".port"; (src.set(key) || s.srv.Port != 0) && (s.srv.Port < 1 || s.srv.Port > 65535) {
+			bad(key, "must be between 1 and 65535, not %d", s.srv.Port)
+			s.srv.Port = 0 // reported; Check looks at the rest
+		}
+		if err := s.srv.Check(); err != nil {
+			var se *mailconn.SettingError
+			if errors.As(err, &se) {
+				bad(s.section+"."+se.Key, "%s", se.Problem)
+			} else {
+				errs = append(errs, src.path+": "+err.Error())
+			}
+		}
+		positive(s.section+".timeout", Duration{s.srv.Timeout}, time.Nanosecond)
+	}
 	if _, err := mailer.ParseRate(c.SMTP.Rate); err != nil {
-		errs = append(errs, "smtp."+err.Error())
+		bad("smtp.rate", "%s", strings.TrimPrefix(err.Error(), "rate: "))
 	}
-	if c.SMTP.DailyCap < 0 || c.SMTP.MaxAttempts < 0 || c.Deadline.VeryOverdueDays < 0 {
-		errs = append(errs, "smtp.daily_cap, smtp.max_attempts and deadline.very_overdue_days must not be negative")
-	}
+	atLeast("smtp.daily_cap", int64(c.SMTP.DailyCap), 0)
+	atLeast("smtp.max_attempts", int64(c.SMTP.MaxAttempts), 1)
+	positive("smtp.retry_base", c.SMTP.RetryBase, time.Nanosecond)
+	positive("smtp.retry_max", c.SMTP.RetryMax, time.Nanosecond)
+	positive("imap.poll_interval", c.IMAP.PollInterval, time.Nanosecond)
+	oneOf("deadline.receipt_rule", c.Deadline.ReceiptRule, "statutory", "next-working-day")
+	atLeast("deadline.very_overdue_days", int64(c.Deadline.VeryOverdueDays), 1)
+	atLeast("ingest.max_message_bytes", c.Ingest.MaxMessageBytes, 1)
+	atLeast("ingest.max_parts", int64(c.Ingest.MaxParts), 1)
+	atLeast("ingest.max_depth", int64(c.Ingest.MaxDepth), 1)
+	atLeast("extract.worker_memory_mb", int64(c.Extract.WorkerMemoryMB), 64)
+	positive("extract.worker_timeout", c.Extract.WorkerTimeout, time.Second)
 	if len(errs) > 0 {
-		return errors.New(strings.Join(errs, "; "))
+		return errors.New(strings.Join(errs, "\n"))
 	}
 	return nil
 }
@@ -256,6 +375,28 @@ func Secret(envVar, file string) (string, error) {
 		return "", fmt.Errorf("read password file: %w", err)
 	}
 	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+// checkSecretFiles reports each password_file that is set but cannot be
+// read, so that config check catches it before a send or an ingest does.
+// The contents are read and dropped, never shown.
+func (c *Config) checkSecretFiles() error {
+	var errs []string
+	for _, f := range []struct{ key, file string }{
+		{"smtp.password_file", c.SMTP.PasswordFile},
+		{"imap.password_file", c.IMAP.PasswordFile},
+	} {
+		if f.file == "" {
+			continue
+		}
+		if _, err := os.ReadFile(f.file); err != nil {
+			errs = append(errs, c.src.errorf(f.key, "cannot read %s: %v", f.file, errors.Unwrap(err)))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "\n"))
+	}
+	return nil
 }
 
 // secretSource says where a secret would come from, without its value.

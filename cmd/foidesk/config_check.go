@@ -12,7 +12,8 @@ func init() {
 		name:    "config check",
 		summary: "validate the config file and print the effective config, secrets masked",
 		help: `Reads foidesk.toml (or --config FILE, or $FOIDESK_CONFIG), reports any
-unknown key or bad value with its line, and prints the config foidesk will
+unknown key or bad value with its line, checks that every password_file
+set can be read, and prints the config foidesk will
 use, defaults filled in. Passwords are shown only as where they come from.`,
 	}, configCheck))
 }
@@ -21,6 +22,9 @@ use, defaults filled in. Passwords are shown only as where they come from.`,
 func configCheck(ctx context.Context, e *env, _ *noFlags, _ []string) error {
 	cfg, err := e.config()
 	if err != nil {
+		return err
+	}
+	if err := cfg.checkSecretFiles(); err != nil {
 		return err
 	}
 	out, err := toml.Marshal(cfg)

@@ -118,3 +118,95 @@ func TestConfigFromEnvironment(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+func TestConfigValueErrorsNameLineAndKey(t *testing.T) {
+	cases := []struct{ name, body, want string }{
+		{"port out of range", "[store]\npath = \"x.db\"\n\n[smtp]\nhost = \"localhost\"\nport = 70000\n", ":6: smtp.port: must be between 1 and 65535, not 70000"},
+		{"port zero", "[imap]\nport = 0\n", ":2: imap.port: must be between 1 and 65535, not 0"},
+		{"bad tls", "[smtp]\n# comment\ntls = \"ssl\"\n", `:3: smtp.tls: must be tls, starttls or none, not "ssl"`},
+		{"cleartext remote", "[imap]\nhost = \"imap.example.org\"\ntls = \"none\"\n", `:3: imap.tls: = "none" is allowed only for a loopback host`},
+		{"receipt rule", "[deadline]\n\nreceipt_rule = \"whenever\"\n", `:3: deadline.receipt_rule: must be one of statutory, next-working-day, not "whenever"`},
+		{"rate", "[smtp]\nrate = \"fast\"\n", `:2: smtp.rate: `},
+		{"dotted key", "smtp.port = -5\n", ":1: smtp.port: must be between 1 and 65535, not -5"},
+		{"inline table", "ingest = { max_parts = 10,\n max_depth = 0 }\n", ":2: ingest.max_depth: must be at least 1, not 0"},
+		{"wrong type", "[smtp]\nport = \"twenty-five\"\n", ":2: smtp.port: "},
+		{"negative duration", "[smtp]\n\nper_domain_interval = \"-1s\"\n", `:3: smtp.per_domain_interval: duration must not be negative`},
+		{"same key name in another table", "[imap]\nport = 993\n[smtp]\nport = -1\n", ":4: smtp.port:"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := writeFile(t, "foidesk.toml", c.body)
+			_, err := LoadConfig(p, true)
+			if err == nil {
+				t.Fatalf("accepted %q", c.body)
+			}
+			if !strings.Contains(err.Error(), p+c.want) {
+				t.Fatalf("error %q does not contain %q", err, p+c.want)
+			}
+		})
+	}
+}
+
+func TestConfigOutOfRangeIsAnErrorNotTheDefault(t *testing.T) {
+	cases := map[string]struct{ body, want string }{
+		"max_depth negative":         {"[ingest]\nmax_depth = -1\n", ":2: ingest.max_depth: must be at least 1, not -1"},
+		"max_parts zero":             {"[ingest]\nmax_parts = 0\n", ":2: ingest.max_parts: must be at least 1"},
+		"max_message_bytes negative": {"[ingest]\nmax_message_bytes = -100\n", ":2: ingest.max_message_bytes: must be at least 1"},
+		"max_attempts zero":          {"[smtp]\nmax_attempts = 0\n", ":2: smtp.max_attempts: must be at least 1, not 0"},
+		"max_attempts negative":      {"[smtp]\nmax_attempts = -3\n", ":2: smtp.max_attempts: must be at least 1, not -3"},
+		"daily_cap negative":         {"[smtp]\ndaily_cap = -1\n", ":2: smtp.daily_cap: must be at least 0, not -1"},
+		"smtp timeout zero":          {"[smtp]\ntimeout = \"0s\"\n", ":2: smtp.timeout: must be at least 1ns, not 0s"},
+		"imap timeout zero":          {"[imap]\ntimeout = \"0s\"\n", ":2: imap.timeout: must be at least"},
+		"retry_base zero":            {"[smtp]\nretry_base = \"0s\"\n", ":2: smtp.retry_base: must be at least"},
+		"poll_interval zero":         {"[imap]\npoll_interval = \"0s\"\n", ":2: imap.poll_interval: must be at least"},
+		"very_overdue_days zero":     {"[deadline]\nvery_overdue_days = 0\n", ":2: deadline.very_overdue_days: must be at least 1, not 0"},
+		"very_overdue_days negative": {"[deadline]\nvery_overdue_days = -2\n", ":2: deadline.very_overdue_days: must be at least 1, not -2"},
+		"worker_memory_mb small":     {"[extract]\nworker_memory_mb = 16\n", ":2: extract.worker_memory_mb: must be at least 64, not 16"},
+		"worker_memory_mb negative":  {"[extract]\nworker_memory_mb = -1\n", ":2: extract.worker_memory_mb: must be at least 64, not -1"},
+		"worker_timeout too short":   {"[extract]\nworker_timeout = \"500ms\"\n", ":2: extract.worker_timeout: must be at least 1s, not 500ms"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := writeFile(t, "foidesk.toml", c.body)
+			cfg, err := LoadConfig(p, true)
+			if err == nil {
+				t.Fatalf("accepted %q: %+v", c.body, cfg)
+			}
+			if !strings.Contains(err.Error(), p+c.want) {
+				t.Fatalf("error %q does not contain %q", err, p+c.want)
+			}
+		})
+	}
+}
+
+func TestConfigReportsEveryBadValue(t *testing.T) {
+	p := writeFile(t, "foidesk.toml", "[smtp]\nport = 0\n[ingest]\nmax_depth = -1\n")
+	_, err := LoadConfig(p, true)
+	if err == nil || !strings.Contains(err.Error(), p+":2: smtp.port") || !strings.Contains(err.Error(), p+":4: ingest.max_depth") {
+		t.Fatalf("error %v does not report both values", err)
+	}
+}
+
+func TestConfigZeroOrAbsentMeansDefaultWhereDocumented(t *testing.T) {
+	p := writeFile(t, "foidesk.toml", "[smtp]\nhost = \"localhost\"\ndaily_cap = 0\n[ingest]\n[extract]\n")
+	cfg, err := LoadConfig(p, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SMTP.DailyCap != 0 || cfg.SMTP.MaxAttempts != 8 || cfg.Ingest.MaxDepth != 20 || cfg.Extract.WorkerMemoryMB != 1024 || cfg.Deadline.VeryOverdueDays != 20 || cfg.SMTP.Port != 587 {
+		t.Fatalf("defaults not applied: %+v", cfg)
+	}
+}
+
+func TestConfigCheckFailsOnUnreadablePasswordFile(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-such-password")
+	p := writeFile(t, "foidesk.toml", "[smtp]\nhost = \"localhost\"\n\n[imap]\nhost = \"localhost\"\npassword_file = \""+missing+"\"\n")
+	out, errOut, code := runCLI(t, "--config", p, "config", "check")
+	if code != exitFailure {
+		t.Fatalf("exit %d, stdout %q", code, out)
+	}
+	want := p + ":6: imap.password_file: cannot read " + missing
+	if !strings.Contains(errOut, want) {
+		t.Fatalf("stderr %q does not contain %q", errOut, want)
+	}
+}
