@@ -26,6 +26,9 @@ type Row struct {
 	Nation *string   // nil: not given
 	Regime *string   // nil: the default for the nation (Scotland: foisa, else foia)
 	Tags   *[]string // nil: not given; empty: no tags
+	// Shared says the address is shared by design with other authorities
+	// (one FOI team serving several councils); nil: not given.
+	Shared *bool
 }
 
 // Problem is one thing wrong with an input file, at a line of it.
@@ -140,15 +143,21 @@ func checkEmail(v string) error {
 }
 
 // dupes finds repeated codes and addresses inside one file, compared
-// without regard to case, remembering the first line each was seen on.
+// without regard to case, remembering the lines each was seen on. An
+// address may repeat only on rows that all say it is shared.
 type dupes struct {
 	codes  map[string]int
-	emails map[string]int
+	emails map[string][]emailUse
 }
 
-func newDupes() *dupes { return &dupes{codes: map[string]int{}, emails: map[string]int{}} }
+type emailUse struct {
+	line   int
+	shared bool
+}
 
-func (d *dupes) check(im *Import, codeLine, emailLine int, code string, email *string) {
+func newDupes() *dupes { return &dupes{codes: map[string]int{}, emails: map[string][]emailUse{}} }
+
+func (d *dupes) check(im *Import, codeLine, emailLine int, code string, email *string, shared bool) {
 	if code != "" {
 		k := strings.ToLower(code)
 		if first, ok := d.codes[k]; ok {
@@ -159,12 +168,27 @@ func (d *dupes) check(im *Import, codeLine, emailLine int, code string, email *s
 	}
 	if email != nil && *email != "" {
 		k := strings.ToLower(*email)
-		if first, ok := d.emails[k]; ok {
-			im.problem(emailLine, "email %q is already used on line %d", *email, first)
-		} else {
-			d.emails[k] = emailLine
+		uses := d.emails[k]
+		for _, u := range uses {
+			if !shared || !u.shared {
+				im.problem(emailLine, "email %q is already used on line %d; if one FOI team answers for both, mark both rows shared", *email, u.line)
+				return
+			}
 		}
+		d.emails[k] = append(uses, emailUse{line: emailLine, shared: shared})
 	}
+}
+
+// ParseShared reads a shared cell: yes, true or 1 mark the address as
+// shared; no, false, 0 or an empty cell do not.
+func ParseShared(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "yes", "true", "1", "y":
+		return true, nil
+	case "no", "false", "0", "n", "":
+		return false, nil
+	}
+	return false, fmt.Errorf("shared %q is not one of yes, no, true, false, 1, 0", v)
 }
 
 // byLine orders problems by line, keeping the order of those on one line:
