@@ -8,10 +8,12 @@
 package authorities
 
 import (
+	"errors"
 	"fmt"
 	"net/mail"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Row is one authority as an input file describes it. A nil pointer means
@@ -140,6 +142,46 @@ func checkEmail(v string) error {
 		return fmt.Errorf("email %q has no full domain after the @", v)
 	}
 	return nil
+}
+
+// MaxCodeLen is the longest authority code accepted.
+const MaxCodeLen = 32
+
+// CheckCode says what is wrong with an authority code, nil when nothing:
+// 1 to MaxCodeLen ASCII letters, digits, '-', '_' and '.', not starting
+// with '.'. Codes name authorities in listings, file names (one letter per
+// authority in 'campaign preview') and scripts, so a path separator, '..',
+// white space or a control character has no place in one.
+func CheckCode(code string) error {
+	if code == "" {
+		return errors.New("code is empty")
+	}
+	if len(code) > MaxCodeLen {
+		return fmt.Errorf("code %q is %d characters long; a code has at most %d", truncate(code, MaxCodeLen), len(code), MaxCodeLen)
+	}
+	if code[0] == '.' {
+		return fmt.Errorf("code %q starts with '.'; a code starts with a letter, digit, '-' or '_'", code)
+	}
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' {
+			continue
+		}
+		r, _ := utf8.DecodeRuneInString(code[i:])
+		return fmt.Errorf("code %q contains %q; a code has only the letters A-Z and a-z, digits, '-', '_' and '.'", code, r)
+	}
+	return nil
+}
+
+// truncate shortens s to n bytes plus an ellipsis, for quoting a long value.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // dupes finds repeated codes and addresses inside one file, compared

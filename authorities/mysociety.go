@@ -63,6 +63,8 @@ func parseMySociety(im *Import, t *table, emails *Emails) {
 		row.Name = oneLine(t.col(rec, "official-name"))
 		if row.Code == "" {
 			im.problem(t.lineOf(rec, "local-authority-code"), "local-authority-code is empty")
+		} else if err := CheckCode(row.Code); err != nil {
+			im.problem(t.lineOf(rec, "local-authority-code"), "local-authority-%v", err)
 		}
 		if row.Name == "" {
 			im.problem(t.lineOf(rec, "official-name"), "official-name is empty")
@@ -186,8 +188,8 @@ func ParseEmails(file string, r io.Reader) (*Emails, error) {
 			before := len(im.Problems)
 			code, _ := t.col(rec, "code")
 			email, _ := t.col(rec, "email")
-			if code == "" {
-				im.problem(t.lineOf(rec, "code"), "code is empty")
+			if err := CheckCode(code); err != nil {
+				im.problem(t.lineOf(rec, "code"), "%v", err)
 			}
 			if email == "" {
 				continue

@@ -75,6 +75,11 @@ func parseSimple(im *Import, t *table) {
 		}
 		row.Email = ptr(email)
 		row.Code, _ = t.col(rec, "code")
+		if row.Code != "" {
+			if err := CheckCode(row.Code); err != nil {
+				im.problem(t.lineOf(rec, "code"), "%v", err)
+			}
+		}
 		nation := ""
 		if v, ok := t.col(rec, "nation"); ok && v != "" {
 			n, valid := NormalizeNation(v)

@@ -368,3 +368,59 @@ func TestEmailsFileMarksSharedAddresses(t *testing.T) {
 		t.Errorf("problems %v", emails.Problems)
 	}
 }
+
+func TestCodesAreValidatedAtImport(t *testing.T) {
+	long := strings.Repeat("x", 300)
+	data := strings.Join([]string{
+		"name,email,code", // 1
+		"Good,foi@good.gov.uk,E06000001",
+		"Dotted,foi@dotted.gov.uk,abc.def-G_1",
+		"Max,foi@max.gov.uk," + strings.Repeat("m", 32),
+		"Parent,foi@parent.gov.uk,../../x", // 5
+		"Control,foi@control.gov.uk,\"A\x1bB\"",
+		"Long,foi@long.gov.uk," + long,
+		"Leading Dot,foi@dot.gov.uk,.hidden",
+		"Slash,foi@slash.gov.uk,a/b",
+		"Space,foi@space.gov.uk,\"A B\"", // 10
+		"Unicode,foi@unicode.gov.uk,Môn",
+		"Newline,foi@newline.gov.uk,\"A\nB\"",
+	}, "\n") + "\n"
+	im := parse(t, data)
+	want := []string{
+		`list.csv:5: code "../../x" starts with '.'`,
+		`list.csv:6: code "A\x1bB" contains '\x1b'`,
+		`list.csv:7: code "` + strings.Repeat("x", 32) + `…" is 300 characters long; a code has at most 32`,
+		`list.csv:8: code ".hidden" starts with '.'`,
+		`list.csv:9: code "a/b" contains '/'`,
+		`list.csv:10: code "A B" contains ' '`,
+		`list.csv:11: code "Môn" contains 'ô'`,
+		`list.csv:12: code "A\nB" contains '\n'`,
+	}
+	got := problems(im)
+	if len(got) != len(want) {
+		t.Fatalf("got %d problems, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %d:\n got %s\nwant %s…", i, got[i], want[i])
+		}
+	}
+	if len(im.Rows) != 3 {
+		t.Errorf("valid rows %+v, want the first three", im.Rows)
+	}
+
+	im, err := Parse("councils.csv", strings.NewReader(mySocietyHeader+"K/N,Kent County Council,Kent,England,South East,CTY,County council,True\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := problems(im); len(got) != 1 || !strings.HasPrefix(got[0], `councils.csv:2: local-authority-code "K/N" contains '/'`) {
+		t.Errorf("mySociety code: %v", got)
+	}
+	emails, err := ParseEmails("emails.csv", strings.NewReader("code,email\n..,foi@kent.gov.uk\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(emails.Problems) != 1 || !strings.HasPrefix(emails.Problems[0].String(), `emails.csv:2: code ".." starts with '.'`) {
+		t.Errorf("emails file code: %v", emails.Problems)
+	}
+}
