@@ -8,10 +8,12 @@
 package authorities
 
 import (
+	"errors"
 	"fmt"
 	"net/mail"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Row is one authority as an input file describes it. A nil pointer means
@@ -26,6 +28,9 @@ type Row struct {
 	Nation *string   // nil: not given
 	Regime *string   // nil: the default for the nation (Scotland: foisa, else foia)
 	Tags   *[]string // nil: not given; empty: no tags
+	// Shared says the address is shared by design with other authorities
+	// (one FOI team serving several councils); nil: not given.
+	Shared *bool
 }
 
 // Problem is one thing wrong with an input file, at a line of it.
@@ -139,16 +144,62 @@ func checkEmail(v string) error {
 	return nil
 }
 
-// dupes finds repeated codes and addresses inside one file, compared
-// without regard to case, remembering the first line each was seen on.
-type dupes struct {
-	codes  map[string]int
-	emails map[string]int
+// MaxCodeLen is the longest authority code accepted.
+const MaxCodeLen = 32
+
+// CheckCode says what is wrong with an authority code, nil when nothing:
+// 1 to MaxCodeLen ASCII letters, digits, '-', '_' and '.', not starting
+// with '.'. Codes name authorities in listings, file names (one letter per
+// authority in 'campaign preview') and scripts, so a path separator, '..',
+// white space or a control character has no place in one.
+func CheckCode(code string) error {
+	if code == "" {
+		return errors.New("code is empty")
+	}
+	if len(code) > MaxCodeLen {
+		return fmt.Errorf("code %q is %d characters long; a code has at most %d", truncate(code, MaxCodeLen), len(code), MaxCodeLen)
+	}
+	if code[0] == '.' {
+		return fmt.Errorf("code %q starts with '.'; a code starts with a letter, digit, '-' or '_'", code)
+	}
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' {
+			continue
+		}
+		r, _ := utf8.DecodeRuneInString(code[i:])
+		return fmt.Errorf("code %q contains %q; a code has only the letters A-Z and a-z, digits, '-', '_' and '.'", code, r)
+	}
+	return nil
 }
 
-func newDupes() *dupes { return &dupes{codes: map[string]int{}, emails: map[string]int{}} }
+// truncate shortens s to n bytes plus an ellipsis, for quoting a long value.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
 
-func (d *dupes) check(im *Import, codeLine, emailLine int, code string, email *string) {
+// dupes finds repeated codes and addresses inside one file, compared
+// without regard to case, remembering the lines each was seen on. An
+// address may repeat only on rows that all say it is shared.
+type dupes struct {
+	codes  map[string]int
+	emails map[string][]emailUse
+}
+
+type emailUse struct {
+	line   int
+	shared bool
+}
+
+func newDupes() *dupes { return &dupes{codes: map[string]int{}, emails: map[string][]emailUse{}} }
+
+func (d *dupes) check(im *Import, codeLine, emailLine int, code string, email *string, shared bool) {
 	if code != "" {
 		k := strings.ToLower(code)
 		if first, ok := d.codes[k]; ok {
@@ -159,12 +210,27 @@ func (d *dupes) check(im *Import, codeLine, emailLine int, code string, email *s
 	}
 	if email != nil && *email != "" {
 		k := strings.ToLower(*email)
-		if first, ok := d.emails[k]; ok {
-			im.problem(emailLine, "email %q is already used on line %d", *email, first)
-		} else {
-			d.emails[k] = emailLine
+		uses := d.emails[k]
+		for _, u := range uses {
+			if !shared || !u.shared {
+				im.problem(emailLine, "email %q is already used on line %d; if one FOI team answers for both, mark both rows shared", *email, u.line)
+				return
+			}
 		}
+		d.emails[k] = append(uses, emailUse{line: emailLine, shared: shared})
 	}
+}
+
+// ParseShared reads a shared cell: yes, true or 1 mark the address as
+// shared; no, false, 0 or an empty cell do not.
+func ParseShared(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "yes", "true", "1", "y":
+		return true, nil
+	case "no", "false", "0", "n", "":
+		return false, nil
+	}
+	return false, fmt.Errorf("shared %q is not one of yes, no, true, false, 1, 0", v)
 }
 
 // byLine orders problems by line, keeping the order of those on one line:

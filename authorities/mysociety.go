@@ -63,6 +63,8 @@ func parseMySociety(im *Import, t *table, emails *Emails) {
 		row.Name = oneLine(t.col(rec, "official-name"))
 		if row.Code == "" {
 			im.problem(t.lineOf(rec, "local-authority-code"), "local-authority-code is empty")
+		} else if err := CheckCode(row.Code); err != nil {
+			im.problem(t.lineOf(rec, "local-authority-code"), "local-authority-%v", err)
 		}
 		if row.Name == "" {
 			im.problem(t.lineOf(rec, "official-name"), "official-name is empty")
@@ -95,9 +97,10 @@ func parseMySociety(im *Import, t *table, emails *Emails) {
 		}
 		row.Tags = &tags
 		if e, ok := emails.lookup(row.Code); ok {
-			row.Email = ptr(e)
+			row.Email = ptr(e.email)
+			row.Shared = e.shared
 		}
-		d.check(im, t.lineOf(rec, "local-authority-code"), 0, row.Code, nil)
+		d.check(im, t.lineOf(rec, "local-authority-code"), 0, row.Code, nil, false)
 		if len(im.Problems) == before {
 			im.Rows = append(im.Rows, row)
 		}
@@ -140,26 +143,28 @@ type Emails struct {
 	Problems []Problem
 	Warnings []Problem
 	entries  []emailEntry
-	byCode   map[string]string
+	byCode   map[string]emailEntry
 }
 
 type emailEntry struct {
-	line  int
-	code  string
-	email string
+	line   int
+	code   string
+	email  string
+	shared *bool // nil: the file has no shared column
 }
 
-func (e *Emails) lookup(code string) (string, bool) {
+func (e *Emails) lookup(code string) (emailEntry, bool) {
 	if e == nil {
-		return "", false
+		return emailEntry{}, false
 	}
 	v, ok := e.byCode[strings.ToLower(code)]
 	return v, ok
 }
 
 // ParseEmails reads a CSV with a header naming at least the columns code
-// and email. Other columns are warned about and ignored; a row with an empty
-// email is skipped, leaving that authority without an address.
+// and email, and optionally shared (yes where one address serves several
+// authorities by design). Other columns are warned about and ignored; a row
+// with an empty email is skipped, leaving that authority without an address.
 func ParseEmails(file string, r io.Reader) (*Emails, error) {
 	im, t, err := readImport(file, r)
 	if err != nil {
@@ -170,21 +175,21 @@ func ParseEmails(file string, r io.Reader) (*Emails, error) {
 	if !hasCode && !hasEmail {
 		return nil, inputErrorf("%s has no header line: its first line must name the columns code and email (it reads %q)", file, strings.Join(t.header, ","))
 	}
-	unknownColumns(im, t, "code", "email")
+	unknownColumns(im, t, "code", "email", "shared")
 	for _, req := range []string{"code", "email"} {
 		if _, ok := t.cols[req]; !ok {
 			im.problem(t.headerLine, "the header has no %s column, which is required", req)
 		}
 	}
-	out := &Emails{File: file, byCode: map[string]string{}}
+	out := &Emails{File: file, byCode: map[string]emailEntry{}}
 	if hasCode && hasEmail {
 		d := newDupes()
 		for _, rec := range t.records {
 			before := len(im.Problems)
 			code, _ := t.col(rec, "code")
 			email, _ := t.col(rec, "email")
-			if code == "" {
-				im.problem(t.lineOf(rec, "code"), "code is empty")
+			if err := CheckCode(code); err != nil {
+				im.problem(t.lineOf(rec, "code"), "%v", err)
 			}
 			if email == "" {
 				continue
@@ -192,10 +197,18 @@ func ParseEmails(file string, r io.Reader) (*Emails, error) {
 			if err := checkEmail(email); err != nil {
 				im.problem(t.lineOf(rec, "email"), "%v", err)
 			}
-			d.check(im, t.lineOf(rec, "code"), t.lineOf(rec, "email"), code, &email)
+			entry := emailEntry{line: rec.line, code: code, email: email}
+			if v, ok := t.col(rec, "shared"); ok {
+				shared, err := ParseShared(v)
+				if err != nil {
+					im.problem(t.lineOf(rec, "shared"), "%v", err)
+				}
+				entry.shared = ptr(shared)
+			}
+			d.check(im, t.lineOf(rec, "code"), t.lineOf(rec, "email"), code, &email, entry.shared != nil && *entry.shared)
 			if len(im.Problems) == before {
-				out.entries = append(out.entries, emailEntry{line: rec.line, code: code, email: email})
-				out.byCode[strings.ToLower(code)] = email
+				out.entries = append(out.entries, entry)
+				out.byCode[strings.ToLower(code)] = entry
 			}
 		}
 	}

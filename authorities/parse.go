@@ -8,7 +8,7 @@ import (
 
 // simpleColumns are the columns of the simple format; name and email are
 // required, the rest optional, in any order.
-var simpleColumns = []string{"name", "email", "code", "nation", "regime", "tags"}
+var simpleColumns = []string{"name", "email", "code", "nation", "regime", "tags", "shared"}
 
 // Parse reads an authority list in either format, told apart by its header.
 // emails, when not nil, is a parsed code,email file for the mySociety
@@ -75,6 +75,11 @@ func parseSimple(im *Import, t *table) {
 		}
 		row.Email = ptr(email)
 		row.Code, _ = t.col(rec, "code")
+		if row.Code != "" {
+			if err := CheckCode(row.Code); err != nil {
+				im.problem(t.lineOf(rec, "code"), "%v", err)
+			}
+		}
 		nation := ""
 		if v, ok := t.col(rec, "nation"); ok && v != "" {
 			n, valid := NormalizeNation(v)
@@ -97,7 +102,17 @@ func parseSimple(im *Import, t *table) {
 		if v, ok := t.col(rec, "tags"); ok {
 			row.Tags = ptr(splitTags(v))
 		}
-		d.check(im, t.lineOf(rec, "code"), t.lineOf(rec, "email"), row.Code, row.Email)
+		shared := false
+		if v, ok := t.col(rec, "shared"); ok {
+			var err error
+			if shared, err = ParseShared(v); err != nil {
+				im.problem(t.lineOf(rec, "shared"), "%v", err)
+			} else if shared && row.Code == "" {
+				im.problem(t.lineOf(rec, "shared"), "a row whose address is shared needs a code: authorities sharing an address are told apart by their codes")
+			}
+			row.Shared = ptr(shared)
+		}
+		d.check(im, t.lineOf(rec, "code"), t.lineOf(rec, "email"), row.Code, row.Email, shared)
 		if len(im.Problems) == before {
 			im.Rows = append(im.Rows, row)
 		}

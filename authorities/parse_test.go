@@ -222,7 +222,7 @@ func TestMySocietyFormatWithEmails(t *testing.T) {
 		warns = append(warns, w.String())
 	}
 	want := []string{
-		`emails.csv:1: unknown column "contact" ignored (known columns: code, email)`,
+		`emails.csv:1: unknown column "contact" ignored (known columns: code, email, shared)`,
 		"emails.csv:4: code ZZZ is not a current authority in councils.csv; its address is not used",
 	}
 	if !slices.Equal(warns, want) {
@@ -243,7 +243,7 @@ func TestEmailsFileProblems(t *testing.T) {
 		`emails.csv:2: email "foi@kent" has no full domain after the @`,
 		"emails.csv:3: code is empty",
 		`emails.csv:5: code "abe" is already used on line 4`,
-		`emails.csv:6: email "A@B.gov.uk" is already used on line 4`,
+		`emails.csv:6: email "A@B.gov.uk" is already used on line 4; if one FOI team answers for both, mark both rows shared`,
 	}
 	if got := problems(im); !slices.Equal(got, want) {
 		t.Errorf("problems\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -314,5 +314,127 @@ func TestAddressProblemsInWords(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "angle-addr") || strings.Contains(err.Error(), "addr-spec") {
 			t.Errorf("checkEmail(%q) = %v, want words saying %q", addr, err, want)
 		}
+	}
+}
+
+func TestSharedAddressesOnlyWhereMarked(t *testing.T) {
+	data := strings.Join([]string{
+		"name,email,code,shared", // 1
+		"Adur,foi@adur-worthing.gov.uk,ADU,yes",
+		"Worthing,FOI@adur-worthing.gov.uk,WOT,TRUE",
+		"Brighton,foi@brighton.gov.uk,BRI,",
+		"Hove,foi@brighton.gov.uk,HOV,1",        // 5: shared, but line 4 is not
+		"Lewes,foi@adur-worthing.gov.uk,LEW,no", // 6: unmarked
+		"Wealden,foi@wealden.gov.uk,,yes",       // 7: shared without a code
+		"Rother,foi@rother.gov.uk,ROT,maybe",
+	}, "\n") + "\n"
+	im := parse(t, data)
+	want := []string{
+		`list.csv:5: email "foi@brighton.gov.uk" is already used on line 4; if one FOI team answers for both, mark both rows shared`,
+		`list.csv:6: email "foi@adur-worthing.gov.uk" is already used on line 2; if one FOI team answers for both, mark both rows shared`,
+		"list.csv:7: a row whose address is shared needs a code",
+		`list.csv:8: shared "maybe" is not one of yes, no, true, false, 1, 0`,
+	}
+	got := problems(im)
+	if len(got) != len(want) {
+		t.Fatalf("got %d problems, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %d:\n got %s\nwant %s…", i, got[i], want[i])
+		}
+	}
+	shared := map[string]bool{}
+	for _, r := range im.Rows {
+		shared[r.Code] = r.Shared != nil && *r.Shared
+	}
+	if !shared["ADU"] || !shared["WOT"] || shared["BRI"] || len(shared) != 3 {
+		t.Errorf("valid rows %v, want ADU and WOT shared, BRI not", shared)
+	}
+
+	// Without a shared column nothing is said, and duplicates are refused.
+	im = parse(t, "name,email,code\nAdur,foi@aw.gov.uk,ADU\nWorthing,foi@aw.gov.uk,WOT\n")
+	if got := problems(im); len(got) != 1 || !strings.HasPrefix(got[0], `list.csv:3: email "foi@aw.gov.uk" is already used on line 2`) {
+		t.Errorf("unmarked duplicate: %v", got)
+	}
+}
+
+func TestEmailsFileMarksSharedAddresses(t *testing.T) {
+	emails, err := ParseEmails("emails.csv", strings.NewReader("code,email,shared\nKEN,foi@shared.gov.uk,yes\nABE,foi@shared.gov.uk,yes\nASH,foi@ash.gov.uk,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := Parse("councils.csv", strings.NewReader(mySocietySample), emails)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(im.Problems) > 0 {
+		t.Fatalf("problems %v", problems(im))
+	}
+	for _, r := range im.Rows {
+		want := r.Code == "KEN" || r.Code == "ABE"
+		if r.Email != nil && (r.Shared == nil || *r.Shared != want) {
+			t.Errorf("%s: shared %v, want %v", r.Code, r.Shared, want)
+		}
+	}
+	emails, _ = ParseEmails("emails.csv", strings.NewReader("code,email,shared\nKEN,foi@shared.gov.uk,yes\nABE,foi@shared.gov.uk,\n"))
+	if len(emails.Problems) != 1 || !strings.HasPrefix(emails.Problems[0].String(), `emails.csv:3: email "foi@shared.gov.uk" is already used on line 2`) {
+		t.Errorf("problems %v", emails.Problems)
+	}
+}
+
+func TestCodesAreValidatedAtImport(t *testing.T) {
+	long := strings.Repeat("x", 300)
+	data := strings.Join([]string{
+		"name,email,code", // 1
+		"Good,foi@good.gov.uk,E06000001",
+		"Dotted,foi@dotted.gov.uk,abc.def-G_1",
+		"Max,foi@max.gov.uk," + strings.Repeat("m", 32),
+		"Parent,foi@parent.gov.uk,../../x", // 5
+		"Control,foi@control.gov.uk,\"A\x1bB\"",
+		"Long,foi@long.gov.uk," + long,
+		"Leading Dot,foi@dot.gov.uk,.hidden",
+		"Slash,foi@slash.gov.uk,a/b",
+		"Space,foi@space.gov.uk,\"A B\"", // 10
+		"Unicode,foi@unicode.gov.uk,Môn",
+		"Newline,foi@newline.gov.uk,\"A\nB\"",
+	}, "\n") + "\n"
+	im := parse(t, data)
+	want := []string{
+		`list.csv:5: code "../../x" starts with '.'`,
+		`list.csv:6: code "A\x1bB" contains '\x1b'`,
+		`list.csv:7: code "` + strings.Repeat("x", 32) + `…" is 300 characters long; a code has at most 32`,
+		`list.csv:8: code ".hidden" starts with '.'`,
+		`list.csv:9: code "a/b" contains '/'`,
+		`list.csv:10: code "A B" contains ' '`,
+		`list.csv:11: code "Môn" contains 'ô'`,
+		`list.csv:12: code "A\nB" contains '\n'`,
+	}
+	got := problems(im)
+	if len(got) != len(want) {
+		t.Fatalf("got %d problems, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %d:\n got %s\nwant %s…", i, got[i], want[i])
+		}
+	}
+	if len(im.Rows) != 3 {
+		t.Errorf("valid rows %+v, want the first three", im.Rows)
+	}
+
+	im, err := Parse("councils.csv", strings.NewReader(mySocietyHeader+"K/N,Kent County Council,Kent,England,South East,CTY,County council,True\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := problems(im); len(got) != 1 || !strings.HasPrefix(got[0], `councils.csv:2: local-authority-code "K/N" contains '/'`) {
+		t.Errorf("mySociety code: %v", got)
+	}
+	emails, err := ParseEmails("emails.csv", strings.NewReader("code,email\n..,foi@kent.gov.uk\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(emails.Problems) != 1 || !strings.HasPrefix(emails.Problems[0].String(), `emails.csv:2: code ".." starts with '.'`) {
+		t.Errorf("emails file code: %v", emails.Problems)
 	}
 }

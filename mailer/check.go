@@ -19,7 +19,7 @@ import (
 // Kinds of Problem.
 const (
 	ProblemAddress   = "address"   // not a plain, well-formed address
-	ProblemDuplicate = "duplicate" // two authorities share one address
+	ProblemDuplicate = "duplicate" // two authorities share one address, not all marked shared
 	ProblemDomain    = "domain"    // the domain accepts no mail
 	ProblemLookup    = "lookup"    // the domain could not be looked up now
 )
@@ -27,6 +27,9 @@ const (
 // Recipient is one letter's addressee, as the checks need it.
 type Recipient struct {
 	Code, Name, Email string
+	// Shared: the register marks this address as shared by design (one FOI
+	// team serving several authorities), so sharing it is not a problem.
+	Shared bool
 }
 
 // Problem is one reason a letter may not arrive.
@@ -76,7 +79,8 @@ type Checker struct {
 }
 
 // Check returns every problem with rs: addresses that are not plain and
-// well-formed, addresses shared by more than one authority, and domains
+// well-formed, addresses shared by more than one authority (unless every
+// one of them is marked shared), and domains
 // with no way to receive mail (no MX and no A/AAAA record, or a null MX).
 // A domain whose lookup failed for another reason is a ProblemLookup: try
 // again later. Problems come sorted by kind, then address.
@@ -96,7 +100,7 @@ func (c Checker) Check(ctx context.Context, rs []Recipient) []Problem {
 		domains[d] = append(domains[d], r)
 	}
 	for addr, who := range byAddr {
-		if len(who) > 1 {
+		if len(who) > 1 && !allShared(who) {
 			out = append(out, Problem{Kind: ProblemDuplicate, Who: who, Address: addr})
 		}
 	}
@@ -111,6 +115,17 @@ func (c Checker) Check(ctx context.Context, rs []Recipient) []Problem {
 		return out[i].Lines()[0] < out[j].Lines()[0]
 	})
 	return out
+}
+
+// allShared reports whether every recipient of an address is marked as
+// sharing it by design.
+func allShared(rs []Recipient) bool {
+	for _, r := range rs {
+		if !r.Shared {
+			return false
+		}
+	}
+	return true
 }
 
 // domains looks every domain up, a few at a time, and returns the problem

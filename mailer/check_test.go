@@ -73,3 +73,19 @@ func TestCheckFindsEveryKindOfProblem(t *testing.T) {
 		t.Errorf("a good address: %+v", ps)
 	}
 }
+
+func TestCheckAcceptsAnAddressSharedOnlyByMarkedAuthorities(t *testing.T) {
+	c := Checker{Resolver: fakeDNS{mx: map[string][]*net.MX{"aw.example": {{Host: "mx.aw.example.", Pref: 10}}}}}
+	marked := []Recipient{
+		{Code: "ADU", Name: "Adur", Email: "foi@aw.example", Shared: true},
+		{Code: "WOT", Name: "Worthing", Email: "FOI@aw.example", Shared: true},
+	}
+	if ps := c.Check(context.Background(), marked); len(ps) != 0 {
+		t.Errorf("an address every authority says is shared was reported: %+v", ps)
+	}
+	mixed := append(marked, Recipient{Code: "LEW", Name: "Lewes", Email: "foi@aw.example"})
+	ps := c.Check(context.Background(), mixed)
+	if len(ps) != 1 || ps[0].Kind != ProblemDuplicate || len(ps[0].Who) != 3 {
+		t.Errorf("an address shared with an unmarked authority: %+v", ps)
+	}
+}

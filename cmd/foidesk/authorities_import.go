@@ -144,7 +144,7 @@ func importAuthorities(ctx context.Context, e *env, im *authorities.Import) erro
 		rows[i] = registry.AuthorityInput{
 			Origin: fmt.Sprintf("%s:%d", im.File, r.Line),
 			Code:   r.Code, Name: r.Name,
-			Email: r.Email, Nation: r.Nation, Regime: r.Regime, Tags: r.Tags,
+			Email: r.Email, Nation: r.Nation, Regime: r.Regime, Tags: r.Tags, SharedEmail: r.Shared,
 		}
 	}
 	res, err := st.register.ImportAuthorities(ctx, registry.AuthorityImport{Rows: rows, Progress: importProgressHook})

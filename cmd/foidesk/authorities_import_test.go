@@ -265,3 +265,22 @@ func TestAuthoritiesUsageAndHelp(t *testing.T) {
 		t.Errorf("usage errors and --help created the database")
 	}
 }
+
+// A code that could escape a directory, forge a line or overflow a column
+// stops the whole import, with the file and line.
+func TestAuthoritiesImportRefusesBadCodes(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "foidesk.db")
+	good := authFile(t, "good.csv", "name,email,code\nKent County Council,foi@kent.gov.uk,KEN\n")
+	if _, errOut, code := authCLI(t, db, "authorities", "import", good); code != exitOK {
+		t.Fatalf("import: exit %d: %s", code, errOut)
+	}
+	bad := authFile(t, "bad.csv", "name,email,code\nKent County Council,foi@kent-fixed.gov.uk,KEN\nEvil,foi@evil.gov.uk,../../x\n")
+	_, errOut, code := authCLI(t, db, "authorities", "import", bad)
+	if code != exitFailure || !strings.Contains(errOut, bad+`:3: code "../../x" starts with '.'`) {
+		t.Fatalf("bad code: exit %d: %s", code, errOut)
+	}
+	list := authList(t, db)
+	if len(list) != 1 || *list[0].Email != "foi@kent.gov.uk" {
+		t.Errorf("a refused import changed the register: %+v", list)
+	}
+}

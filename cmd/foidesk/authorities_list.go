@@ -21,6 +21,8 @@ type authorityJSON struct {
 	Nation *string  `json:"nation"`
 	Regime string   `json:"regime"`
 	Tags   []string `json:"tags"`
+	// Shared is present, true, when the address is shared by design.
+	Shared bool `json:"shared,omitempty"`
 }
 
 func init() {
@@ -80,7 +82,7 @@ func printAuthoritiesJSON(e *env, list []registry.Authority) error {
 	}
 	out := make([]authorityJSON, 0, len(list))
 	for _, a := range list {
-		out = append(out, authorityJSON{Code: opt(a.Code), Name: a.Name, Email: opt(a.Email), Nation: opt(a.Nation), Regime: a.Regime, Tags: a.Tags})
+		out = append(out, authorityJSON{Code: opt(a.Code), Name: a.Name, Email: opt(a.Email), Nation: opt(a.Nation), Regime: a.Regime, Tags: a.Tags, Shared: a.SharedEmail})
 	}
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")

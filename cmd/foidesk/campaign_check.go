@@ -63,7 +63,7 @@ func campaignCheck(ctx context.Context, e *env, f *campaignCheckFlags, args []st
 		if r.OutboxState == campaign.OutboxCancelled {
 			continue
 		}
-		rs = append(rs, mailer.Recipient{Code: r.Authority.Code, Name: r.Authority.Name, Email: r.ToEmail})
+		rs = append(rs, mailer.Recipient{Code: r.Authority.Code, Name: r.Authority.Name, Email: r.ToEmail, Shared: r.Authority.SharedEmail})
 		domains[campaign.EmailDomain(r.ToEmail)] = true
 	}
 	for _, p := range (mailer.Checker{Resolver: checkResolver, Timeout: f.timeout}).Check(ctx, rs) {

@@ -18,8 +18,11 @@ the sent mailbox (search for the Message-ID) or ask the authority, then:
 
   --sent    it arrived: the request is recorded as delivered at the time of
             the attempt, and its statutory due date is computed from that;
-  --resend  it did not: the identical message (same Message-ID) is queued
-            again for the next 'foidesk campaign send'.
+  --resend  it did not: the same message (same Message-ID) is queued
+            again for the next 'foidesk campaign send', addressed to the
+            authority's address in the register now; when a re-import has
+            corrected it since, the request is re-addressed and that is
+            recorded as a request.readdressed event.
 
 --resend also re-queues a failed request, once its cause is fixed.`,
 		args: 1,
@@ -56,9 +59,16 @@ func requestsResolve(ctx context.Context, e *env, f *requestsResolveFlags, args 
 		fmt.Fprintf(e.stdout, "%s to %s recorded as delivered %s; due %s\n", r.Ref, printable(r.Authority.Name), londonTime(r.SentAt), r.DueDate)
 		return nil
 	}
+	before, err := st.campaigns.RequestByRef(ctx, args[0])
+	if err != nil {
+		return err
+	}
 	r, err := st.campaigns.ResolveResend(ctx, args[0])
 	if err != nil {
 		return err
+	}
+	if r.ToEmail != before.ToEmail {
+		fmt.Fprintf(e.stdout, "%s re-addressed from %s to %s, as the register now says\n", r.Ref, printable(before.ToEmail), printable(r.ToEmail))
 	}
 	fmt.Fprintf(e.stdout, "%s to %s queued to be sent again; run 'foidesk campaign send %s'\n", r.Ref, printable(r.Authority.Name), r.Campaign)
 	return nil

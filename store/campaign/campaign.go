@@ -314,7 +314,8 @@ type Rendered struct {
 }
 
 // Queue renders every draft request of the campaign with render and
-// stores the exact bytes, then marks the requests and the campaign queued,
+// stores the exact bytes, each addressed to its authority's address in the
+// register now (readdress.go), then marks the requests and the campaign queued,
 // in one transaction: either every letter is ready to send or none is. A
 // render error names the authority and leaves everything as it was.
 func (s *Store) Queue(ctx context.Context, campaignID int64, render func(Request) (Rendered, error)) (int, error) {
@@ -346,6 +347,11 @@ func (s *Store) Queue(ctx context.Context, campaignID int64, render func(Request
 		rows.Close()
 		now := ts(s.core.Now())
 		for _, r := range drafts {
+			to, _, err := s.readdress(ctx, tx, r, "queue", now)
+			if err != nil {
+				return err
+			}
+			r.ToEmail, r.Authority.Email = to, to
 			m, err := render(r)
 			if err != nil {
 				return fmt.Errorf("%s (%s): %w", r.Authority.Name, r.ToEmail, err)

@@ -177,7 +177,10 @@ func (s *Store) resolveSent(ctx context.Context, ref string, at time.Time, by, n
 
 // ResolveResend puts an `unknown` or `failed` request back in the queue on a
 // person's word (it never arrived, or the address was fixed at the server's
-// end). The same message, with the same Message-ID, is sent again.
+// end). The same message, with the same Message-ID, is sent again, to
+// the authority's address in the register now: when a re-import corrected
+// it, the request and its stored message's To header take the new one
+// (request.readdressed).
 func (s *Store) ResolveResend(ctx context.Context, ref string) (Request, error) {
 	r, err := s.RequestByRef(ctx, ref)
 	if err != nil {
@@ -195,6 +198,19 @@ func (s *Store) ResolveResend(ctx context.Context, ref string) (Request, error) 
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("request %s changed meanwhile; look again", r.Ref)
+		}
+		to, changed, err := s.readdress(ctx, tx, r, "resend", now)
+		if err != nil {
+			return err
+		}
+		if changed {
+			raw, err := rewriteTo(r.RawMessage, to)
+			if err != nil {
+				return fmt.Errorf("re-address request %s: %w", r.Ref, err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE request_messages SET raw = ? WHERE request_id = ?`, raw, r.ID); err != nil {
+				return fmt.Errorf("re-address request %s: %w", r.Ref, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET state = 'queued', updated_at = ? WHERE id = ? AND state = 'done'`, now, r.CampaignID); err != nil {
 			return err

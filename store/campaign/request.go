@@ -58,6 +58,9 @@ type Recipient struct {
 	Email       string
 	Nation      string
 	Regime      string
+	// SharedEmail: the register marks the authority's address as shared by
+	// design with other authorities.
+	SharedEmail bool
 }
 
 // Request is one letter to one authority, with its outbox state.
@@ -89,7 +92,7 @@ type Request struct {
 	UpdatedAt     time.Time
 }
 
-const requestCols = `r.id, r.campaign_id, c.name, r.authority_id, coalesce(a.code, ''), a.name, coalesce(a.nation, ''), a.regime,
+const requestCols = `r.id, r.campaign_id, c.name, r.authority_id, coalesce(a.code, ''), a.name, coalesce(a.nation, ''), a.regime, a.email_shared,
 	r.ref, r.regime, r.to_email, r.message_id, r.outbox_state, r.attempts, r.next_attempt_at,
 	r.smtp_code, r.smtp_enhanced, r.smtp_text, r.subject, r.sent_at, r.due_date, r.status, r.replied_on, r.status_reason, r.claimed_by, r.claimed_at, r.updated_at`
 
@@ -104,7 +107,7 @@ func scanRequest(row scanner, withRaw bool) (Request, error) {
 	var r Request
 	var next, sent, claimedAt, updated, subject, due, enh, text, claimedBy, replied, reason sql.NullString
 	var code sql.NullInt64
-	dest := []any{&r.ID, &r.CampaignID, &r.Campaign, &r.AuthorityID, &r.Authority.Code, &r.Authority.Name, &r.Authority.Nation, &r.Authority.Regime,
+	dest := []any{&r.ID, &r.CampaignID, &r.Campaign, &r.AuthorityID, &r.Authority.Code, &r.Authority.Name, &r.Authority.Nation, &r.Authority.Regime, &r.Authority.SharedEmail,
 		&r.Ref, &r.Regime, &r.ToEmail, &r.MessageID, &r.OutboxState, &r.Attempts, &next,
 		&code, &enh, &text, &subject, &sent, &due, &r.Status, &replied, &reason, &claimedBy, &claimedAt, &updated}
 	if withRaw {

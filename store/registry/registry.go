@@ -28,15 +28,18 @@ func New(st *store.Store) *Store { return &Store{core: st} }
 
 // Authority is one public body in the register.
 type Authority struct {
-	ID        int64
-	Code      string // "" when it has none
-	Name      string
-	Email     string // "" means missing an address: nothing is ever sent to it
-	Nation    string // England, Wales, Scotland, Northern Ireland, or "" when unknown
-	Regime    string // foia, eir, foisa or eisr
-	Tags      []string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID     int64
+	Code   string // "" when it has none
+	Name   string
+	Email  string // "" means missing an address: nothing is ever sent to it
+	Nation string // England, Wales, Scotland, Northern Ireland, or "" when unknown
+	Regime string // foia, eir, foisa or eisr
+	Tags   []string
+	// SharedEmail says the address is shared by design with other
+	// authorities (one FOI team serving several councils).
+	SharedEmail bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // AuthorityInput is one authority as an import states it. A nil field says
@@ -52,6 +55,9 @@ type AuthorityInput struct {
 	// changes, when (like a new authority) it gets the nation's default.
 	Regime *string
 	Tags   *[]string
+	// SharedEmail nil keeps what an existing authority has (a new one: not
+	// shared).
+	SharedEmail *bool
 }
 
 // AuthorityImport is a whole input file, written in one transaction.
@@ -152,7 +158,7 @@ func (s *Store) ImportAuthorities(ctx context.Context, im AuthorityImport) (Impo
 	return res, nil
 }
 
-const authorityColumns = "id, code, name, email, nation, regime, tags, created_at, updated_at"
+const authorityColumns = "id, code, name, email, nation, regime, tags, email_shared, created_at, updated_at"
 
 func matchAuthority(ctx context.Context, tx *sql.Tx, in AuthorityInput) (*Authority, error) {
 	var rows *sql.Rows
@@ -201,6 +207,9 @@ func (s *Store) addAuthority(ctx context.Context, tx *sql.Tx, in AuthorityInput)
 	if in.Tags != nil {
 		a.Tags = normalizeAuthorityTags(*in.Tags)
 	}
+	if in.SharedEmail != nil {
+		a.SharedEmail = *in.SharedEmail
+	}
 	if !authorityRegimeFits(a.Regime, a.Nation) {
 		return a, fmt.Errorf("%s: regime %s does not apply to %s, which is in %s", in.Origin, a.Regime, a.Name, a.Nation)
 	}
@@ -209,8 +218,8 @@ func (s *Store) addAuthority(ctx context.Context, tx *sql.Tx, in AuthorityInput)
 	tags, _ := json.Marshal(a.Tags)
 	stamp := now.Format(time.RFC3339Nano)
 	r, err := tx.ExecContext(ctx,
-		`INSERT INTO authorities (code, name, email, nation, regime, tags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		authorityNull(a.Code), a.Name, authorityNull(a.Email), authorityNull(a.Nation), a.Regime, string(tags), stamp, stamp)
+		`INSERT INTO authorities (code, name, email, nation, regime, tags, email_shared, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		authorityNull(a.Code), a.Name, authorityNull(a.Email), authorityNull(a.Nation), a.Regime, string(tags), a.SharedEmail, stamp, stamp)
 	if err != nil {
 		return a, fmt.Errorf("%s: add authority %s: %w", in.Origin, a.Name, err)
 	}
@@ -220,6 +229,9 @@ func (s *Store) addAuthority(ctx context.Context, tx *sql.Tx, in AuthorityInput)
 	detail := map[string]any{
 		"source": in.Origin, "code": authorityNull(a.Code), "name": a.Name, "email": authorityNull(a.Email),
 		"nation": authorityNull(a.Nation), "regime": a.Regime, "tags": a.Tags,
+	}
+	if a.SharedEmail {
+		detail["email_shared"] = true
 	}
 	return a, s.core.AppendEvent(ctx, tx, "authority.added", store.Subject{Authority: a.ID}, detail)
 }
@@ -244,6 +256,9 @@ func (s *Store) updateAuthority(ctx context.Context, tx *sql.Tx, cur Authority, 
 	if in.Tags != nil {
 		next.Tags = normalizeAuthorityTags(*in.Tags)
 	}
+	if in.SharedEmail != nil {
+		next.SharedEmail = *in.SharedEmail
+	}
 	if !authorityRegimeFits(next.Regime, next.Nation) {
 		return cur, false, fmt.Errorf("%s: regime %s does not apply to %s, which is in %s", in.Origin, next.Regime, cur.Name, next.Nation)
 	}
@@ -260,14 +275,17 @@ func (s *Store) updateAuthority(ctx context.Context, tx *sql.Tx, cur Authority, 
 	if !slices.Equal(cur.Tags, next.Tags) {
 		changes["tags"] = authorityFieldChange{From: cur.Tags, To: next.Tags}
 	}
+	if cur.SharedEmail != next.SharedEmail {
+		changes["email_shared"] = authorityFieldChange{From: cur.SharedEmail, To: next.SharedEmail}
+	}
 	if len(changes) == 0 {
 		return cur, false, nil
 	}
 	next.UpdatedAt = s.core.Now().UTC()
 	tags, _ := json.Marshal(next.Tags)
 	_, err := tx.ExecContext(ctx,
-		`UPDATE authorities SET name = ?, email = ?, nation = ?, regime = ?, tags = ?, updated_at = ? WHERE id = ?`,
-		next.Name, authorityNull(next.Email), authorityNull(next.Nation), next.Regime, string(tags),
+		`UPDATE authorities SET name = ?, email = ?, nation = ?, regime = ?, tags = ?, email_shared = ?, updated_at = ? WHERE id = ?`,
+		next.Name, authorityNull(next.Email), authorityNull(next.Nation), next.Regime, string(tags), next.SharedEmail,
 		next.UpdatedAt.Format(time.RFC3339Nano), cur.ID)
 	if err != nil {
 		return cur, false, fmt.Errorf("%s: update authority %s: %w", in.Origin, cur.Name, err)
@@ -333,7 +351,7 @@ func scanAuthorities(rows *sql.Rows) ([]Authority, error) {
 		var a Authority
 		var code, email, nation sql.NullString
 		var tags, created, updated string
-		if err := rows.Scan(&a.ID, &code, &a.Name, &email, &nation, &a.Regime, &tags, &created, &updated); err != nil {
+		if err := rows.Scan(&a.ID, &code, &a.Name, &email, &nation, &a.Regime, &tags, &a.SharedEmail, &created, &updated); err != nil {
 			return nil, err
 		}
 		a.Code, a.Email, a.Nation = code.String, email.String, nation.String

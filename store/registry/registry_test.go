@@ -271,3 +271,39 @@ func TestDefaultRegimeAgreesWithAuthorities(t *testing.T) {
 		}
 	}
 }
+
+func TestSharedEmailIsStoredAndItsChangeRecorded(t *testing.T) {
+	ctx := context.Background()
+	st, reg := registryOpen(t)
+	adur, worthing := authInput("a.csv:2", "ADU", "Adur", "foi@aw.gov.uk", "England"), authInput("a.csv:3", "WOT", "Worthing", "foi@aw.gov.uk", "England")
+	adur.SharedEmail, worthing.SharedEmail = authPtr(true), authPtr(true)
+	if _, err := reg.ImportAuthorities(ctx, AuthorityImport{Rows: []AuthorityInput{adur, worthing}}); err != nil {
+		t.Fatal(err)
+	}
+	// A re-import that says nothing about sharing keeps it.
+	if res, err := reg.ImportAuthorities(ctx, AuthorityImport{Rows: []AuthorityInput{authInput("b.csv:2", "ADU", "Adur", "foi@aw.gov.uk", "England")}}); err != nil || res.Unchanged != 1 {
+		t.Fatal(res, err)
+	}
+	worthing.SharedEmail = authPtr(false)
+	if res, err := reg.ImportAuthorities(ctx, AuthorityImport{Rows: []AuthorityInput{worthing}}); err != nil || res.Updated != 1 {
+		t.Fatal(res, err)
+	}
+	as, err := reg.Authorities(ctx, AuthorityFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := map[string]bool{}
+	for _, a := range as {
+		shared[a.Code] = a.SharedEmail
+	}
+	if !shared["ADU"] || shared["WOT"] {
+		t.Errorf("shared %v, want ADU only", shared)
+	}
+	evs, err := st.Events(ctx, store.EventFilter{Kind: "authority.updated"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 || !strings.Contains(string(evs[0].Detail), `"email_shared":{"from":true,"to":false}`) {
+		t.Errorf("events %v", evs)
+	}
+}

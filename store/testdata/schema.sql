@@ -1,6 +1,6 @@
 -- The schema of a new database, from store/migrations. Do not edit:
 -- go test ./store -run Schema -update rewrites it.
-PRAGMA user_version = 45;
+PRAGMA user_version = 60;
 
 CREATE TABLE attachments (
     id           INTEGER PRIMARY KEY,
@@ -26,7 +26,7 @@ CREATE TABLE authorities (
     tags       TEXT NOT NULL DEFAULT '[]', -- JSON array of strings
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
-, email_bounced_at TEXT, email_bounce_reason TEXT);
+, email_bounced_at TEXT, email_bounce_reason TEXT, email_shared INTEGER NOT NULL DEFAULT 0 CHECK (email_shared IN (0, 1)));
 
 CREATE INDEX authorities_code_nocase ON authorities (code COLLATE NOCASE);
 
