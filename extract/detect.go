@@ -3,6 +3,8 @@ package extract
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"regexp"
@@ -37,39 +39,108 @@ const (
 const sniffLen = 8192
 
 // DetectFile reads the start of the file at path (and, for zips, the
-// central directory) and names its type.
+// central directory) and names its type: the most likely reading when the
+// bytes allow two (see detectFile).
 func DetectFile(path string) (string, error) {
+	d, err := detectFile(path)
+	return d.typ, err
+}
+
+// detection is what a file's structure says it is. Some files are two
+// things at once: a zip whose first member is stored uncompressed starts
+// with that member's bytes, so a stored PDF puts a PDF header within the
+// first kilobyte of a valid zip. Such a file has an alternative reading,
+// and extractPath tries it too.
+type detection struct {
+	typ string
+	// alt is another reading of the same bytes, or "".
+	alt string
+	// both: extract as typ and as alt and keep whichever yields more.
+	// Otherwise alt is tried only when typ fails.
+	both bool
+	// why describes the ambiguity for the result's notes.
+	why string
+}
+
+// detectFile detects the type of the file at path from its structure.
+func detectFile(path string) (detection, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", err
+		return detection{}, err
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return detection{}, err
+	}
 	head := make([]byte, sniffLen)
 	n, err := io.ReadFull(f, head)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return "", err
+		return detection{}, err
 	}
-	head = head[:n]
-	typ := Detect(head)
-	if typ == TypeZip {
-		fi, err := f.Stat()
-		if err != nil {
-			return "", err
-		}
-		typ = zipKind(f, fi.Size())
-	}
-	return typ, nil
+	return sniff(head[:n], f, fi.Size()), nil
 }
 
-// Detect names the type of a file from its first bytes. A zip is reported
-// as TypeZip; DetectFile looks inside to tell DOCX from ODT from a bundle.
+// Detect names the type of a file from its first bytes, taken as the whole
+// file: a zip is recognised by its end-of-central-directory record, so a
+// head cut from a longer zip is reported as TypeZip from its local header
+// alone.
 func Detect(head []byte) string {
+	return sniff(head, bytes.NewReader(head), int64(len(head))).typ
+}
+
+// pdfTolerance is how far into a file a PDF header may sit: readers accept
+// up to a kilobyte of junk before it.
+const pdfTolerance = 1024
+
+// sniff detects a file's type from its head and, through r, its tail. A
+// zip is a valid end-of-central-directory record (within the 64 KiB comment
+// limit of the end) whose central directory parses; a PDF is a "%PDF-"
+// header at offset 0, or after junk within the first kilobyte. When both
+// hold, the file is ambiguous and both readings are kept. A PDF header after
+// junk is tried as a PDF first and, when that fails, as what the rest of
+// the head says.
+func sniff(head []byte, r io.ReaderAt, size int64) detection {
+	if len(head) == 0 {
+		return detection{typ: "empty"}
+	}
+	pdfAt := bytes.Index(head[:min(len(head), pdfTolerance)], []byte("%PDF-"))
+	if zr := openZipStructure(r, size); zr != nil {
+		kind := zipKindOf(zr)
+		if pdfAt >= 0 {
+			return detection{typ: kind, alt: TypePDF, both: true,
+				why: fmt.Sprintf("the file is a valid %s (%d entries) and also has a PDF header at byte %d (a zip whose first member is a PDF stored uncompressed looks like this)", kind, len(zr.File), pdfAt)}
+		}
+		return detection{typ: kind}
+	}
+	if pdfAt == 0 {
+		return detection{typ: TypePDF}
+	}
+	other := detectHead(head)
+	if pdfAt > 0 {
+		return detection{typ: TypePDF, alt: other,
+			why: fmt.Sprintf("the PDF header is at byte %d, after other content", pdfAt)}
+	}
+	return detection{typ: other}
+}
+
+// openZipStructure opens r as a zip when it has a valid end-of-central-
+// directory record and central directory, or returns nil.
+func openZipStructure(r io.ReaderAt, size int64) *zip.Reader {
+	zr, err := zip.NewReader(r, size)
+	if err != nil && !(errors.Is(err, zip.ErrInsecurePath) && zr != nil) {
+		return nil
+	}
+	return zr
+}
+
+// detectHead names a type from magic numbers at offset 0 and from what
+// text looks like. A zip's local header with no valid directory is still
+// reported as TypeZip, so that extractZip says it is damaged.
+func detectHead(head []byte) string {
 	switch {
 	case len(head) == 0:
 		return "empty"
-	case bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")):
-		// Readers accept junk before the header; so do we.
-		return TypePDF
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")):
 		return TypeZip
 	case bytes.HasPrefix(head, []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")):
@@ -201,13 +272,9 @@ func looksCSV(s string) bool {
 	return false
 }
 
-// zipKind looks at a zip's member names to tell Office packages from plain
-// archives.
-func zipKind(r io.ReaderAt, size int64) string {
-	zr, err := zip.NewReader(r, size)
-	if err != nil {
-		return TypeZip // damaged: extractZip reports why
-	}
+// zipKindOf looks at a zip's member names to tell Office packages from
+// plain archives.
+func zipKindOf(zr *zip.Reader) string {
 	names := map[string]*zip.File{}
 	for _, f := range zr.File {
 		names[f.Name] = f

@@ -15,6 +15,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Status says what became of one file. Reviewers filter on it, so each value
@@ -141,11 +142,86 @@ func (x *Extractor) extractPath(ctx context.Context, path, name string, depth in
 		return Result{Type: "unknown", Status: StatusUnsupported,
 			Reason: fmt.Sprintf("file is %d bytes, over the %d-byte limit", fi.Size(), x.opts.MaxFileBytes)}, nil
 	}
-	typ, err := DetectFile(path)
+	d, err := detectFile(path)
 	if err != nil {
 		return failed("", "cannot read file: %v", err), nil
 	}
+	res, err := x.extractAs(ctx, d.typ, path, name, depth)
+	if err != nil || d.alt == "" {
+		return res, err
+	}
+	if !d.both && hasText(res.Pages) {
+		// A PDF after junk that reads as one is one.
+		return res, nil
+	}
+	alt, err := x.extractAs(ctx, d.alt, path, name, depth)
+	if err != nil {
+		return Result{}, err
+	}
+	return keepRicher(d, res, alt), nil
+}
+
+// keepRicher keeps whichever of two readings of one ambiguous file yields
+// more (more text, then more members read, then a better status; the first
+// on a tie), and says in its notes that there were two and why.
+func keepRicher(d detection, first, second Result) Result {
+	keep, drop := first, second
+	if yields(second).more(yields(first)) {
+		keep, drop = second, first
+	}
+	note := fmt.Sprintf("%s: read both as %s (%s) and as %s (%s); kept the %s reading",
+		d.why, first.Type, yields(first), second.Type, yields(second), keep.Type)
+	if drop.Status != StatusOK && drop.Reason != "" {
+		note += fmt.Sprintf(" (as %s: %s)", drop.Type, drop.Reason)
+	}
+	keep.Notes = append(keep.Notes, note)
+	keep.Timings.Parse += drop.Timings.Parse
+	keep.Timings.OCR += drop.Timings.OCR
+	keep.Timings.Workers += drop.Timings.Workers
+	return keep
+}
+
+// yield is how much one reading of a file produced.
+type yield struct {
+	chars, members int
+	ok             bool
+}
+
+func yields(r Result) yield {
+	y := yield{ok: r.Status == StatusOK}
+	for _, p := range r.Pages {
+		y.chars += utf8.RuneCountInString(strings.Join(strings.Fields(p.Text), " "))
+	}
+	for _, m := range r.Members {
+		if m.Status == StatusOK {
+			y.members++
+		}
+	}
+	return y
+}
+
+func (y yield) more(than yield) bool {
+	switch {
+	case y.chars != than.chars:
+		return y.chars > than.chars
+	case y.members != than.members:
+		return y.members > than.members
+	}
+	return y.ok && !than.ok
+}
+
+func (y yield) String() string {
+	s := fmt.Sprintf("%d characters", y.chars)
+	if y.members > 0 {
+		s = fmt.Sprintf("%d files read, ", y.members) + s
+	}
+	return s
+}
+
+// extractAs extracts the file at path as a file of type typ.
+func (x *Extractor) extractAs(ctx context.Context, typ, path, name string, depth int) (Result, error) {
 	var res Result
+	var err error
 	parseStart := time.Now()
 	switch typ {
 	case TypePDF:
