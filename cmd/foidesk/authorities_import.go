@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"foidesk/authorities"
 	"foidesk/store/registry"
@@ -129,7 +131,15 @@ func importAuthorities(ctx context.Context, e *env, im *authorities.Import) erro
 		if len(im.Problems) == 1 {
 			noun = "problem"
 		}
-		fmt.Fprintf(e.stderr, "foidesk: nothing imported: %d %s in %s; fix them and import again\n", len(im.Problems), noun, im.File)
+		// Name the files the problems are in: with --emails, a fault in
+		// the user's file is not the embedded list's.
+		var files []string
+		for _, p := range im.Problems {
+			if !slices.Contains(files, p.File) {
+				files = append(files, p.File)
+			}
+		}
+		fmt.Fprintf(e.stderr, "foidesk: nothing imported: %d %s in %s; fix them and import again\n", len(im.Problems), noun, strings.Join(files, " and "))
 		return errSilentFailure
 	}
 	for _, n := range im.Notes {

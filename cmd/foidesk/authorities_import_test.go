@@ -189,6 +189,13 @@ func TestAuthoritiesImportMySocietyWithAndWithoutEmails(t *testing.T) {
 	if len(kent) != 2 || *kent[1].Email != "foi@kent.gov.uk" || strings.Join(kent[1].Tags, " ") != "childrens-services region:south-east type:county" {
 		t.Errorf("children's services councils: %+v", kent)
 	}
+	// A fault in the user's emails file is blamed on that file, not on
+	// the list it completes.
+	badEmails := authFile(t, "bad-emails.csv", "code,email\nKEN,not-an-email\n")
+	if _, errOut, code := authCLI(t, db, "authorities", "import", "--emails", badEmails, councils); code != exitFailure ||
+		!strings.Contains(errOut, "nothing imported: 1 problem in "+badEmails+";") {
+		t.Errorf("bad emails file: exit %d %q", code, errOut)
+	}
 	// --emails with a simple list is refused in one sentence.
 	simple := authFile(t, "simple.csv", "name,email\nA Council,foi@a.gov.uk\n")
 	if _, errOut, code := authCLI(t, db, "authorities", "import", "--emails", emails, simple); code != exitFailure || !strings.Contains(errOut, "--emails applies only to mySociety") {
