@@ -97,3 +97,57 @@ func rewriteTo(raw []byte, address string) ([]byte, error) {
 	out = append(out, "To: "+to+"\r\n"...)
 	return append(out, raw[stop:]...), nil
 }
+
+// ReaddressWaiting re-addresses, inside the register's transaction that
+// changed an authority's address, every request to it that is queued and
+// not yet tried: its To header and address take the register's new one,
+// with a request.readdressed event each. Drafts take it when queued,
+// failed or unknown requests when resent; a retry keeps the bytes it
+// already tried. It returns how many requests it re-addressed.
+func ReaddressWaiting(ctx context.Context, core *store.Store, tx *sql.Tx, authorityID int64) (int, error) {
+	cur, err := registerEmail(ctx, tx, authorityID)
+	if err != nil || cur == "" {
+		return 0, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT r.id, r.ref, r.to_email, r.message_id, m.raw FROM requests r JOIN request_messages m ON m.request_id = r.id
+		WHERE r.authority_id = ? AND r.outbox_state = 'queued' AND r.attempts = 0 AND r.to_email <> ?`, authorityID, cur)
+	if err != nil {
+		return 0, fmt.Errorf("requests waiting for %d: %w", authorityID, err)
+	}
+	type waiting struct {
+		id             int64
+		ref, to, msgID string
+		raw            []byte
+	}
+	var ws []waiting
+	for rows.Next() {
+		var w waiting
+		if err := rows.Scan(&w.id, &w.ref, &w.to, &w.msgID, &w.raw); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ws = append(ws, w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	now := core.Now().UTC().Format(tsFormat)
+	for _, w := range ws {
+		raw, err := rewriteTo(w.raw, cur)
+		if err != nil {
+			return 0, fmt.Errorf("re-address request %s: %w", w.ref, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE requests SET to_email = ?, updated_at = ? WHERE id = ?`, cur, now, w.id); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE request_messages SET raw = ? WHERE request_id = ?`, raw, w.id); err != nil {
+			return 0, err
+		}
+		if err := core.AppendEvent(ctx, tx, "request.readdressed", store.Subject{Authority: authorityID, Request: w.id},
+			map[string]any{"from": w.to, "to": cur, "when": "register corrected", "message_id": w.msgID}); err != nil {
+			return 0, err
+		}
+	}
+	return len(ws), nil
+}

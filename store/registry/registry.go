@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"foidesk/store"
+	"foidesk/store/campaign"
 )
 
 // Store is the register in an open database.
@@ -291,7 +292,17 @@ func (s *Store) updateAuthority(ctx context.Context, tx *sql.Tx, cur Authority, 
 		return cur, false, fmt.Errorf("%s: update authority %s: %w", in.Origin, cur.Name, err)
 	}
 	detail := map[string]any{"source": in.Origin, "code": authorityNull(cur.Code), "changes": changes}
-	return next, true, s.core.AppendEvent(ctx, tx, "authority.updated", store.Subject{Authority: cur.ID}, detail)
+	if err := s.core.AppendEvent(ctx, tx, "authority.updated", store.Subject{Authority: cur.ID}, detail); err != nil {
+		return cur, false, err
+	}
+	if cur.Email != next.Email {
+		// Letters queued to the old address and not yet tried go to the
+		// corrected one, in the same transaction.
+		if _, err := campaign.ReaddressWaiting(ctx, s.core, tx, cur.ID); err != nil {
+			return cur, false, fmt.Errorf("%s: %w", in.Origin, err)
+		}
+	}
+	return next, true, nil
 }
 
 // normalizeAuthorityTags sorts tags and drops repeats, so the same set always
