@@ -133,7 +133,7 @@ func TestResendAddressesFromTheRegisterNow(t *testing.T) {
 
 func TestRewriteToKeepsEverythingElse(t *testing.T) {
 	raw := []byte("Subject: x\r\nto: =?UTF-8?q?Cyngor_M=C3=B4n?= <old@example.org>\r\nX-Other: y\r\n\r\nTo: not a header\r\n")
-	got, err := rewriteTo(raw, "new@example.org")
+	got, err := store.RewriteTo(raw, "new@example.org")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestRewriteToKeepsEverythingElse(t *testing.T) {
 		t.Errorf("got\n%q\nwant\n%q", got, want)
 	}
 	for _, bad := range []string{"Subject: x\r\n\r\nbody", "To: a@b.example\r\nTo: c@d.example\r\n\r\n", "To: a@b.example"} {
-		if _, err := rewriteTo([]byte(bad), "new@example.org"); err == nil {
+		if _, err := store.RewriteTo([]byte(bad), "new@example.org"); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}

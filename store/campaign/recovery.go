@@ -204,7 +204,7 @@ func (s *Store) ResolveResend(ctx context.Context, ref string) (Request, error) 
 			return err
 		}
 		if changed {
-			raw, err := rewriteTo(r.RawMessage, to)
+			raw, err := store.RewriteTo(r.RawMessage, to)
 			if err != nil {
 				return fmt.Errorf("re-address request %s: %w", r.Ref, err)
 			}

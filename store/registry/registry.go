@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"foidesk/store"
-	"foidesk/store/campaign"
 )
 
 // Store is the register in an open database.
@@ -298,7 +297,7 @@ func (s *Store) updateAuthority(ctx context.Context, tx *sql.Tx, cur Authority, 
 	if cur.Email != next.Email {
 		// Letters queued to the old address and not yet tried go to the
 		// corrected one, in the same transaction.
-		if _, err := campaign.ReaddressWaiting(ctx, s.core, tx, cur.ID); err != nil {
+		if _, err := s.core.ReaddressWaiting(ctx, tx, cur.ID); err != nil {
 			return cur, false, fmt.Errorf("%s: %w", in.Origin, err)
 		}
 	}
