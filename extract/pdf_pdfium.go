@@ -132,9 +132,8 @@ func (e *pdfiumEngine) pages(data []byte, password string) (out []pdfiumPage, er
 	for i := 0; i < pc.PageCount; i++ {
 		page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc.Document, Index: i}}
 		var pp pdfiumPage
-		t, err := inst.GetPageText(&requests.GetPageText{Page: page})
-		if err == nil {
-			pp.text = t.Text
+		if t, err := pdfiumPageText(inst, page); err == nil {
+			pp.text = t
 		}
 		// Form fields and annotations (filled-in forms, stamps, text
 		// boxes) are drawn from their own appearance streams, outside the
@@ -143,9 +142,9 @@ func (e *pdfiumEngine) pages(data []byte, password string) (out []pdfiumPage, er
 		// appearance fonts have no Unicode mapping.
 		if ac, err := inst.FPDFPage_GetAnnotCount(&requests.FPDFPage_GetAnnotCount{Page: page}); err == nil && ac.Count > 0 {
 			if _, err := inst.FPDFPage_Flatten(&requests.FPDFPage_Flatten{Page: page, Usage: requests.FPDFPage_FlattenUsageNormalDisplay}); err == nil {
-				if ft, err := inst.GetPageText(&requests.GetPageText{Page: page}); err == nil && len(ft.Text) > len(pp.text) {
-					if qualityProblem([]string{ft.Text}) == "" || qualityProblem([]string{pp.text}) != "" {
-						pp.text = ft.Text
+				if ft, err := pdfiumPageText(inst, page); err == nil && len(ft) > len(pp.text) {
+					if qualityProblem([]string{ft}) == "" || qualityProblem([]string{pp.text}) != "" {
+						pp.text = ft
 					}
 				}
 			}
