@@ -52,7 +52,7 @@ func TestCampaignCreateListsAuthoritiesWithoutEmail(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "8 requests") || !strings.Contains(out, "C008") || !strings.Contains(out, "no email address") {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
-	out, _, code = f.cli(t, "campaign", "create", "scots", "--template", "recording-policy", "--nation", "scotland")
+	out, _, code = f.cli(t, "campaign", "create", "scots", "--template", "recording-policy", "--nation", "scotland", "--allow-duplicates")
 	if code != 0 || !strings.Contains(out, "2 requests") {
 		t.Fatalf("nation: exit %d\n%s", code, out)
 	}

@@ -21,14 +21,20 @@ to those in the given nations and/or carrying the given tags. Each request
 gets a reference token, shown in its subject as [ref: TOKEN], in its
 Message-ID and (with [requester] reply_plus_addressing) in its Reply-To.
 Authorities without an email address are listed: no request is made for
-them. Nothing is sent until 'foidesk campaign send NAME'.`,
+them. Nothing is sent until 'foidesk campaign send NAME'.
+
+If another campaign with the same letter already has requests (not
+cancelled) to some of these authorities, nothing is created: the other
+campaigns are listed with how many authorities they share, so that no
+council gets the same letter twice by mistake. --allow-duplicates creates
+the campaign anyway.`,
 		args: 1,
 	}, campaignCreate))
 }
 
 type campaignCreateFlags struct {
 	template, subject string
-	all               bool
+	all, allowDups    bool
 	nations, tags     multiFlag
 }
 
@@ -38,6 +44,7 @@ func (f *campaignCreateFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.all, "all", false, "write to every authority in the register")
 	fs.Var(&f.nations, "nation", "only authorities in this `NATION` (repeatable)")
 	fs.Var(&f.tags, "tag", "only authorities with this `TAG` (repeatable)")
+	fs.BoolVar(&f.allowDups, "allow-duplicates", false, "create it even if another campaign already sent or will send this letter to some of the authorities")
 }
 
 // campaignCreate makes campaign NAME: one draft request per targeted
@@ -89,8 +96,12 @@ func campaignCreate(ctx context.Context, e *env, f *campaignCreateFlags, args []
 	}
 	res, err := st.campaigns.Create(ctx, campaign.Spec{
 		Name: args[0], Template: f.template, Subject: f.subject, Target: target,
-		MessageID: func(ref string) string { return mailer.MessageID(ref, req.Email) },
+		MessageID:       func(ref string) string { return mailer.MessageID(ref, req.Email) },
+		AllowDuplicates: f.allowDups,
 	})
+	if errors.Is(err, campaign.ErrDuplicates) {
+		return duplicatesRefused(err, "campaign "+args[0]+" was not created")
+	}
 	if errors.Is(err, campaign.ErrNoTargets) {
 		return fmt.Errorf("no authority in the register matches; import some with 'foidesk authorities import'")
 	}

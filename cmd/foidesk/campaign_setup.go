@@ -121,3 +121,20 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// duplicatesRefused explains a *campaign.DuplicateError: which other
+// campaigns already write the same letter to how many of the authorities,
+// and how to go ahead anyway. outcome says what was not done.
+func duplicatesRefused(err error, outcome string) error {
+	var dup *campaign.DuplicateError
+	if !errors.As(err, &dup) {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d of the authorities already have a request with letter %q in another campaign:\n", outcome, dup.Authorities, dup.Template)
+	for _, o := range dup.Campaigns {
+		fmt.Fprintf(&b, "  %s (%s): %d authorities\n", printable(o.Campaign), o.State, o.Authorities)
+	}
+	b.WriteString("the same letter twice to one authority is rarely meant; run again with --allow-duplicates to write to them anyway")
+	return errors.New(b.String())
+}

@@ -18,6 +18,7 @@ package campaign
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -50,11 +51,14 @@ const (
 
 // Campaign is one survey: a letter sent to many authorities.
 type Campaign struct {
-	ID        int64
-	Name      string
-	Template  string
-	Subject   string // overrides the template's subject when not empty
-	State     string
+	ID       int64
+	Name     string
+	Template string
+	Subject  string // overrides the template's subject when not empty
+	State    string
+	// Target is whom the campaign was created for; nil for a campaign
+	// created before targets were recorded.
+	Target    *Target
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -63,9 +67,9 @@ type Campaign struct {
 // those in any of Nations and carrying any of Tags (each filter applies only
 // when given).
 type Target struct {
-	All     bool
-	Nations []string // e.g. "Scotland"; matched without regard to case
-	Tags    []string
+	All     bool     `json:"all,omitempty"`
+	Nations []string `json:"nations,omitempty"` // e.g. "Scotland"; matched without regard to case
+	Tags    []string `json:"tags,omitempty"`
 }
 
 // Spec describes a campaign to create.
@@ -80,6 +84,10 @@ type Spec struct {
 	// Ref draws each request's reference token; nil means ref.New. Tests
 	// that replay real mail carrying a known token set it.
 	Ref func() string
+	// AllowDuplicates creates the campaign even when another campaign with
+	// the same template already has requests to some of its authorities
+	// (otherwise Create returns a *DuplicateError).
+	AllowDuplicates bool
 }
 
 // Created reports what Create did.
@@ -137,10 +145,19 @@ func (s *Store) Create(ctx context.Context, nc Spec) (Created, error) {
 		if len(targets) == 0 {
 			return ErrNoTargets
 		}
+		if !nc.AllowDuplicates {
+			if err := checkDuplicates(ctx, tx, 0, nc.Template, targets); err != nil {
+				return err
+			}
+		}
+		target, err := json.Marshal(nc.Target)
+		if err != nil {
+			return err
+		}
 		now := ts(s.core.Now())
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO campaigns (name, template, subject, state, created_at, updated_at) VALUES (?, ?, ?, 'draft', ?, ?)`,
-			nc.Name, nc.Template, nullStr(nc.Subject), now, now)
+			`INSERT INTO campaigns (name, template, subject, state, target, created_at, updated_at) VALUES (?, ?, ?, 'draft', ?, ?, ?)`,
+			nc.Name, nc.Template, nullStr(nc.Subject), string(target), now, now)
 		if err != nil {
 			return fmt.Errorf("create campaign: %w", err)
 		}
@@ -150,12 +167,7 @@ func (s *Store) Create(ctx context.Context, nc Spec) (Created, error) {
 				out.NoEmail = append(out.NoEmail, t)
 				continue
 			}
-			rid, err := insertRequest(ctx, tx, cid, t, nc.MessageID, nc.Ref, now)
-			if err != nil {
-				return err
-			}
-			if err := s.core.AppendEvent(ctx, tx, "request.created", store.Subject{Authority: t.AuthorityID, Request: rid},
-				map[string]any{"campaign": nc.Name, "to": t.Email}); err != nil {
+			if _, err := s.createRequest(ctx, tx, cid, nc.Name, t, nc.MessageID, nc.Ref, now); err != nil {
 				return err
 			}
 			out.Requests++
@@ -176,9 +188,20 @@ func (s *Store) Create(ctx context.Context, nc Spec) (Created, error) {
 	return out, err
 }
 
+// createRequest adds one draft request to campaign cid (named name) for t
+// and records it; it returns the request's reference token.
+func (s *Store) createRequest(ctx context.Context, tx *sql.Tx, cid int64, name string, t Recipient, mkID func(string) string, mkRef func() string, now string) (string, error) {
+	rid, token, err := insertRequest(ctx, tx, cid, t, mkID, mkRef, now)
+	if err != nil {
+		return "", err
+	}
+	return token, s.core.AppendEvent(ctx, tx, "request.created", store.Subject{Authority: t.AuthorityID, Request: rid},
+		map[string]any{"campaign": name, "to": strings.TrimSpace(t.Email), "ref": token})
+}
+
 // insertRequest adds one draft request, drawing a new reference token if
 // the random one collides with an existing request.
-func insertRequest(ctx context.Context, tx *sql.Tx, cid int64, t Recipient, mkID func(string) string, mkRef func() string, now string) (int64, error) {
+func insertRequest(ctx context.Context, tx *sql.Tx, cid int64, t Recipient, mkID func(string) string, mkRef func() string, now string) (int64, string, error) {
 	if mkRef == nil {
 		mkRef = ref.New
 	}
@@ -189,12 +212,13 @@ func insertRequest(ctx context.Context, tx *sql.Tx, cid int64, t Recipient, mkID
 			VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, ?)`,
 			cid, t.AuthorityID, token, t.Regime, strings.TrimSpace(t.Email), mkID(token), now, now)
 		if err == nil {
-			return res.LastInsertId()
+			id, err := res.LastInsertId()
+			return id, token, err
 		}
 		if try < 5 && strings.Contains(err.Error(), "UNIQUE") && strings.Contains(err.Error(), "ref") {
 			continue
 		}
-		return 0, fmt.Errorf("create request for %s: %w", t.Name, err)
+		return 0, "", fmt.Errorf("create request for %s: %w", t.Name, err)
 	}
 }
 
@@ -256,10 +280,10 @@ type queryer interface {
 
 func getCampaign(ctx context.Context, q queryer, where string, arg any) (Campaign, error) {
 	var c Campaign
-	var subject sql.NullString
+	var subject, target sql.NullString
 	var created, updated sql.NullString
-	err := q.QueryRowContext(ctx, `SELECT id, name, template, subject, state, created_at, updated_at FROM campaigns WHERE `+where, arg).
-		Scan(&c.ID, &c.Name, &c.Template, &subject, &c.State, &created, &updated)
+	err := q.QueryRowContext(ctx, `SELECT id, name, template, subject, state, target, created_at, updated_at FROM campaigns WHERE `+where, arg).
+		Scan(&c.ID, &c.Name, &c.Template, &subject, &c.State, &target, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, store.ErrNotFound
 	}
@@ -267,6 +291,12 @@ func getCampaign(ctx context.Context, q queryer, where string, arg any) (Campaig
 		return c, fmt.Errorf("read campaign: %w", err)
 	}
 	c.Subject = subject.String
+	if target.Valid {
+		c.Target = new(Target)
+		if err := json.Unmarshal([]byte(target.String), c.Target); err != nil {
+			return c, fmt.Errorf("campaign %q: stored target: %w", c.Name, err)
+		}
+	}
 	c.CreatedAt, c.UpdatedAt = parseTS(created), parseTS(updated)
 	return c, nil
 }

@@ -1,6 +1,6 @@
 -- The schema of a new database, from store/migrations. Do not edit:
 -- go test ./store -run Schema -update rewrites it.
-PRAGMA user_version = 60;
+PRAGMA user_version = 70;
 
 CREATE TABLE attachments (
     id           INTEGER PRIMARY KEY,
@@ -51,7 +51,7 @@ CREATE TABLE campaigns (
                CHECK (state IN ('draft', 'queued', 'paused', 'cancelled', 'done')),
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
-);
+, target TEXT);
 
 CREATE TABLE case_refs (
     norm        TEXT NOT NULL,
