@@ -16,9 +16,13 @@
 // (store.DeriveClock), all in the decision's transaction. What a decision
 // changed is remembered, so a correction undoes exactly that.
 //
+// A person may dismiss a message as belonging to no request (dismiss.go):
+// it leaves the unmatched queue and is never matched or extracted again
+// until it is undismissed.
+//
 // message.go records messages, list.go lists them, decisions.go applies
-// and corrects decisions, matching.go answers matching's questions,
-// mailboxes.go is the sync state.
+// and corrects decisions, dismiss.go dismisses, matching.go answers
+// matching's questions, mailboxes.go is the sync state.
 package mail
 
 import (
