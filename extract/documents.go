@@ -43,7 +43,7 @@ type Item struct {
 	Filename     string
 	MessageID    int64
 	AttachmentID int64
-	Kind         string // the message's triage kind; only responses are queued for review
+	Kind         string // the message's triage kind; only answers (lifecycle.IsResponse) are queued for review
 }
 
 // Progress reports one processed item; the CLI prints it.

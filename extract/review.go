@@ -3,6 +3,8 @@ package extract
 import (
 	"regexp"
 	"strings"
+
+	"foidesk/lifecycle"
 )
 
 // Which documents join the review queue.
@@ -10,8 +12,9 @@ import (
 // Everything a council says in answer to a request must reach a person,
 // however short: "We do not hold a policy on this." is a complete answer.
 // Only what says nothing about the request stays out. The rule, for a
-// message triaged as a response (nothing from any other kind of message is
-// queued):
+// message triaged as an answer — a response, a refusal or an "already
+// published" reply (lifecycle.ResponseKinds; nothing from any other kind of
+// message is queued):
 //
 //   - An attachment is queued whatever its extraction status (a scan
 //     waiting for OCR, or a file that failed, still needs a person), except
@@ -42,7 +45,7 @@ const logoWords = 20
 // queueAttachment applies the rule above to an attachment of a message of
 // the given triage kind.
 func queueAttachment(kind, typ string, words int) bool {
-	if kind != "response" {
+	if !lifecycle.IsResponse(kind) {
 		return false
 	}
 	return typ != TypeImage || words >= logoWords
@@ -51,7 +54,7 @@ func queueAttachment(kind, typ string, words int) bool {
 // queueBody applies the rule above to a message's body; attachmentQueued
 // says whether an attachment of the same message is in the review queue.
 func queueBody(kind, body string, attachmentQueued bool) bool {
-	if kind != "response" {
+	if !lifecycle.IsResponse(kind) {
 		return false
 	}
 	switch bodyContent(body) {

@@ -25,3 +25,20 @@ func TestBodyContent(t *testing.T) {
 		}
 	}
 }
+
+// A refusal and an "already published" reply answer the request as a
+// response does: their bodies and attachments reach a person; other kinds'
+// do not.
+func TestQueueAnswerKinds(t *testing.T) {
+	const refusal = "We are refusing your request under section 12: the cost of compliance exceeds the appropriate limit."
+	for _, kind := range []string{"response", "refusal", "published"} {
+		if !queueBody(kind, refusal, false) || !queueAttachment(kind, TypePDF, 300) {
+			t.Errorf("a %s's body or attachment is not queued", kind)
+		}
+	}
+	for _, kind := range []string{"acknowledgement", "auto-reply", "bounce", "clarification-request"} {
+		if queueBody(kind, refusal, false) || queueAttachment(kind, TypePDF, 300) {
+			t.Errorf("a %s's body or attachment is queued", kind)
+		}
+	}
+}

@@ -127,6 +127,7 @@ func DeriveFrom(ctx context.Context, lk Lookup, parsed *Parsed) (mail.Derived, e
 		MatchDetail:     m.Detail,
 		Kind:            d.Kind,
 		KindReason:      d.Reason,
+		KindDetail:      d.Detail,
 		BounceStatus:    d.BounceStatus,
 		BounceRecipient: d.BounceRecipient,
 		CaseRef:         d.CaseRef,

@@ -17,6 +17,9 @@ type Decision struct {
 	BounceStatus    string // enhanced status code, e.g. 5.1.1; "" when unknown
 	BounceRecipient string
 	CaseRef         string // an acknowledgement's case reference
+	// Detail is what a refusal cites ("s.12 (cost limit)") or where a
+	// published reply says the information is.
+	Detail string
 }
 
 // Permanent reports whether a bounce is permanent (5.x.x).
@@ -40,8 +43,11 @@ var (
 
 // Triage decides what kind of mail a message is, in this order: a bounce
 // (a delivery status report, else the common non-standard forms); an
-// out-of-office; a clarification request; an acknowledgement; any other
-// automatic reply; otherwise a response.
+// out-of-office; a refusal or an "already published" reply (answer.go),
+// unless it is automatic; a clarification request; an acknowledgement; any
+// other automatic reply; otherwise a response. A refusal comes before a
+// clarification request because a cost-limit refusal asks the requester to
+// narrow the request: it is still the answer, and the clock stops on it.
 func Triage(p *Parsed) Decision {
 	if d, ok := bounce(p); ok {
 		return d
@@ -55,6 +61,11 @@ func Triage(p *Parsed) Decision {
 		}
 		if oooSubjectRe.MatchString(subject) && !ackRe.MatchString(subject+"\n"+text) {
 			return Decision{Kind: mail.KindAutoReply, Reason: fmt.Sprintf("out-of-office subject %q", subject)}
+		}
+	}
+	if auto == "" {
+		if d, ok := answer(text, ackRe.MatchString(subject+"\n"+text)); ok {
+			return d
 		}
 	}
 	if m := clarifyStrongRe.FindString(subject + "\n" + text); m != "" && auto == "" {

@@ -139,8 +139,8 @@ func (r *Rule) facts(f Facts) []fact {
 					add(deadline.ClarificationAnswered, a.At, 0, fmt.Sprintf("answer to message %d", x.MessageID))
 				}
 			}
-		case x.Kind == KindResponse:
-			add(deadline.ResponseReceived, at, 0, what+" (response)")
+		case IsResponse(x.Kind):
+			add(deadline.ResponseReceived, at, 0, what+" ("+x.Kind+")")
 		}
 	}
 	for _, x := range f.Recorded {

@@ -67,7 +67,22 @@ const (
 	KindAck           = "acknowledgement"
 	KindClarification = "clarification-request"
 	KindResponse      = "response"
+	// A refusal (an exemption, the cost limit, a vexatious request) and a
+	// reply that the information is already published (s.21 FOIA, s.25
+	// FOISA, reg 6(1)(b) EIR) answer the request as much as a response:
+	// the statutory clock stops on them.
+	KindRefusal   = "refusal"
+	KindPublished = "published"
 )
+
+// ResponseKinds are the kinds that answer a request: each stops its clock
+// and makes it replied, and each is read by a person in the review queue.
+var ResponseKinds = []string{KindResponse, KindRefusal, KindPublished}
+
+// IsResponse reports whether a message of this kind answers its request.
+func IsResponse(kind string) bool {
+	return kind == KindResponse || kind == KindRefusal || kind == KindPublished
+}
 
 // PermanentBounce is the one rule for whether a bounce means the request
 // never arrived: a 5.x.x status, or no status at all (a bounce that says

@@ -175,8 +175,12 @@ func (w *propWorld) recordFact(t *rapid.T, req campaign.Request, ev deadline.Eve
 	wrongThenRight := rapid.Bool().Draw(t, "wrong first")
 	switch ev.Kind {
 	case deadline.Bounced, deadline.Acknowledged, deadline.ResponseReceived:
-		kind, bounce := mail.KindResponse, ""
+		kind, bounce := "", ""
 		switch ev.Kind {
+		case deadline.ResponseReceived:
+			// A refusal and an "already published" reply answer the
+			// request as a response does.
+			kind = rapid.SampledFrom([]string{mail.KindResponse, mail.KindRefusal, mail.KindPublished}).Draw(t, "response kind")
 		case deadline.Bounced:
 			kind, bounce = mail.KindBounce, rapid.SampledFrom([]string{"5.1.1", "5.7.1", ""}).Draw(t, "bounce status")
 		case deadline.Acknowledged:

@@ -103,3 +103,59 @@ func TestMigrateFromEveryEarlierVersion(t *testing.T) {
 		})
 	}
 }
+
+// Migration 70 rebuilds the messages table: every message keeps its id and
+// fields, the rows that refer to it (locations, attachments, events) still
+// do, and the foreign keys still hold.
+func TestMigrateRebuildsMessagesKeepingReferences(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	foundationAt(t, path, 60)
+	db, err := sql.Open("sqlite", store.DSN(path, 5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO messages (id, sha256, size, from_addr, subject, kind, kind_reason, received_at, created_at, updated_at)
+			VALUES (7, 'aa', 10, 'x@stranger.example', 'Hello', 'response', 'no signs', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
+		`INSERT INTO message_locations (mailbox, uidvalidity, uid, message_id, seen_at) VALUES ('INBOX', 1, 3, 7, '2026-01-01T00:00:00Z')`,
+		`INSERT INTO attachments (message_id, seq, part, size, sha256) VALUES (7, 1, '2', 5, 'bb')`,
+		`INSERT INTO events (at, kind, message_id) VALUES ('2026-01-01T00:00:00Z', 'message.recorded', 7)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			db.Close()
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	s, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	defer s.Close()
+	var subject, kind, reason, detail string
+	var dismissed sql.NullString
+	if err := s.DB().QueryRow(`SELECT subject, kind, kind_reason, kind_detail, dismissed_at FROM messages WHERE id = 7`).Scan(&subject, &kind, &reason, &detail, &dismissed); err != nil {
+		t.Fatal(err)
+	}
+	if subject != "Hello" || kind != "response" || reason != "no signs" || detail != "" || dismissed.Valid {
+		t.Errorf("message after migrating: %q %q %q %q %v", subject, kind, reason, detail, dismissed)
+	}
+	rows, err := s.DB().Query(`PRAGMA foreign_key_check`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows.Next() {
+		t.Error("foreign key violations after migrating")
+	}
+	rows.Close()
+	if _, err := s.DB().Exec(`INSERT INTO attachments (message_id, seq, part, size, sha256) VALUES (8, 1, '2', 5, 'cc')`); err == nil {
+		t.Error("an attachment of a message that does not exist was accepted: the foreign key is gone")
+	}
+	if _, err := s.DB().Exec(`UPDATE messages SET kind = 'refusal', kind_detail = 's.40 (personal information)' WHERE id = 7`); err != nil {
+		t.Errorf("the new kind is refused: %v", err)
+	}
+	if _, err := s.DB().Exec(`UPDATE messages SET kind = 'spam' WHERE id = 7`); err == nil {
+		t.Error("an unknown kind was accepted")
+	}
+}

@@ -12,12 +12,16 @@ import (
 func init() {
 	register(newCommand(command{
 		name:     "messages classify",
-		synopsis: "ID --kind KIND [--reason TEXT]",
+		synopsis: "ID --kind KIND [--reason TEXT] [--detail TEXT]",
 		summary:  "correct the kind triage gave a message",
 		help: `Sets message ID's kind (` + strings.Join(mail.Kinds, ", ") + `)
 on a person's word. The state change the old kind made is undone and the new
-kind's is applied: a response marks the request replied, a permanent bounce
-makes it not delivered, an auto-reply or acknowledgement changes nothing.
+kind's is applied: a response, a refusal or an "already published" reply
+marks the request replied, a permanent bounce makes it not delivered, an
+auto-reply or acknowledgement changes nothing. --detail records what a
+refusal cites ("s.40 (personal information)") or where a published reply
+says the information is; without it the detail triage found is kept, and
+shown whenever the kind is refusal or published again.
 Confirming a clarification request clears its "needs a person" flag and
 stops the request's statutory clock until the requester's answer is
 recorded with 'foidesk requests clarified REF'. Each change re-derives the
@@ -27,12 +31,13 @@ request's status and due date from all its mail.`,
 }
 
 type messagesClassifyFlags struct {
-	kind, reason string
+	kind, reason, detail string
 }
 
 func (f *messagesClassifyFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.kind, "kind", "", "the message's `KIND`")
 	fs.StringVar(&f.reason, "reason", "", "why, for the record")
+	fs.StringVar(&f.detail, "detail", "", "what a refusal cites, or where a published reply points")
 }
 
 // messagesClassify sets message ID's kind on a person's word.
@@ -55,7 +60,10 @@ func messagesClassify(ctx context.Context, e *env, f *messagesClassifyFlags, arg
 	if err != nil {
 		return err
 	}
-	if err := st.mail.Classify(ctx, id, f.kind, f.reason); err != nil {
+	if f.detail != "" && f.kind != mail.KindRefusal && f.kind != mail.KindPublished {
+		return usagef("--detail is for --kind %s or %s", mail.KindRefusal, mail.KindPublished)
+	}
+	if err := st.mail.ClassifyDetail(ctx, id, f.kind, f.reason, f.detail); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "message %d is now %s\n", id, f.kind)

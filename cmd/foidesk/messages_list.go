@@ -16,19 +16,23 @@ func init() {
 		summary: "list stored replies with their kind and matched request",
 		help: `Lists every stored message, oldest first: id, kind, request reference (or
 "-" when unmatched), the rule that matched it, attachment count, sender and
-subject. --unmatched shows only the unmatched queue. --json prints one array
-of objects (id, message_id, from, subject, kind, request_ref, matched_by,
-attachments, and more).`,
+subject. A refusal's kind shows what it cites ("refusal: s.12 (cost limit)"),
+a published reply's where the information is. --unmatched shows only the
+unmatched queue (without dismissed messages); --dismissed only the messages
+dismissed with 'foidesk messages dismiss'. --json prints one array of
+objects (id, message_id, from, subject, kind, kind_detail, request_ref,
+matched_by, attachments, dismissed, and more).`,
 	}, messagesList))
 }
 
 type messagesListFlags struct {
-	unmatched, json bool
-	kind            string
+	unmatched, dismissed, json bool
+	kind                       string
 }
 
 func (f *messagesListFlags) define(fs *flag.FlagSet) {
-	fs.BoolVar(&f.unmatched, "unmatched", false, "only messages not matched to a request")
+	fs.BoolVar(&f.unmatched, "unmatched", false, "only messages not matched to a request (and not dismissed)")
+	fs.BoolVar(&f.dismissed, "dismissed", false, "only dismissed messages")
 	fs.BoolVar(&f.json, "json", false, "print JSON")
 	fs.StringVar(&f.kind, "kind", "", "only messages of this `kind`")
 }
@@ -39,7 +43,10 @@ func messagesList(ctx context.Context, e *env, f *messagesListFlags, _ []string)
 	if err != nil {
 		return err
 	}
-	ms, err := st.mail.Messages(ctx, mail.MessageFilter{Unmatched: f.unmatched, Kind: f.kind})
+	if f.unmatched && f.dismissed {
+		return usagef("--unmatched and --dismissed exclude each other: a dismissed message is not in the unmatched queue")
+	}
+	ms, err := st.mail.Messages(ctx, mail.MessageFilter{Unmatched: f.unmatched, Dismissed: f.dismissed, Kind: f.kind})
 	if err != nil {
 		return err
 	}
@@ -59,10 +66,24 @@ func messagesList(ctx context.Context, e *env, f *messagesListFlags, _ []string)
 			by = *m.MatchedBy
 		}
 		kind := m.Kind
+		if m.KindDetail != "" {
+			kind += ": " + printable(m.KindDetail)
+		}
 		if m.NeedsPerson {
 			kind += " (needs a person)"
+		}
+		if m.Dismissed {
+			kind += " (dismissed)"
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, kind, ref, by, m.Attachments, printable(m.From), printable(m.Subject))
 	}
 	return tw.Flush()
+}
+
+// detailLabel names a kind's detail for a person reading it.
+func detailLabel(kind string) string {
+	if kind == mail.KindPublished {
+		return "published"
+	}
+	return "cites"
 }

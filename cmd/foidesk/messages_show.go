@@ -137,9 +137,16 @@ func printMessage(w io.Writer, m mail.Detail, h ingest.Headers, rawProblem strin
 	}
 	fmt.Fprintf(tw, "  found in:\t%s\n", dash(strings.Join(found, "; ")))
 	fmt.Fprintf(tw, "  stored:\t%s (Europe/London), %d bytes, sha256 %s\n", londonTime(m.ReceivedAt), m.Size, m.SHA256)
-	if m.RequestRef == nil {
+	switch {
+	case m.Dismissed:
+		line := fmt.Sprintf("none (dismissed %s", londonTime(*m.DismissedAt))
+		if m.DismissedReason != "" {
+			line += ": " + printable(m.DismissedReason)
+		}
+		fmt.Fprintf(tw, "  request:\t%s; 'foidesk messages undismiss %d' takes it back)\n", line, m.ID)
+	case m.RequestRef == nil:
 		fmt.Fprintf(tw, "  request:\tnone (unmatched: 'foidesk messages assign %d --request REF')\n", m.ID)
-	} else {
+	default:
 		by := "?"
 		if m.MatchedBy != nil {
 			by = *m.MatchedBy
@@ -158,6 +165,9 @@ func printMessage(w io.Writer, m mail.Detail, h ingest.Headers, rawProblem strin
 		kind += " (needs a person to confirm)"
 	}
 	fmt.Fprintf(tw, "  kind:\t%s\n", kind)
+	if m.KindDetail != "" {
+		fmt.Fprintf(tw, "  %s:\t%s\n", detailLabel(m.Kind), printable(m.KindDetail))
+	}
 	if m.BounceStatus != "" {
 		fmt.Fprintf(tw, "  bounce:\t%s\n", printable(m.BounceStatus))
 	}

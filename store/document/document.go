@@ -264,11 +264,12 @@ type PendingBody struct {
 }
 
 // PendingAttachments lists attachments not yet linked to a document, oldest
-// first, with their message's request and kind.
+// first, with their message's request and kind. A dismissed message's
+// attachments are left alone: a person said it belongs to no request.
 func (s *Store) PendingAttachments(ctx context.Context, limit int) ([]mail.Attachment, error) {
 	q := `SELECT a.id, a.message_id, a.seq, a.part, a.filename, a.content_type, a.size, a.sha256, coalesce(m.request_id, 0), m.kind
 		FROM attachments a JOIN messages m ON m.id = a.message_id
-		WHERE NOT EXISTS (SELECT 1 FROM document_sources ds WHERE ds.attachment_id = a.id) AND a.id > ? ORDER BY a.id`
+		WHERE NOT EXISTS (SELECT 1 FROM document_sources ds WHERE ds.attachment_id = a.id) AND a.id > ? AND m.dismissed_at IS NULL ORDER BY a.id`
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
@@ -288,12 +289,13 @@ func (s *Store) PendingAttachments(ctx context.Context, limit int) ([]mail.Attac
 	return out, rows.Err()
 }
 
-// PendingBodies lists responses whose body is not yet a document and whose
+// PendingBodies lists answers (responses, refusals and "already published"
+// replies, not dismissed) whose body is not yet a document and whose
 // attachments all are, so that whether to queue the body can take its
 // attachments into account (extract's review rule).
 func (s *Store) PendingBodies(ctx context.Context) ([]PendingBody, error) {
 	rows, err := s.core.DB().QueryContext(ctx, `SELECT m.id, m.sha256, m.kind, m.body_text FROM messages m
-		WHERE m.kind = 'response'
+		WHERE m.kind IN ('response', 'refusal', 'published') AND m.dismissed_at IS NULL
 		AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id
 			AND NOT EXISTS (SELECT 1 FROM document_sources ds WHERE ds.attachment_id = a.id))
 		AND NOT EXISTS (SELECT 1 FROM document_sources ds WHERE ds.message_id = m.id AND ds.attachment_id IS NULL)

@@ -177,7 +177,16 @@ func (s *Store) undoLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 
 // Classify records a person's correction of a message's kind and re-applies
 // the state change: the old kind's change is undone, the new one's made.
+// The kind's detail (what a refusal cites, where a published reply points)
+// is kept, so that correcting a refusal to a response and back loses
+// nothing; ClassifyDetail sets it.
 func (s *Store) Classify(ctx context.Context, id int64, kind, reason string) error {
+	return s.ClassifyDetail(ctx, id, kind, reason, "")
+}
+
+// ClassifyDetail is Classify that also sets the kind's detail, when detail
+// is not "".
+func (s *Store) ClassifyDetail(ctx context.Context, id int64, kind, reason, detail string) error {
 	if !validKind(kind) {
 		return fmt.Errorf("unknown kind %q (one of %s)", kind, strings.Join(Kinds, ", "))
 	}
@@ -195,11 +204,16 @@ func (s *Store) Classify(ctx context.Context, id int64, kind, reason string) err
 		if reason == "" {
 			reason = "set by a person"
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE messages SET kind = ?, kind_reason = ?, kind_by = 'person', needs_person = 0, updated_at = ? WHERE id = ?`,
-			kind, reason, s.stamp(), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET kind = ?1, kind_reason = ?2, kind_detail = CASE WHEN ?3 = '' THEN kind_detail ELSE ?3 END,
+			kind_by = 'person', needs_person = 0, updated_at = ?4 WHERE id = ?5`,
+			kind, reason, detail, s.stamp(), id); err != nil {
 			return err
 		}
-		if err := s.core.AppendEvent(ctx, tx, "message.classified", store.Subject{Message: id}, map[string]any{"from": old, "to": kind, "reason": reason}); err != nil {
+		ev := map[string]any{"from": old, "to": kind, "reason": reason}
+		if detail != "" {
+			ev["detail"] = detail
+		}
+		if err := s.core.AppendEvent(ctx, tx, "message.classified", store.Subject{Message: id}, ev); err != nil {
 			return err
 		}
 		return s.applyLocked(ctx, tx, id)
@@ -222,31 +236,18 @@ func (s *Store) Assign(ctx context.Context, id int64, token string) (RequestRef,
 		}
 		var from string
 		var oldReq sql.NullInt64
-		var oldBy sql.NullString
-		if err := tx.QueryRowContext(ctx, `SELECT from_addr, request_id, matched_by FROM messages WHERE id = ?`, id).Scan(&from, &oldReq, &oldBy); err != nil {
+		var oldBy, dismissed sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT from_addr, request_id, matched_by, dismissed_at FROM messages WHERE id = ?`, id).Scan(&from, &oldReq, &oldBy, &dismissed); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("message %d: %w", id, store.ErrNotFound)
 			}
 			return err
 		}
-		if oldBy.String == "person" && oldReq.Valid && from != "" {
-			// The person corrects their own assignment: what it taught about
-			// the sender was wrong too.
-			var oldAuth int64
-			if err := tx.QueryRowContext(ctx, `SELECT authority_id FROM requests WHERE id = ?`, oldReq.Int64).Scan(&oldAuth); err != nil {
-				return err
-			}
-			if oldAuth != out.AuthorityID {
-				res, err := tx.ExecContext(ctx, `DELETE FROM authority_senders WHERE authority_id = ? AND address = ? AND source = 'assigned'`, oldAuth, strings.ToLower(from))
-				if err != nil {
-					return err
-				}
-				if n, _ := res.RowsAffected(); n > 0 {
-					if err := s.core.AppendEvent(ctx, tx, "authority.sender_forgotten", store.Subject{Authority: oldAuth, Message: id}, map[string]any{"address": strings.ToLower(from), "because": "reassigned"}); err != nil {
-						return err
-					}
-				}
-			}
+		if dismissed.Valid {
+			return fmt.Errorf("message %d: %w", id, ErrDismissed)
+		}
+		if err := s.forgetAssignedSenderLocked(ctx, tx, id, from, oldReq.Int64, oldBy.String, out.AuthorityID, "reassigned"); err != nil {
+			return err
 		}
 		if err := s.undoLocked(ctx, tx, id); err != nil {
 			return err
@@ -289,12 +290,14 @@ func (s *Store) Assign(ctx context.Context, id int64, token string) (RequestRef,
 func (s *Store) Rederive(ctx context.Context, id int64, d Derived) (changed bool, err error) {
 	err = s.core.Tx(ctx, func(tx *sql.Tx) error {
 		var kindBy, kind string
-		var matchedBy sql.NullString
+		var matchedBy, dismissed sql.NullString
 		var req sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT kind_by, kind, matched_by, request_id FROM messages WHERE id = ?`, id).Scan(&kindBy, &kind, &matchedBy, &req); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT kind_by, kind, matched_by, request_id, dismissed_at FROM messages WHERE id = ?`, id).Scan(&kindBy, &kind, &matchedBy, &req, &dismissed); err != nil {
 			return err
 		}
-		keepMatch, keepKind := matchedBy.String == "person", kindBy == "person"
+		// A dismissed message stays unmatched: a person said it belongs to
+		// no request.
+		keepMatch, keepKind := matchedBy.String == "person" || dismissed.Valid, kindBy == "person"
 		changed = (!keepKind && kind != d.Kind) || (!keepMatch && req.Int64 != d.RequestID)
 		if changed {
 			if err := s.undoLocked(ctx, tx, id); err != nil {

@@ -12,14 +12,18 @@ import (
 
 // MessageSummary is one row of foidesk messages list.
 type MessageSummary struct {
-	ID           int64     `json:"id"`
-	MessageID    string    `json:"message_id"`
-	From         string    `json:"from"`
-	FromName     string    `json:"from_name"`
-	Subject      string    `json:"subject"`
-	Kind         string    `json:"kind"`
-	KindReason   string    `json:"kind_reason"`
-	KindBy       string    `json:"kind_by"`
+	ID         int64  `json:"id"`
+	MessageID  string `json:"message_id"`
+	From       string `json:"from"`
+	FromName   string `json:"from_name"`
+	Subject    string `json:"subject"`
+	Kind       string `json:"kind"`
+	KindReason string `json:"kind_reason"`
+	KindBy     string `json:"kind_by"`
+	// KindDetail is what a refusal cites (exemptions, the cost limit) or
+	// where a published reply says the information is; only for those
+	// kinds.
+	KindDetail   string    `json:"kind_detail,omitempty"`
 	RequestID    *int64    `json:"request_id"`
 	RequestRef   *string   `json:"request_ref"`
 	MatchedBy    *string   `json:"matched_by"`
@@ -33,11 +37,16 @@ type MessageSummary struct {
 	Size         int64     `json:"size"`
 	ReceivedAt   time.Time `json:"received_at"`
 	HasBody      bool      `json:"has_body"` // readable text beyond whitespace
+	// Dismissed: a person said the message belongs to no request.
+	Dismissed       bool       `json:"dismissed"`
+	DismissedAt     *time.Time `json:"dismissed_at,omitempty"`
+	DismissedReason string     `json:"dismissed_reason,omitempty"`
 }
 
 // MessageFilter selects messages; zero fields match everything.
 type MessageFilter struct {
-	Unmatched bool
+	Unmatched bool // not matched to a request and not dismissed
+	Dismissed bool // dismissed by a person
 	Kind      string
 	RequestID int64
 	AfterID   int64
@@ -49,7 +58,10 @@ func (s *Store) Messages(ctx context.Context, f MessageFilter) ([]MessageSummary
 	var where []string
 	var args []any
 	if f.Unmatched {
-		where = append(where, "m.request_id IS NULL")
+		where = append(where, "m.request_id IS NULL AND m.dismissed_at IS NULL")
+	}
+	if f.Dismissed {
+		where = append(where, "m.dismissed_at IS NOT NULL")
 	}
 	if f.Kind != "" {
 		where = append(where, "m.kind = ?")
@@ -65,8 +77,9 @@ func (s *Store) Messages(ctx context.Context, f MessageFilter) ([]MessageSummary
 	}
 	q := `SELECT m.id, coalesce(m.header_message_id, ''), m.from_addr, m.from_name, m.subject, m.kind, m.kind_reason, m.kind_by,
 		m.request_id, r.ref, m.matched_by, m.match_detail, (SELECT count(*) FROM attachments a WHERE a.message_id = m.id AND a.seq > 0),
-		m.needs_person, coalesce(m.bounce_status, ''), coalesce(m.case_ref, ''), coalesce(m.parse_problem, ''), m.sha256, m.size, m.received_at,
-		length(trim(m.body_text)) > 0
+		m.needs_person AND m.dismissed_at IS NULL, coalesce(m.bounce_status, ''), coalesce(m.case_ref, ''), coalesce(m.parse_problem, ''), m.sha256, m.size, m.received_at,
+		length(trim(m.body_text)) > 0, CASE WHEN m.kind IN ('refusal', 'published') THEN m.kind_detail ELSE '' END,
+		m.dismissed_at, m.dismissed_reason
 		FROM messages m LEFT JOIN requests r ON r.id = m.request_id`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
@@ -86,9 +99,10 @@ func (s *Store) Messages(ctx context.Context, f MessageFilter) ([]MessageSummary
 		var req sql.NullInt64
 		var ref, by sql.NullString
 		var received string
+		var dismissed sql.NullString
 		if err := rows.Scan(&m.ID, &m.MessageID, &m.From, &m.FromName, &m.Subject, &m.Kind, &m.KindReason, &m.KindBy,
 			&req, &ref, &by, &m.MatchDetail, &m.Attachments, &m.NeedsPerson, &m.BounceStatus, &m.CaseRef, &m.ParseProblem,
-			&m.SHA256, &m.Size, &received, &m.HasBody); err != nil {
+			&m.SHA256, &m.Size, &received, &m.HasBody, &m.KindDetail, &dismissed, &m.DismissedReason); err != nil {
 			return nil, fmt.Errorf("list messages: %w", err)
 		}
 		if req.Valid {
@@ -101,6 +115,10 @@ func (s *Store) Messages(ctx context.Context, f MessageFilter) ([]MessageSummary
 			m.MatchedBy = &by.String
 		}
 		m.ReceivedAt, _ = time.Parse(time.RFC3339Nano, received)
+		if dismissed.Valid {
+			at, _ := time.Parse(time.RFC3339Nano, dismissed.String)
+			m.Dismissed, m.DismissedAt = true, &at
+		}
 		out = append(out, m)
 	}
 	return out, rows.Err()

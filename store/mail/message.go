@@ -16,9 +16,13 @@
 // (store.DeriveClock), all in the decision's transaction. What a decision
 // changed is remembered, so a correction undoes exactly that.
 //
+// A person may dismiss a message as belonging to no request (dismiss.go):
+// it leaves the unmatched queue and is never matched or extracted again
+// until it is undismissed.
+//
 // message.go records messages, list.go lists them, decisions.go applies
-// and corrects decisions, matching.go answers matching's questions,
-// mailboxes.go is the sync state.
+// and corrects decisions, dismiss.go dismisses, matching.go answers
+// matching's questions, mailboxes.go is the sync state.
 package mail
 
 import (
@@ -46,10 +50,12 @@ const (
 	KindAck           = lifecycle.KindAck
 	KindClarification = lifecycle.KindClarification
 	KindResponse      = lifecycle.KindResponse
+	KindRefusal       = lifecycle.KindRefusal
+	KindPublished     = lifecycle.KindPublished
 )
 
 // Kinds lists every message kind, for validating a person's correction.
-var Kinds = []string{KindBounce, KindAutoReply, KindAck, KindClarification, KindResponse}
+var Kinds = []string{KindBounce, KindAutoReply, KindAck, KindClarification, KindResponse, KindRefusal, KindPublished}
 
 // NewAttachment is one attachment already written to the blob store.
 type NewAttachment struct {
@@ -78,6 +84,7 @@ type Derived struct {
 
 	Kind            string
 	KindReason      string
+	KindDetail      string // a refusal's exemptions or cost limit; where a published reply says the information is
 	BounceStatus    string // enhanced status code
 	BounceRecipient string
 	CaseRef         string
@@ -151,7 +158,7 @@ func (s *Store) RecordMessage(ctx context.Context, m NewMessage) (Recorded, erro
 		}
 		if err := s.core.AppendEvent(ctx, tx, "message.recorded", store.Subject{Message: out.ID, Request: m.RequestID}, map[string]any{
 			"sha256": m.SHA256, "size": m.Size, "mailbox": m.Loc.Mailbox, "uid": m.Loc.UID,
-			"kind": m.Kind, "kind_reason": m.KindReason, "matched_by": m.MatchedBy, "match_detail": m.MatchDetail,
+			"kind": m.Kind, "kind_reason": m.KindReason, "kind_detail": m.KindDetail, "matched_by": m.MatchedBy, "match_detail": m.MatchDetail,
 			"attachments": len(m.Attachments), "parse_problem": m.ParseProblem,
 		}); err != nil {
 			return err
@@ -270,8 +277,8 @@ func (s *Store) writeDerivedLocked(ctx context.Context, tx *sql.Tx, id int64, d 
 		}
 	}
 	if !keepKind {
-		if _, err := tx.ExecContext(ctx, `UPDATE messages SET kind = ?, kind_reason = ?, kind_by = 'rules', needs_person = ? WHERE id = ?`,
-			d.Kind, d.KindReason, boolInt(d.Kind == KindClarification), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET kind = ?, kind_reason = ?, kind_detail = ?, kind_by = 'rules', needs_person = ? WHERE id = ?`,
+			d.Kind, d.KindReason, d.KindDetail, boolInt(d.Kind == KindClarification), id); err != nil {
 			return err
 		}
 	}

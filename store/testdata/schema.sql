@@ -1,6 +1,6 @@
 -- The schema of a new database, from store/migrations. Do not edit:
 -- go test ./store -run Schema -update rewrites it.
-PRAGMA user_version = 70;
+PRAGMA user_version = 80;
 
 CREATE TABLE attachments (
     id           INTEGER PRIMARY KEY,
@@ -176,23 +176,27 @@ CREATE TABLE messages (
     request_id        INTEGER REFERENCES requests (id),
     matched_by        TEXT,                     -- rule that matched, or 'person'
     match_detail      TEXT NOT NULL DEFAULT '',
-    kind              TEXT NOT NULL CHECK (kind IN ('bounce', 'auto-reply', 'acknowledgement', 'clarification-request', 'response')),
+    kind              TEXT NOT NULL CHECK (kind IN ('bounce', 'auto-reply', 'acknowledgement', 'clarification-request', 'response', 'refusal', 'published')),
     kind_reason       TEXT NOT NULL DEFAULT '',
     kind_by           TEXT NOT NULL DEFAULT 'rules' CHECK (kind_by IN ('rules', 'person')),
+    kind_detail       TEXT NOT NULL DEFAULT '', -- refusal: the exemptions or cost limit cited; published: where
     bounce_status     TEXT,                     -- enhanced status code of a bounce, e.g. 5.1.1
     bounce_recipient  TEXT,
     case_ref          TEXT,                     -- authority's own reference found in this message
     needs_person      INTEGER NOT NULL DEFAULT 0, -- clarification requests wait for a person
     applied           TEXT,                     -- JSON: the state change this message made, to undo on correction
+    dismissed_at      TEXT,                     -- a person dismissed it (no request's mail); NULL otherwise
+    dismissed_reason  TEXT NOT NULL DEFAULT '',
     created_at        TEXT NOT NULL,
-    updated_at        TEXT NOT NULL
+    updated_at        TEXT NOT NULL,
+    CHECK (dismissed_at IS NULL OR request_id IS NULL)
 );
 
 CREATE INDEX messages_header_id ON messages (header_message_id) WHERE header_message_id IS NOT NULL;
 
 CREATE INDEX messages_request ON messages (request_id);
 
-CREATE INDEX messages_unmatched ON messages (id) WHERE request_id IS NULL;
+CREATE INDEX messages_unmatched ON messages (id) WHERE request_id IS NULL AND dismissed_at IS NULL;
 
 CREATE TABLE request_messages (
     request_id INTEGER PRIMARY KEY REFERENCES requests (id),
