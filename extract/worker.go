@@ -50,6 +50,9 @@ func RunWorker(in io.Reader, out io.Writer, opts WorkerOptions) error {
 		// hard limits are the parent's watchdog and setrlimit (limits_*.go).
 		debug.SetMemoryLimit(int64(opts.MemoryMB) << 20 * 3 / 4)
 		limitAddressSpace(opts.MemoryMB)
+		stop := make(chan struct{})
+		defer close(stop)
+		go watchOwnMemory(int64(opts.MemoryMB)<<20, selfWatchEvery, ownRSS, exitOverMemory(os.Stderr, opts.MemoryMB), stop)
 	}
 	w := &workerState{pdfium: &pdfiumEngine{cacheDir: opts.CacheDir, memoryMB: opts.MemoryMB}}
 	return serveLines(in, out, w.serve)
