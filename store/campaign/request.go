@@ -139,16 +139,11 @@ func (s *Store) Requests(ctx context.Context, campaignID int64, withRaw bool) ([
 	if err != nil {
 		return nil, fmt.Errorf("list requests: %w", err)
 	}
-	defer rows.Close()
-	var out []Request
-	for rows.Next() {
-		r, err := scanRequest(rows, withRaw)
-		if err != nil {
-			return nil, fmt.Errorf("list requests: %w", err)
-		}
-		out = append(out, r)
+	out, err := scanRequests(rows, withRaw)
+	if err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RequestByRef finds a request by its reference token (normalised, so a
@@ -169,16 +164,7 @@ func (s *Store) UnknownRequests(ctx context.Context, campaignID int64) ([]Reques
 	if err != nil {
 		return nil, fmt.Errorf("unknown requests: %w", err)
 	}
-	defer rows.Close()
-	var out []Request
-	for rows.Next() {
-		r, err := scanRequest(rows, false)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return scanRequests(rows, false)
 }
 
 // AuthorityRequests lists the requests made to the authority with this
@@ -197,10 +183,15 @@ func (s *Store) AuthorityRequests(ctx context.Context, code string) ([]Request, 
 	if err != nil {
 		return nil, fmt.Errorf("requests of %s: %w", code, err)
 	}
+	return scanRequests(rows, false)
+}
+
+// scanRequests reads every row of a request listing and closes rows.
+func scanRequests(rows *sql.Rows, withRaw bool) ([]Request, error) {
 	defer rows.Close()
 	var out []Request
 	for rows.Next() {
-		r, err := scanRequest(rows, false)
+		r, err := scanRequest(rows, withRaw)
 		if err != nil {
 			return nil, err
 		}
