@@ -25,6 +25,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"time"
@@ -133,7 +134,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 // can be at work (a writer would have made it), so the file is read as
 // immutable instead.
 func openReadOnly(ctx context.Context, path string, opts Options) (*Store, error) {
-	if _, err := os.Stat(path); err != nil {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("there is no database at %s: %w", path, fs.ErrNotExist)
+	} else if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	open := func(immutable bool) (*Store, error) {

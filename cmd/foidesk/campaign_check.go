@@ -66,8 +66,12 @@ func campaignCheck(ctx context.Context, e *env, f *campaignCheckFlags, args []st
 		rs = append(rs, mailer.Recipient{Code: r.Authority.Code, Name: r.Authority.Name, Email: r.ToEmail, Shared: r.Authority.SharedEmail})
 		domains[campaign.EmailDomain(r.ToEmail)] = true
 	}
+	badDomains := map[string]bool{}
 	for _, p := range (mailer.Checker{Resolver: checkResolver, Timeout: f.timeout}).Check(ctx, rs) {
 		problems = append(problems, printables(p.Lines())...)
+		if p.Kind == mailer.ProblemDomain {
+			badDomains[p.Domain] = true
+		}
 	}
 	sort.Strings(problems)
 	for _, p := range problems {
@@ -75,6 +79,12 @@ func campaignCheck(ctx context.Context, e *env, f *campaignCheckFlags, args []st
 	}
 	if len(problems) > 0 {
 		fmt.Fprintf(e.stdout, "%d problems in %d requests of %s\n", len(problems), len(reqs), c.Name)
+		if len(domains) > 1 && len(badDomains) == len(domains) {
+			// Every domain at once is more likely this machine's DNS than
+			// every council's mail.
+			fmt.Fprintln(e.stdout, "no domain at all could be found: if this machine has no internet access or no working DNS, run the check from one that has")
+		}
+		fmt.Fprintf(e.stdout, "correct the addresses (foidesk authorities import --uk-councils --emails FILE, or your own list) and run 'foidesk campaign check %s' again\n", c.Name)
 		return errSilentFailure
 	}
 	fmt.Fprintf(e.stdout, "%d requests of %s checked: no problems (%d mail domains)\n", len(reqs), c.Name, len(domains))

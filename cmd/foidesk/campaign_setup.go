@@ -68,7 +68,7 @@ func campaignSMTP(cfg *Config) (mailer.SMTP, mailer.Limits, mailer.Retry, error)
 	var s mailer.SMTP
 	var l mailer.Limits
 	if c.Host == "" {
-		return s, l, mailer.Retry{}, errors.New("[smtp] host is not set in foidesk.toml")
+		return s, l, mailer.Retry{}, errors.New("[smtp] host is not set in foidesk.toml: add an [smtp] section with your provider's host, port and username (the password goes in $FOIDESK_SMTP_PASSWORD or password_file)")
 	}
 	pw, err := Secret("FOIDESK_SMTP_PASSWORD", c.PasswordFile)
 	if err != nil {

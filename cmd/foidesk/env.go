@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 
@@ -96,6 +98,9 @@ func (e *env) openStores(ctx context.Context, readOnly bool) (*stores, error) {
 		path = cfg.Store.Path
 	}
 	st, err := store.Open(ctx, path, store.Options{Lifecycle: rule, ReadOnly: readOnly})
+	if readOnly && errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%v; check --db or [store] path (a new database is made by 'foidesk authorities import')", err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -55,6 +55,17 @@ func messagesList(ctx context.Context, e *env, f *messagesListFlags, _ []string)
 		enc.SetIndent("", "  ")
 		return enc.Encode(ms)
 	}
+	if len(ms) == 0 {
+		switch {
+		case f.unmatched:
+			fmt.Fprintln(e.stdout, "no unmatched messages")
+		case f.dismissed:
+			fmt.Fprintln(e.stdout, "no dismissed messages")
+		default:
+			fmt.Fprintln(e.stdout, "no messages stored yet; 'foidesk ingest --once' reads the [imap] mailboxes")
+		}
+		return nil
+	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tKIND\tREQUEST\tMATCHED BY\tATT\tFROM\tSUBJECT")
 	for _, m := range ms {
