@@ -159,18 +159,30 @@ func parseDeadlineFlags(regime, received string, days int, rule string) (deadlin
 // parseReceived reads a date of receipt, or a time whose Europe/London
 // date is the date of receipt.
 func parseReceived(s string) (deadline.Date, error) {
+	t, err := parseWhen("--received", s)
+	if err != nil {
+		return 0, err
+	}
+	return deadline.ReceiptDate(t), nil
+}
+
+// parseWhen reads a flag that takes a date (YYYY-MM-DD, meaning the start
+// of that day in London, so its date of receipt is the date given) or an
+// RFC 3339 time with its offset.
+func parseWhen(flag, s string) (time.Time, error) {
 	if len(s) == len("2006-01-02") {
 		d, err := deadline.ParseDate(s)
 		if err != nil {
-			return 0, usagef("--received: %v", err)
+			return time.Time{}, usagef("%s: %v", flag, err)
 		}
-		return d, nil
+		y, m, day := d.YMD()
+		return time.Date(y, m, day, 0, 0, 0, 0, deadline.London()), nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return 0, usagef("--received %q is neither a date (YYYY-MM-DD) nor an RFC 3339 time with its offset (2026-11-27T16:05:00Z)", s)
+		return time.Time{}, usagef("%s %q is neither a date (YYYY-MM-DD) nor an RFC 3339 time with its offset (2026-11-27T16:05:00Z)", flag, s)
 	}
-	return deadline.ReceiptDate(t), nil
+	return t, nil
 }
 
 // loadHolidays returns the embedded holidays, merged with the user's file

@@ -47,7 +47,7 @@ func requestsClarified(ctx context.Context, e *env, f *requestsClarifiedFlags, a
 	at := time.Now()
 	if f.at != "" {
 		var err error
-		if at, err = parseAnswerTime(f.at); err != nil {
+		if at, err = parseWhen("--at", f.at); err != nil {
 			return err
 		}
 	}
@@ -62,22 +62,4 @@ func requestsClarified(ctx context.Context, e *env, f *requestsClarifiedFlags, a
 	fmt.Fprintf(e.stdout, "%s: clarification answered %s; the clock runs again, due %s\n",
 		c.Ref, deadline.ReceiptDate(at), c.Clock.Due)
 	return nil
-}
-
-// parseAnswerTime reads --at: a date stands for the start of that day in
-// London, so that its date of receipt is the date given.
-func parseAnswerTime(s string) (time.Time, error) {
-	if len(s) == len("2006-01-02") {
-		d, err := deadline.ParseDate(s)
-		if err != nil {
-			return time.Time{}, usagef("--at: %v", err)
-		}
-		y, m, day := d.YMD()
-		return time.Date(y, m, day, 0, 0, 0, 0, deadline.London()), nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, usagef("--at %q is neither a date (YYYY-MM-DD) nor an RFC 3339 time with its offset (2026-03-25T09:30:00Z)", s)
-	}
-	return t, nil
 }

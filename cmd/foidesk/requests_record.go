@@ -65,7 +65,7 @@ func requestsRecord(ctx context.Context, e *env, flags *requestsRecordFlags, arg
 	}
 	if flags.at != "" {
 		var err error
-		if f.At, err = parseAnswerTime(flags.at); err != nil {
+		if f.At, err = parseWhen("--at", flags.at); err != nil {
 			return err
 		}
 	}
