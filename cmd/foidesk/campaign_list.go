@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"foidesk/deadline"
 	"foidesk/lifecycle"
 	"foidesk/store/campaign"
 )
@@ -51,11 +50,7 @@ type campaignListJSON struct {
 // campaignList prints every campaign with its state, letter, created date,
 // number of requests and their counts by outbox state and by status.
 func campaignList(ctx context.Context, e *env, f *campaignListFlags, _ []string) error {
-	on, err := asOfDate(f.asOf)
-	if err != nil {
-		return err
-	}
-	cfg, err := e.config()
+	day, err := e.statusDay(f.asOf)
 	if err != nil {
 		return err
 	}
@@ -69,7 +64,7 @@ func campaignList(ctx context.Context, e *env, f *campaignListFlags, _ []string)
 	}
 	out := make([]campaignListJSON, 0, len(sums))
 	for _, s := range sums {
-		statuses, err := campaignStatusCounts(ctx, st, s.Campaign, on, cfg.Deadline.VeryOverdueDays)
+		statuses, err := campaignStatusCounts(ctx, st, s.Campaign, day)
 		if err != nil {
 			return err
 		}
@@ -96,14 +91,14 @@ func campaignList(ctx context.Context, e *env, f *campaignListFlags, _ []string)
 
 // campaignStatusCounts counts campaign c's requests by the status a person
 // sees on date on, as campaign status does.
-func campaignStatusCounts(ctx context.Context, st *stores, c campaign.Campaign, on deadline.Date, veryOverdue int) (map[string]int, error) {
+func campaignStatusCounts(ctx context.Context, st *stores, c campaign.Campaign, day statusDay) (map[string]int, error) {
 	reqs, err := st.campaigns.Requests(ctx, c.ID, false)
 	if err != nil {
 		return nil, err
 	}
 	counts := map[string]int{}
 	for _, r := range reqs {
-		sh, err := showRequest(st, r, on, veryOverdue)
+		sh, err := day.show(st, r)
 		if err != nil {
 			return nil, fmt.Errorf("campaign %s: %w", c.Name, err)
 		}

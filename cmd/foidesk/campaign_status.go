@@ -44,11 +44,7 @@ func (f *campaignStatusFlags) define(fs *flag.FlagSet) {
 // campaignStatus shows where each of campaign NAME's requests stands on
 // the --as-of date: counts per status and one line per authority.
 func campaignStatus(ctx context.Context, e *env, f *campaignStatusFlags, args []string) error {
-	on, err := asOfDate(f.asOf)
-	if err != nil {
-		return err
-	}
-	cfg, err := e.config()
+	day, err := e.statusDay(f.asOf)
 	if err != nil {
 		return err
 	}
@@ -67,15 +63,15 @@ func campaignStatus(ctx context.Context, e *env, f *campaignStatusFlags, args []
 	shown := make([]lifecycle.Shown, len(reqs))
 	statusCounts := map[string]int{}
 	for i, r := range reqs {
-		if shown[i], err = showRequest(st, r, on, cfg.Deadline.VeryOverdueDays); err != nil {
+		if shown[i], err = day.show(st, r); err != nil {
 			return err
 		}
 		statusCounts[shown[i].Status]++
 	}
 	if f.json {
-		return printCampaignStatusJSON(e, c, on, counts, statusCounts, reqs, shown)
+		return printCampaignStatusJSON(e, c, day.on, counts, statusCounts, reqs, shown)
 	}
-	fmt.Fprintf(e.stdout, "campaign %s: %s, letter %s, %d requests, as of %s\n", c.Name, c.State, c.Template, len(reqs), on)
+	fmt.Fprintf(e.stdout, "campaign %s: %s, letter %s, %d requests, as of %s\n", c.Name, c.State, c.Template, len(reqs), day.on)
 	for _, s := range lifecycle.Statuses {
 		if statusCounts[s] > 0 {
 			fmt.Fprintf(e.stdout, "  %-22s %d\n", s, statusCounts[s])
@@ -92,21 +88,34 @@ func campaignStatus(ctx context.Context, e *env, f *campaignStatusFlags, args []
 	return tw.Flush()
 }
 
-// asOfDate reads --as-of: a date, or today in Europe/London when empty.
-func asOfDate(s string) (deadline.Date, error) {
-	if s == "" {
-		return deadline.ReceiptDate(time.Now()), nil
+// statusDay is what showing a request's status needs: the day asked
+// about (--as-of, default today in Europe/London) and [deadline]
+// very_overdue_days.
+type statusDay struct {
+	on          deadline.Date
+	veryOverdue int
+}
+
+// statusDay reads --as-of and the config.
+func (e *env) statusDay(asOf string) (statusDay, error) {
+	d := statusDay{on: deadline.ReceiptDate(time.Now())}
+	if asOf != "" {
+		var err error
+		if d.on, err = deadline.ParseDate(asOf); err != nil {
+			return d, usagef("--as-of: %v", err)
+		}
 	}
-	d, err := deadline.ParseDate(s)
+	cfg, err := e.config()
 	if err != nil {
-		return 0, usagef("--as-of: %v", err)
+		return d, err
 	}
+	d.veryOverdue = cfg.Deadline.VeryOverdueDays
 	return d, nil
 }
 
-// showRequest is where r stands on date on, as a person sees it.
-func showRequest(st *stores, r campaign.Request, on deadline.Date, veryOverdue int) (lifecycle.Shown, error) {
-	sh, err := st.Lifecycle().Show(lifecycle.Request{Regime: r.Regime, Outbox: r.OutboxState, Status: r.Status, Due: r.DueDate, RepliedOn: r.RepliedOn}, on, veryOverdue)
+// show is where r stands on the day, as a person sees it.
+func (d statusDay) show(st *stores, r campaign.Request) (lifecycle.Shown, error) {
+	sh, err := st.Lifecycle().Show(lifecycle.Request{Regime: r.Regime, Outbox: r.OutboxState, Status: r.Status, Due: r.DueDate, RepliedOn: r.RepliedOn}, d.on, d.veryOverdue)
 	if err != nil {
 		return sh, fmt.Errorf("request %s: %w", r.Ref, err)
 	}

@@ -46,11 +46,7 @@ func requestsShow(ctx context.Context, e *env, f *requestsShowFlags, args []stri
 	if err := checkRequestRef(args[0]); err != nil {
 		return err
 	}
-	on, err := asOfDate(f.asOf)
-	if err != nil {
-		return err
-	}
-	cfg, err := e.config()
+	day, err := e.statusDay(f.asOf)
 	if err != nil {
 		return err
 	}
@@ -63,7 +59,7 @@ func requestsShow(ctx context.Context, e *env, f *requestsShowFlags, args []stri
 		return notFoundHint(err, "foidesk campaign status")
 	}
 	r := t.Request
-	sh, err := showRequest(st, r, on, cfg.Deadline.VeryOverdueDays)
+	sh, err := day.show(st, r)
 	if err != nil {
 		return err
 	}
@@ -75,7 +71,7 @@ func requestsShow(ctx context.Context, e *env, f *requestsShowFlags, args []stri
 			Events    []timelineEventJSON   `json:"events"`
 			Messages  []mail.MessageSummary `json:"messages"`
 			Documents []document.Summary    `json:"documents"`
-		}{Request: requestJSON(r, sh.Status, sh.DaysLate), Campaign: r.Campaign, AsOf: on.String(),
+		}{Request: requestJSON(r, sh.Status, sh.DaysLate), Campaign: r.Campaign, AsOf: day.on.String(),
 			Events: []timelineEventJSON{}, Messages: t.Messages, Documents: t.Documents}
 		if out.Documents == nil {
 			out.Documents = []document.Summary{}
@@ -98,7 +94,7 @@ func requestsShow(ctx context.Context, e *env, f *requestsShowFlags, args []stri
 		fmt.Fprintf(w, " (%s)", s)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "  status:  %s on %s", sh.Status, on)
+	fmt.Fprintf(w, "  status:  %s on %s", sh.Status, day.on)
 	if r.DueDate != "" {
 		fmt.Fprintf(w, "; due %s", r.DueDate)
 	}
