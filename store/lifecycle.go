@@ -214,21 +214,6 @@ func (s *Store) DeliveredClock(ctx context.Context, q Querier, requestID int64, 
 	return s.rule.Derive(f)
 }
 
-// RequestFacts returns what a request's clock rests on, for display. ok is
-// false when the request has no clock (not sent).
-func (s *Store) RequestFacts(ctx context.Context, token string) (f lifecycle.Facts, ok bool, err error) {
-	id, err := s.requestID(ctx, s.db, token)
-	if err != nil {
-		return f, false, err
-	}
-	r, err := readRequestRow(ctx, s.db, id)
-	if err != nil || r.Outbox != outboxSent || r.SentAt.IsZero() {
-		return f, false, err
-	}
-	f, err = readFacts(ctx, s.db, r)
-	return f, err == nil, err
-}
-
 // RequestStatus reports a request's lifecycle status and due date.
 func (s *Store) RequestStatus(ctx context.Context, id int64) (status string, due string, err error) {
 	var d sql.NullString

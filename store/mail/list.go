@@ -153,17 +153,6 @@ type Attachment struct {
 	Kind        string `json:"kind"`       // the message's kind
 }
 
-// Attachments lists attachments with id > afterID (0: all), oldest first,
-// with their message's request and kind, for extraction to work through.
-func (s *Store) Attachments(ctx context.Context, afterID int64, limit int) ([]Attachment, error) {
-	q := `SELECT a.id, a.message_id, a.seq, a.part, a.filename, a.content_type, a.size, a.sha256, coalesce(m.request_id, 0), m.kind
-		FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id > ? AND a.seq > 0 ORDER BY a.id`
-	if limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", limit)
-	}
-	return s.attachments(ctx, q, afterID)
-}
-
 // MessageAttachments lists one message's attachments in order.
 func (s *Store) MessageAttachments(ctx context.Context, messageID int64) ([]Attachment, error) {
 	return s.attachments(ctx, `SELECT a.id, a.message_id, a.seq, a.part, a.filename, a.content_type, a.size, a.sha256, coalesce(m.request_id, 0), m.kind

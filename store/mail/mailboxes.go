@@ -95,14 +95,3 @@ func (s *Store) advanceLocked(ctx context.Context, tx *sql.Tx, loc Location, msg
 	}
 	return nil
 }
-
-// AdvanceMailbox moves last_uid past a UID that holds nothing to record (the
-// server returned no body for it, e.g. it was expunged between SEARCH and
-// FETCH).
-func (s *Store) AdvanceMailbox(ctx context.Context, loc Location) error {
-	return s.core.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE mailboxes SET last_uid = ?, updated_at = ? WHERE name = ? AND uidvalidity = ? AND last_uid < ?`,
-			loc.UID, s.stamp(), loc.Mailbox, loc.UIDValidity, loc.UID)
-		return err
-	})
-}
