@@ -54,6 +54,14 @@ func documentsList(ctx context.Context, e *env, f *documentsListFlags, _ []strin
 		enc.SetIndent("", "  ")
 		return enc.Encode(docs)
 	}
+	if len(docs) == 0 && f.status != "" {
+		fmt.Fprintf(e.stdout, "no documents are %s\n", f.status)
+		return nil
+	}
+	if len(docs) == 0 {
+		fmt.Fprintln(e.stdout, "no documents yet; 'foidesk ingest' stores replies and extracts their attachments")
+		return nil
+	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATUS\tTYPE\tENGINE\tPAGES\tWORDS\tREVIEW\tFROM\tNOTE")
 	for _, d := range docs {

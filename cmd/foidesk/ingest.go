@@ -53,7 +53,7 @@ func ingestCommand(ctx context.Context, e *env, f *ingestFlags, _ []string) erro
 		return err
 	}
 	if cfg.IMAP.Host == "" {
-		return fmt.Errorf("[imap] host is not set in the config: foidesk does not know where replies arrive")
+		return fmt.Errorf("[imap] host is not set in the config: foidesk does not know where replies arrive; add an [imap] section with your mailbox's host and username (the password goes in $FOIDESK_IMAP_PASSWORD or password_file)")
 	}
 	pw, err := Secret("FOIDESK_IMAP_PASSWORD", cfg.IMAP.PasswordFile)
 	if err != nil {
