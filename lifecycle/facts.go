@@ -44,6 +44,15 @@ const (
 	FactFeePaid    = "fee-paid"    // the authority received the fee: it resumes
 	FactExtended   = "extended"    // the authority extended the time (Until)
 	FactWithdrawn  = "withdrawn"   // the requester withdrew the request
+
+	// What arrives by post or phone as well as by mail.
+	FactClarificationRequested = "clarification-requested" // the authority asked what the request means: the clock stops
+	FactClarificationAnswered  = "clarification-answered"  // the requester answered: a new count starts
+	FactResponseReceived       = "response-received"       // the authority answered: the clock stops
+	// FactReviewRequested: the requester asked for an internal review (by
+	// the internal-review letter when it is sent, or by post): the review's
+	// own clock starts.
+	FactReviewRequested = "review-requested"
 )
 
 // RecordedFacts lists the facts a person can record.

@@ -149,9 +149,12 @@ func TestShow(t *testing.T) {
 		{Request{Outbox: "sent", Regime: "foia", Status: Replied, Due: "2026-12-01", RepliedOn: "2026-11-20"}, "2027-06-01", Replied, late(0)},
 		{Request{Outbox: "sent", Regime: "foia", Status: NotDelivered}, "2027-06-01", NotDelivered, nil},
 		{Request{Outbox: "sent", Regime: "foia", Status: AwaitingClarification}, "2027-06-01", AwaitingClarification, nil},
+		{Request{Outbox: "sent", Regime: "foia", Status: Extended, Due: "2026-12-01"}, "2026-12-02", ExtensionOverdue, late(1)},
+		{Request{Outbox: "sent", Regime: "foia", Status: Extended, Due: "2026-12-01"}, "2026-11-20", Extended, late(0)},
+		{Request{Outbox: "sent", Regime: "foisa", Status: AwaitingReview, Due: "2026-12-01"}, "2026-12-03", ReviewOverdue, late(2)},
 	}
 	for _, c := range cases {
-		got, err := r.Show(c.q, d(c.on), 0)
+		got, err := r.Show(c.q, d(c.on), Thresholds{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,8 +162,54 @@ func TestShow(t *testing.T) {
 			t.Errorf("Show(%+v, %s) = %s late %v, want %s late %v", c.q, c.on, got.Status, deref(got.DaysLate), c.want, deref(c.late))
 		}
 	}
-	if _, err := r.Show(Request{Outbox: "lost"}, d("2026-12-01"), 0); err == nil {
+	if _, err := r.Show(Request{Outbox: "lost"}, d("2026-12-01"), Thresholds{}); err == nil {
 		t.Error("an unknown outbox state was accepted")
+	}
+}
+
+// Due soon, three working days before Friday 4 December 2026: from the
+// Tuesday, through the due date, and not for an answered request.
+func TestShowDueSoon(t *testing.T) {
+	r := Statutory()
+	th := Thresholds{DueSoon: 3}
+	q := Request{Outbox: "sent", Regime: "foia", Status: AwaitingResponse, Due: "2026-12-04"}
+	for on, want := range map[string]string{
+		"2026-11-30": AwaitingResponse, // Monday: four working days left
+		"2026-12-01": DueSoon,          // Tuesday: three
+		"2026-12-04": DueSoon,          // the due date
+		"2026-12-07": Overdue,
+	} {
+		day, err := deadline.ParseDate(on)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.Show(q, day, th)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != want {
+			t.Errorf("on %s: %s, want %s", on, got.Status, want)
+		}
+	}
+	// Across Christmas, due Tuesday 5 January 2027: Christmas Day, the
+	// Boxing Day substitute (Monday 28th), New Year's Day and, for a FOIA
+	// calendar, Scotland's 2 January substitute (Monday 4th) are closed, so
+	// on 24 December four working days are left (29, 30, 31 December and
+	// 5 January) and on the 29th three.
+	q.Due = "2027-01-05"
+	for on, want := range map[string]string{"2026-12-24": AwaitingResponse, "2026-12-29": DueSoon} {
+		day, _ := deadline.ParseDate(on)
+		got, err := r.Show(q, day, th)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != want {
+			t.Errorf("on %s (due %s): %s, want %s", on, q.Due, got.Status, want)
+		}
+	}
+	q.Status, q.RepliedOn = Replied, "2026-12-02"
+	if got, _ := r.Show(q, 0, th); got.Status != Replied {
+		t.Errorf("an answered request shows %s", got.Status)
 	}
 }
 

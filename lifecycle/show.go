@@ -24,11 +24,22 @@ type Request struct {
 	RepliedOn string // YYYY-MM-DD or ""
 }
 
+// Thresholds are the working-day counts that turn an awaited answer into
+// due-soon and very-overdue: [alerts] due_soon_days and [deadline]
+// very_overdue_days.
+type Thresholds struct {
+	// DueSoon: an awaited answer is due soon from this many working days
+	// before its due date; 0 shows no due-soon.
+	DueSoon int
+	// VeryOverdue: working days past due; 0 means the default.
+	VeryOverdue int
+}
+
 // Show says where a request stands on date on: the outbox's state until the
-// request is sent, then its stored status, made overdue or very-overdue
-// (veryOverdue working days past due; 0 means the default) when an answer
-// is awaited past the due date.
-func (r *Rule) Show(q Request, on deadline.Date, veryOverdue int) (Shown, error) {
+// request is sent, then its stored status; when an answer is awaited, made
+// due-soon before the due date, and overdue (or very-overdue,
+// extension-overdue, review-overdue) after it.
+func (r *Rule) Show(q Request, on deadline.Date, th Thresholds) (Shown, error) {
 	switch q.Outbox {
 	case "draft":
 		return Shown{Status: Draft}, nil
@@ -45,7 +56,7 @@ func (r *Rule) Show(q Request, on deadline.Date, veryOverdue int) (Shown, error)
 		return Shown{}, fmt.Errorf("unknown outbox state %q", q.Outbox)
 	}
 	out := Shown{Status: q.Status}
-	if q.Due == "" || (q.Status != AwaitingResponse && q.Status != Replied) {
+	if q.Due == "" || (!Awaiting(q.Status) && q.Status != Replied) {
 		return out, nil
 	}
 	regime, err := deadline.ParseRegime(q.Regime)
@@ -66,16 +77,24 @@ func (r *Rule) Show(q Request, on deadline.Date, veryOverdue int) (Shown, error)
 			return out, fmt.Errorf("replied on: %w", err)
 		}
 	}
-	l := cal.Lateness(due, at, veryOverdue)
+	l := cal.Lateness(due, at, th.VeryOverdue)
 	days := l.DaysLate
 	out.DaysLate = &days
-	if q.Status == AwaitingResponse {
-		switch {
-		case l.VeryOverdue:
-			out.Status = VeryOverdue
-		case l.Overdue:
-			out.Status = Overdue
-		}
+	switch {
+	case q.Status == Replied:
+	case l.Overdue && q.Status == Extended:
+		out.Status = ExtensionOverdue
+	case l.Overdue && q.Status == AwaitingReview:
+		out.Status = ReviewOverdue
+	case l.VeryOverdue:
+		out.Status = VeryOverdue
+	case l.Overdue:
+		out.Status = Overdue
+	case th.DueSoon > 0 && cal.WorkingDaysBetween(on, due) <= th.DueSoon:
+		// WorkingDaysBetween counts (on, due]: N working days before the
+		// due date, N are left; on the due date itself none are, and the
+		// answer is still due soon.
+		out.Status = DueSoon
 	}
 	return out, nil
 }

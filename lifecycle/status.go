@@ -8,6 +8,12 @@ const (
 	FeePending            = "fee-pending"
 	Replied               = "replied" // a response arrived: awaiting a reviewer
 	Withdrawn             = "withdrawn"
+	// Extended: delivered, and the authority extended the time for its
+	// response (FOIA s.10(3), EIR/EISR reg 7); the due date is the new one.
+	Extended = "extended"
+	// AwaitingReview: the requester asked for an internal review (a
+	// requirement for review under FOISA/EISR); the due date is the review's.
+	AwaitingReview = "awaiting-review"
 )
 
 // Statuses users also see, never stored: from the outbox, and from the date.
@@ -18,15 +24,28 @@ const (
 	Unknown     = "unknown"
 	Overdue     = "overdue"
 	VeryOverdue = "very-overdue"
+	// DueSoon: a response is awaited and due within [alerts] due_soon_days
+	// working days.
+	DueSoon = "due-soon"
+	// ExtensionOverdue: past the date the authority itself extended to.
+	ExtensionOverdue = "extension-overdue"
+	// ReviewOverdue: an internal review's answer is past its due date.
+	ReviewOverdue = "review-overdue"
 )
 
 // Statuses lists every status Show can return, in the order a summary
 // counts them.
-var Statuses = []string{Draft, Sending, Failed, Unknown, NotDelivered, AwaitingResponse, Overdue, VeryOverdue,
-	AwaitingClarification, FeePending, Replied, Withdrawn}
+var Statuses = []string{Draft, Sending, Failed, Unknown, NotDelivered, AwaitingResponse, DueSoon, Overdue, VeryOverdue,
+	Extended, ExtensionOverdue, AwaitingClarification, FeePending, AwaitingReview, ReviewOverdue, Replied, Withdrawn}
 
 // Stored lists the statuses Derive can return.
-var Stored = []string{AwaitingResponse, NotDelivered, AwaitingClarification, FeePending, Replied, Withdrawn}
+var Stored = []string{AwaitingResponse, NotDelivered, Extended, AwaitingClarification, FeePending, AwaitingReview, Replied, Withdrawn}
+
+// Awaiting reports whether a stored status means a response is awaited
+// against a due date: the statuses that can become due soon or overdue.
+func Awaiting(status string) bool {
+	return status == AwaitingResponse || status == Extended || status == AwaitingReview
+}
 
 // Describe says what a status means, in words a person reads in an error
 // or a report.
@@ -56,6 +75,16 @@ func Describe(status string) string {
 		return "answered, awaiting review"
 	case Withdrawn:
 		return "withdrawn by the requester"
+	case DueSoon:
+		return "awaiting a response that is due within days"
+	case Extended:
+		return "awaiting a response; the authority extended the time"
+	case ExtensionOverdue:
+		return "past the date the authority extended to, with no response"
+	case AwaitingReview:
+		return "awaiting the answer to an internal review"
+	case ReviewOverdue:
+		return "an internal review's answer is past its due date"
 	}
 	return status
 }

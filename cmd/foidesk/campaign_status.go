@@ -89,11 +89,11 @@ func campaignStatus(ctx context.Context, e *env, f *campaignStatusFlags, args []
 }
 
 // statusDay is what showing a request's status needs: the day asked
-// about (--as-of, default today in Europe/London) and [deadline]
-// very_overdue_days.
+// about (--as-of, default today in Europe/London), [alerts] due_soon_days
+// and [deadline] very_overdue_days.
 type statusDay struct {
-	on          deadline.Date
-	veryOverdue int
+	on deadline.Date
+	th lifecycle.Thresholds
 }
 
 // statusDay reads --as-of and the config.
@@ -109,13 +109,13 @@ func (e *env) statusDay(asOf string) (statusDay, error) {
 	if err != nil {
 		return d, err
 	}
-	d.veryOverdue = cfg.Deadline.VeryOverdueDays
+	d.th = cfg.thresholds()
 	return d, nil
 }
 
 // show is where r stands on the day, as a person sees it.
 func (d statusDay) show(st *stores, r campaign.Request) (lifecycle.Shown, error) {
-	sh, err := st.Lifecycle().Show(lifecycle.Request{Regime: r.Regime, Outbox: r.OutboxState, Status: r.Status, Due: r.DueDate, RepliedOn: r.RepliedOn}, d.on, d.veryOverdue)
+	sh, err := st.Lifecycle().Show(lifecycle.Request{Regime: r.Regime, Outbox: r.OutboxState, Status: r.Status, Due: r.DueDate, RepliedOn: r.RepliedOn}, d.on, d.th)
 	if err != nil {
 		return sh, fmt.Errorf("request %s: %w", r.Ref, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"foidesk/extract"
 	"foidesk/ingest"
+	"foidesk/lifecycle"
 	"foidesk/mailconn"
 	"foidesk/mailer"
 )
@@ -110,9 +112,13 @@ type ExtractConfig struct {
 	WorkerMemoryMB int      `toml:"worker_memory_mb"`
 }
 
-// AlertsConfig: overdue notices.
+// AlertsConfig: notices about requests that are due soon or late.
 type AlertsConfig struct {
-	Email string `toml:"email"` // where digests go; default [requester] email
+	Email             string `toml:"email"`               // where digests go; default [requester] email
+	DigestTime        string `toml:"digest_time"`         // HH:MM, Europe/London; default 08:00
+	DueSoonDays       int    `toml:"due_soon_days"`       // working days before due; default 3
+	WebhookURL        string `toml:"webhook_url"`         // a JSON POST per transition; none by default
+	WebhookSecretFile string `toml:"webhook_secret_file"` // HMAC-SHA256 key for the signature header
 }
 
 // WebConfig: the review and reporting app.
@@ -280,6 +286,21 @@ func (c *Config) applyDefaults() {
 	if c.Web.Listen == "" {
 		c.Web.Listen = "127.0.0.1:8080"
 	}
+	if c.Alerts.Email == "" {
+		c.Alerts.Email = c.Requester.Email
+	}
+	if c.Alerts.DigestTime == "" {
+		c.Alerts.DigestTime = "08:00"
+	}
+	if c.Alerts.DueSoonDays == 0 {
+		c.Alerts.DueSoonDays = 3
+	}
+}
+
+// thresholds are the working-day counts that make an awaited answer due
+// soon or very overdue.
+func (c *Config) thresholds() lifecycle.Thresholds {
+	return lifecycle.Thresholds{DueSoon: c.Alerts.DueSoonDays, VeryOverdue: c.Deadline.VeryOverdueDays}
 }
 
 // validate checks the values as written, before defaults: every bad value
@@ -340,6 +361,17 @@ func (c *Config) validate() error {
 	positive("imap.poll_interval", c.IMAP.PollInterval, time.Nanosecond)
 	oneOf("deadline.receipt_rule", c.Deadline.ReceiptRule, "statutory", "next-working-day")
 	atLeast("deadline.very_overdue_days", int64(c.Deadline.VeryOverdueDays), 1)
+	atLeast("alerts.due_soon_days", int64(c.Alerts.DueSoonDays), 1)
+	if t := c.Alerts.DigestTime; t != "" {
+		if _, err := time.Parse("15:04", t); err != nil {
+			bad("alerts.digest_time", "must be a time of day HH:MM (Europe/London), not %q", t)
+		}
+	}
+	if u := c.Alerts.WebhookURL; u != "" {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+			bad("alerts.webhook_url", "must be an http or https URL, not %q", u)
+		}
+	}
 	atLeast("ingest.max_message_bytes", c.Ingest.MaxMessageBytes, 1)
 	atLeast("ingest.max_parts", int64(c.Ingest.MaxParts), 1)
 	atLeast("ingest.max_depth", int64(c.Ingest.MaxDepth), 1)
@@ -385,6 +417,7 @@ func (c *Config) checkSecretFiles() error {
 	for _, f := range []struct{ key, file string }{
 		{"smtp.password_file", c.SMTP.PasswordFile},
 		{"imap.password_file", c.IMAP.PasswordFile},
+		{"alerts.webhook_secret_file", c.Alerts.WebhookSecretFile},
 	} {
 		if f.file == "" {
 			continue

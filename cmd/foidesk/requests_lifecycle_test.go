@@ -137,10 +137,12 @@ timeout = "5s"
 	if r := got["C002"]; r.State != "sent" || r.Status != "awaiting-clarification" || r.DueDate != "" || !strings.Contains(r.Reason, "clarification") {
 		t.Errorf("clarification request: %+v", r)
 	}
-	if r := got["C003"]; r.Status != "awaiting-response" || r.DueDate != due.String() || r.WorkingDaysLate == nil || *r.WorkingDaysLate != 0 {
+	// On its due date a silent request is due soon ([alerts]
+	// due_soon_days, default 3), not yet overdue.
+	if r := got["C003"]; r.Status != "due-soon" || r.DueDate != due.String() || r.WorkingDaysLate == nil || *r.WorkingDaysLate != 0 {
 		t.Errorf("silent request on its due date: %+v", r)
 	}
-	want := map[string]int{"replied": 1, "not-delivered": 1, "awaiting-clarification": 1, "awaiting-response": 1}
+	want := map[string]int{"replied": 1, "not-delivered": 1, "awaiting-clarification": 1, "due-soon": 1}
 	for k, n := range want {
 		if s.StatusCounts[k] != n {
 			t.Errorf("status counts %v, want %v", s.StatusCounts, want)
