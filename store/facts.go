@@ -215,6 +215,7 @@ type Fact struct {
 	At    time.Time     // when it happened (the notice's date, the payment's receipt, …)
 	Until deadline.Date // FactExtended: the date the authority extended to, if it named one
 	Note  string
+	By    string // who says so: "person" when empty
 }
 
 // FactRecorded is what RecordFact or UndoFact did.
@@ -230,44 +231,62 @@ type FactRecorded struct {
 // nothing is written.
 func (s *Store) RecordFact(ctx context.Context, token string, f Fact) (FactRecorded, error) {
 	out := FactRecorded{Ref: ref.Normalize(token)}
-	if err := lifecycle.ValidFact(f.Fact); err != nil {
-		return out, err
-	}
-	if f.At.After(s.now()) {
-		return out, fmt.Errorf("%s at %s is in the future", f.Fact, f.At.UTC().Format(time.RFC3339))
-	}
-	if f.Fact != lifecycle.FactExtended && !f.Until.IsZero() {
-		return out, fmt.Errorf("only an extension has a date it runs until")
-	}
 	err := s.Tx(ctx, func(tx *sql.Tx) error {
-		r, err := s.requestByToken(ctx, tx, token)
+		id, err := s.requestID(ctx, tx, token)
 		if err != nil {
 			return err
 		}
-		id := r.ID
-		if r.Outbox != outboxSent {
-			return fmt.Errorf("request %s is %s, not sent: nothing can have happened to it at the authority", out.Ref, r.Outbox)
-		}
-		d := factEvent{Fact: f.Fact, At: f.At.UTC().Format(time.RFC3339Nano), By: "person", Note: f.Note}
-		if !f.Until.IsZero() {
-			d.Until = f.Until.String()
-		}
-		if out.Event, err = s.AppendEventID(ctx, tx, evFact, Subject{Authority: r.Authority, Request: id}, d); err != nil {
-			return err
-		}
-		c, err := s.DeriveClock(ctx, tx, id, f.Fact+", recorded by a person", 0)
-		if err != nil {
-			return err
-		}
-		out.Clock = c.Clock
-		for _, ig := range c.Ignored {
-			if ig.Event == out.Event {
-				return fmt.Errorf("request %s: the clock cannot use this: %s", out.Ref, ig.Text)
-			}
-		}
-		return nil
+		out, err = s.RecordFactTx(ctx, tx, id, f)
+		return err
 	})
 	return out, err
+}
+
+// RecordFactTx records a fact about sent request id inside tx, on the word
+// of f.By ("person" when empty), and derives its clock there: for a
+// concern whose own change is the fact (an internal-review letter when it
+// is sent). It returns an error, for the caller to roll back, when the
+// clock cannot use the fact.
+func (s *Store) RecordFactTx(ctx context.Context, tx *sql.Tx, id int64, f Fact) (FactRecorded, error) {
+	if err := lifecycle.ValidFact(f.Fact); err != nil {
+		return FactRecorded{}, err
+	}
+	if f.At.After(s.now()) {
+		return FactRecorded{}, fmt.Errorf("%s at %s is in the future", f.Fact, f.At.UTC().Format(time.RFC3339))
+	}
+	if f.Fact != lifecycle.FactExtended && !f.Until.IsZero() {
+		return FactRecorded{}, fmt.Errorf("only an extension has a date it runs until")
+	}
+	r, err := readRequestRow(ctx, tx, id)
+	if err != nil {
+		return FactRecorded{}, err
+	}
+	out := FactRecorded{Ref: r.Ref}
+	if r.Outbox != outboxSent {
+		return out, fmt.Errorf("request %s is %s, not sent: nothing can have happened to it at the authority", out.Ref, r.Outbox)
+	}
+	by := f.By
+	if by == "" {
+		by = "person"
+	}
+	d := factEvent{Fact: f.Fact, At: f.At.UTC().Format(time.RFC3339Nano), By: by, Note: f.Note}
+	if !f.Until.IsZero() {
+		d.Until = f.Until.String()
+	}
+	if out.Event, err = s.AppendEventID(ctx, tx, evFact, Subject{Authority: r.Authority, Request: id}, d); err != nil {
+		return out, err
+	}
+	c, err := s.DeriveClock(ctx, tx, id, f.Fact+", recorded by "+by, 0)
+	if err != nil {
+		return out, err
+	}
+	out.Clock = c.Clock
+	for _, ig := range c.Ignored {
+		if ig.Event == out.Event {
+			return out, fmt.Errorf("request %s: the clock cannot use this: %s", out.Ref, ig.Text)
+		}
+	}
+	return out, nil
 }
 
 // UndoFact withdraws a fact a person recorded (a request.fact_recorded or
