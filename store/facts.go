@@ -235,7 +235,7 @@ func (s *Store) RecordFactTx(ctx context.Context, tx *sql.Tx, id int64, f Fact) 
 	for _, ig := range c.Ignored {
 		if ig.Event == out.Event {
 			return out, fmt.Errorf("request %s: %s on %s cannot be recorded: %s%s; nothing was recorded",
-				out.Ref, f.Fact, deadline.ReceiptDate(f.At), ig.Why, s.refusalHint(ctx, tx, id, f.Fact, c.Status))
+				out.Ref, f.Fact, deadline.ReceiptDate(f.At), ig.Why, s.refusalHint(ctx, tx, r, f, c.Status))
 		}
 	}
 	if f.Fact == lifecycle.FactResponseReceived && r.Status == StatusReplied && c.Status == StatusReplied && c.RepliedOn == r.RepliedOn {
@@ -245,11 +245,15 @@ func (s *Store) RecordFactTx(ctx context.Context, tx *sql.Tx, id int64, f Fact) 
 	return out, nil
 }
 
-// refusalHint says how to record what must come before a refused fact
-// (the clarification request an answer answers, the notice a payment
-// pays), given the status the request keeps without it.
-func (s *Store) refusalHint(ctx context.Context, q Querier, id int64, fact, status string) string {
+// refusalHint says what a refused fact lacks (an extension's date) or how
+// to record what must come before it (the clarification request an answer
+// answers, the notice a payment pays), given the status the request keeps
+// without it.
+func (s *Store) refusalHint(ctx context.Context, q Querier, r requestRow, f Fact, status string) string {
+	fact, id := f.Fact, r.ID
 	switch {
+	case fact == lifecycle.FactExtended && f.Until.IsZero() && r.Regime == "foia" && lifecycle.Awaiting(status):
+		return ": record it with --until DATE, the date the authority's letter names"
 	case fact == lifecycle.FactClarificationAnswered && status == StatusAwaitingClarification:
 		return " (the clarification request still waiting is dated later: an answer cannot come before the question)"
 	case fact == lifecycle.FactClarificationAnswered:
