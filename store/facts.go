@@ -307,12 +307,53 @@ func (s *Store) UndoFact(ctx context.Context, token string, event int64) (FactRe
 		if err != nil {
 			return err
 		}
+		stood, err := s.usedFacts(ctx, tx, r)
+		if err != nil {
+			return err
+		}
 		if out.Event, err = s.AppendEventID(ctx, tx, evFactUndone, Subject{Authority: r.Authority, Request: id}, undoneEvent{Event: event, Kind: kind, By: "person"}); err != nil {
 			return err
 		}
 		c, err := s.DeriveClock(ctx, tx, id, fmt.Sprintf("event %d undone by a person", event), 0)
+		if err != nil {
+			return err
+		}
 		out.Clock = c.Clock
-		return err
+		// A fact that stood on the one undone (an answer on its
+		// clarification request, a payment on its notice) would silently
+		// stop counting, and count again if the first were recorded anew:
+		// the later one is undone first, so the log reads as what happened.
+		for _, ig := range c.Ignored {
+			if ig.Event != 0 && stood[ig.Event] {
+				return fmt.Errorf("request %s: undoing event %d would leave event %d without what it stands on (%s); undo event %d first, then event %d",
+					out.Ref, event, ig.Event, ig.Text, ig.Event, event)
+			}
+		}
+		return nil
 	})
 	return out, err
+}
+
+// usedFacts lists the recorded facts (by event) the request's clock uses
+// now, before a change.
+func (s *Store) usedFacts(ctx context.Context, q Querier, r requestRow) (map[int64]bool, error) {
+	used := map[int64]bool{}
+	if r.Outbox != outboxSent || r.SentAt.IsZero() {
+		return used, nil
+	}
+	f, err := readFacts(ctx, q, r)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.rule.Derive(f)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range f.Recorded {
+		used[x.Event] = true
+	}
+	for _, ig := range c.Ignored {
+		delete(used, ig.Event)
+	}
+	return used, nil
 }

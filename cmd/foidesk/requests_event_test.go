@@ -106,14 +106,14 @@ func TestRequestsEventFOIA(t *testing.T) {
 	f := newEventFixture(t)
 	f.want(t, "foia", store.StatusAwaitingResponse, eventFixtureDue)
 
-	f.record(t, "foia", "now awaiting-clarification, no due date while it stands",
+	asked := f.record(t, "foia", "now awaiting-clarification, no due date while it stands",
 		"clarification-requested", "--at", "2025-11-10", "--note", "letter of 7 Nov")
 	f.want(t, "foia", store.StatusAwaitingClarification, "")
 
 	// Answered on Monday 17 November: day 1 is the 18th; 18-21 (4), 24-28
 	// (9), St Andrew's substitute skipped, 2-5 December (13), 8-12 (18),
 	// 15-16 (20).
-	f.record(t, "foia", "now awaiting-response, due 2025-12-16", "clarification-answered", "--at", "2025-11-17T15:30:00Z")
+	answered := f.record(t, "foia", "now awaiting-response, due 2025-12-16", "clarification-answered", "--at", "2025-11-17T15:30:00Z")
 
 	// A fees notice on the 20th, after two working days of the count (18,
 	// 19); paid on the 27th: 18 left from the 27th: 28 (1), 2-5 December
@@ -143,6 +143,13 @@ func TestRequestsEventFOIA(t *testing.T) {
 			t.Errorf("requests show lacks %q:\n%s", w, show)
 		}
 	}
+
+	// The clarification request cannot be undone from under its answer.
+	if _, errOut, code := f.cli(t, "requests", "event", f.reqs["foia"].Ref, "--undo", fmt.Sprint(asked)); code != 1 ||
+		!strings.Contains(errOut, fmt.Sprintf("undo event %d first, then event %d", answered, asked)) {
+		t.Errorf("undo from under an answer: exit %d %s", code, errOut)
+	}
+	f.want(t, "foia", store.StatusAwaitingReview, "2026-02-10")
 
 	// Undone, the request is as it was before the review was asked for.
 	out, errOut, code := f.cli(t, "requests", "event", f.reqs["foia"].Ref, "--undo", fmt.Sprint(review))
