@@ -24,8 +24,8 @@ says the information is; without it the detail triage found is kept, and
 shown whenever the kind is refusal or published again.
 Confirming a clarification request clears its "needs a person" flag and
 stops the request's statutory clock until the requester's answer is
-recorded with 'foidesk requests clarified REF'. Each change re-derives the
-request's status and due date from all its mail.`,
+recorded with 'foidesk requests event REF clarification-answered'. Each
+change re-derives the request's status and due date from all its mail.`,
 		args: 1,
 	}, messagesClassify))
 }

@@ -175,25 +175,25 @@ timeout = "5s"
 	}
 
 	// FOISA allows no extension: refused, nothing written.
-	if out, errOut, code := f.cli(t, "requests", "record", silent.Ref, "extended"); code != 1 || !strings.Contains(errOut, "extension") {
+	if out, errOut, code := f.cli(t, "requests", "event", silent.Ref, "extended"); code != 1 || !strings.Contains(errOut, "no extension of time is allowed under FOISA") {
 		t.Errorf("extension under FOISA: exit %d\n%s%s", code, out, errOut)
 	}
-	out, errOut, code = f.cli(t, "requests", "record", silent.Ref, "withdrawn")
+	out, errOut, code = f.cli(t, "requests", "event", silent.Ref, "withdrawn")
 	if code != 0 || !strings.Contains(out, "now withdrawn") {
 		t.Fatalf("withdraw: exit %d\n%s%s", code, out, errOut)
 	}
 	var event int64
-	if _, err := fmt.Sscanf(out[strings.Index(out, "(event ")+len("(event "):], "%d", &event); err != nil {
+	if _, err := fmt.Sscanf(out[strings.Index(out, "--undo ")+len("--undo "):], "%d", &event); err != nil {
 		t.Fatalf("no event number in %q", out)
 	}
 	if s := status(due); s.StatusCounts["withdrawn"] != 1 || s.StatusCounts["awaiting-response"] != 0 {
 		t.Errorf("after withdrawal: %v", s.StatusCounts)
 	}
-	out, errOut, code = f.cli(t, "requests", "undo", silent.Ref, "--event", fmt.Sprint(event))
+	out, errOut, code = f.cli(t, "requests", "event", silent.Ref, "--undo", fmt.Sprint(event))
 	if code != 0 || !strings.Contains(out, "now awaiting-response, due "+due.String()) {
 		t.Fatalf("undo: exit %d\n%s%s", code, out, errOut)
 	}
-	if _, errOut, code := f.cli(t, "requests", "undo", silent.Ref, "--event", fmt.Sprint(event)); code != 1 || !strings.Contains(errOut, "already undone") {
+	if _, errOut, code := f.cli(t, "requests", "event", silent.Ref, "--undo", fmt.Sprint(event)); code != 1 || !strings.Contains(errOut, "already undone") {
 		t.Errorf("second undo: exit %d %s", code, errOut)
 	}
 }

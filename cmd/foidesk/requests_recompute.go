@@ -11,8 +11,9 @@ func init() {
 		summary: "derive every open request's status and due date again from its events",
 		help: `Each request's statutory clock is derived from what happened to it: its
 delivery, bounces, acknowledgements, clarification requests a person
-confirmed and the requester's answers to them, fees, extensions and
-withdrawals recorded with 'foidesk requests record', and the authority's response,
+confirmed, what a person recorded with 'foidesk requests event' (a
+clarification and its answer, fees, extensions, a response by post, an
+internal review, a withdrawal), and the authority's responses,
 counted with the calendar of the authority's regime ([deadline] holidays_file
 and receipt_rule apply). foidesk does this whenever one of those facts
 changes; run this after changing the holidays file or the receipt rule.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"foidesk/deadline"
 	"foidesk/store"
 	"foidesk/store/campaign"
 	"foidesk/store/document"
@@ -21,11 +22,13 @@ func init() {
 		synopsis: "REF [--json] [--as-of DATE]",
 		summary:  "print one request's whole timeline: every event, message and document, and each due-date change with its reason",
 		help: `Shows where a request stands (its outbox state, its status on --as-of, default
-today, its due date and why), then everything recorded about it in the order
-it happened: the outbox's attempts and outcome, every message matched to it
-and what triage or a person decided, every change of its status or due date
-with the fact that caused it, facts a person recorded (with the event number
-'foidesk requests undo' takes), and the documents extracted from its mail.`,
+today, its due date and why; once an internal review is asked for, the
+review's due date), the facts a person recorded ('foidesk requests event'),
+each with its event number for --undo and its note, then everything recorded
+about it in the order it happened: the outbox's attempts and outcome, every
+message matched to it and what triage or a person decided, every change of
+its status or due date with the fact that caused it, and the documents
+extracted from its mail.`,
 		args: 1,
 	}, requestsShow))
 }
@@ -63,15 +66,33 @@ func requestsShow(ctx context.Context, e *env, f *requestsShowFlags, args []stri
 	if err != nil {
 		return err
 	}
+	clock, err := st.RequestClock(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	facts, err := st.RecordedFacts(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	if facts == nil {
+		facts = []store.RecordedFact{}
+	}
+	stage := ""
+	if clock.Derived {
+		stage = clock.Stage.String()
+	}
 	if f.json {
 		out := struct {
 			Request   requestStatusJSON     `json:"request"`
+			Stage     string                `json:"stage,omitempty"`     // request or review, once sent
+			ReviewBy  string                `json:"review_by,omitempty"` // the last day to ask for an internal review
+			Facts     []store.RecordedFact  `json:"facts"`
 			Campaign  string                `json:"campaign"`
 			AsOf      string                `json:"as_of"`
 			Events    []timelineEventJSON   `json:"events"`
 			Messages  []mail.MessageSummary `json:"messages"`
 			Documents []document.Summary    `json:"documents"`
-		}{Request: requestJSON(r, sh.Status, sh.DaysLate), Campaign: r.Campaign, AsOf: day.on.String(),
+		}{Request: requestJSON(r, sh.Status, sh.DaysLate), Stage: stage, ReviewBy: clock.ReviewBy, Facts: facts, Campaign: r.Campaign, AsOf: day.on.String(),
 			Events: []timelineEventJSON{}, Messages: t.Messages, Documents: t.Documents}
 		if out.Documents == nil {
 			out.Documents = []document.Summary{}
@@ -95,7 +116,10 @@ func requestsShow(ctx context.Context, e *env, f *requestsShowFlags, args []stri
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "  status:  %s on %s", sh.Status, day.on)
-	if r.DueDate != "" {
+	switch {
+	case r.DueDate != "" && stage == "review":
+		fmt.Fprintf(w, "; internal review asked %s, due %s", clock.Detail.Received, r.DueDate)
+	case r.DueDate != "":
 		fmt.Fprintf(w, "; due %s", r.DueDate)
 	}
 	if r.RepliedOn != "" {
@@ -107,6 +131,17 @@ func requestsShow(ctx context.Context, e *env, f *requestsShowFlags, args []stri
 	fmt.Fprintln(w)
 	if r.StatusReason != "" {
 		fmt.Fprintf(w, "  because: %s\n", printable(r.StatusReason))
+	}
+	if clock.ReviewBy != "" && stage == "request" && r.Status != store.StatusWithdrawn {
+		fmt.Fprintf(w, "  review:  an internal review may be asked for until %s\n", clock.ReviewBy)
+	}
+	if len(facts) > 0 {
+		fmt.Fprintln(w, "\nrecorded facts (undo with 'foidesk requests event REF --undo EVENT'):")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, f := range facts {
+			fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\n", f.Event, f.Fact, deadline.ReceiptDate(f.At), factDetail(f))
+		}
+		tw.Flush()
 	}
 	fmt.Fprintln(w, "\ntimeline (Europe/London):")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -189,4 +224,21 @@ func eventSummary(ev store.Event) string {
 		return string(ev.Detail)
 	}
 	return b.String()
+}
+
+// factDetail is what a recorded fact says beyond its kind and date: the
+// date extended to, who recorded it, its note, and whether it was undone.
+func factDetail(f store.RecordedFact) string {
+	var parts []string
+	if f.Until != "" {
+		parts = append(parts, "until "+f.Until)
+	}
+	parts = append(parts, "by "+printable(f.By))
+	if f.Note != "" {
+		parts = append(parts, fmt.Sprintf("note %q", f.Note))
+	}
+	if f.UndoneBy != 0 {
+		parts = append(parts, fmt.Sprintf("undone by #%d", f.UndoneBy))
+	}
+	return strings.Join(parts, ", ")
 }
