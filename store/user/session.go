@@ -300,3 +300,30 @@ func endSessions(ctx context.Context, tx *sql.Tx, userID, keep int64) (int, erro
 	n, err := res.RowsAffected()
 	return int(n), err
 }
+
+// Verify checks a signed-in user's password again before a sensitive
+// change (their own password). It counts and limits failures as Login
+// does, so a stolen session cannot be used to guess the password.
+func (s *Store) Verify(ctx context.Context, name, pw, address string) error {
+	n := normalName(name)
+	if err := s.checkLocked(ctx, n, address); err != nil {
+		return err
+	}
+	hash := dummyHash()
+	err := s.core.DB().QueryRowContext(ctx, `SELECT password_hash FROM users
+		WHERE name = ? AND disabled_at IS NULL AND removed_at IS NULL`, name).Scan(&hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	ok, err := verifyPassword(pw, hash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := s.recordFailure(ctx, n, address); err != nil {
+			return err
+		}
+		return ErrBadLogin
+	}
+	return nil
+}
