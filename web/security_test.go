@@ -93,7 +93,8 @@ func TestStateChangingRoutesNeedCSRFAndSameOrigin(t *testing.T) {
 			{"a wrong token", tok[:len(tok)-2] + "xx", nil, "expired"},
 			{"another session's token", csrfToken("somebody else's session"), nil, "expired"},
 			{"a cross-site Origin", tok, map[string]string{"Origin": "https://evil.example"}, "another site"},
-			{"Origin null", tok, map[string]string{"Origin": "null"}, "another site"},
+			{"Origin null from another site", tok, map[string]string{"Origin": "null", "Sec-Fetch-Site": "cross-site"}, "another site"},
+			{"a cross-site Origin claiming same-origin", tok, map[string]string{"Origin": "http://evil.example", "Sec-Fetch-Site": "same-origin"}, "another site"},
 			{"Sec-Fetch-Site cross-site", tok, map[string]string{"Sec-Fetch-Site": "cross-site"}, "another site"},
 			{"Sec-Fetch-Site same-site", tok, map[string]string{"Sec-Fetch-Site": "same-site"}, "another site"},
 		} {
@@ -102,12 +103,15 @@ func TestStateChangingRoutesNeedCSRFAndSameOrigin(t *testing.T) {
 				t.Errorf("%s with %s: %d\n%s", rt.pattern, c.what, w.Code, w.Body)
 			}
 		}
-		// The same request with the right token and this site's origin
-		// gets past the checks.
-		w := f.do(req{method: method, target: path, cookies: cookies, form: form(tok),
-			header: map[string]string{"Origin": "http://example.com", "Sec-Fetch-Site": "same-origin"}})
-		if w.Code == http.StatusForbidden {
-			t.Errorf("%s with a right token: 403\n%s", rt.pattern, w.Body)
+		// The same request with the right token from this site's own page
+		// gets past the checks: with its origin, or with the "null" origin
+		// a browser sends under Referrer-Policy: no-referrer.
+		for _, origin := range []string{"http://example.com", "null"} {
+			w := f.do(req{method: method, target: path, cookies: cookies, form: form(tok),
+				header: map[string]string{"Origin": origin, "Sec-Fetch-Site": "same-origin"}})
+			if w.Code == http.StatusForbidden {
+				t.Errorf("%s with a right token from Origin %s: 403\n%s", rt.pattern, origin, w.Body)
+			}
 		}
 		checked++
 	}
