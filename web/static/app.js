@@ -2,6 +2,7 @@
 // before a button marked data-confirm does something hard to undo.
 // It is loaded with the page's CSP nonce; there are no inline handlers.
 "use strict";
+document.documentElement.dataset.js = "on";
 document.addEventListener("submit", function (ev) {
   var button = ev.submitter;
   var text = button && button.getAttribute("data-confirm");
