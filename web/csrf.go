@@ -25,9 +25,21 @@ import (
 // refused.
 
 const (
-	csrfField       = "csrf"
-	loginCookieName = "foidesk-login"
+	csrfField = "csrf"
+	// The sign-in form's cookie; __Host- over HTTPS, like the session's,
+	// so a sibling subdomain cannot plant a value and sign a victim in as
+	// somebody else.
+	loginCookieName       = "foidesk-login"
+	secureLoginCookieName = "__Host-foidesk-login"
 )
+
+// loginCookie is the sign-in form cookie's name for r.
+func (a *App) loginCookie(r *http.Request) string {
+	if a.secure(r) {
+		return secureLoginCookieName
+	}
+	return loginCookieName
+}
 
 // csrfToken is the CSRF token of the session named by sessionToken.
 func csrfToken(sessionToken string) string {
@@ -36,8 +48,8 @@ func csrfToken(sessionToken string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// csrfFor is the token r's forms carry: the session's, or on the sign-in
-// page the login cookie's (loginToken sets it).
+// csrfFor is the token the forms of r's page carry: the session's. The
+// sign-in page passes its own (loginToken).
 func csrfFor(r *http.Request) string {
 	if cur, ok := sessionOf(r); ok {
 		return csrfToken(cur.token)
@@ -55,7 +67,7 @@ func (a *App) validCSRF(r *http.Request) bool {
 	var want string
 	if cur, ok := sessionOf(r); ok {
 		want = csrfToken(cur.token)
-	} else if c, err := r.Cookie(loginCookieName); err == nil {
+	} else if c, err := r.Cookie(a.loginCookie(r)); err == nil {
 		want = c.Value
 	}
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
@@ -64,7 +76,7 @@ func (a *App) validCSRF(r *http.Request) bool {
 // loginToken returns the double-submit token for the sign-in form,
 // setting its cookie when r has none.
 func (a *App) loginToken(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(loginCookieName); err == nil && len(c.Value) == 43 {
+	if c, err := r.Cookie(a.loginCookie(r)); err == nil && len(c.Value) == 43 {
 		return c.Value
 	}
 	b := make([]byte, 32)
@@ -72,7 +84,7 @@ func (a *App) loginToken(w http.ResponseWriter, r *http.Request) string {
 		panic("web: no randomness for a CSRF token: " + err.Error())
 	}
 	v := base64.RawURLEncoding.EncodeToString(b)
-	a.setCookie(w, r, loginCookieName, v, 0)
+	a.setCookie(w, r, a.loginCookie(r), v, 0)
 	return v
 }
 

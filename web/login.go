@@ -54,6 +54,6 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 		_ = a.users.Logout(r.Context(), old.token)
 	}
 	a.setCookie(w, r, a.sessionCookieName(r), token, 0)
-	a.setCookie(w, r, loginCookieName, "", -1)
+	a.setCookie(w, r, a.loginCookie(r), "", -1)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }

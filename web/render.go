@@ -84,7 +84,7 @@ func (a *App) fail(w http.ResponseWriter, r *http.Request, status int, message s
 	if message == "" {
 		message = "Something went wrong on the server; it has been logged. Try again, and tell whoever runs foidesk if it keeps happening."
 	}
-	a.render(w, r, status, "error", page{Title: http.StatusText(status), Message: message, Data: status})
+	a.render(w, r, status, "error", page{Title: http.StatusText(status), Message: message})
 }
 
 // serverError logs err and writes the plain 500 page.

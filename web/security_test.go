@@ -233,7 +233,10 @@ func TestSignInGivesANewSessionIDAndFlaggedCookie(t *testing.T) {
 		g := newFixture(t, o)
 		hdr := map[string]string{"X-Forwarded-Proto": "https"}
 		w := g.do(req{target: "/login", header: hdr})
-		lc := cookieNamed(w, loginCookieName)
+		lc := cookieNamed(w, secureLoginCookieName)
+		if lc == nil || !lc.Secure {
+			t.Fatalf("%+v: sign-in form cookie %+v", o, lc)
+		}
 		tok := csrfIn(t, w.Body.String())
 		w = g.do(req{method: "POST", target: "/login", cookies: []*http.Cookie{lc}, header: hdr,
 			form: url.Values{"csrf": {tok}, "name": {"bob"}, "password": {testPassword}}})

@@ -29,7 +29,7 @@ func (a *App) secure(r *http.Request) bool {
 	return a.opts.BehindProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
-// cookieName is the session cookie's name for r.
+// sessionCookieName is the session cookie's name for r.
 func (a *App) sessionCookieName(r *http.Request) string {
 	if a.secure(r) {
 		return secureCookieName

@@ -3,6 +3,7 @@ package user
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -43,7 +44,7 @@ func (s *Store) checkLocked(ctx context.Context, name, address string) error {
 		var at sql.NullString
 		err := s.core.DB().QueryRowContext(ctx, `SELECT at FROM login_failures WHERE `+c.col+` = ? AND at > ?
 			ORDER BY at DESC LIMIT 1 OFFSET ?`, c.value, ts(now.Add(-LockWindow)), c.limit-1).Scan(&at)
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
 		if err != nil {
