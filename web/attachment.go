@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -13,40 +14,42 @@ import (
 // page: an HTML or SVG "attachment" opened in the app's origin could run
 // script as the reviewer.
 
-// attachmentTypes are the content types an attachment is served with as
-// declared; anything else is application/octet-stream. None of them is
-// rendered by a browser as a page of this origin once it is an attachment
-// with nosniff.
-var attachmentTypes = map[string]string{
-	"application/pdf":          "application/pdf",
-	"text/plain":               "text/plain; charset=utf-8",
-	"text/csv":                 "text/csv; charset=utf-8",
-	"image/png":                "image/png",
-	"image/jpeg":               "image/jpeg",
-	"image/gif":                "image/gif",
-	"image/tiff":               "image/tiff",
-	"application/zip":          "application/zip",
-	"application/msword":       "application/msword",
-	"application/rtf":          "application/rtf",
-	"application/vnd.ms-excel": "application/vnd.ms-excel",
-	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-	"application/vnd.openxmlformats-officedocument.presentationml.presentation": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-	"application/vnd.oasis.opendocument.text":                                   "application/vnd.oasis.opendocument.text",
-	"application/vnd.oasis.opendocument.spreadsheet":                            "application/vnd.oasis.opendocument.spreadsheet",
+// attachmentTypes are the content types an attachment keeps when it
+// declares one of them; anything else is application/octet-stream. With
+// Content-Disposition: attachment and nosniff, none of them is shown by
+// a browser as a page of this origin.
+var attachmentTypes = map[string]bool{
+	"application/pdf": true, "application/rtf": true, "application/zip": true,
+	"text/plain": true, "text/csv": true,
+	"image/png": true, "image/jpeg": true, "image/gif": true, "image/tiff": true,
+	"application/msword":       true,
+	"application/vnd.ms-excel": true,
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   true,
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         true,
+	"application/vnd.openxmlformats-officedocument.presentationml.presentation": true,
+	"application/vnd.oasis.opendocument.text":                                   true,
+	"application/vnd.oasis.opendocument.spreadsheet":                            true,
 }
 
-// AttachmentType is the Content-Type an attachment declared as declared
-// is served with.
+var charsetName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,40}$`)
+
+// AttachmentType is the Content-Type an attachment that declared
+// declared is served with: an allowed type, text keeping a plain charset
+// name (UTF-8 when it gave none), else application/octet-stream.
 func AttachmentType(declared string) string {
-	mt, _, err := mime.ParseMediaType(declared)
-	if err != nil {
+	mt, params, err := mime.ParseMediaType(declared)
+	mt = strings.ToLower(mt)
+	if err != nil || !attachmentTypes[mt] {
 		return "application/octet-stream"
 	}
-	if ct, ok := attachmentTypes[strings.ToLower(mt)]; ok {
-		return ct
+	if strings.HasPrefix(mt, "text/") {
+		cs := params["charset"]
+		if !charsetName.MatchString(cs) {
+			cs = "utf-8"
+		}
+		return mt + "; charset=" + strings.ToLower(cs)
 	}
-	return "application/octet-stream"
+	return mt
 }
 
 // ContentDisposition is an attachment header for filename: an ASCII

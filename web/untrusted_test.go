@@ -110,6 +110,8 @@ func TestServeAttachmentDownloadsWithSafeNameAndType(t *testing.T) {
 		{"a.svg", "image/svg+xml", "application/octet-stream", `attachment; filename="a.svg"; filename*=UTF-8''a.svg`},
 		{`..\..\"x";.bat` + "\r\nX-Evil: 1", "TEXT/PLAIN", "text/plain; charset=utf-8",
 			`attachment; filename="_x__.bat__X-Evil_ 1"; filename*=UTF-8''%22x%22%3B.bat%0D%0AX-Evil%3A%201`},
+		{"list.csv", `text/csv; charset="Windows-1252"`, "text/csv; charset=windows-1252", `attachment; filename="list.csv"; filename*=UTF-8''list.csv`},
+		{"n.txt", `text/plain; charset="x\"; evil"`, "text/plain; charset=utf-8", `attachment; filename="n.txt"; filename*=UTF-8''n.txt`},
 		{"", "nonsense", "application/octet-stream", `attachment; filename="attachment"; filename*=UTF-8''attachment`},
 	} {
 		w := httptest.NewRecorder()
