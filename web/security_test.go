@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -378,5 +379,40 @@ func TestPagesUseNoncesAndNoInlineHandlers(t *testing.T) {
 		if strings.Contains(body, "style=") {
 			t.Errorf("%s: inline style attribute", path)
 		}
+	}
+}
+
+func TestAccountPasswordCheckCountsAgainstTheSignInLimit(t *testing.T) {
+	f := newFixture(t, Options{})
+	c, tok := f.signIn("bob")
+	var w *httptest.ResponseRecorder
+	for i := 0; i < user.NameFailures; i++ {
+		w = f.do(req{method: "POST", target: "/account/password", cookies: []*http.Cookie{c}, form: url.Values{
+			"csrf": {tok}, "current": {"a guess at the password"}, "new": {"a password of mine"}, "repeat": {"a password of mine"}}})
+	}
+	w = f.do(req{method: "POST", target: "/account/password", cookies: []*http.Cookie{c}, form: url.Values{
+		"csrf": {tok}, "current": {testPassword}, "new": {"a password of mine"}, "repeat": {"a password of mine"}}})
+	if w.Code != http.StatusTooManyRequests || !strings.Contains(w.Body.String(), "Try again after") {
+		t.Fatalf("after %d wrong current passwords: %d", user.NameFailures, w.Code)
+	}
+}
+
+func TestOversizedFormsAndGETLogoutChangeNothing(t *testing.T) {
+	f := newFixture(t, Options{})
+	c, tok := f.signIn("bob")
+	big := url.Values{"csrf": {tok}, "pad": {strings.Repeat("x", maxFormBytes)}}
+	if w := f.do(req{method: "POST", target: "/logout", cookies: []*http.Cookie{c}, form: big}); w.Code != http.StatusForbidden {
+		t.Fatalf("oversized form: %d", w.Code)
+	}
+	if w := f.do(req{target: "/", cookies: []*http.Cookie{c}}); w.Code != 200 {
+		t.Fatal("the oversized logout form signed bob out")
+	}
+	// A link to /logout (GET) is no way to sign somebody out.
+	w := f.do(req{target: "/logout", cookies: []*http.Cookie{c}})
+	if w.Code != http.StatusNotFound {
+		t.Fatalf("GET /logout: %d", w.Code)
+	}
+	if w := f.do(req{target: "/", cookies: []*http.Cookie{c}}); w.Code != 200 {
+		t.Fatal("GET /logout signed bob out")
 	}
 }
