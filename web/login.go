@@ -30,7 +30,7 @@ func (a *App) loginPage(w http.ResponseWriter, r *http.Request) {
 // whichever was wrong; too many get a lock that says when to retry.
 func (a *App) login(w http.ResponseWriter, r *http.Request) {
 	name, next := r.PostFormValue("name"), safeNext(r.PostFormValue("next"))
-	token, _, err := a.users.Login(r.Context(), user.Attempt{
+	token, sess, err := a.users.Login(r.Context(), user.Attempt{
 		Name: name, Password: r.PostFormValue("password"),
 		Address: a.clientAddress(r), UserAgent: r.UserAgent(),
 	}, a.opts.Sessions)
@@ -53,6 +53,7 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 	if old, ok, _ := a.lookupSession(r); ok {
 		_ = a.users.Logout(r.Context(), old.token)
 	}
+	a.log.Info("web: signed in", "user", sess.User, "address", sess.Address)
 	a.setCookie(w, r, a.sessionCookieName(r), token, 0)
 	a.setCookie(w, r, a.loginCookie(r), "", -1)
 	http.Redirect(w, r, next, http.StatusSeeOther)

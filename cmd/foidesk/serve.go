@@ -53,7 +53,7 @@ func serve(ctx context.Context, e *env, f *serveFlags, _ []string) error {
 	if err != nil {
 		return err
 	}
-	app, err := web.New(web.Options{Store: st.Store, Log: e.log, BehindProxy: cfg.Web.BehindProxy, Sessions: sessionPolicy(cfg)})
+	app, err := newWebApp(cfg, st, e.log)
 	if err != nil {
 		return err
 	}
@@ -90,4 +90,16 @@ func serve(ctx context.Context, e *env, f *serveFlags, _ []string) error {
 	}
 	fmt.Fprintln(e.stdout, "foidesk: stopped")
 	return nil
+}
+
+// newWebApp builds the review app as [web] configures it, over st. serve
+// runs it on its own server; run mounts app.Handler() at "/" beside
+// /healthz and /metrics.
+func newWebApp(cfg *Config, st *stores, log *slog.Logger) (*web.App, error) {
+	return web.New(web.Options{
+		Store:       st.Store,
+		Log:         log,
+		BehindProxy: cfg.Web.BehindProxy,
+		Sessions:    sessionPolicy(cfg),
+	})
 }
