@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"foidesk/lifecycle"
 	"foidesk/mailconn"
 	"foidesk/mailer"
+	"foidesk/store/user"
 )
 
 // Config is foidesk.toml. Every section may be empty; defaults fill the
@@ -124,6 +126,13 @@ type AlertsConfig struct {
 // WebConfig: the review and reporting app.
 type WebConfig struct {
 	Listen string `toml:"listen"` // default 127.0.0.1:8080
+	// BehindProxy trusts a reverse proxy's X-Forwarded-Proto (for the
+	// Secure cookie), X-Forwarded-For (for the address sign-ins are
+	// limited by) and X-Forwarded-Host. Set it only when every request
+	// comes through the proxy.
+	BehindProxy bool     `toml:"behind_proxy"`
+	SessionIdle Duration `toml:"session_idle"` // sign out after this long unused; default 12h
+	SessionMax  Duration `toml:"session_max"`  // sign out this long after signing in, whatever the use; default 7 days
 }
 
 // Duration is a time.Duration written as a string in TOML ("10s", "5m").
@@ -286,6 +295,12 @@ func (c *Config) applyDefaults() {
 	if c.Web.Listen == "" {
 		c.Web.Listen = "127.0.0.1:8080"
 	}
+	if c.Web.SessionIdle.Duration == 0 {
+		c.Web.SessionIdle.Duration = user.DefaultIdle
+	}
+	if c.Web.SessionMax.Duration == 0 {
+		c.Web.SessionMax.Duration = user.DefaultMax
+	}
 	if c.Alerts.Email == "" {
 		c.Alerts.Email = c.Requester.Email
 	}
@@ -377,6 +392,16 @@ func (c *Config) validate() error {
 	atLeast("ingest.max_depth", int64(c.Ingest.MaxDepth), 1)
 	atLeast("extract.worker_memory_mb", int64(c.Extract.WorkerMemoryMB), 64)
 	positive("extract.worker_timeout", c.Extract.WorkerTimeout, time.Second)
+	if l := c.Web.Listen; l != "" {
+		if _, _, err := net.SplitHostPort(l); err != nil {
+			bad("web.listen", "must be HOST:PORT (e.g. 127.0.0.1:8080), not %q", l)
+		}
+	}
+	positive("web.session_idle", c.Web.SessionIdle, time.Minute)
+	positive("web.session_max", c.Web.SessionMax, time.Minute)
+	if idle, max := c.Web.SessionIdle.Duration, c.Web.SessionMax.Duration; idle > 0 && max > 0 && idle > max {
+		bad("web.session_idle", "must not be longer than web.session_max (%s), not %s", max, idle)
+	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "\n"))
 	}

@@ -17,6 +17,7 @@ import (
 	"foidesk/store/document"
 	"foidesk/store/mail"
 	"foidesk/store/registry"
+	"foidesk/store/user"
 )
 
 // globals are the flags every command accepts.
@@ -73,6 +74,7 @@ type stores struct {
 	campaigns *campaign.Store
 	mail      *mail.Store
 	documents *document.Store
+	users     *user.Store
 }
 
 // openStore opens the database named by --db, else [store] path, else
@@ -104,7 +106,7 @@ func (e *env) openStores(ctx context.Context, readOnly bool) (*stores, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stores{Store: st, register: registry.New(st), campaigns: campaign.New(st), mail: mail.New(st), documents: document.New(st)}, nil
+	return &stores{Store: st, register: registry.New(st), campaigns: campaign.New(st), mail: mail.New(st), documents: document.New(st), users: user.New(st)}, nil
 }
 
 // lifecycle builds the request lifecycle's rule from [deadline]:

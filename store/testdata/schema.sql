@@ -1,6 +1,6 @@
 -- The schema of a new database, from store/migrations. Do not edit:
 -- go test ./store -run Schema -update rewrites it.
-PRAGMA user_version = 80;
+PRAGMA user_version = 120;
 
 CREATE TABLE attachments (
     id           INTEGER PRIMARY KEY,
@@ -143,6 +143,17 @@ END;
 
 CREATE INDEX events_request ON events (request_id) WHERE request_id IS NOT NULL;
 
+CREATE TABLE login_failures (
+    id      INTEGER PRIMARY KEY,
+    at      TEXT NOT NULL,
+    name    TEXT NOT NULL,
+    address TEXT NOT NULL
+);
+
+CREATE INDEX login_failures_address ON login_failures (address, at);
+
+CREATE INDEX login_failures_name ON login_failures (name, at);
+
 CREATE TABLE mailboxes (
     name        TEXT PRIMARY KEY,
     uidvalidity INTEGER NOT NULL,
@@ -244,3 +255,28 @@ CREATE TABLE review_queue (
 );
 
 CREATE INDEX review_queue_pending ON review_queue (id) WHERE state = 'pending';
+
+CREATE TABLE sessions (
+    id           INTEGER PRIMARY KEY,
+    token_sha256 TEXT NOT NULL UNIQUE,      -- hex
+    user_id      INTEGER NOT NULL REFERENCES users (id),
+    address      TEXT NOT NULL DEFAULT '',  -- client address at sign-in, for the user's session list
+    user_agent   TEXT NOT NULL DEFAULT '',
+    created_at   TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    expires_at   TEXT NOT NULL              -- absolute end, whatever the activity
+);
+
+CREATE INDEX sessions_user ON sessions (user_id);
+
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    admin         INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1)),
+    password_hash TEXT NOT NULL,            -- $argon2id$v=19$m=…,t=…,p=…$salt$hash
+    disabled_at   TEXT,                     -- an admin disabled the account; NULL otherwise
+    removed_at    TEXT,                     -- removed; the row stays for the history's sake
+    last_login_at TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);

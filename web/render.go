@@ -1,0 +1,99 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+// parsePages parses each page template with the layout it fills in, so
+// every page has its own set and pages cannot clash over block names.
+func parsePages() (map[string]*template.Template, error) {
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	funcs := template.FuncMap{
+		"when": func(t time.Time) string {
+			if t.IsZero() {
+				return "never"
+			}
+			return t.UTC().Format("2 Jan 2006 15:04 MST")
+		},
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		if n == "templates/layout.html" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", n, err)
+		}
+		pages[strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")] = t
+	}
+	return pages, nil
+}
+
+// page is what the layout needs, plus the page's own data.
+type page struct {
+	Title   string
+	Nonce   string // CSP nonce for this response's script tag
+	CSRF    string // the token every form carries
+	User    string // signed-in user's name; empty on the sign-in page
+	Admin   bool
+	Message string // a notice at the top: what just happened, or what went wrong
+	Data    any
+}
+
+// render writes page name with status.
+func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	t, ok := a.pages[name]
+	if !ok {
+		a.serverError(w, r, fmt.Errorf("no page template %q", name))
+		return
+	}
+	p.Nonce = nonceOf(r)
+	if p.CSRF == "" {
+		p.CSRF = csrfFor(r)
+	}
+	if cur, ok := sessionOf(r); ok {
+		p.User, p.Admin = cur.session.User, cur.session.Admin
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, p); err != nil {
+		a.serverError(w, r, fmt.Errorf("render %s: %w", name, err))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// fail writes the plain error page: a status and a short sentence, never
+// a stack trace or SQL. An empty message says the status's own words.
+func (a *App) fail(w http.ResponseWriter, r *http.Request, status int, message string) {
+	if message == "" {
+		message = "Something went wrong on the server; it has been logged. Try again, and tell whoever runs foidesk if it keeps happening."
+	}
+	a.render(w, r, status, "error", page{Title: http.StatusText(status), Message: message})
+}
+
+// serverError logs err and writes the plain 500 page.
+func (a *App) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.Error("web: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	a.fail(w, r, http.StatusInternalServerError, "")
+}
+
+// notFound is the page for every path the app does not have.
+func (a *App) notFound(w http.ResponseWriter, r *http.Request) {
+	a.fail(w, r, http.StatusNotFound, "There is no such page.")
+}

@@ -1,0 +1,50 @@
+package web
+
+import "net/http"
+
+// access is who may use a route.
+type access int
+
+const (
+	public    access = iota // anyone: the sign-in page, static files
+	signedIn                // a live session
+	adminOnly               // a live session of an admin
+)
+
+// route is one entry of the app's routing table.
+type route struct {
+	pattern string // net/http pattern: "METHOD /path/{wildcard}"
+	access  access
+	handler http.HandlerFunc
+}
+
+// routes is every route of the app. The tests walk this table: a route
+// added here is checked for sign-in, CSRF and headers without more work.
+func (a *App) routes() []route {
+	return []route{
+		{"GET /static/{file}", public, a.static},
+		{"GET /login", public, a.loginPage},
+		{"POST /login", public, a.login},
+		{"POST /logout", signedIn, a.logout},
+		{"GET /{$}", signedIn, a.home},
+		{"GET /account", signedIn, a.account},
+		{"POST /account/password", signedIn, a.accountPassword},
+		{"POST /account/sessions/{id}/revoke", signedIn, a.accountRevoke},
+		{"GET /admin/users", adminOnly, a.adminUsers},
+		{"POST /admin/users", adminOnly, a.adminUsersAdd},
+		{"POST /admin/users/{name}/disable", adminOnly, a.adminUsersDisable},
+		{"POST /admin/users/{name}/enable", adminOnly, a.adminUsersEnable},
+		// Anything else is a plain 404 page (with the headers), for
+		// everyone: it says nothing about what exists.
+		{"/", public, a.notFound},
+	}
+}
+
+// unsafe reports whether a method changes state, and so needs a CSRF token.
+func unsafe(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
+}
