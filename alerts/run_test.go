@@ -16,7 +16,7 @@ type syncClock struct {
 	t  time.Time
 }
 
-func (c *syncClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *syncClock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *syncClock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 // waitFor polls cond until it holds or a generous deadline passes.
