@@ -31,7 +31,7 @@ import (
 // Store is what the watcher needs of the alert state (store/alert.Store).
 type Store interface {
 	Opener
-	Record(ctx context.Context, changes []alert.Change, warnings []alert.Warning, webhook bool) (alert.Recorded, error)
+	Record(ctx context.Context, changes []alert.Change, warnings []alert.Warning, webhookAt time.Time) (alert.Recorded, error)
 	WebhookDue(ctx context.Context, now time.Time, limit int) ([]alert.Alert, error)
 	NextWebhook(ctx context.Context) (time.Time, error)
 	MarkWebhook(ctx context.Context, id int64, attempts int, o alert.WebhookOutcome) error
@@ -101,14 +101,12 @@ type Transitions struct {
 	Skipped []error
 }
 
-// today is the date in Europe/London.
-func (w *Watcher) today() deadline.Date { return deadline.ReceiptDate(w.cfg.Now()) }
-
 // Pass judges every open request on today's London date and records each
 // change of alert state with its alert, in one transaction. A second pass
 // on the same day writes nothing.
 func (w *Watcher) Pass(ctx context.Context) (Transitions, error) {
-	on := w.today()
+	now := w.cfg.Now()
+	on := deadline.ReceiptDate(now)
 	out := Transitions{On: on}
 	judged, bad, err := Judge(ctx, w.cfg.Store, w.cfg.Rule, w.cfg.Thresholds, on, 0)
 	if err != nil {
@@ -132,7 +130,11 @@ func (w *Watcher) Pass(ctx context.Context) (Transitions, error) {
 			}
 		}
 	}
-	rec, err := w.cfg.Store.Record(ctx, changes, warnings, w.cfg.Webhook != nil)
+	var hookAt time.Time
+	if w.cfg.Webhook != nil {
+		hookAt = now
+	}
+	rec, err := w.cfg.Store.Record(ctx, changes, warnings, hookAt)
 	if err != nil {
 		return out, err
 	}

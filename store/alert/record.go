@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"foidesk/store"
 )
@@ -42,17 +43,18 @@ type Recorded struct {
 // Record writes a pass's changes and warnings in one transaction. A
 // change whose From is no longer the request's stored state (another pass
 // got there first) is skipped, so two passes on the same day write each
-// transition once. webhook says whether a webhook is configured: the
-// alerts wait for it (pending) or never will (none).
-func (s *Store) Record(ctx context.Context, changes []Change, warnings []Warning, webhook bool) (Recorded, error) {
+// transition once. webhookAt is when the new alerts are due to the
+// webhook (the pass's time: its clock, not the store's); zero when no
+// webhook is configured, so they never will be (none).
+func (s *Store) Record(ctx context.Context, changes []Change, warnings []Warning, webhookAt time.Time) (Recorded, error) {
 	var out Recorded
 	if len(changes) == 0 && len(warnings) == 0 {
 		return out, nil
 	}
 	now := ts(s.core.Now())
 	hook, next := WebhookNone, sql.NullString{}
-	if webhook {
-		hook, next = WebhookPending, sql.NullString{String: now, Valid: true}
+	if !webhookAt.IsZero() {
+		hook, next = WebhookPending, sql.NullString{String: ts(webhookAt), Valid: true}
 	}
 	err := s.core.Tx(ctx, func(tx *sql.Tx) error {
 		out = Recorded{}
