@@ -261,3 +261,26 @@ func TestChangeBetweenStates(t *testing.T) {
 		}
 	}
 }
+
+// Two watchers passing at once on one database (a second process, or a
+// pass racing a wake) still write each transition once.
+func TestConcurrentPassesWriteEachTransitionOnce(t *testing.T) {
+	w := newWorld(t)
+	for i := 0; i < 20; i++ {
+		w.send(t, storetest.SentRequest{AuthorityName: fmt.Sprintf("Council %02d", i), AuthorityEmail: fmt.Sprintf("foi@c%02d.example", i)})
+	}
+	w.clk.on(t, "2026-12-02")
+	errs := make(chan error, 4)
+	for i := 0; i < 4; i++ {
+		x := w.watcher(t, nil)
+		go func() { _, err := x.Pass(context.Background()); errs <- err }()
+	}
+	for i := 0; i < 4; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(w.alerts(t)); n != 20 {
+		t.Fatalf("%d alerts, want 20", n)
+	}
+}

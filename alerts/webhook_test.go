@@ -205,3 +205,28 @@ func TestRetryAfterDate(t *testing.T) {
 		t.Fatalf("unreadable: %s", d)
 	}
 }
+
+// A receiver that does not answer in time is retried like a network error.
+func TestWebhookTimeoutIsRetried(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	w := newWorld(t)
+	w.send(t, storetest.SentRequest{AuthorityName: "Barnet", AuthorityEmail: "foi@barnet.example"})
+	w.clk.on(t, "2026-12-04")
+	x := w.watcher(t, func(c *Config) {
+		c.Webhook = &Webhook{URL: srv.URL, Client: &http.Client{Timeout: 50 * time.Millisecond}, Jitter: func(time.Duration) time.Duration { return 0 }}
+	})
+	pass(t, x)
+	deliver(t, x)
+	a := onlyAlert(t, w)
+	if a.Webhook != alert.WebhookPending || a.Attempts != 1 || !strings.Contains(a.LastError, "POST") {
+		t.Fatalf("after a timeout: %+v", a)
+	}
+}
