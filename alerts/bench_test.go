@@ -79,7 +79,10 @@ func BenchmarkPass(b *testing.B) {
 			b.Fatal(err)
 		}
 		ctx := context.Background()
-		day := func(d deadline.Date) time.Time { y, m, dd := d.YMD(); return time.Date(y, m, dd, 12, 0, 0, 0, time.UTC) }
+		day := func(d deadline.Date) time.Time {
+			y, m, dd := d.YMD()
+			return time.Date(y, m, dd, 12, 0, 0, 0, time.UTC)
+		}
 		b.Run(fmt.Sprintf("quiet-%d", n), func(b *testing.B) {
 			now = day(deadline.NewDate(2026, 11, 10))
 			for i := 0; i < b.N; i++ {
