@@ -15,6 +15,7 @@
 //	store/campaign  campaigns, their requests, and the outbox that sends them
 //	store/mail      the mail read from IMAP: messages, decisions, mailboxes
 //	store/document  documents extracted from the mail, search, review queue
+//	store/alert     the deadline watcher's alert states, transitions and digests
 //
 // Only this package and those speak SQL. Raw mail and attachments are
 // files, in package blob; request references are package ref.
