@@ -24,7 +24,8 @@ import (
 // follow requests long after the campaign is done. Those of a paused
 // campaign wait for it to be resumed; a chaser of a cancelled campaign is
 // cancelled when it would be claimed (a review, asked for by name, is
-// still sent). A chaser is also cancelled at claim time, with the reason
+// still sent), and so is one of a campaign whose chasers were turned off.
+// A chaser is also cancelled at claim time, with the reason
 // in its event, when the request no longer awaits a response (replied,
 // not delivered, withdrawn, waiting for a clarification or a fee) or a
 // reply stopping chasers is matched to it (stopsChasers).
@@ -75,7 +76,7 @@ func (s *Store) ClaimLetter(ctx context.Context, opt ClaimOptions) (*OutgoingLet
 		}
 		now := ts(opt.Now)
 		rows, err := tx.QueryContext(ctx, `SELECT l.id, l.kind, coalesce(l.request_id, 0), l.to_email, coalesce(c.state, ''),
-				coalesce(r.status, ''), coalesce(`+stopsChasers+`, '')
+				c.chase_after IS NOT NULL, coalesce(r.status, ''), coalesce(`+stopsChasers+`, '')
 			FROM letters l LEFT JOIN requests r ON r.id = l.request_id LEFT JOIN campaigns c ON c.id = r.campaign_id
 			WHERE (l.outbox_state = 'queued' OR (l.outbox_state = 'retry' AND l.next_attempt_at <= ?1))
 				AND (c.state IS NULL OR c.state <> 'paused') AND (?2 = 0 OR r.campaign_id = ?2)
@@ -86,11 +87,12 @@ func (s *Store) ClaimLetter(ctx context.Context, opt ClaimOptions) (*OutgoingLet
 		type cand struct {
 			id, request                     int64
 			kind, to, campaign, status, msg string
+			chasing                         bool
 		}
 		var cands []cand
 		for rows.Next() {
 			var c cand
-			if err := rows.Scan(&c.id, &c.kind, &c.request, &c.to, &c.campaign, &c.status, &c.msg); err != nil {
+			if err := rows.Scan(&c.id, &c.kind, &c.request, &c.to, &c.campaign, &c.chasing, &c.status, &c.msg); err != nil {
 				rows.Close()
 				return err
 			}
@@ -102,7 +104,7 @@ func (s *Store) ClaimLetter(ctx context.Context, opt ClaimOptions) (*OutgoingLet
 		}
 		for _, c := range cands {
 			if c.kind == LetterChaser {
-				if why := chaserStop(c.campaign, c.status, c.msg); why != "" {
+				if why := chaserStop(c.campaign, c.chasing, c.status, c.msg); why != "" {
 					if err := s.cancelLetter(ctx, tx, c.id, c.request, why); err != nil {
 						return err
 					}
@@ -130,10 +132,12 @@ func (s *Store) ClaimLetter(ctx context.Context, opt ClaimOptions) (*OutgoingLet
 }
 
 // chaserStop says why a chaser must not be sent, "" when it may be.
-func chaserStop(campaignState, status, msg string) string {
+func chaserStop(campaignState string, chasing bool, status, msg string) string {
 	switch {
 	case campaignState == Cancelled:
 		return "the campaign was cancelled"
+	case !chasing:
+		return "the campaign's chasers were turned off"
 	case !chaseableStatus(status):
 		return "the request is " + status + " (" + lifecycle.Describe(status) + ")"
 	case msg != "":
