@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -200,7 +201,7 @@ func TestClockClarificationStopsAndAnswerRestarts(t *testing.T) {
 	// with Good Friday and Easter Monday skipped the 20th working day is
 	// Friday 24 April.
 	e.at("2026-03-25T16:00:00Z")
-	c, err := e.st.RecordClarificationAnswer(ctx, r.Ref, time.Date(2026, 3, 25, 14, 30, 0, 0, time.UTC))
+	c, err := e.st.RecordFact(ctx, r.Ref, store.Fact{Fact: lifecycle.FactClarificationAnswered, At: time.Date(2026, 3, 25, 14, 30, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,13 +210,21 @@ func TestClockClarificationStopsAndAnswerRestarts(t *testing.T) {
 		t.Errorf("after the answer: %+v; engine says %s, by hand 2026-04-24", c.Clock, want)
 	}
 	e.want(r, store.StatusAwaitingResponse, "2026-04-24", "after the answer")
-	if evs, _ := e.st.Events(ctx, store.EventFilter{Kind: "request.clarification_answered", Subject: store.Subject{Request: r.ID}}); len(evs) != 1 || evs[0].Subject.Message != clar.MessageID {
-		t.Errorf("clarification_answered events: %+v", evs)
+	if evs, _ := e.st.Events(ctx, store.EventFilter{Kind: "request.fact_recorded", Subject: store.Subject{Request: r.ID}}); len(evs) != 1 || evs[0].ID != c.Event {
+		t.Errorf("fact_recorded events: %+v", evs)
 	}
 
-	// Recording the answer again corrects its date.
+	// Recording the answer again is refused: no clarification is waiting.
+	// Undoing it and recording it again corrects its date.
 	e.at("2026-03-26T16:00:00Z")
-	if _, err := e.st.RecordClarificationAnswer(ctx, r.Ref, time.Date(2026, 3, 26, 9, 0, 0, 0, time.UTC)); err != nil {
+	if _, err := e.st.RecordFact(ctx, r.Ref, store.Fact{Fact: lifecycle.FactClarificationAnswered, At: time.Date(2026, 3, 26, 9, 0, 0, 0, time.UTC)}); err == nil ||
+		!strings.Contains(err.Error(), "no clarification was asked for") {
+		t.Errorf("a second answer: %v", err)
+	}
+	if _, err := e.st.UndoFact(ctx, r.Ref, c.Event); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.RecordFact(ctx, r.Ref, store.Fact{Fact: lifecycle.FactClarificationAnswered, At: time.Date(2026, 3, 26, 9, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
 	e.want(r, store.StatusAwaitingResponse, engineDue(t, deadline.FOIA, "2026-03-26"), "after correcting the answer's date")
@@ -262,30 +271,34 @@ func TestClockRefusesAnswersItCannotUse(t *testing.T) {
 	r := e.request(storetest.SentRequest{AuthorityName: "Eastfield Borough Council", AuthorityEmail: "foi@eastfield.gov.uk",
 		SentAt: mustTime("2026-03-13T10:00:00Z")})
 	count := func() int {
-		evs, _ := e.st.Events(ctx, store.EventFilter{Kind: "request.clarification_answered"})
+		evs, _ := e.st.Events(ctx, store.EventFilter{Kind: "request.fact_recorded"})
 		return len(evs)
 	}
-	if _, err := e.st.RecordClarificationAnswer(ctx, r.Ref, e.now); err == nil || !strings.Contains(err.Error(), "messages classify") {
+	answer := func(token string, at time.Time) error {
+		_, err := e.st.RecordFact(ctx, token, store.Fact{Fact: lifecycle.FactClarificationAnswered, At: at})
+		return err
+	}
+	if err := answer(r.Ref, e.now); err == nil || !strings.Contains(err.Error(), "messages classify") {
 		t.Errorf("answer without a clarification request: %v", err)
 	}
 	clar := e.reply(r, "foi@eastfield.gov.uk", "clar-2@eastfield.gov.uk", "Fri, 20 Mar 2026 09:00:00 +0000", clarifyBody)
-	if _, err := e.st.RecordClarificationAnswer(ctx, r.Ref, e.now); err == nil {
-		t.Errorf("answer to a clarification request nobody confirmed was accepted")
+	if err := answer(r.Ref, e.now); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("messages classify %d", clar.MessageID)) {
+		t.Errorf("answer to a clarification request nobody confirmed: %v", err)
 	}
 	if err := e.mail.Classify(ctx, clar.MessageID, mail.KindClarification, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.st.RecordClarificationAnswer(ctx, r.Ref, time.Date(2026, 3, 18, 12, 0, 0, 0, time.UTC)); err == nil || !strings.Contains(err.Error(), "does not restart the clock") {
+	if err := answer(r.Ref, time.Date(2026, 3, 18, 12, 0, 0, 0, time.UTC)); err == nil || !strings.Contains(err.Error(), "cannot come before the question") {
 		t.Errorf("answer dated before the clarification request: %v", err)
 	}
-	if _, err := e.st.RecordClarificationAnswer(ctx, r.Ref, e.now.Add(time.Hour)); err == nil || !strings.Contains(err.Error(), "future") {
+	if err := answer(r.Ref, e.now.Add(time.Hour)); err == nil || !strings.Contains(err.Error(), "future") {
 		t.Errorf("answer in the future: %v", err)
 	}
 	if n := count(); n != 0 {
-		t.Errorf("%d clarification_answered event(s) written by refused answers", n)
+		t.Errorf("%d fact_recorded event(s) written by refused answers", n)
 	}
 	e.want(r, store.StatusAwaitingClarification, "", "after refused answers")
-	if _, err := e.st.RecordClarificationAnswer(ctx, "AAAAAAAA", e.now); err == nil {
+	if err := answer("AAAAAAAA", e.now); err == nil {
 		t.Errorf("unknown request accepted")
 	}
 }
@@ -316,7 +329,7 @@ func TestClockFOISA(t *testing.T) {
 	}
 	e.want(r, store.StatusAwaitingClarification, "", "after confirming the clarification")
 	e.at("2026-03-25T18:00:00Z")
-	if _, err := e.st.RecordClarificationAnswer(ctx, r.Ref, e.now); err != nil {
+	if _, err := e.st.RecordFact(ctx, r.Ref, store.Fact{Fact: lifecycle.FactClarificationAnswered, At: e.now}); err != nil {
 		t.Fatal(err)
 	}
 	// Day 1 is 26 March; Good Friday (3 April) is skipped, Easter Monday

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"foidesk/deadline"
@@ -14,11 +15,10 @@ type Facts struct {
 	SentAt time.Time // when the authority's server accepted the request
 	// Replies are the messages matched to the request, after corrections.
 	Replies []Reply
-	// Answers holds, per clarification request, the requester's latest
-	// answer: recording another corrects the date.
-	Answers []Answer
-	// Recorded are the facts a person recorded that arrive by no mail
-	// foidesk reads: fees, extensions, a withdrawal.
+	// Recorded are the facts a person recorded, less those undone: what
+	// arrives by post or phone, or by mail foidesk cannot date (a
+	// clarification and its answer, fees, an extension, a response, a
+	// request for internal review, a withdrawal).
 	Recorded []Recorded
 }
 
@@ -30,12 +30,6 @@ type Reply struct {
 	BounceStatus string // a bounce's enhanced status code, "" when unknown
 	ReceivedAt   time.Time
 	SentDate     time.Time // the message's own Date header; zero if absent
-}
-
-// Answer is the requester's answer to a clarification request.
-type Answer struct {
-	Message int64     // the clarification request it answers
-	At      time.Time // when the authority received the answer
 }
 
 // What a person can record about a request beyond its mail.
@@ -55,10 +49,18 @@ const (
 	FactReviewRequested = "review-requested"
 )
 
-// RecordedFacts lists the facts a person can record.
-var RecordedFacts = []string{FactFeesNotice, FactFeePaid, FactExtended, FactWithdrawn}
+// RecordedFacts lists the facts a person can record, in the order a
+// request meets them.
+var RecordedFacts = []string{FactClarificationRequested, FactClarificationAnswered, FactFeesNotice, FactFeePaid,
+	FactExtended, FactResponseReceived, FactReviewRequested, FactWithdrawn}
 
 // Recorded is one fact a person recorded.
+//
+// A clarification-answered fact answers whichever clarification request
+// is outstanding on its date, whether the authority asked by mail (a
+// message a person confirmed as a clarification request) or by post (a
+// clarification-requested fact): the engine allows one at a time, so
+// there is nothing to choose between.
 type Recorded struct {
 	Event int64  // the event that recorded it
 	Fact  string // one of the Fact constants
@@ -73,7 +75,7 @@ func ValidFact(fact string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("unknown fact %q (one of fees-notice, fee-paid, extended, withdrawn)", fact)
+	return fmt.Errorf("unknown fact %q (one of %s)", fact, strings.Join(RecordedFacts, ", "))
 }
 
 // replyTime is when a reply was sent, as best known: its Date header when

@@ -50,6 +50,12 @@ type Clock struct {
 	// Reason is the fact that put the request where it is, in words: the
 	// reason a person sees beside the status.
 	Reason string
+	// Stage is the count the clock is in: the request's, or an internal
+	// review's once one was asked for (Due is then the review's).
+	Stage deadline.Stage
+	// ReviewBy, once the request is answered (or past due): the last day
+	// to ask for an internal review; "" otherwise.
+	ReviewBy string
 	// Ignored lists the facts the clock could not use and why (a bounce
 	// after the authority acknowledged the request).
 	Ignored []Ignored
@@ -61,6 +67,7 @@ type Ignored struct {
 	Message int64  // the message it came from, if any
 	Event   int64  // the event that recorded it, if a person did
 	Text    string // what it was and why it cannot count, in a sentence
+	Why     string // why it cannot count, in the engine's words
 }
 
 func (ig Ignored) String() string { return ig.Text }
@@ -77,7 +84,10 @@ func IgnoredText(ignored []Ignored) []string {
 // Detail is what a derived clock rests on; the store keeps it in the
 // request.clock_changed event.
 type Detail struct {
-	State     string   `json:"state"`
+	State string `json:"state"`
+	// Stage is "review" once an internal review was asked for; the
+	// request's own count leaves it empty.
+	Stage     string   `json:"stage,omitempty"`
 	Received  string   `json:"received_date,omitempty"` // the date the current count runs from
 	Predicted bool     `json:"predicted,omitempty"`
 	Events    []string `json:"events"`
@@ -94,18 +104,22 @@ type fact struct {
 }
 
 // rank orders events on the same date: the delivery first, a clarification
-// request before its answer, a fee's notice before its payment, and the
-// response last.
+// request before its answer, a fee's notice before its payment, then the
+// response, and a request for internal review of it last.
 var rank = map[deadline.EventKind]int{
 	deadline.Delivered: 0, deadline.Bounced: 1, deadline.Acknowledged: 2,
 	deadline.ClarificationRequested: 3, deadline.ClarificationAnswered: 4,
 	deadline.FeesNotice: 5, deadline.FeePaid: 6, deadline.Extended: 7, deadline.ResponseReceived: 8,
+	deadline.ReviewRequested: 9,
 }
 
 // Events turns facts into the deadline engine's events, in the order the
 // engine replays them, with a description of each. Auto-replies, temporary
 // bounces, clarification requests nobody confirmed and withdrawals are not
-// events: they do not move the statutory clock.
+// events: they do not move the statutory clock. What a person recorded by
+// post or phone is the same event as its mail would be: a clarification
+// request recorded stops the clock as a confirmed one does, a response
+// recorded stops it as a response message does.
 func (r *Rule) Events(f Facts) ([]deadline.Event, []string) {
 	facts := r.facts(f)
 	evs, whats := make([]deadline.Event, len(facts)), make([]string, len(facts))
@@ -134,11 +148,6 @@ func (r *Rule) facts(f Facts) []fact {
 			add(deadline.Acknowledged, at, 0, what+" (acknowledgement)")
 		case x.Kind == KindClarification && x.Confirmed:
 			add(deadline.ClarificationRequested, at, 0, what+" (clarification request, confirmed)")
-			for _, a := range f.Answers {
-				if a.Message == x.MessageID {
-					add(deadline.ClarificationAnswered, a.At, 0, fmt.Sprintf("answer to message %d", x.MessageID))
-				}
-			}
 		case IsResponse(x.Kind):
 			add(deadline.ResponseReceived, at, 0, what+" ("+x.Kind+")")
 		}
@@ -147,6 +156,14 @@ func (r *Rule) facts(f Facts) []fact {
 		msg, evID = 0, x.Event
 		what := fmt.Sprintf("%s, recorded by a person (event %d)", x.Fact, x.Event)
 		switch x.Fact {
+		case FactClarificationRequested:
+			add(deadline.ClarificationRequested, x.At, 0, what)
+		case FactClarificationAnswered:
+			add(deadline.ClarificationAnswered, x.At, 0, what)
+		case FactResponseReceived:
+			add(deadline.ResponseReceived, x.At, 0, what)
+		case FactReviewRequested:
+			add(deadline.ReviewRequested, x.At, 0, what)
 		case FactFeesNotice:
 			add(deadline.FeesNotice, x.At, 0, what)
 		case FactFeePaid:
@@ -197,13 +214,15 @@ func (r *Rule) Derive(f Facts) (Clock, error) {
 			break
 		}
 		x := facts[ee.Index]
-		ignored = append(ignored, Ignored{Message: x.message, Event: x.event, Text: fmt.Sprintf("%s on %s: %v", x.what, x.ev.Date, ee.Err)})
+		ignored = append(ignored, Ignored{Message: x.message, Event: x.event, Why: ee.Err.Error(),
+			Text: fmt.Sprintf("%s on %s: %v", x.what, x.ev.Date, ee.Err)})
 		facts = slices.Delete(facts, ee.Index, ee.Index+1)
 	}
 	if err != nil {
 		return Clock{}, fmt.Errorf("request %s: %w", f.Ref, err)
 	}
-	out := Clock{Ignored: ignored, Due: dateString(cl.Due), RepliedOn: dateString(cl.Responded)}
+	out := Clock{Ignored: ignored, Due: dateString(cl.Due), RepliedOn: dateString(cl.Responded),
+		Stage: cl.Stage, ReviewBy: dateString(cl.ReviewBy)}
 	switch cl.State {
 	case deadline.NotDelivered:
 		out.Status = NotDelivered
@@ -212,9 +231,19 @@ func (r *Rule) Derive(f Facts) (Clock, error) {
 	case deadline.FeePending:
 		out.Status = FeePending
 	case deadline.Answered:
+		// An internal review's answer, like the request's, awaits a reviewer.
 		out.Status = Replied
+	case deadline.Running:
+		switch {
+		case cl.Stage == deadline.StageReview:
+			out.Status = AwaitingReview
+		case cl.Extended:
+			out.Status = Extended
+		default:
+			out.Status = AwaitingResponse
+		}
 	default:
-		out.Status = AwaitingResponse
+		return Clock{}, fmt.Errorf("request %s: the clock is in an unknown state %s", f.Ref, cl.State)
 	}
 	last := facts[len(facts)-1]
 	out.Reason = fmt.Sprintf("%s on %s", last.what, last.ev.Date)
@@ -229,6 +258,9 @@ func (r *Rule) Derive(f Facts) (Clock, error) {
 	d := Detail{State: cl.State.String(), Received: dateString(cl.Received), Predicted: cl.Predicted, Notes: cl.Notes}
 	for _, x := range facts {
 		d.Events = append(d.Events, fmt.Sprintf("%s %s: %s", x.ev.Date, x.ev.Kind, x.what))
+	}
+	if cl.Stage == deadline.StageReview {
+		d.Stage = cl.Stage.String()
 	}
 	out.Detail = d
 	return out, nil

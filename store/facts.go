@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"foidesk/deadline"
@@ -15,13 +14,19 @@ import (
 )
 
 // What a person records about a request that arrives by no mail foidesk
-// reads (an answer to a clarification request, a fees notice, a payment,
-// an extension, a withdrawal) is an event, and the lifecycle reads it back
-// from the log like any other fact. Undoing one is another event, so the
-// log keeps both.
+// reads (a clarification request or its answer, a fees notice, a payment,
+// an extension, a response by post, a request for internal review, a
+// withdrawal) is a request.fact_recorded event, and the lifecycle reads it
+// back from the log like any other fact. Undoing one is another event, so
+// the log keeps both; a fact recorded with the wrong date is corrected by
+// undoing it and recording it again.
 
 // Events that carry a fact a person recorded.
 const (
+	// evClarified is how answers to clarification requests were recorded
+	// before they were facts like any other: the log keeps them, so they
+	// are still read (as clarification-answered facts) and can be undone,
+	// but nothing writes them now.
 	evClarified  = "request.clarification_answered"
 	evFact       = "request.fact_recorded"
 	evFactUndone = "request.fact_undone"
@@ -50,8 +55,8 @@ type undoneEvent struct {
 	By    string `json:"recorded_by"`
 }
 
-// recordedFacts reads what a person recorded about a request (clarification
-// answers, fees, extensions, withdrawal), leaving out what was undone.
+// recordedFacts reads what a person recorded about a request, leaving out
+// what was undone.
 func recordedFacts(ctx context.Context, q Querier, f *lifecycle.Facts, requestID int64) error {
 	rows, err := q.QueryContext(ctx, `SELECT id, kind, coalesce(message_id, 0), detail FROM events
 		WHERE request_id = ? AND kind IN (?, ?, ?) ORDER BY id`, requestID, evClarified, evFact, evFactUndone)
@@ -60,8 +65,8 @@ func recordedFacts(ctx context.Context, q Querier, f *lifecycle.Facts, requestID
 	}
 	defer rows.Close()
 	type rec struct {
-		answer *lifecycle.Answer
-		fact   *lifecycle.Recorded
+		fact    *lifecycle.Recorded
+		answers int64 // an old clarification answer: the message it answered
 	}
 	var recs []rec
 	byEvent := map[int64]int{}
@@ -83,10 +88,13 @@ func recordedFacts(ctx context.Context, q Querier, f *lifecycle.Facts, requestID
 				return bad(err)
 			}
 			byEvent[id] = len(recs)
-			recs = append(recs, rec{answer: &lifecycle.Answer{Message: msg, At: at}})
+			recs = append(recs, rec{fact: &lifecycle.Recorded{Event: id, Fact: lifecycle.FactClarificationAnswered, At: at}, answers: msg})
 		case evFact:
 			var d factEvent
 			if err := json.Unmarshal([]byte(detail), &d); err != nil {
+				return bad(err)
+			}
+			if err := lifecycle.ValidFact(d.Fact); err != nil {
 				return bad(err)
 			}
 			r := lifecycle.Recorded{Event: id, Fact: d.Fact}
@@ -113,20 +121,19 @@ func recordedFacts(ctx context.Context, q Querier, f *lifecycle.Facts, requestID
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	latest := map[int64]int{} // clarification message → index in f.Answers
-	for _, r := range recs {
-		switch {
-		case r.answer != nil:
-			// A later answer to the same clarification corrects the date.
-			if i, seen := latest[r.answer.Message]; seen {
-				f.Answers[i] = *r.answer
-				continue
-			}
-			latest[r.answer.Message] = len(f.Answers)
-			f.Answers = append(f.Answers, *r.answer)
-		case r.fact != nil:
-			f.Recorded = append(f.Recorded, *r.fact)
+	// An old answer recorded again for the same clarification request
+	// corrected the first one's date: only the latest counts.
+	latest := map[int64]int{}
+	for i, r := range recs {
+		if r.fact != nil && r.answers != 0 {
+			latest[r.answers] = i
 		}
+	}
+	for i, r := range recs {
+		if r.fact == nil || (r.answers != 0 && latest[r.answers] != i) {
+			continue
+		}
+		f.Recorded = append(f.Recorded, *r.fact)
 	}
 	return nil
 }
@@ -149,69 +156,10 @@ func (s *Store) requestID(ctx context.Context, q Querier, token string) (int64, 
 	return id, err
 }
 
-// Clarified is what RecordClarificationAnswer did.
-type Clarified struct {
-	Ref     string
-	Answers int64 // the clarification request's message id
-	Event   int64 // the event that recorded the answer
-	Clock   lifecycle.Clock
-}
-
-// RecordClarificationAnswer records, on a person's word, that the authority
-// received the requester's answer to its clarification request at `at`,
-// and restarts the request's clock from that date. It answers the latest
-// clarification request a person confirmed; recording another answer to
-// the same one corrects the date. An answer the clock cannot use (dated
-// before the clarification request, or none is waiting) is refused and
-// nothing is written.
-func (s *Store) RecordClarificationAnswer(ctx context.Context, token string, at time.Time) (Clarified, error) {
-	out := Clarified{Ref: ref.Normalize(token)}
-	if at.After(s.now()) {
-		return out, fmt.Errorf("the answer cannot have reached the authority at %s, which is in the future", at.UTC().Format(time.RFC3339))
-	}
-	err := s.Tx(ctx, func(tx *sql.Tx) error {
-		r, err := s.requestByToken(ctx, tx, token)
-		if err != nil {
-			return err
-		}
-		id := r.ID
-		err = tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE request_id = ? AND kind = ? AND kind_by = 'person' ORDER BY id DESC LIMIT 1`,
-			id, lifecycle.KindClarification).Scan(&out.Answers)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("request %s has no clarification request a person has confirmed; confirm the authority's message first with 'foidesk messages classify ID --kind %s'", out.Ref, lifecycle.KindClarification)
-		}
-		if err != nil {
-			return err
-		}
-		if out.Event, err = s.AppendEventID(ctx, tx, evClarified, Subject{Authority: r.Authority, Request: id, Message: out.Answers}, clarifiedEvent{
-			At: at.UTC().Format(time.RFC3339Nano), Answer: out.Answers, By: "person",
-		}); err != nil {
-			return err
-		}
-		c, err := s.DeriveClock(ctx, tx, id, "clarification answered", out.Answers)
-		if err != nil {
-			return err
-		}
-		out.Clock = c.Clock
-		if !c.Derived {
-			return fmt.Errorf("request %s has no statutory clock yet (its sending is %s): an answer to a clarification cannot restart it", out.Ref, r.Outbox)
-		}
-		if c.Status == StatusAwaitingClarification || c.Due == "" {
-			why := ""
-			if len(c.Ignored) > 0 {
-				why = ": " + strings.Join(lifecycle.IgnoredText(c.Ignored), "; ")
-			}
-			return fmt.Errorf("request %s: an answer on %s does not restart the clock: the request would still be %s%s", out.Ref, at.UTC().Format(time.RFC3339), lifecycle.Describe(c.Status), why)
-		}
-		return nil
-	})
-	return out, err
-}
-
 // Fact is something a person records about a request that arrives by no
 // mail foidesk reads.
 type Fact struct {
-	Fact  string        // lifecycle.FactFeesNotice, FactFeePaid, FactExtended, FactWithdrawn
+	Fact  string        // one of lifecycle.RecordedFacts
 	At    time.Time     // when it happened (the notice's date, the payment's receipt, …)
 	Until deadline.Date // FactExtended: the date the authority extended to, if it named one
 	Note  string
@@ -227,8 +175,8 @@ type FactRecorded struct {
 
 // RecordFact records a fact about a sent request on a person's word and
 // derives its clock in the same transaction. A fact the clock cannot use (a
-// fee paid with no notice, an extension under FOISA) is refused, and
-// nothing is written.
+// fee paid with no notice, an extension under FOISA, an answer to no
+// clarification request) is refused, and nothing is written.
 func (s *Store) RecordFact(ctx context.Context, token string, f Fact) (FactRecorded, error) {
 	out := FactRecorded{Ref: ref.Normalize(token)}
 	err := s.Tx(ctx, func(tx *sql.Tx) error {
@@ -265,6 +213,9 @@ func (s *Store) RecordFactTx(ctx context.Context, tx *sql.Tx, id int64, f Fact) 
 	if r.Outbox != outboxSent {
 		return out, fmt.Errorf("request %s is %s, not sent: nothing can have happened to it at the authority", out.Ref, r.Outbox)
 	}
+	if day, sent := deadline.ReceiptDate(f.At), deadline.ReceiptDate(r.SentAt); day < sent {
+		return out, fmt.Errorf("request %s: %s on %s is before the request reached the authority on %s; nothing was recorded", out.Ref, f.Fact, day, sent)
+	}
 	by := f.By
 	if by == "" {
 		by = "person"
@@ -283,10 +234,38 @@ func (s *Store) RecordFactTx(ctx context.Context, tx *sql.Tx, id int64, f Fact) 
 	out.Clock = c.Clock
 	for _, ig := range c.Ignored {
 		if ig.Event == out.Event {
-			return out, fmt.Errorf("request %s: the clock cannot use this: %s", out.Ref, ig.Text)
+			return out, fmt.Errorf("request %s: %s on %s cannot be recorded: %s%s; nothing was recorded",
+				out.Ref, f.Fact, deadline.ReceiptDate(f.At), ig.Why, s.refusalHint(ctx, tx, id, f.Fact, c.Status))
 		}
 	}
+	if f.Fact == lifecycle.FactResponseReceived && r.Status == StatusReplied && c.Status == StatusReplied && c.RepliedOn == r.RepliedOn {
+		return out, fmt.Errorf("request %s was already answered on %s: a later letter does not move the clock (to ask for an internal review, record %s); nothing was recorded",
+			out.Ref, r.RepliedOn, lifecycle.FactReviewRequested)
+	}
 	return out, nil
+}
+
+// refusalHint says how to record what must come before a refused fact
+// (the clarification request an answer answers, the notice a payment
+// pays), given the status the request keeps without it.
+func (s *Store) refusalHint(ctx context.Context, q Querier, id int64, fact, status string) string {
+	switch {
+	case fact == lifecycle.FactClarificationAnswered && status == StatusAwaitingClarification:
+		return " (the clarification request still waiting is dated later: an answer cannot come before the question)"
+	case fact == lifecycle.FactClarificationAnswered:
+		var msg int64
+		err := q.QueryRowContext(ctx, `SELECT id FROM messages WHERE request_id = ? AND kind = ? AND kind_by <> 'person' ORDER BY id DESC LIMIT 1`,
+			id, lifecycle.KindClarification).Scan(&msg)
+		if err == nil {
+			return fmt.Sprintf(" (message %d looks like a clarification request nobody has confirmed: confirm it first with 'foidesk messages classify %d --kind %s')",
+				msg, msg, lifecycle.KindClarification)
+		}
+		return fmt.Sprintf(" (if the authority asked by email, confirm its message with 'foidesk messages classify ID --kind %s'; if by post or phone, record %s first)",
+			lifecycle.KindClarification, lifecycle.FactClarificationRequested)
+	case fact == lifecycle.FactFeePaid:
+		return fmt.Sprintf(" (record the authority's %s first)", lifecycle.FactFeesNotice)
+	}
+	return ""
 }
 
 // UndoFact withdraws a fact a person recorded (a request.fact_recorded or

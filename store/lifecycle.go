@@ -24,6 +24,8 @@ const (
 	StatusFeePending            = lifecycle.FeePending
 	StatusReplied               = lifecycle.Replied
 	StatusWithdrawn             = lifecycle.Withdrawn
+	StatusExtended              = lifecycle.Extended
+	StatusAwaitingReview        = lifecycle.AwaitingReview
 )
 
 // outboxSent is the outbox state (store/campaign) of a request the server

@@ -54,14 +54,16 @@ type step struct {
 
 // TestLifecycleAgreesWithTheEngine is the lifecycle's property: any
 // history of facts (delivery, bounces, acknowledgements, clarification
-// requested and answered, fees, extensions, a response), each recorded
-// through any of the paths that record it (the outbox, a person resolving
-// an unknown send, the sent mailbox; triage, a person's assignment of an
-// unmatched message, a person's classification, a wrong decision
-// corrected; a fact recorded, or a wrong one recorded and undone first),
-// leaves the request with the status and due date the
-// deadline engine computes from the same facts directly, under every
-// regime.
+// requested and answered, fees, extensions, a response, an internal review
+// asked for and answered), each recorded through any of the paths that
+// record it (the outbox, a person resolving an unknown send, the sent
+// mailbox; triage, a person's assignment of an unmatched message, a
+// person's classification, a wrong decision corrected; a fact recorded by
+// post or phone, or a wrong one recorded and undone first), leaves the
+// request with the status and due date the deadline engine computes from
+// the same facts directly, under every regime; and a clock still running
+// is shown overdue in the words of its stage the working day after its due
+// date.
 func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 	ctx := context.Background()
 	w := &propWorld{}
@@ -111,14 +113,14 @@ func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 		}
 
 		at := start
-		var clarMsg int64
 		steps := rapid.IntRange(0, 8).Draw(t, "steps")
 		for i := 0; i < steps; i++ {
 			at = at.AddDate(0, 0, rapid.IntRange(1, 12).Draw(t, "gap"))
 			w.now = at.Add(time.Hour)
 			cl, _ := cal.Clock(events, opt)
 			kind := rapid.SampledFrom([]deadline.EventKind{deadline.Bounced, deadline.Acknowledged, deadline.ClarificationRequested,
-				deadline.ClarificationAnswered, deadline.FeesNotice, deadline.FeePaid, deadline.Extended, deadline.ResponseReceived}).Draw(t, "fact")
+				deadline.ClarificationAnswered, deadline.FeesNotice, deadline.FeePaid, deadline.Extended, deadline.ResponseReceived,
+				deadline.ReviewRequested}).Draw(t, "fact")
 			ev := deadline.Event{Kind: kind, Date: deadline.ReceiptDate(at)}
 			if kind == deadline.Extended && !cl.Due.IsZero() && rapid.Bool().Draw(t, "until") {
 				ev.Until = cl.Due.AddDays(rapid.IntRange(1, 30).Draw(t, "extra days"))
@@ -126,11 +128,10 @@ func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 			if !valid(append(append([]deadline.Event{}, events...), ev)) {
 				continue // a history the law does not allow
 			}
-			if kind == deadline.ClarificationAnswered && clarMsg == 0 {
-				continue
-			}
 			events = append(events, ev)
-			w.recordFact(t, req, ev, at, &clarMsg)
+			// A second response is correspondence, which only mail can be:
+			// a person recording one is told the request was answered.
+			w.recordFact(t, req, ev, at, cl.State == deadline.Answered)
 		}
 
 		want, err := cal.Clock(events, opt)
@@ -138,6 +139,12 @@ func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 			t.Fatalf("engine: %v", err)
 		}
 		wantStatus, wantDue := lifecycle.AwaitingResponse, want.Due.String()
+		switch {
+		case want.State == deadline.Running && want.Stage == deadline.StageReview:
+			wantStatus = lifecycle.AwaitingReview
+		case want.State == deadline.Running && want.Extended:
+			wantStatus = lifecycle.Extended
+		}
 		switch want.State {
 		case deadline.NotDelivered:
 			wantStatus = lifecycle.NotDelivered
@@ -158,6 +165,18 @@ func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 		if got.Status != wantStatus || got.DueDate != wantDue {
 			t.Fatalf("%s request %s after %v: stored %s due %q, engine %s due %q", regime, req.Ref, events, got.Status, got.DueDate, wantStatus, wantDue)
 		}
+		if want.State == deadline.Running {
+			late := cal.NextWorkingDay(want.Due)
+			if want.Due.Weekday() == time.Saturday || want.Due.Weekday() == time.Sunday {
+				late = cal.NextWorkingDay(late) // a FOIA extension's date may fall on a weekend
+			}
+			wantShown := map[string]string{lifecycle.AwaitingResponse: lifecycle.Overdue, lifecycle.Extended: lifecycle.ExtensionOverdue,
+				lifecycle.AwaitingReview: lifecycle.ReviewOverdue}[wantStatus]
+			sh, err := lifecycle.Statutory().Show(lifecycle.Request{Regime: regime, Outbox: got.OutboxState, Status: got.Status, Due: got.DueDate}, late, lifecycle.Thresholds{})
+			if err != nil || sh.Status != wantShown {
+				t.Fatalf("%s request %s due %s, %s: shown %s on %s (%v), want %s", regime, req.Ref, got.DueDate, got.Status, sh.Status, late, err, wantShown)
+			}
+		}
 		// Recompute derives the same again, and changes nothing.
 		before, _ := cs.RequestByRef(ctx, req.Ref)
 		if _, err := st.RecomputeClocks(ctx); err != nil {
@@ -169,12 +188,17 @@ func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 	})
 }
 
-// recordFact records ev about req through a path the draw picks.
-func (w *propWorld) recordFact(t *rapid.T, req campaign.Request, ev deadline.Event, at time.Time, clarMsg *int64) {
+// recordFact records ev about req through a path the draw picks. A
+// response to a request already answered (correspondence) comes by mail.
+func (w *propWorld) recordFact(t *rapid.T, req campaign.Request, ev deadline.Event, at time.Time, answered bool) {
 	ctx := context.Background()
 	wrongThenRight := rapid.Bool().Draw(t, "wrong first")
-	switch ev.Kind {
-	case deadline.Bounced, deadline.Acknowledged, deadline.ResponseReceived:
+	byPost := rapid.Bool().Draw(t, "by post")
+	switch {
+	case ev.Kind == deadline.ClarificationRequested && !byPost:
+		id := w.message(t, req, mail.KindClarification, "", at)
+		w.classify(t, id, mail.KindClarification) // a person confirms it
+	case ev.Kind == deadline.Bounced, ev.Kind == deadline.Acknowledged, ev.Kind == deadline.ResponseReceived && (!byPost || answered):
 		kind, bounce := "", ""
 		switch ev.Kind {
 		case deadline.ResponseReceived:
@@ -210,29 +234,22 @@ func (w *propWorld) recordFact(t *rapid.T, req campaign.Request, ev deadline.Eve
 			w.message(t, req, mail.KindBounce, "4.2.2", at)
 			w.message(t, req, mail.KindClarification, "", at)
 		}
-	case deadline.ClarificationRequested:
-		id := w.message(t, req, mail.KindClarification, "", at)
-		w.classify(t, id, mail.KindClarification) // a person confirms it
-		*clarMsg = id
-	case deadline.ClarificationAnswered:
+	default: // recorded by a person: by post, by phone, or read in a letter
+		fact := map[deadline.EventKind]string{deadline.ClarificationRequested: lifecycle.FactClarificationRequested,
+			deadline.ClarificationAnswered: lifecycle.FactClarificationAnswered, deadline.FeesNotice: lifecycle.FactFeesNotice,
+			deadline.FeePaid: lifecycle.FactFeePaid, deadline.Extended: lifecycle.FactExtended,
+			deadline.ResponseReceived: lifecycle.FactResponseReceived, deadline.ReviewRequested: lifecycle.FactReviewRequested}[ev.Kind]
 		if wrongThenRight {
-			// An answer recorded with the wrong date, corrected by recording again.
-			if _, err := w.st.RecordClarificationAnswer(ctx, req.Ref, at.Add(-time.Hour*24*30)); err == nil {
-				t.Logf("a wrong answer date was accepted")
+			// A wrong fact, or the right one on the wrong date, recorded
+			// and undone; a fact the clock refuses leaves nothing to undo.
+			wrong := store.Fact{Fact: lifecycle.FactWithdrawn, At: at}
+			if rapid.Bool().Draw(t, "wrong date") {
+				wrong = store.Fact{Fact: fact, At: at.AddDate(0, 0, -rapid.IntRange(1, 30).Draw(t, "days early")), Until: ev.Until}
 			}
-		}
-		if _, err := w.st.RecordClarificationAnswer(ctx, req.Ref, at); err != nil {
-			t.Fatal(err)
-		}
-	default:
-		fact := map[deadline.EventKind]string{deadline.FeesNotice: lifecycle.FactFeesNotice, deadline.FeePaid: lifecycle.FactFeePaid, deadline.Extended: lifecycle.FactExtended}[ev.Kind]
-		if wrongThenRight {
-			r, err := w.st.RecordFact(ctx, req.Ref, store.Fact{Fact: lifecycle.FactWithdrawn, At: at})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := w.st.UndoFact(ctx, req.Ref, r.Event); err != nil {
-				t.Fatal(err)
+			if r, err := w.st.RecordFact(ctx, req.Ref, wrong); err == nil {
+				if _, err := w.st.UndoFact(ctx, req.Ref, r.Event); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 		if _, err := w.st.RecordFact(ctx, req.Ref, store.Fact{Fact: fact, At: at, Until: ev.Until}); err != nil {

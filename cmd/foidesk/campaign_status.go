@@ -20,10 +20,13 @@ func init() {
 		summary:  "show where each of a campaign's requests stands: counts per status and one line per authority",
 		help: `Each request has an outbox state (draft, queued, sending, sent, retry,
 failed, unknown, cancelled) and, once sent, a status that follows what
-happened to it: not-delivered, awaiting-response, awaiting-clarification,
-fee-pending, replied or withdrawn. A request awaiting a response past its
-due date is overdue, and very-overdue [deadline] very_overdue_days working
-days after it, on the date --as-of names (default today, in Europe/London).
+happened to it: not-delivered, awaiting-response, extended (the authority
+extended the time), awaiting-clarification, fee-pending, awaiting-review (an
+internal review was asked for), replied or withdrawn. An answer awaited is
+due-soon [alerts] due_soon_days working days before its due date; past it,
+overdue (extension-overdue past an extended date, review-overdue past a
+review's), and very-overdue [deadline] very_overdue_days working days
+after it, on the date --as-of names (default today, in Europe/London).
 LATE is how many working days late the answer is, or was. REASON is the fact
 that put the request where it is; 'foidesk requests show REF' gives the whole
 timeline.`,

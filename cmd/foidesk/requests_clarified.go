@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"foidesk/deadline"
+	"foidesk/lifecycle"
+	"foidesk/store"
 )
 
 func init() {
@@ -55,7 +57,7 @@ func requestsClarified(ctx context.Context, e *env, f *requestsClarifiedFlags, a
 	if err != nil {
 		return err
 	}
-	c, err := st.RecordClarificationAnswer(ctx, args[0], at)
+	c, err := st.RecordFact(ctx, args[0], store.Fact{Fact: lifecycle.FactClarificationAnswered, At: at})
 	if err != nil {
 		return notFoundHint(err, "foidesk campaign status")
 	}
