@@ -391,4 +391,18 @@ func TestInternalReviewThreadedSentOnce(t *testing.T) {
 	if got.State != campaign.OutboxSent || got.SentAt.IsZero() {
 		t.Errorf("letter %+v", got)
 	}
+	// Sending it started the review clock: 20 working days from the date
+	// the authority received the requirement (s.21(1) FOISA).
+	status, due, err := st.RequestStatus(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := deadline.NewCalendar(deadline.FOISA, deadline.EmbeddedHolidays()).Due(deadline.ReceiptDate(got.SentAt), 20, deadline.Statutory).Due.String()
+	if status != lifecycle.AwaitingReview || due != want {
+		t.Errorf("after the review letter: %s due %s, want %s due %s", status, due, lifecycle.AwaitingReview, want)
+	}
+	evs, err := st.Events(ctx, store.EventFilter{Kind: "letter.sent"})
+	if err != nil || len(evs) != 1 || strings.Contains(string(evs[0].Detail), "review_clock") {
+		t.Errorf("letter.sent events %+v %v", evs, err)
+	}
 }

@@ -74,7 +74,7 @@ func TestChasersAndReviewFromTheCommandLine(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "letters after the request:") {
 		t.Fatalf("show: %d %q %s", code, out, errOut)
 	}
-	for _, want := range []string{"chaser           sent", "internal-review  sent"} {
+	for _, want := range []string{"chaser           sent", "internal-review  sent", "status:  awaiting-review"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("requests show lacks %q:\n%s", want, out)
 		}
