@@ -76,7 +76,7 @@ func (s *Store) ClaimLetter(ctx context.Context, opt ClaimOptions) (*OutgoingLet
 		}
 		now := ts(opt.Now)
 		rows, err := tx.QueryContext(ctx, `SELECT l.id, l.kind, coalesce(l.request_id, 0), l.to_email, coalesce(c.state, ''),
-				c.chase_after IS NOT NULL, coalesce(r.status, ''), coalesce(`+stopsChasers+`, '')
+				coalesce(c.chase_after IS NOT NULL, 0), coalesce(r.status, ''), coalesce(`+stopsChasers+`, '')
 			FROM letters l LEFT JOIN requests r ON r.id = l.request_id LEFT JOIN campaigns c ON c.id = r.campaign_id
 			WHERE (l.outbox_state = 'queued' OR (l.outbox_state = 'retry' AND l.next_attempt_at <= ?1))
 				AND (c.state IS NULL OR c.state <> 'paused') AND (?2 = 0 OR r.campaign_id = ?2)

@@ -222,3 +222,29 @@ func TestSetChasersValidatesAndRecords(t *testing.T) {
 		t.Errorf("%d campaign.chasers events, want 2", n)
 	}
 }
+
+// A digest follows up no request: it is claimed by a dispatcher of every
+// campaign (0), never by one of a single campaign.
+func TestDigestIsClaimedOnlyByAnAllCampaignsDispatcher(t *testing.T) {
+	ctx := context.Background()
+	_, cs, r := twoRequestCampaign(t)
+	d := campaign.NewLetter{Kind: campaign.LetterDigest, Key: campaign.DigestKey("2026-12-04"), To: "ann@example.org",
+		MessageID: "digest-2026-12-04@example.org", Subject: "foidesk: 1 overdue", Raw: []byte("From: ann@example.org\r\n\r\ndigest\r\n")}
+	if _, queued, err := cs.QueueLetter(ctx, d); err != nil || !queued {
+		t.Fatalf("queue digest: %v %v", queued, err)
+	}
+	now := time.Now()
+	if g, err := cs.ClaimLetter(ctx, campaign.ClaimOptions{Owner: "me", Now: now, CampaignID: r.CampaignID}); err != nil || g != nil {
+		t.Fatalf("a campaign's dispatcher claimed the digest: %+v %v", g, err)
+	}
+	g, err := cs.ClaimLetter(ctx, campaign.ClaimOptions{Owner: "me", Now: now})
+	if err != nil || g == nil || g.Kind != campaign.LetterDigest || g.RequestID != 0 {
+		t.Fatalf("claim digest: %+v %v", g, err)
+	}
+	if _, err := cs.MarkLetterSent(ctx, g, "me", campaign.Delivery{AcceptedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := cs.LetterByKey(ctx, d.Key); l.State != campaign.OutboxSent {
+		t.Errorf("digest %+v", l)
+	}
+}
