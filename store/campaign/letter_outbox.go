@@ -67,6 +67,11 @@ func (s *Store) ClaimLetter(ctx context.Context, opt ClaimOptions) (*OutgoingLet
 	if opt.Owner == "" {
 		return nil, errors.New("claim: owner is required")
 	}
+	// Most of the time there is no letter: find that out with a read,
+	// without taking the write lock a claim needs.
+	if ready, err := s.LettersReady(ctx, opt.CampaignID, opt.Now); err != nil || !ready {
+		return nil, err
+	}
 	var out *OutgoingLetter
 	err := s.core.Tx(ctx, func(tx *sql.Tx) error {
 		if opt.DailyCap > 0 {
