@@ -406,3 +406,63 @@ func TestInternalReviewThreadedSentOnce(t *testing.T) {
 		t.Errorf("letter.sent events %+v %v", evs, err)
 	}
 }
+
+// Only a request still awaiting its response is chased: not one withdrawn,
+// waiting for a fee or a clarification, or never delivered; a temporary
+// bounce (4.x.x) moves nothing and stops nothing.
+func TestOnlyRequestsAwaitingAResponseAreChased(t *testing.T) {
+	ctx := context.Background()
+	sent := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name   string
+		record func(t *testing.T, st *store.Store, r campaign.Request)
+		chased bool
+	}{
+		{"nothing happened", func(*testing.T, *store.Store, campaign.Request) {}, true},
+		{"withdrawn", fact(lifecycle.FactWithdrawn), false},
+		{"fee pending", fact(lifecycle.FactFeesNotice), false},
+		{"clarification requested", fact(lifecycle.FactClarificationRequested), false},
+		{"permanent bounce", bounce("5.1.1"), false},
+		{"temporary bounce", bounce("4.2.2"), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := &clock{t: sent}
+			st, r, fu := followUpFixture(t, "foia", "foi@kingsford.example", sent, campaign.Chasers{After: 1, Every: 1, Max: 1}, clk.Now)
+			clk.Set(sent.Add(24 * time.Hour))
+			tc.record(t, st, r)
+			at := chaseDay(t, r, 1)
+			clk.Set(at)
+			n, err := fu.QueueChasers(ctx, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if chased := n == 1; chased != tc.chased {
+				t.Errorf("%d chasers queued; want chased %v", n, tc.chased)
+			}
+		})
+	}
+}
+
+func fact(f string) func(*testing.T, *store.Store, campaign.Request) {
+	return func(t *testing.T, st *store.Store, r campaign.Request) {
+		t.Helper()
+		if _, err := st.RecordFact(context.Background(), r.Ref, store.Fact{Fact: f, At: st.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func bounce(status string) func(*testing.T, *store.Store, campaign.Request) {
+	return func(t *testing.T, st *store.Store, r campaign.Request) {
+		t.Helper()
+		ms := mail.New(st)
+		if _, err := ms.StartMailbox(context.Background(), "INBOX", 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ms.RecordMessage(context.Background(), mail.NewMessage{SHA256: strings.Repeat("ef", 32), Size: 1, Loc: mail.Location{Mailbox: "INBOX", UIDValidity: 1, UID: 9},
+			Derived: mail.Derived{HeaderMessageID: "dsn@mx.example", FromAddr: "mailer-daemon@mx.example", SentDate: st.Now(), RequestID: r.ID, MatchedBy: "test",
+				Kind: lifecycle.KindBounce, KindReason: "test", BounceStatus: status, BounceRecipient: r.ToEmail}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
