@@ -70,6 +70,12 @@ func TestChasersAndReviewFromTheCommandLine(t *testing.T) {
 	if len(msgs) != 2 || !strings.Contains(string(msgs[1].Data), "No answer came at all.") {
 		t.Fatalf("server got %d messages", len(msgs))
 	}
+	out, errOut, code = f.cli(t, "campaign", "status", name)
+	for _, want := range []string{"chasers on: the first 2", "chaser letters: sent 1, waiting 0", "internal-review letters: sent 1"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("campaign status lacks %q: %d\n%s%s", want, code, out, errOut)
+		}
+	}
 	out, errOut, code = f.cli(t, "requests", "show", r.Ref)
 	if code != 0 || !strings.Contains(out, "letters after the request:") {
 		t.Fatalf("show: %d %q %s", code, out, errOut)

@@ -186,3 +186,26 @@ func (s *Store) LatestReplyID(ctx context.Context, requestID int64) (string, err
 	}
 	return id.String, nil
 }
+
+// LetterCounts counts a campaign's follow-up letters by kind and state.
+func (s *Store) LetterCounts(ctx context.Context, campaignID int64) (map[string]map[string]int, error) {
+	rows, err := s.core.DB().QueryContext(ctx, `SELECT l.kind, l.outbox_state, count(*) FROM letters l JOIN requests r ON r.id = l.request_id
+		WHERE r.campaign_id = ? GROUP BY l.kind, l.outbox_state`, campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("count letters: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]map[string]int{}
+	for rows.Next() {
+		var kind, state string
+		var n int
+		if err := rows.Scan(&kind, &state, &n); err != nil {
+			return nil, err
+		}
+		if out[kind] == nil {
+			out[kind] = map[string]int{}
+		}
+		out[kind][state] = n
+	}
+	return out, rows.Err()
+}
