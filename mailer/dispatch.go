@@ -45,6 +45,8 @@ type LetterOutbox interface {
 	MarkLetterUnknown(ctx context.Context, g *campaign.OutgoingLetter, owner, why string) error
 	ReleaseLetter(ctx context.Context, g *campaign.OutgoingLetter, owner, why string) error
 	MarkOrphanLettersUnknown(ctx context.Context, owner string) ([]string, error)
+	UnknownLetters(ctx context.Context, campaignID int64) ([]campaign.Letter, error)
+	LetterFoundInSentMailbox(ctx context.Context, id int64, filedAt time.Time) (warning string, err error)
 }
 
 // Dispatcher sends the outbox. Any number may run at once, in one process
@@ -94,6 +96,9 @@ type LetterSummary struct {
 	// Recovered lists the keys of letters found `sending` under a dead
 	// dispatcher at startup; they are now `unknown`.
 	Recovered []string
+	// Reconciled lists the keys of unknown letters found in the sent
+	// mailbox, now sent.
+	Reconciled []string
 }
 
 // Run dispatches the queued requests of campaignID (0: every queued
@@ -136,6 +141,9 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 	if d.Sent != nil {
 		defer d.Sent.Close()
 		if sum.Reconciled, err = d.reconcile(ctx, campaignID, log); err != nil {
+			return sum, err
+		}
+		if sum.Letters.Reconciled, err = d.reconcileLetters(ctx, campaignID, log); err != nil {
 			return sum, err
 		}
 	}

@@ -3,6 +3,7 @@ package mailer
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"foidesk/store/campaign"
@@ -93,4 +94,41 @@ func (r *run) sendLetter(ctx, rec context.Context, now time.Time) (bool, error) 
 		d.OnOutcome(out)
 	}
 	return true, nil
+}
+
+// reconcileLetters is reconcile for follow-up letters: unknown ones found
+// in the sent mailbox are recorded as sent (an internal-review letter's
+// review clock starting when the provider filed it); the rest wait for a
+// person, as an unknown request does.
+func (d *Dispatcher) reconcileLetters(ctx context.Context, campaignID int64, log *slog.Logger) ([]string, error) {
+	unknown, err := d.Store.UnknownLetters(ctx, campaignID)
+	if err != nil || len(unknown) == 0 {
+		return nil, err
+	}
+	ids := make([]string, len(unknown))
+	for i, l := range unknown {
+		ids[i] = l.MessageID
+	}
+	found, err := d.Sent.Find(ctx, ids)
+	if err != nil {
+		log.Warn("could not search the sent mailbox for letters whose sending is unknown", "err", err)
+		return nil, nil
+	}
+	var keys []string
+	for _, l := range unknown {
+		at, ok := found[l.MessageID]
+		if !ok {
+			continue
+		}
+		warning, err := d.Store.LetterFoundInSentMailbox(context.WithoutCancel(ctx), l.ID, at)
+		if err != nil {
+			return keys, err
+		}
+		if warning != "" {
+			log.Warn("internal-review letter found sent, but its clock did not start", "letter", l.Key, "why", warning)
+		}
+		log.Info("letter whose sending was unknown found in the sent mailbox: recorded as sent", "letter", l.Key, "filed", at.Format(time.RFC3339))
+		keys = append(keys, l.Key)
+	}
+	return keys, nil
 }

@@ -111,6 +111,9 @@ func campaignSend(ctx context.Context, e *env, f *campaignSendFlags, args []stri
 	for _, key := range sum.Letters.Recovered {
 		fmt.Fprintf(e.stdout, "letter %s was being sent when foidesk stopped; it is now unknown and was not sent again\n", key)
 	}
+	for _, key := range sum.Letters.Reconciled {
+		fmt.Fprintf(e.stdout, "letter %s, whose sending was unknown, was found in the sent mailbox: recorded as sent\n", key)
+	}
 	if l := sum.Letters; l.Sent+l.Failed+l.Unknown > 0 {
 		fmt.Fprintf(e.stdout, "follow-up letters: sent %d, failed %d, unknown %d (see 'foidesk requests show REF')\n", l.Sent, l.Failed, l.Unknown)
 	}

@@ -350,3 +350,51 @@ func (s *Store) MarkOrphanLettersUnknown(ctx context.Context, owner string) ([]s
 	})
 	return keys, err
 }
+
+// UnknownLetters lists the `unknown` letters a dispatcher of campaignID (0:
+// all, digests included) would have sent, for the sent mailbox to settle.
+func (s *Store) UnknownLetters(ctx context.Context, campaignID int64) ([]Letter, error) {
+	rows, err := s.core.DB().QueryContext(ctx, `SELECT `+letterCols+` FROM letters l LEFT JOIN requests r ON r.id = l.request_id
+		WHERE l.outbox_state = 'unknown' AND (?1 = 0 OR r.campaign_id = ?1) ORDER BY l.id`, campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("unknown letters: %w", err)
+	}
+	defer rows.Close()
+	var out []Letter
+	for rows.Next() {
+		l, err := scanLetter(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// LetterFoundInSentMailbox records that an `unknown` letter was found in
+// the requester's sent mailbox, filed there at filedAt: the provider files
+// only what it accepted, so it was sent, and filedAt is the best evidence
+// of when (an internal-review letter's review clock starts from it).
+func (s *Store) LetterFoundInSentMailbox(ctx context.Context, id int64, filedAt time.Time) (warning string, err error) {
+	err = s.core.Tx(ctx, func(tx *sql.Tx) error {
+		var kind, key, msgID string
+		var request int64
+		err := tx.QueryRowContext(ctx, `UPDATE letters SET outbox_state = 'sent', sent_at = ?, updated_at = ? WHERE id = ? AND outbox_state = 'unknown'
+			RETURNING kind, coalesce(request_id, 0), once_key, message_id`, ts(filedAt), ts(s.core.Now()), id).Scan(&kind, &request, &key, &msgID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("letter %d is not unknown (any more); look again", id)
+		}
+		if err != nil {
+			return fmt.Errorf("record letter %d as sent: %w", id, err)
+		}
+		detail := map[string]any{"letter": id, "key": key, "at": filedAt.UTC().Format(time.RFC3339Nano), "message_id": msgID,
+			"resolved_by": "sent mailbox", "note": "delivery time is when the provider filed it in the sent mailbox"}
+		if kind == LetterReview {
+			if warning = s.startReview(ctx, tx, request, filedAt); warning != "" {
+				detail["review_clock"] = warning
+			}
+		}
+		return s.core.AppendEvent(ctx, tx, "letter.sent", letterSubject(request), detail)
+	})
+	return warning, err
+}

@@ -129,8 +129,9 @@ func (s *Store) QueueLetter(ctx context.Context, l NewLetter) (id int64, queued 
 	return id, queued, err
 }
 
-const letterCols = `id, kind, coalesce(request_id, 0), once_key, to_email, message_id, subject, outbox_state, attempts,
-	coalesce(smtp_text, ''), sent_at, coalesce(cancel_reason, ''), created_at`
+// letterCols are a Letter's columns, of letters as l.
+const letterCols = `l.id, l.kind, coalesce(l.request_id, 0), l.once_key, l.to_email, l.message_id, l.subject, l.outbox_state, l.attempts,
+	coalesce(l.smtp_text, ''), l.sent_at, coalesce(l.cancel_reason, ''), l.created_at`
 
 func scanLetter(row scanner) (Letter, error) {
 	var l Letter
@@ -146,7 +147,7 @@ func scanLetter(row scanner) (Letter, error) {
 // LetterByKey finds a letter by its once-only key; store.ErrNotFound when
 // there is none.
 func (s *Store) LetterByKey(ctx context.Context, key string) (Letter, error) {
-	l, err := scanLetter(s.core.DB().QueryRowContext(ctx, `SELECT `+letterCols+` FROM letters WHERE once_key = ?`, key))
+	l, err := scanLetter(s.core.DB().QueryRowContext(ctx, `SELECT `+letterCols+` FROM letters l WHERE l.once_key = ?`, key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return l, fmt.Errorf("letter %s: %w", key, store.ErrNotFound)
 	}
@@ -155,7 +156,7 @@ func (s *Store) LetterByKey(ctx context.Context, key string) (Letter, error) {
 
 // RequestLetters lists the letters that followed up a request, oldest first.
 func (s *Store) RequestLetters(ctx context.Context, requestID int64) ([]Letter, error) {
-	rows, err := s.core.DB().QueryContext(ctx, `SELECT `+letterCols+` FROM letters WHERE request_id = ? ORDER BY id`, requestID)
+	rows, err := s.core.DB().QueryContext(ctx, `SELECT `+letterCols+` FROM letters l WHERE l.request_id = ? ORDER BY l.id`, requestID)
 	if err != nil {
 		return nil, fmt.Errorf("letters of request %d: %w", requestID, err)
 	}
