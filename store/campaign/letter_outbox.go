@@ -25,12 +25,13 @@ import (
 // campaign wait for it to be resumed; a chaser of a cancelled campaign is
 // cancelled when it would be claimed (a review, asked for by name, is
 // still sent), and so is one of a campaign whose chasers were turned off.
-// A chaser is also cancelled at claim time, with the reason
-// in its event, when the request no longer awaits a response (replied,
-// not delivered, withdrawn, waiting for a clarification or a fee) or a
-// reply stopping chasers is matched to it (stopsChasers).
+// A chaser is also cancelled at claim time, with the reason in its event,
+// when the request no longer awaits a response (replied, not delivered,
+// withdrawn, waiting for a clarification or a fee) or a reply stopping
+// chasers is matched to it (stopsChasers).
 
-// stopsChasers finds a message matched to request r (of letters l) that
+// stopsChasers finds a message matched to request r (in a query that
+// names requests r) that
 // stops its chasers: any reply but an auto-reply, a temporary (4.x.x)
 // bounce, which moves nothing, or an acknowledgement that arrived by the
 // due date (nearly every council acknowledges on the first day; a chaser
