@@ -99,7 +99,7 @@ CREATE TABLE campaigns (
                CHECK (state IN ('draft', 'queued', 'paused', 'cancelled', 'done')),
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
-, target TEXT);
+, target TEXT, chase_after INTEGER CHECK (chase_after IS NULL OR chase_after > 0), chase_every INTEGER CHECK (chase_every IS NULL OR chase_every > 0), chase_max INTEGER CHECK (chase_max IS NULL OR chase_max > 0));
 
 CREATE TABLE case_refs (
     norm        TEXT NOT NULL,
@@ -190,6 +190,35 @@ BEGIN
 END;
 
 CREATE INDEX events_request ON events (request_id) WHERE request_id IS NOT NULL;
+
+CREATE TABLE letters (
+    id              INTEGER PRIMARY KEY,
+    kind            TEXT NOT NULL CHECK (kind IN ('chaser', 'internal-review', 'digest')),
+    request_id      INTEGER REFERENCES requests (id), -- NULL for a digest
+    once_key        TEXT NOT NULL UNIQUE,
+    to_email        TEXT NOT NULL,
+    message_id      TEXT NOT NULL UNIQUE,             -- without angle brackets
+    subject         TEXT NOT NULL,
+    raw             BLOB NOT NULL,                    -- the exact bytes sent
+    outbox_state    TEXT NOT NULL DEFAULT 'queued'
+                    CHECK (outbox_state IN ('queued', 'sending', 'sent', 'retry', 'failed', 'unknown', 'cancelled')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    smtp_code       INTEGER,
+    smtp_enhanced   TEXT,
+    smtp_text       TEXT,
+    claimed_by      TEXT,
+    claimed_at      TEXT,
+    sent_at         TEXT,
+    cancel_reason   TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    CHECK ((kind = 'digest') = (request_id IS NULL))
+);
+
+CREATE INDEX letters_outbox ON letters (outbox_state, next_attempt_at);
+
+CREATE INDEX letters_request ON letters (request_id, kind);
 
 CREATE TABLE login_failures (
     id      INTEGER PRIMARY KEY,
