@@ -14,29 +14,16 @@ import (
 	"foidesk/deadline"
 	"foidesk/lifecycle"
 	"foidesk/store/alert"
+	"foidesk/store/campaign"
 	"foidesk/templates"
 )
 
-// LetterDigest is the outbox letter kind of a digest.
-const LetterDigest = "digest"
-
-// Letter is a message for the follow-up outbox, which sends each Key
-// once and only once.
-type Letter struct {
-	Kind      string // LetterDigest
-	RequestID int64  // 0 for a digest
-	Key       string // once-only: "digest:2026-12-04"
-	To        string
-	MessageID string // without angle brackets
-	Subject   string
-	Raw       []byte
-}
-
-// LetterQueue is the follow-up outbox: QueueLetterTx queues l in tx,
-// unless a letter with the same Key was queued before (queued false, the
-// earlier letter's id).
+// LetterQueue is the follow-up outbox (store/campaign's Store), which
+// sends each Key once and only once: QueueLetterTx queues l in tx, unless
+// a letter with the same Key was queued before (queued false, the earlier
+// letter's id).
 type LetterQueue interface {
-	QueueLetterTx(ctx context.Context, tx *sql.Tx, l Letter) (id int64, queued bool, err error)
+	QueueLetterTx(ctx context.Context, tx *sql.Tx, l campaign.NewLetter) (id int64, queued bool, err error)
 }
 
 // Digest is where and when the daily digest goes.
@@ -158,7 +145,7 @@ func DigestTitle(day deadline.Date, overdue, dueSoon int) string {
 
 // composeDigest builds the digest letter: a multipart/alternative
 // message, plain text and HTML, from the requester to [alerts] email.
-func composeDigest(d *Digest, now time.Time, day deadline.Date, in alert.DigestInput, overdue []Judged, dueSoon int) (Letter, error) {
+func composeDigest(d *Digest, now time.Time, day deadline.Date, in alert.DigestInput, overdue []Judged, dueSoon int) (campaign.NewLetter, error) {
 	data := templates.Digest{Title: DigestTitle(day, len(overdue), dueSoon), Day: day.Time().Format("2 January 2006")}
 	for _, a := range in.Alerts {
 		data.Transitions = append(data.Transitions, templates.DigestTransition{On: a.On, Sentence: Sentence(a)})
@@ -172,16 +159,16 @@ func composeDigest(d *Digest, now time.Time, day deadline.Date, in alert.DigestI
 	}
 	text, html, err := templates.RenderDigest(data)
 	if err != nil {
-		return Letter{}, fmt.Errorf("render digest: %w", err)
+		return campaign.NewLetter{}, fmt.Errorf("render digest: %w", err)
 	}
 	subject := "foidesk: " + data.Title
 	id := "digest-" + day.String() + "@" + domainOf(d.FromEmail)
 	m := gomail.NewMsg(gomail.WithNoDefaultUserAgent(), gomail.WithEncoding(gomail.EncodingQP), gomail.WithCharset(gomail.CharsetUTF8))
 	if err := m.FromFormat(d.FromName, d.FromEmail); err != nil {
-		return Letter{}, fmt.Errorf("digest from: %w", err)
+		return campaign.NewLetter{}, fmt.Errorf("digest from: %w", err)
 	}
 	if err := m.AddTo(d.To); err != nil {
-		return Letter{}, fmt.Errorf("digest to: %w", err)
+		return campaign.NewLetter{}, fmt.Errorf("digest to: %w", err)
 	}
 	m.Subject(subject)
 	m.SetMessageIDWithValue(id)
@@ -190,9 +177,9 @@ func composeDigest(d *Digest, now time.Time, day deadline.Date, in alert.DigestI
 	m.AddAlternativeString(gomail.TypeTextHTML, html)
 	var buf bytes.Buffer
 	if _, err := m.WriteTo(&buf); err != nil {
-		return Letter{}, fmt.Errorf("build digest: %w", err)
+		return campaign.NewLetter{}, fmt.Errorf("build digest: %w", err)
 	}
-	return Letter{Kind: LetterDigest, Key: in.Key, To: d.To, MessageID: id, Subject: subject, Raw: buf.Bytes()}, nil
+	return campaign.NewLetter{Kind: campaign.LetterDigest, Key: in.Key, To: d.To, MessageID: id, Subject: subject, Raw: buf.Bytes()}, nil
 }
 
 func domainOf(addr string) string {

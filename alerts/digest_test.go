@@ -16,33 +16,37 @@ import (
 
 	"foidesk/deadline"
 	"foidesk/store/alert"
+	"foidesk/store/campaign"
 	"foidesk/store/storetest"
 )
 
-// recordingQueue stands in for the follow-up outbox, which lands with
-// another change: it keeps what it was handed, once per key, and checks
-// it was handed a transaction that can see the database.
+// recordingQueue is the real follow-up outbox (store/campaign) with a
+// record of the letters it queued, so a test can read them; fail, when
+// set, makes the queue refuse (a full disk, say).
 type recordingQueue struct {
 	t       *testing.T
-	letters []Letter
+	outbox  *campaign.Store
+	letters []campaign.NewLetter
 	fail    error
 }
 
-func (q *recordingQueue) QueueLetterTx(ctx context.Context, tx *sql.Tx, l Letter) (int64, bool, error) {
+func (q *recordingQueue) QueueLetterTx(ctx context.Context, tx *sql.Tx, l campaign.NewLetter) (int64, bool, error) {
 	if q.fail != nil {
 		return 0, false, q.fail
 	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alerts WHERE digest_key IS NULL`).Scan(&n); err != nil {
-		q.t.Fatalf("the queue's transaction: %v", err)
+	id, queued, err := q.outbox.QueueLetterTx(ctx, tx, l)
+	if err != nil {
+		q.t.Fatalf("the outbox refused the digest: %v", err)
 	}
-	for i, x := range q.letters {
-		if x.Key == l.Key {
-			return int64(i + 1), false, nil
-		}
+	if queued {
+		q.letters = append(q.letters, l)
 	}
-	q.letters = append(q.letters, l)
-	return int64(len(q.letters)), true, nil
+	return id, queued, nil
+}
+
+// newQueue is the outbox of w's database.
+func newQueue(t *testing.T, w *world) *recordingQueue {
+	return &recordingQueue{t: t, outbox: campaign.New(w.st)}
 }
 
 func digestWatcher(t *testing.T, w *world, q *recordingQueue) *Watcher {
@@ -71,7 +75,7 @@ func digestWorld(t *testing.T) *world {
 
 func TestTheDigestSaysWhatChangedThenWhoIsLate(t *testing.T) {
 	w := digestWorld(t)
-	q := &recordingQueue{t: t}
+	q := newQueue(t, w)
 	w.clk.t = time.Date(2026, 12, 4, 7, 59, 0, 0, time.UTC) // GMT: London 07:59
 	x := digestWatcher(t, w, q)
 	pass(t, x)
@@ -86,7 +90,10 @@ func TestTheDigestSaysWhatChangedThenWhoIsLate(t *testing.T) {
 		t.Fatalf("%d digests queued, want 1", len(q.letters))
 	}
 	l := q.letters[0]
-	if l.Kind != LetterDigest || l.Key != "digest:2026-12-04" || l.To != "alerts@campaign.example" || l.RequestID != 0 ||
+	if got, err := campaign.New(w.st).LetterByKey(context.Background(), "digest:2026-12-04"); err != nil || got.State != "queued" || got.MessageID != l.MessageID {
+		t.Fatalf("the outbox holds %+v (%v), want the queued digest", got, err)
+	}
+	if l.Kind != campaign.LetterDigest || l.Key != "digest:2026-12-04" || l.To != "alerts@campaign.example" || l.RequestID != 0 ||
 		l.Subject != "foidesk: 3 overdue, 1 due soon — 4 December 2026" || l.MessageID != "digest-2026-12-04@campaign.example" {
 		t.Fatalf("letter %+v", l)
 	}
@@ -140,7 +147,7 @@ func TestTheDigestSaysWhatChangedThenWhoIsLate(t *testing.T) {
 func TestAQuietDaySendsNoDigest(t *testing.T) {
 	w := newWorld(t)
 	w.send(t, storetest.SentRequest{AuthorityName: "Barnet", AuthorityEmail: "foi@barnet.example"})
-	q := &recordingQueue{t: t}
+	q := newQueue(t, w)
 	w.clk.on(t, "2026-11-10")
 	x := digestWatcher(t, w, q)
 	pass(t, x)
@@ -156,7 +163,8 @@ func TestAQuietDaySendsNoDigest(t *testing.T) {
 // A queue that fails leaves nothing marked: the next try includes it all.
 func TestAFailedQueueMarksNothing(t *testing.T) {
 	w := digestWorld(t)
-	q := &recordingQueue{t: t, fail: errors.New("disk full")}
+	q := newQueue(t, w)
+	q.fail = errors.New("disk full")
 	w.clk.on(t, "2026-12-04")
 	x := digestWatcher(t, w, q)
 	pass(t, x)

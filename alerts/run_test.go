@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"foidesk/store/campaign"
 	"foidesk/store/storetest"
 )
 
@@ -37,7 +38,7 @@ func TestRunPassesAtStartAndWhenWoken(t *testing.T) {
 	w := newWorld(t)
 	w.send(t, storetest.SentRequest{AuthorityName: "Barnet", AuthorityEmail: "foi@barnet.example"})
 	clk := &syncClock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
-	q := &lockedQueue{q: &recordingQueue{t: t}}
+	q := &lockedQueue{q: newQueue(t, w)}
 	x := w.watcher(t, func(c *Config) {
 		c.Now = clk.now
 		c.Digest = &Digest{To: "alerts@campaign.example", FromName: "Ann Example", FromEmail: "ann@campaign.example", At: "08:00", Queue: q}
@@ -71,7 +72,7 @@ type lockedQueue struct {
 	q  *recordingQueue
 }
 
-func (l *lockedQueue) QueueLetterTx(ctx context.Context, tx *sql.Tx, x Letter) (int64, bool, error) {
+func (l *lockedQueue) QueueLetterTx(ctx context.Context, tx *sql.Tx, x campaign.NewLetter) (int64, bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.q.QueueLetterTx(ctx, tx, x)

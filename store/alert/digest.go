@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"foidesk/store/campaign"
 
 	"foidesk/store"
 )
@@ -23,9 +24,6 @@ type DigestResult struct {
 	LetterID int64
 	Overdue  int // requests in the overdue table
 }
-
-// DigestKey is the outbox key of day's digest.
-func DigestKey(day string) string { return "digest:" + day }
 
 // Digested reports whether day's digest was already considered.
 func (s *Store) Digested(ctx context.Context, day string) (bool, error) {
@@ -52,7 +50,7 @@ func (s *Store) Digest(ctx context.Context, day string, compose func(tx *sql.Tx,
 		if n > 0 {
 			return nil
 		}
-		in := DigestInput{Day: day, Key: DigestKey(day)}
+		in := DigestInput{Day: day, Key: campaign.DigestKey(day)}
 		var err error
 		if in.Alerts, err = queryAlerts(ctx, tx, "l.digest_key IS NULL ORDER BY l.id"); err != nil {
 			return err
