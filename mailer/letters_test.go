@@ -401,6 +401,11 @@ func TestInternalReviewThreadedSentOnce(t *testing.T) {
 	if status != lifecycle.AwaitingReview || due != want {
 		t.Errorf("after the review letter: %s due %s, want %s due %s", status, due, lifecycle.AwaitingReview, want)
 	}
+	// The reason says who knows it: foidesk, which sent the letter.
+	var reason string
+	if err := st.DB().QueryRowContext(ctx, `SELECT status_reason FROM requests WHERE id = ?`, r.ID).Scan(&reason); err != nil || !strings.Contains(reason, "review-requested, recorded by foidesk") {
+		t.Errorf("status reason %q (%v)", reason, err)
+	}
 	evs, err := st.Events(ctx, store.EventFilter{Kind: "letter.sent"})
 	if err != nil || len(evs) != 1 || strings.Contains(string(evs[0].Detail), "review_clock") {
 		t.Errorf("letter.sent events %+v %v", evs, err)
