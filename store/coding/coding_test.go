@@ -301,3 +301,33 @@ func TestStatsMeasureAgreement(t *testing.T) {
 		t.Fatalf("stats: %+v", st)
 	}
 }
+
+func TestSetCodebookRefusesRemovingALabelInUseAndWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	st, cs, camp, _ := survey(t, 1)
+	it := next(t, cs, camp, "ana")
+	code(t, cs, it.ReviewID, "ana", "no-policy")
+	cb := coding.Default()
+	cb.Labels = cb.Labels[1:]
+	cb.Rules = nil
+	var bad coding.Invalid
+	if err := cs.SetCodebook(ctx, camp, cb, "ana"); !errors.As(err, &bad) || len(bad) != 1 {
+		t.Fatalf("removing a label in use: %v", err)
+	}
+	cb = coding.Default()
+	cb.Labels[1].Key = "1" // a duplicate shortcut
+	if err := cs.SetCodebook(ctx, camp, cb, "ana"); !errors.As(err, &bad) {
+		t.Fatalf("duplicate key: %v", err)
+	}
+	if evs, _ := st.Events(ctx, store.EventFilter{Kind: "codebook.set"}); len(evs) != 0 {
+		t.Fatalf("refused codebooks recorded: %d", len(evs))
+	}
+	cb = coding.Default()
+	cb.Choice = coding.Multiple
+	if err := cs.SetCodebook(ctx, camp, cb, "ana"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := cs.Codebook(ctx, camp); got.Choice != coding.Multiple {
+		t.Fatalf("stored: %+v", got)
+	}
+}
