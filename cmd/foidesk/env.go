@@ -14,6 +14,7 @@ import (
 	"foidesk/lifecycle"
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/coding"
 	"foidesk/store/document"
 	"foidesk/store/mail"
 	"foidesk/store/registry"
@@ -75,6 +76,7 @@ type stores struct {
 	mail      *mail.Store
 	documents *document.Store
 	users     *user.Store
+	coding    *coding.Store
 }
 
 // openStore opens the database named by --db, else [store] path, else
@@ -106,7 +108,7 @@ func (e *env) openStores(ctx context.Context, readOnly bool) (*stores, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stores{Store: st, register: registry.New(st), campaigns: campaign.New(st), mail: mail.New(st), documents: document.New(st), users: user.New(st)}, nil
+	return &stores{Store: st, register: registry.New(st), campaigns: campaign.New(st), mail: mail.New(st), documents: document.New(st), users: user.New(st), coding: coding.New(st)}, nil
 }
 
 // lifecycle builds the request lifecycle's rule from [deadline]:
