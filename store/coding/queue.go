@@ -19,6 +19,8 @@ type Item struct {
 	MessageID     int64
 	AttachmentID  int64 // 0: the document is the message's body
 	Filename      string
+	OriginalSHA   string // the attachment's blob; "" for a body document
+	ContentType   string // as the attachment declared it
 	Text          string // pages separated by form feeds
 	Pages         int
 	Status        string // the document's extraction status
@@ -157,15 +159,16 @@ func (s *Store) Item(ctx context.Context, reviewID int64, reviewer string) (*Ite
 	var att sql.NullInt64
 	err := s.core.DB().QueryRowContext(ctx, `SELECT rq.id, rq.document_id, rq.message_id, rq.note, d.text, d.pages, d.status,
 		coalesce(d.similar_to, 0), coalesce(d.similarity, 0),
-		ds.attachment_id, coalesce(ds.filename, ''),
+		ds.attachment_id, coalesce(ds.filename, ''), coalesce(at.sha256, ''), coalesce(at.content_type, ''),
 		coalesce(r.campaign_id, 0), coalesce(r.ref, ''), coalesce(r.status, ''), coalesce(r.due_date, ''), coalesce(a.name, ''),
 		m.subject, m.from_name, m.from_addr, m.sent_date,
 		(SELECT k.expires_at FROM review_claims k WHERE k.review_id = rq.id AND k.reviewer = ?2)
 		FROM review_queue rq JOIN documents d ON d.id = rq.document_id JOIN messages m ON m.id = rq.message_id
 		LEFT JOIN document_sources ds ON ds.id = (SELECT min(id) FROM document_sources WHERE document_id = rq.document_id AND message_id = rq.message_id)
+		LEFT JOIN attachments at ON at.id = ds.attachment_id
 		LEFT JOIN requests r ON r.id = m.request_id LEFT JOIN authorities a ON a.id = r.authority_id
 		WHERE rq.id = ?1`, reviewID, reviewer).Scan(&it.ReviewID, &it.DocumentID, &it.MessageID, &it.Note, &it.Text, &it.Pages, &it.Status,
-		&it.SimilarTo, &it.Similarity, &att, &it.Filename, &it.CampaignID, &it.RequestRef, &it.RequestStatus, &it.DueDate, &it.Authority,
+		&it.SimilarTo, &it.Similarity, &att, &it.Filename, &it.OriginalSHA, &it.ContentType, &it.CampaignID, &it.RequestRef, &it.RequestStatus, &it.DueDate, &it.Authority,
 		&it.Subject, &it.FromName, &it.FromAddr, &sent, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("review entry %d: %w", reviewID, store.ErrNotFound)
