@@ -80,8 +80,9 @@ func (s *Store) Next(ctx context.Context, campaignID int64, reviewer string, lea
 		if err != nil || reviewID == 0 {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM review_claims WHERE reviewer = ? AND review_id <> ? AND review_id IN
-			(SELECT rq.id FROM review_queue rq JOIN messages m ON m.id = rq.message_id JOIN requests r ON r.id = m.request_id WHERE r.campaign_id = ?)`,
+		if _, err := tx.ExecContext(ctx, `DELETE FROM review_claims WHERE reviewer = ?1 AND review_id <> ?2 AND EXISTS
+			(SELECT 1 FROM review_queue rq JOIN messages m ON m.id = rq.message_id JOIN requests r ON r.id = m.request_id
+				WHERE rq.id = review_claims.review_id AND r.campaign_id = ?3)`,
 			reviewer, reviewID, campaignID); err != nil {
 			return fmt.Errorf("drop older claims: %w", err)
 		}

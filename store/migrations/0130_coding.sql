@@ -22,6 +22,8 @@ CREATE TABLE review_claims (
     PRIMARY KEY (review_id, reviewer)
 );
 
+CREATE INDEX review_claims_reviewer ON review_claims (reviewer);
+
 -- Entries a reviewer skipped: they come last in that reviewer's queue.
 CREATE TABLE review_skips (
     review_id  INTEGER NOT NULL REFERENCES review_queue (id),

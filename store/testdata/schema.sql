@@ -281,6 +281,8 @@ CREATE TABLE review_claims (
     PRIMARY KEY (review_id, reviewer)
 );
 
+CREATE INDEX review_claims_reviewer ON review_claims (reviewer);
+
 CREATE TABLE review_queue (
     id           INTEGER PRIMARY KEY,
     document_id  INTEGER NOT NULL REFERENCES documents (id),
