@@ -44,7 +44,6 @@ type reviewData struct {
 	Outcomes     []outcomeOption
 	Similar      *similarPolicy
 	Remaining    int
-	Reserved     map[string]string
 }
 
 // outcomeOption is one choice of the outcome field.
@@ -86,7 +85,7 @@ func (a *App) review(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := reviewData{Campaign: c.Name, Path: reviewPath(c.Name), Item: it, Multiple: cb.Choice == coding.Multiple,
-		DoubleCoding: cb.DoubleCoding, Remaining: remaining, Reserved: coding.ReservedKeys}
+		DoubleCoding: cb.DoubleCoding, Remaining: remaining}
 	message := reviewMessages[r.URL.Query().Get("done")]
 	if it == nil {
 		a.render(w, r, http.StatusOK, "review", page{Title: "Review " + c.Name, Message: message, Data: d})

@@ -17,7 +17,7 @@ func init() {
 		help: `Reads FILE (the format 'foidesk codebook show' prints) and makes it the
 campaign's codebook. Every problem is reported as FILE:LINE: a label name
 used twice, a shortcut key used twice or one the review page keeps for
-itself (s skip, n notes, a apply, ? help), a rule naming a label the file
+itself (s skip, n notes, a apply), a rule naming a label the file
 does not define, an unknown key; nothing is written unless the whole file
 is valid. A label that documents are already coded with cannot be removed.
 Turning double_coding on sends documents coded once to a second reviewer.`,

@@ -48,8 +48,8 @@ type Codebook struct {
 
 // ReservedKeys are the review page's own shortcuts, which no label may
 // take: s skips the document, n goes to the notes, a applies the coding
-// of the same model policy, ? lists the shortcuts.
-var ReservedKeys = map[string]string{"s": "skip", "n": "notes", "a": "apply the same model policy's coding", "?": "list the shortcuts"}
+// of the same model policy.
+var ReservedKeys = map[string]string{"s": "skip", "n": "notes", "a": "apply the same model policy's coding"}
 
 var (
 	labelName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
@@ -278,9 +278,48 @@ func (s *Store) SetCodebook(ctx context.Context, campaignID int64, cb Codebook, 
 			campaignID, string(spec), cb.DoubleCoding, by, now); err != nil {
 			return fmt.Errorf("save codebook of campaign %d: %w", campaignID, err)
 		}
-		return s.core.AppendEvent(ctx, tx, "codebook.set", store.Subject{}, map[string]any{
-			"campaign_id": campaignID, "by": by, "codebook": cb, "previous": old})
+		if err := s.core.AppendEvent(ctx, tx, "codebook.set", store.Subject{}, map[string]any{
+			"campaign_id": campaignID, "by": by, "codebook": cb, "previous": old}); err != nil {
+			return err
+		}
+		if old.DoubleCoding == cb.DoubleCoding {
+			return nil
+		}
+		return s.resettle(ctx, tx, campaignID, cb)
 	})
+}
+
+// resettle judges again, after double coding was turned on or off, every
+// entry of the campaign that has codings: one coded once goes back to
+// the queue for a second coder, or is settled by its one coding.
+func (s *Store) resettle(ctx context.Context, tx *sql.Tx, campaignID int64, cb Codebook) error {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT review_id FROM codings WHERE campaign_id = ? AND current = 1 ORDER BY review_id`, campaignID)
+	if err != nil {
+		return fmt.Errorf("entries to settle again: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		e, err := loadEntry(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.settle(ctx, tx, e, cb); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // labelsInUse lists the labels of a campaign's current codings.

@@ -331,3 +331,28 @@ func TestSetCodebookRefusesRemovingALabelInUseAndWritesNothing(t *testing.T) {
 		t.Fatalf("stored: %+v", got)
 	}
 }
+
+func TestTurningDoubleCodingOnSendsCodedDocumentsToASecondCoder(t *testing.T) {
+	ctx := context.Background()
+	_, cs, camp, _ := survey(t, 1)
+	it := next(t, cs, camp, "ana")
+	code(t, cs, it.ReviewID, "ana", "no-policy")
+	if n, _ := cs.Remaining(ctx, camp); n != 0 {
+		t.Fatalf("remaining after coding: %d", n)
+	}
+	setDouble(t, cs, camp)
+	b := next(t, cs, camp, "bob")
+	if b == nil || b.ReviewID != it.ReviewID {
+		t.Fatalf("bob after double coding was turned on: %+v", b)
+	}
+	if a := next(t, cs, camp, "ana"); a != nil {
+		t.Fatalf("ana got her own document again: %+v", a)
+	}
+	// Off again: the one coding settles it.
+	if err := cs.SetCodebook(ctx, camp, coding.Default(), "ana"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := cs.Remaining(ctx, camp); n != 0 {
+		t.Fatalf("remaining after double coding was turned off: %d", n)
+	}
+}
