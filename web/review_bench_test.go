@@ -92,7 +92,10 @@ func serverTimes(b *testing.B, do func() time.Duration) {
 // review page (a reviewer's claimed document, shown again), the
 // next-document action (the page claiming a new document, after a skip)
 // and a coding action (the POST that records a coding), each a request
-// through the whole handler (sessions, CSRF, store, template).
+// through the whole handler (sessions, CSRF, store, template); then,
+// with double coding turned on after bob coded 2,000 documents alone,
+// bob's next document, which must pass over the 2,000 waiting for a
+// second coder.
 //
 //	go test ./web -run '^$' -bench ReviewServerTime -benchtime 300x
 func BenchmarkReviewServerTime(b *testing.B) {
@@ -140,6 +143,35 @@ func BenchmarkReviewServerTime(b *testing.B) {
 			if w.Code != http.StatusSeeOther || strings.Contains(w.Header().Get("Location"), "invalid") {
 				b.Fatalf("code: %d %s", w.Code, w.Header().Get("Location"))
 			}
+			return d
+		})
+	})
+	doubled := false // -count runs a sub-benchmark again over the same store
+	b.Run("next-double", func(b *testing.B) {
+		ctx := context.Background()
+		c, _ := campaign.New(f.st).ByName(ctx, "recording")
+		cs := coding.New(f.st)
+		for i := 0; i < 2000 && !doubled; i++ {
+			it, err := cs.Next(ctx, c.ID, "bob", coding.DefaultLease)
+			if err != nil || it == nil {
+				b.Fatal(it, err)
+			}
+			if _, err := cs.Code(ctx, coding.Input{ReviewID: it.ReviewID, Reviewer: "bob", Labels: []string{"no-policy"}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		cb := coding.Default()
+		cb.DoubleCoding = true
+		if err := cs.SetCodebook(ctx, c.ID, cb, "ana"); err != nil {
+			b.Fatal(err)
+		}
+		doubled = true
+		cookie, tok := f.signIn("bob")
+		id, _ := page(cookie)
+		serverTimes(b, func() time.Duration {
+			f.do(req{method: "POST", target: "/review/recording/skip", cookies: []*http.Cookie{cookie}, form: url.Values{"csrf": {tok}, "review_id": {id}}})
+			var d time.Duration
+			id, d = page(cookie)
 			return d
 		})
 	})
