@@ -91,6 +91,12 @@ func (f *reviewFixture) post(c *http.Cookie, tok, path string, form url.Values) 
 func TestReviewPageShowsTheDocumentInertAndHighlighted(t *testing.T) {
 	f := newReviewFixture(t, 3)
 	c, _ := f.signIn("bob")
+	if home := f.do(req{target: "/", cookies: []*http.Cookie{c}}).Body.String(); !strings.Contains(home, `<a href="/review/recording">review queue</a>`) {
+		t.Fatalf("home page does not link the review queue:\n%s", home)
+	}
+	if w := f.do(req{target: "/review/nosuch", cookies: []*http.Cookie{c}}); w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), "no such campaign") {
+		t.Fatalf("unknown campaign: %d", w.Code)
+	}
 	body, id := f.open(c)
 	if id == "" {
 		t.Fatalf("no document:\n%s", body)
