@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -268,9 +269,9 @@ func TestOriginalDownloadsAsAnAttachment(t *testing.T) {
 
 func mustID(t *testing.T, s string) int64 {
 	t.Helper()
-	var id int64
-	for _, c := range s {
-		id = id*10 + int64(c-'0')
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return id
 }
@@ -313,16 +314,7 @@ func TestAdminResolvesADisagreement(t *testing.T) {
 	}
 }
 
-func itoa(n int64) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
-}
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestAdminEditsTheCodebookWithLineErrors(t *testing.T) {
 	f := newReviewFixture(t, 1)
