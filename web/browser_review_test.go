@@ -55,9 +55,10 @@ func TestReviewInTheBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	texts := append(policies[:3:3], hostileText) // the fourth is shown after the three are coded
 	for i, r := range reqs {
 		if _, _, err := storetest.Reply(ctx, f.st, r, uint32(i+1), "RE: Freedom of Information request [ref: "+r.Ref+"]",
-			[]storetest.ReplyDoc{{Filename: "Recording policy " + r.Authority.Name + ".pdf", Text: policies[i]}}); err != nil {
+			[]storetest.ReplyDoc{{Filename: "Recording policy " + r.Authority.Name + ".pdf", Text: texts[i]}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -134,6 +135,17 @@ func TestReviewInTheBrowser(t *testing.T) {
 	}
 	if len(st.Reviewers) != 1 || st.Reviewers[0].Reviewer != "bob" || st.Reviewers[0].Codings != 3 {
 		t.Fatalf("reviewers: %+v", st.Reviewers)
+	}
+	// The fourth document is hostile: in the page it is only text and
+	// highlights; no element it wrote exists, and no script of it ran.
+	shown, err := chromedp.Run(bctx, chromedp.Evaluate[map[string]any](`({
+		elements: document.querySelectorAll("#document-text *:not(mark):not(hr)").length,
+		text: document.getElementById("document-text").textContent,
+		images: document.images.length,
+	})`))
+	must(t, err)
+	if shown["elements"] != float64(0) || shown["images"] != float64(0) || !strings.Contains(shown["text"].(string), "<script>alert('x')</script>") {
+		t.Fatalf("hostile document in the browser: %v", shown)
 	}
 	signOut(t, bctx)
 
