@@ -21,9 +21,11 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"os"
 
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/coding"
 	"foidesk/store/user"
 )
 
@@ -42,6 +44,15 @@ type Options struct {
 	// user.DefaultMax when zero), judged by the store's clock
 	// (store.Options.Now), which tests set.
 	Sessions user.Policy
+	// Originals opens the stored file of an attachment by its SHA-256
+	// (the blob store, blob.Store), for the "original file" downloads;
+	// nil: the pages say the file is not available here.
+	Originals Originals
+}
+
+// Originals opens stored files by their SHA-256.
+type Originals interface {
+	Open(sha256 string) (*os.File, error)
 }
 
 // App is the review app. Mount Handler on a server; it is safe for
@@ -51,6 +62,7 @@ type App struct {
 	log       *slog.Logger
 	users     *user.Store
 	campaigns *campaign.Store
+	coding    *coding.Store
 	pages     map[string]*template.Template
 	handler   http.Handler
 }
@@ -65,6 +77,7 @@ func New(opts Options) (*App, error) {
 		log:       opts.Log,
 		users:     user.New(opts.Store),
 		campaigns: campaign.New(opts.Store),
+		coding:    coding.New(opts.Store),
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

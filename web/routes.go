@@ -34,6 +34,15 @@ func (a *App) routes() []route {
 		{"POST /admin/users", adminOnly, a.adminUsersAdd},
 		{"POST /admin/users/{name}/disable", adminOnly, a.adminUsersDisable},
 		{"POST /admin/users/{name}/enable", adminOnly, a.adminUsersEnable},
+		{"GET /review/{campaign}", signedIn, a.review},
+		{"POST /review/{campaign}/code", signedIn, a.reviewCode},
+		{"POST /review/{campaign}/skip", signedIn, a.reviewSkip},
+		{"GET /review/{campaign}/entries/{id}/original", signedIn, a.reviewOriginal},
+		{"GET /review/{campaign}/agreement", signedIn, a.reviewAgreement},
+		{"GET /review/{campaign}/resolve", adminOnly, a.reviewResolve},
+		{"POST /review/{campaign}/resolve", adminOnly, a.reviewResolveCode},
+		{"GET /review/{campaign}/codebook", adminOnly, a.reviewCodebook},
+		{"POST /review/{campaign}/codebook", adminOnly, a.reviewCodebookSet},
 		// Anything else is a plain 404 page (with the headers), for
 		// everyone: it says nothing about what exists.
 		{"/", public, a.notFound},

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -19,15 +18,6 @@ import (
 	"foidesk/alerts"
 	"foidesk/store/storetest"
 )
-
-// digestQueue keeps the digests handed to it; the follow-up outbox takes
-// its place when it lands.
-type digestQueue struct{ letters []alerts.Letter }
-
-func (q *digestQueue) QueueLetterTx(_ context.Context, _ *sql.Tx, l alerts.Letter) (int64, bool, error) {
-	q.letters = append(q.letters, l)
-	return int64(len(q.letters)), true, nil
-}
 
 // The watcher built from the config signs its webhook with the key in
 // webhook_secret_file (less its final newline) and sends the digest from
@@ -72,9 +62,8 @@ webhook_secret_file = "`+key+`"
 	if _, err := storetest.Send(ctx, st.Store, storetest.SentRequest{AuthorityName: "Barnet", AuthorityEmail: "foi@barnet.example"}); err != nil {
 		t.Fatal(err)
 	}
-	q := &digestQueue{}
 	now := time.Date(2026, 12, 4, 7, 30, 0, 0, time.UTC)
-	x, err := e.alertsWatcher(st, q, func() time.Time { return now })
+	x, err := e.alertsWatcher(st, st.campaigns, func() time.Time { return now })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,8 +80,11 @@ webhook_secret_file = "`+key+`"
 	if err := json.Unmarshal(bodies[0], &p); err != nil || p.To != "overdue" || p.AuthorityName != "Barnet" {
 		t.Fatalf("payload %+v %v", p, err)
 	}
-	if len(q.letters) != 1 || q.letters[0].To != "desk@example.org" || !bytes.Contains(q.letters[0].Raw, []byte("From: \"Ann Example\" <ann@example.org>")) {
-		t.Fatalf("digest %+v", q.letters)
+	var to string
+	var raw []byte
+	if err := st.DB().QueryRowContext(ctx, `SELECT to_email, raw FROM letters WHERE kind = 'digest'`).Scan(&to, &raw); err != nil ||
+		to != "desk@example.org" || !bytes.Contains(raw, []byte("From: \"Ann Example\" <ann@example.org>")) {
+		t.Fatalf("the outbox's digest: to %q (%v)\n%s", to, err, raw)
 	}
 	if strings.Contains(logs.String(), "k3y") {
 		t.Fatalf("the key was logged:\n%s", logs.String())

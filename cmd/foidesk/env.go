@@ -15,6 +15,7 @@ import (
 	"foidesk/store"
 	"foidesk/store/alert"
 	"foidesk/store/campaign"
+	"foidesk/store/coding"
 	"foidesk/store/document"
 	"foidesk/store/mail"
 	"foidesk/store/registry"
@@ -77,6 +78,7 @@ type stores struct {
 	documents *document.Store
 	users     *user.Store
 	alerts    *alert.Store
+	coding    *coding.Store
 }
 
 // openStore opens the database named by --db, else [store] path, else
@@ -108,7 +110,8 @@ func (e *env) openStores(ctx context.Context, readOnly bool) (*stores, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stores{Store: st, register: registry.New(st), campaigns: campaign.New(st), mail: mail.New(st), documents: document.New(st), users: user.New(st), alerts: alert.New(st)}, nil
+	return &stores{Store: st, register: registry.New(st), campaigns: campaign.New(st), mail: mail.New(st), documents: document.New(st),
+		users: user.New(st), alerts: alert.New(st), coding: coding.New(st)}, nil
 }
 
 // lifecycle builds the request lifecycle's rule from [deadline]:

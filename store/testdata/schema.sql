@@ -1,6 +1,6 @@
 -- The schema of a new database, from store/migrations. Do not edit:
 -- go test ./store -run Schema -update rewrites it.
-PRAGMA user_version = 120;
+PRAGMA user_version = 130;
 
 CREATE TABLE alert_digests (
     day        TEXT PRIMARY KEY, -- YYYY-MM-DD (Europe/London)
@@ -109,6 +109,37 @@ CREATE TABLE case_refs (
     created_at  TEXT NOT NULL,
     PRIMARY KEY (norm, request_id)
 );
+
+CREATE TABLE codebooks (
+    campaign_id   INTEGER PRIMARY KEY REFERENCES campaigns (id),
+    spec          TEXT NOT NULL CHECK (json_valid(spec)), -- labels, choice, keywords, rules
+    double_coding INTEGER NOT NULL DEFAULT 0 CHECK (double_coding IN (0, 1)),
+    updated_by    TEXT NOT NULL DEFAULT '',
+    updated_at    TEXT NOT NULL
+);
+
+CREATE TABLE codings (
+    id             INTEGER PRIMARY KEY,
+    review_id      INTEGER NOT NULL REFERENCES review_queue (id),
+    document_id    INTEGER NOT NULL REFERENCES documents (id),
+    campaign_id    INTEGER NOT NULL REFERENCES campaigns (id),
+    reviewer       TEXT NOT NULL COLLATE NOCASE,
+    role           TEXT NOT NULL CHECK (role IN ('coder', 'resolution')),
+    labels         TEXT NOT NULL CHECK (json_valid(labels)), -- JSON array of label names, sorted
+    outcome        TEXT NOT NULL DEFAULT ''
+                   CHECK (outcome IN ('', 'provided', 'not-held', 'refused', 'partial', 'published')),
+    outcome_detail TEXT NOT NULL DEFAULT '', -- refused: the exemption or cost limit; published: the URL
+    notes          TEXT NOT NULL DEFAULT '',
+    replaces       INTEGER REFERENCES codings (id),
+    current        INTEGER NOT NULL DEFAULT 1 CHECK (current IN (0, 1)),
+    coded_at       TEXT NOT NULL
+);
+
+CREATE INDEX codings_campaign ON codings (campaign_id) WHERE current = 1;
+
+CREATE UNIQUE INDEX codings_current ON codings (review_id, role, reviewer) WHERE current = 1;
+
+CREATE INDEX codings_document ON codings (document_id) WHERE current = 1;
 
 CREATE TABLE document_sources (
     id            INTEGER PRIMARY KEY,
@@ -320,6 +351,15 @@ CREATE INDEX requests_authority ON requests (authority_id);
 
 CREATE INDEX requests_outbox ON requests (outbox_state, next_attempt_at);
 
+CREATE TABLE review_claims (
+    review_id  INTEGER NOT NULL REFERENCES review_queue (id),
+    reviewer   TEXT NOT NULL COLLATE NOCASE,
+    expires_at TEXT NOT NULL,
+    PRIMARY KEY (review_id, reviewer)
+);
+
+CREATE INDEX review_claims_reviewer ON review_claims (reviewer);
+
 CREATE TABLE review_queue (
     id           INTEGER PRIMARY KEY,
     document_id  INTEGER NOT NULL REFERENCES documents (id),
@@ -332,6 +372,13 @@ CREATE TABLE review_queue (
 );
 
 CREATE INDEX review_queue_pending ON review_queue (id) WHERE state = 'pending';
+
+CREATE TABLE review_skips (
+    review_id  INTEGER NOT NULL REFERENCES review_queue (id),
+    reviewer   TEXT NOT NULL COLLATE NOCASE,
+    skipped_at TEXT NOT NULL,
+    PRIMARY KEY (review_id, reviewer)
+);
 
 CREATE TABLE sessions (
     id           INTEGER PRIMARY KEY,
