@@ -82,6 +82,9 @@ type Syncer struct {
 	Proc     *Processor
 	Log      *slog.Logger
 	OnResult func(Result) // called after each message is recorded
+	// OnSynced, when set, is called by Run each time every mailbox has
+	// been synced to the end (for a "last successful sync" metric).
+	OnSynced func()
 }
 
 // Stats counts one sync pass.
@@ -185,6 +188,9 @@ func (sy *Syncer) watch(ctx context.Context, sess *session, healthy func()) erro
 			return err
 		}
 		healthy()
+		if sy.OnSynced != nil {
+			sy.OnSynced()
+		}
 		if err := sy.wait(ctx, sess); err != nil {
 			return err
 		}

@@ -28,8 +28,6 @@ type MetricsOptions struct {
 	// scrape, as 'foidesk campaign status' does.
 	Rule       *lifecycle.Rule
 	Thresholds lifecycle.Thresholds
-	// Loops is the supervisor's Health; nil when there are none.
-	Loops func() []supervise.Health
 	// Now is the clock the shown statuses are judged by; default time.Now.
 	Now func() time.Time
 }
@@ -56,10 +54,13 @@ func NewMetrics(o MetricsOptions) *Metrics {
 		Help: "When every watched mailbox was last synced in full (Unix time); 0 before the first sync.",
 	})
 	m.reg.MustRegister(m.lastSync, &dbCollector{m: m}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if o.Loops != nil {
-		m.reg.MustRegister(&loopCollector{loops: o.Loops})
-	}
 	return m
+}
+
+// WatchLoops adds the loops' health (the supervisor's Health) to the
+// metrics. Call it once, before serving.
+func (m *Metrics) WatchLoops(health func() []supervise.Health) {
+	m.reg.MustRegister(&loopCollector{loops: health})
 }
 
 // IMAPSynced records a completed sync of every watched mailbox.

@@ -67,8 +67,9 @@ func TestMetricsCountTheDatabaseOnTheDayOfTheScrape(t *testing.T) {
 	}
 	m := NewMetrics(MetricsOptions{
 		Counts: tally.New(st), Rule: st.Lifecycle(), Thresholds: lifecycle.Thresholds{DueSoon: 3},
-		Loops: loops, Now: func() time.Time { return time.Date(2026, 12, 15, 12, 0, 0, 0, time.UTC) },
+		Now: func() time.Time { return time.Date(2026, 12, 15, 12, 0, 0, 0, time.UTC) },
 	})
+	m.WatchLoops(loops)
 	m.IMAPSynced(time.Unix(1765000000, 0))
 	srv := httptest.NewServer(NewMux(loops, m))
 	defer srv.Close()

@@ -39,7 +39,7 @@ type Options struct {
 	Healthy time.Duration
 }
 
-// Supervisor runs loops. Build it with New, then call Run once.
+// Supervisor runs loops. Build it with New (and Add), then call Run once.
 type Supervisor struct {
 	opts  Options
 	loops []Loop
@@ -79,16 +79,24 @@ func New(opts Options, loops ...Loop) *Supervisor {
 	if opts.Healthy <= 0 {
 		opts.Healthy = time.Minute
 	}
-	s := &Supervisor{opts: opts, loops: loops, state: make([]Health, len(loops))}
-	seen := map[string]bool{}
-	for i, l := range loops {
-		if seen[l.Name] {
-			panic("supervise: two loops named " + l.Name)
-		}
-		seen[l.Name] = true
-		s.state[i].Name = l.Name
+	s := &Supervisor{opts: opts}
+	for _, l := range loops {
+		s.Add(l)
 	}
 	return s
+}
+
+// Add adds a loop before Run is called; its name must be new.
+func (s *Supervisor) Add(l Loop) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, h := range s.state {
+		if h.Name == l.Name {
+			panic("supervise: two loops named " + l.Name)
+		}
+	}
+	s.loops = append(s.loops, l)
+	s.state = append(s.state, Health{Name: l.Name})
 }
 
 // Run starts every loop and returns when ctx has ended and every loop has
