@@ -85,6 +85,16 @@ type Syncer struct {
 	// OnSynced, when set, is called by Run each time every mailbox has
 	// been synced to the end (for a "last successful sync" metric).
 	OnSynced func()
+	// OnError, when set, hears each failure after which Run reconnects,
+	// so that a health check can say the watcher is failing although Run
+	// keeps going.
+	OnError func(error)
+}
+
+func (sy *Syncer) failed(err error) {
+	if sy.OnError != nil {
+		sy.OnError(err)
+	}
 }
 
 // Stats counts one sync pass.
@@ -153,6 +163,7 @@ func (sy *Syncer) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				break
 			}
+			sy.failed(err)
 			wait := back.Next()
 			if mailconn.IsTemporary(err) {
 				sy.Log.Warn("cannot reach IMAP server; reconnecting", "err", err, "retry_in", wait.Round(time.Millisecond))
@@ -169,6 +180,7 @@ func (sy *Syncer) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			break
 		}
+		sy.failed(err)
 		wait := back.Next()
 		if mailconn.IsTemporary(err) {
 			sy.Log.Warn("IMAP connection lost; reconnecting, nothing is lost: sync resumes after the last recorded message", "err", err, "retry_in", wait.Round(time.Millisecond))

@@ -62,7 +62,9 @@ type Health struct {
 	// it panicked; Restarts the times it was started again.
 	Errors, Panics, Restarts int
 
-	startedAt time.Time
+	// healthyAt is when a failing loop that was started again counts as
+	// healthy; zero while it is not running or has reported a failure.
+	healthyAt time.Time
 }
 
 // OK reports whether the loop is running and not failing.
@@ -120,7 +122,7 @@ func (s *Supervisor) keep(ctx context.Context, i int) {
 	back := mailconn.Backoff{Min: s.opts.MinBackoff, Max: s.opts.MaxBackoff}
 	for first := true; ; first = false {
 		s.update(i, func(h *Health) {
-			h.Running, h.startedAt = true, s.opts.Now()
+			h.Running, h.healthyAt = true, s.opts.Now().Add(s.opts.Healthy)
 			if !first {
 				h.Restarts++
 			}
@@ -128,7 +130,7 @@ func (s *Supervisor) keep(ctx context.Context, i int) {
 		err, stack := runOnce(ctx, l)
 		panicked := stack != ""
 		if ctx.Err() != nil {
-			s.update(i, func(h *Health) { h.Running = false })
+			s.update(i, func(h *Health) { h.Running, h.healthyAt = false, time.Time{} })
 			if panicked {
 				log.Error("loop panicked while stopping", "err", err, "stack", stack)
 			}
@@ -149,7 +151,7 @@ func (s *Supervisor) keep(ctx context.Context, i int) {
 			if h.FailingSince.IsZero() {
 				h.FailingSince = now
 			}
-			h.Running, h.LastError = false, err.Error()
+			h.Running, h.healthyAt, h.LastError = false, time.Time{}, err.Error()
 			if panicked {
 				h.Panics++
 			} else {
@@ -183,7 +185,36 @@ func runOnce(ctx context.Context, l Loop) (err error, stack string) {
 // recovered reports whether a loop that failed has since run long enough
 // to count as healthy.
 func (s *Supervisor) recovered(h Health, now time.Time) bool {
-	return h.Running && !h.FailingSince.IsZero() && now.Sub(h.startedAt) >= s.opts.Healthy
+	return h.Running && !h.FailingSince.IsZero() && !h.healthyAt.IsZero() && !now.Before(h.healthyAt)
+}
+
+// Report tells the supervisor how a loop that retries by itself is doing
+// (an IMAP watcher reconnecting, say): a non-nil err marks it failing,
+// with err as its last error and counted as an error, until a Report with
+// nil. Unknown names are ignored.
+func (s *Supervisor) Report(name string, err error) {
+	now := s.opts.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.state {
+		h := &s.state[i]
+		if h.Name != name {
+			continue
+		}
+		if err == nil {
+			h.FailingSince, h.healthyAt = time.Time{}, time.Time{}
+			return
+		}
+		if s.recovered(*h, now) {
+			h.FailingSince = time.Time{}
+		}
+		if h.FailingSince.IsZero() {
+			h.FailingSince = now
+		}
+		h.healthyAt, h.LastError = time.Time{}, err.Error()
+		h.Errors++
+		return
+	}
 }
 
 func (s *Supervisor) update(i int, fn func(*Health)) {

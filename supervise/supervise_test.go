@@ -223,3 +223,44 @@ func TestLockNamesTheHolder(t *testing.T) {
 	}
 	l2.Release()
 }
+
+func TestLoopThatRetriesByItselfReportsFailing(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	var s *Supervisor
+	step := make(chan error)
+	s = New(Options{Now: clock.Now}, Loop{Name: "imap", Run: func(ctx context.Context) error {
+		for {
+			select {
+			case err := <-step:
+				s.Report("imap", err)
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx)
+	waitFor(t, "the loop to start", func() bool { return health(s, "imap").Running })
+	since := clock.Now()
+	step <- errors.New("login refused")
+	waitFor(t, "the first report", func() bool { return health(s, "imap").Errors == 1 })
+	clock.Add(2 * time.Hour) // reported failures last until reported fixed
+	step <- errors.New("login refused again")
+	waitFor(t, "the second report", func() bool { return health(s, "imap").Errors == 2 })
+	if h := health(s, "imap"); h.OK() || !h.FailingSince.Equal(since) || h.LastError != "login refused again" {
+		t.Errorf("after two reported failures: %+v, want failing since %v", h, since)
+	}
+	step <- nil
+	waitFor(t, "the recovery", func() bool { return health(s, "imap").OK() })
+	clock.Add(time.Second)
+	second := clock.Now()
+	step <- errors.New("connection reset")
+	waitFor(t, "the third report", func() bool { return health(s, "imap").Errors == 3 })
+	h := health(s, "imap")
+	if h.OK() || !h.FailingSince.Equal(second) || h.LastError != "connection reset" || h.Restarts != 0 {
+		t.Errorf("health = %+v, want failing since the last report", h)
+	}
+	step <- nil
+	waitFor(t, "the recovery", func() bool { return health(s, "imap").OK() })
+}

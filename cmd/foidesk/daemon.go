@@ -48,7 +48,7 @@ func newDaemon(ctx context.Context, e *env, f *runFlags, mon *monitor.Metrics) (
 	if cfg.IMAP.Host == "" {
 		d.note("imap: off, no replies will be read ([imap] host is not set)")
 	} else {
-		l, err := imapLoop(ctx, e, !f.noExtract, mon)
+		l, err := imapLoop(ctx, e, !f.noExtract, mon, d.sup)
 		if err != nil {
 			return nil, err
 		}
@@ -131,8 +131,9 @@ func dispatchLoop(ctx context.Context, e *env) (supervise.Loop, error) {
 }
 
 // imapLoop watches the mailboxes as 'foidesk ingest' does, logging what
-// it stores and extracts.
-func imapLoop(ctx context.Context, e *env, extractText bool, mon *monitor.Metrics) (supervise.Loop, error) {
+// it stores and extracts. The watcher reconnects by itself, so it tells
+// the supervisor when it fails and when a sync succeeds again.
+func imapLoop(ctx context.Context, e *env, extractText bool, mon *monitor.Metrics, sup *supervise.Supervisor) (supervise.Loop, error) {
 	w, err := newReplyWatcher(ctx, e, replyReport{
 		result: func(r ingest.Result) {
 			if r.Duplicate {
@@ -143,7 +144,11 @@ func imapLoop(ctx context.Context, e *env, extractText bool, mon *monitor.Metric
 		progress: func(p extract.Progress) {
 			e.log.Info("document extracted", "document", p.DocumentID, "message", p.Item.MessageID, "file", p.Item.Filename, "status", p.Status, "queued", p.Queued)
 		},
-		synced: func() { mon.IMAPSynced(time.Now()) },
+		synced: func() {
+			mon.IMAPSynced(time.Now())
+			sup.Report("imap", nil)
+		},
+		failed: func(err error) { sup.Report("imap", err) },
 	})
 	if err != nil {
 		return supervise.Loop{}, err

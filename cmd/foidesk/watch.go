@@ -33,6 +33,7 @@ type replyReport struct {
 	progress  func(extract.Progress) // a document extracted
 	extracted func(n int)            // a pass extracted n items (n > 0)
 	synced    func()                 // every mailbox synced to the end
+	failed    func(error)            // the watcher lost the server and is reconnecting
 }
 
 // newReplyWatcher builds the watcher from [imap], [ingest] and [store]
@@ -67,6 +68,7 @@ func newReplyWatcher(ctx context.Context, e *env, rep replyReport) (*replyWatche
 		Log:      e.log,
 		OnResult: w.stored,
 		OnSynced: rep.synced,
+		OnError:  rep.failed,
 	}
 	return w, nil
 }
