@@ -14,7 +14,7 @@ import (
 )
 
 // startRun starts 'foidesk run' as a process against the fixture.
-func startRun(t *testing.T, bin string, f *campaignFixture) (*exec.Cmd, *syncBuffer, <-chan int) {
+func startRun(t testing.TB, bin string, f *campaignFixture) (*exec.Cmd, *syncBuffer, <-chan int) {
 	t.Helper()
 	cmd := exec.Command(bin, "--config", f.cfg, "--db", f.db, "run")
 	cmd.Env = append(os.Environ(), "FOIDESK_CONFIG=")
@@ -32,7 +32,7 @@ func startRun(t *testing.T, bin string, f *campaignFixture) (*exec.Cmd, *syncBuf
 	return cmd, out, exited
 }
 
-func waitExit(t *testing.T, exited <-chan int, out *syncBuffer) int {
+func waitExit(t testing.TB, exited <-chan int, out *syncBuffer) int {
 	t.Helper()
 	select {
 	case code := <-exited:

@@ -43,7 +43,7 @@ func (s *syncBuffer) String() string {
 
 // eventually polls cond until it holds; the limit only guards against a
 // hang, it asserts nothing about speed.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
@@ -57,7 +57,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 var servingRE = regexp.MustCompile(`http: serving http://([^/]+)/healthz`)
 
 // servingAddr waits for run to say where it serves HTTP.
-func servingAddr(t *testing.T, out interface{ String() string }) string {
+func servingAddr(t testing.TB, out interface{ String() string }) string {
 	t.Helper()
 	var addr string
 	eventually(t, "run to say where it listens", func() bool {
@@ -70,7 +70,7 @@ func servingAddr(t *testing.T, out interface{ String() string }) string {
 	return addr
 }
 
-func httpGet(t *testing.T, url string) (int, string) {
+func httpGet(t testing.TB, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
