@@ -90,25 +90,36 @@ func runDaemon(ctx context.Context, e *env, f *runFlags, _ []string) error {
 	if err != nil {
 		return err
 	}
-	sup := d.sup
 	for _, line := range d.notes {
 		fmt.Fprintln(e.stdout, line)
 	}
 
+	// The loops stop when run decides, not when ctx ends: a stop has to
+	// be waited for, and bounded.
 	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	defer stop()
 	done := make(chan struct{})
 	go func() {
-		sup.Run(loopCtx)
+		d.sup.Run(loopCtx)
 		close(done)
 	}()
+	if err := awaitStop(ctx, e, sigs, stop, done, d.sup); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "foidesk run stopped")
+	return nil
+}
+
+// awaitStop waits for the first signal (or ctx to end), then stops the
+// loops and waits for them to return (done), for at most shutdownLimit
+// and only until a second signal.
+func awaitStop(ctx context.Context, e *env, sigs <-chan os.Signal, stop func(), done <-chan struct{}, sup *supervise.Supervisor) error {
 	parent := ctx.Done()
 	var limit <-chan time.Time
 	signals := 0
 	for {
 		select {
 		case <-done:
-			fmt.Fprintln(e.stdout, "foidesk run stopped")
 			return nil
 		case s := <-sigs:
 			signals++
@@ -118,7 +129,7 @@ func runDaemon(ctx context.Context, e *env, f *runFlags, _ []string) error {
 			e.log.Info("stopping: finishing the message being sent and logging out of the mailboxes (a second signal stops at once)", "signal", s.String())
 		case <-parent:
 			parent = nil
-			if limit == nil && signals == 0 {
+			if signals == 0 {
 				e.log.Info("stopping")
 			}
 		case <-limit:
