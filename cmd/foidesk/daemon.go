@@ -13,6 +13,7 @@ import (
 	"foidesk/mailconn"
 	"foidesk/mailer"
 	"foidesk/monitor"
+	"foidesk/store/campaign"
 	"foidesk/supervise"
 )
 
@@ -39,7 +40,7 @@ func newDaemon(ctx context.Context, e *env, f *runFlags, mon *monitor.Metrics) (
 	if cfg.SMTP.Host == "" {
 		d.note("dispatch: off, nothing will be sent ([smtp] host is not set)")
 	} else {
-		l, err := dispatchLoop(ctx, e)
+		l, err := dispatchLoop(ctx, e, d.sup)
 		if err != nil {
 			return nil, err
 		}
@@ -81,8 +82,9 @@ func (d *daemon) note(s string) { d.notes = append(d.notes, s) }
 // dispatchPoll. The dispatcher keeps the rate and per-domain limits and
 // schedules the retries; a configuration it cannot send with (a refused
 // login, say) is an error, and the supervisor tries again later, since the
-// user may fix it meanwhile.
-func dispatchLoop(ctx context.Context, e *env) (supervise.Loop, error) {
+// user may fix it meanwhile. While the dispatcher itself retries an
+// unreachable server, the loop is reported failing until a message goes.
+func dispatchLoop(ctx context.Context, e *env, sup *supervise.Supervisor) (supervise.Loop, error) {
 	cfg, err := e.config()
 	if err != nil {
 		return supervise.Loop{}, err
@@ -102,7 +104,12 @@ func dispatchLoop(ctx context.Context, e *env) (supervise.Loop, error) {
 	d := &mailer.Dispatcher{Store: st.campaigns, SMTP: smtpCfg, Limits: limits, Retry: retry, Log: e.log, Sent: box,
 		OnOutcome: func(o mailer.Outcome) {
 			e.log.Info("request "+o.State, "ref", o.Ref, "to", o.To, "attempt", o.Attempt, "code", o.Reply.Code, "reply", o.Reply.Text)
-		}}
+			if o.State == campaign.OutboxSent {
+				sup.Report("dispatch", nil)
+			}
+		},
+		OnConnectError: func(err error) { sup.Report("dispatch", err) },
+	}
 	return supervise.Loop{Name: "dispatch", Run: func(ctx context.Context) error {
 		for {
 			// Asking first keeps an idle daemon from connecting anywhere:

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"foidesk/ingest/imaptest"
+	"foidesk/internal/porttest"
 	"foidesk/mailer/smtptest"
 	"foidesk/store"
 	"foidesk/store/campaign"
@@ -258,5 +259,65 @@ func TestRunSaysWhatIsOff(t *testing.T) {
 	cancel()
 	if code := <-exited; code != 0 {
 		t.Errorf("exit %d: %s", code, errb.String())
+	}
+}
+
+// TestRunHealthNamesAnUnreachableSMTPServer: while the dispatcher retries
+// a server that refuses connections, /healthz says dispatch is failing,
+// and why, before the dispatcher gives up.
+func TestRunHealthNamesAnUnreachableSMTPServer(t *testing.T) {
+	f := newCampaignFixture(t, 3, smtptest.Hooks{}, `
+[web]
+listen = "127.0.0.1:0"
+`)
+	if out, errOut, code := f.cli(t, "campaign", "create", "survey", "--template", "recording-policy", "--all"); code != 0 {
+		t.Fatalf("create: %d\n%s%s", code, out, errOut)
+	}
+	if out, errOut, code := f.cli(t, "campaign", "send", "survey", "--queue-only"); code != 0 {
+		t.Fatalf("queue: %d\n%s%s", code, out, errOut)
+	}
+	// The server goes away, and its port refuses connections.
+	port := porttest.Reserve(t)
+	cfg, err := os.ReadFile(f.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = []byte(strings.Replace(string(cfg), fmt.Sprintf("port = %d", f.srv.Port), fmt.Sprintf("port = %d", port.Port()), 1))
+	if err := os.WriteFile(f.cfg, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, errb := &syncBuffer{}, &syncBuffer{}
+	exited := make(chan int, 1)
+	go func() {
+		exited <- run(ctx, []string{"--config", f.cfg, "--db", f.db, "run"}, strings.NewReader(""), out, errb)
+	}()
+	addr := servingAddr(t, out)
+	var body string
+	eventually(t, "/healthz to report dispatch failing", func() bool {
+		var code int
+		code, body = httpGet(t, "http://"+addr+"/healthz")
+		return code == 503
+	})
+	if !strings.HasPrefix(body, "dispatch: failing since ") || !strings.Contains(body, "cannot reach the SMTP server") {
+		t.Errorf("/healthz said %q", body)
+	}
+	_, metrics := httpGet(t, "http://"+addr+"/metrics")
+	if v := metricValue(metrics, `foidesk_loop_up{loop="dispatch"}`); v != 0 {
+		t.Errorf("dispatch up = %v, want 0", v)
+	}
+	if v := metricValue(metrics, `foidesk_outbox_requests{state="queued"}`); v != 2 {
+		t.Errorf("queued = %v, want 2", v)
+	}
+	cancel()
+	if code := <-exited; code != 0 {
+		t.Errorf("exit %d: %s", code, errb.String())
+	}
+	for _, r := range f.requests(t, "survey") {
+		if r.ToEmail != "" && r.OutboxState != campaign.OutboxQueued {
+			t.Errorf("%s is %s, want still queued", r.Ref, r.OutboxState)
+		}
 	}
 }
