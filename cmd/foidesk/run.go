@@ -44,7 +44,8 @@ reply already stored is never stored again.
 
 SIGINT or SIGTERM stops it cleanly: the message being sent is finished and
 recorded (or handed back to the queue), the mailboxes are logged out of,
-an extraction in progress is recorded as interrupted, and run exits 0. A
+an extraction in progress is abandoned unrecorded (run extracts whatever
+is pending when it starts), and run exits 0. A
 second signal, or 30 seconds without finishing, stops it at once (status 1)
 and says what was still running; nothing is lost, and a message cut off
 mid-send is reported as unknown when foidesk starts again.`,
