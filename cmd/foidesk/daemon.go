@@ -66,7 +66,9 @@ func newDaemon(ctx context.Context, e *env, f *runFlags, mon *monitor.Metrics) (
 		return nil, fmt.Errorf("[web] listen: %w", err)
 	}
 	mon.WatchLoops(d.sup.Health)
-	d.add(httpLoop(cfg.Web.Listen, ln, monitor.NewMux(d.sup.Health, mon)),
+	// The review app, when it exists, adds its routes to this mux.
+	mux := monitor.NewMux(d.sup.Health, mon)
+	d.add(httpLoop(cfg.Web.Listen, ln, mux),
 		fmt.Sprintf("http: serving http://%s/healthz and /metrics", ln.Addr()))
 	return d, nil
 }
