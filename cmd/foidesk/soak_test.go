@@ -40,6 +40,7 @@ type soakReport struct {
 	Lost, Duplicated                int // sent per the database but not received / received more than once
 	Replies, RepliesStored          int
 	RSSStartKB, RSSEndKB            int
+	RSSSamplesKB                    []int   // every tenth of the wall time
 	IdleCPU                         float64 // fraction of one core, watching idle mailboxes
 }
 
@@ -260,7 +261,10 @@ listen = "127.0.0.1:0"
 			replies++
 		}
 	}()
-	time.Sleep(wall)
+	for range 10 {
+		time.Sleep(wall / 10)
+		rep.RSSSamplesKB = append(rep.RSSSamplesKB, rssKB(cmd.Process.Pid))
+	}
 	close(stop)
 	wg.Wait()
 	faulty.Lock()
