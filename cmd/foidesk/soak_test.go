@@ -41,6 +41,7 @@ type soakReport struct {
 	Replies, RepliesStored          int
 	RSSStartKB, RSSEndKB            int
 	RSSSamplesKB                    []int   // every tenth of the wall time
+	HeapSamplesKB                   []int   // the Go heap in use, from /metrics, at the same moments
 	IdleCPU                         float64 // fraction of one core, watching idle mailboxes
 }
 
@@ -217,7 +218,7 @@ listen = "127.0.0.1:0"
 	}
 	bin := buildFoidesk(t)
 	cmd, out, exited := startRun(t, bin, f)
-	servingAddr(t, out)
+	web := servingAddr(t, out)
 	time.Sleep(time.Second) // past start-up, for the first memory figure
 	rep := soakReport{Requests: requests, RSSStartKB: rssKB(cmd.Process.Pid)}
 
@@ -264,6 +265,8 @@ listen = "127.0.0.1:0"
 	for range 10 {
 		time.Sleep(wall / 10)
 		rep.RSSSamplesKB = append(rep.RSSSamplesKB, rssKB(cmd.Process.Pid))
+		_, metrics := httpGet(t, "http://"+web+"/metrics")
+		rep.HeapSamplesKB = append(rep.HeapSamplesKB, int(metricValue(metrics, "go_memstats_heap_inuse_bytes")/1024))
 	}
 	close(stop)
 	wg.Wait()
