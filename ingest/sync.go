@@ -82,6 +82,19 @@ type Syncer struct {
 	Proc     *Processor
 	Log      *slog.Logger
 	OnResult func(Result) // called after each message is recorded
+	// OnSynced, when set, is called by Run each time every mailbox has
+	// been synced to the end (for a "last successful sync" metric).
+	OnSynced func()
+	// OnError, when set, hears each failure after which Run reconnects,
+	// so that a health check can say the watcher is failing although Run
+	// keeps going.
+	OnError func(error)
+}
+
+func (sy *Syncer) failed(err error) {
+	if sy.OnError != nil {
+		sy.OnError(err)
+	}
 }
 
 // Stats counts one sync pass.
@@ -150,6 +163,7 @@ func (sy *Syncer) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				break
 			}
+			sy.failed(err)
 			wait := back.Next()
 			if mailconn.IsTemporary(err) {
 				sy.Log.Warn("cannot reach IMAP server; reconnecting", "err", err, "retry_in", wait.Round(time.Millisecond))
@@ -166,6 +180,7 @@ func (sy *Syncer) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			break
 		}
+		sy.failed(err)
 		wait := back.Next()
 		if mailconn.IsTemporary(err) {
 			sy.Log.Warn("IMAP connection lost; reconnecting, nothing is lost: sync resumes after the last recorded message", "err", err, "retry_in", wait.Round(time.Millisecond))
@@ -185,6 +200,9 @@ func (sy *Syncer) watch(ctx context.Context, sess *session, healthy func()) erro
 			return err
 		}
 		healthy()
+		if sy.OnSynced != nil {
+			sy.OnSynced()
+		}
 		if err := sy.wait(ctx, sess); err != nil {
 			return err
 		}

@@ -63,6 +63,10 @@ type Dispatcher struct {
 	// Sent, when set, is the sent mailbox: unknown requests are looked for
 	// there at startup, and with Sent.Append every sent message is filed.
 	Sent *SentBox
+	// OnConnectError, when set, hears each failure to reach the server
+	// that Run is about to retry, so that a health check can say sending
+	// is failing before Run gives up.
+	OnConnectError func(error)
 }
 
 // Outcome is what became of one attempt.
@@ -216,6 +220,9 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 					return sum, err
 				}
 				connFails++
+				if d.OnConnectError != nil {
+					d.OnConnectError(err)
+				}
 				if connFails >= retry.MaxAttempts {
 					return sum, fmt.Errorf("gave up after %d attempts to connect: %w", connFails, err)
 				}

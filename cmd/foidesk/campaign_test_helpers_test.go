@@ -24,7 +24,7 @@ type campaignFixture struct {
 	n            int
 }
 
-func newCampaignFixture(t *testing.T, n int, hooks smtptest.Hooks, cfgExtra string) *campaignFixture {
+func newCampaignFixture(t testing.TB, n int, hooks smtptest.Hooks, cfgExtra string) *campaignFixture {
 	t.Helper()
 	srv, err := smtptest.Start(smtptest.Options{Hooks: hooks})
 	if err != nil {
@@ -74,7 +74,7 @@ retry_max = "200ms"
 }
 
 // cli runs foidesk in-process against the fixture.
-func (f *campaignFixture) cli(t *testing.T, args ...string) (stdout, stderr string, code int) {
+func (f *campaignFixture) cli(t testing.TB, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	all := append([]string{"--config", f.cfg, "--db", f.db}, args...)
@@ -82,7 +82,7 @@ func (f *campaignFixture) cli(t *testing.T, args ...string) (stdout, stderr stri
 	return out.String(), errb.String(), code
 }
 
-func (f *campaignFixture) requests(t *testing.T, name string) []campaign.Request {
+func (f *campaignFixture) requests(t testing.TB, name string) []campaign.Request {
 	t.Helper()
 	st, err := store.Open(context.Background(), f.db, store.Options{})
 	if err != nil {

@@ -4,12 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"sync"
 
 	"foidesk/blob"
 	"foidesk/extract"
 	"foidesk/ingest"
-	"foidesk/mailconn"
 )
 
 func init() {
@@ -48,71 +46,23 @@ func (f *ingestFlags) define(fs *flag.FlagSet) {
 // each new message, then extracts the text of what came; without --once it
 // keeps watching.
 func ingestCommand(ctx context.Context, e *env, f *ingestFlags, _ []string) error {
-	cfg, err := e.config()
+	w, err := newReplyWatcher(ctx, e, replyReport{
+		result:    func(r ingest.Result) { printResult(e, r) },
+		progress:  func(p extract.Progress) { printProgress(e, p) },
+		extracted: func(n int) { fmt.Fprintf(e.stdout, "extracted text from %d item(s)\n", n) },
+	})
 	if err != nil {
 		return err
-	}
-	if cfg.IMAP.Host == "" {
-		return fmt.Errorf("[imap] host is not set in the config: foidesk does not know where replies arrive; add an [imap] section with your mailbox's host and username (the password goes in $FOIDESK_IMAP_PASSWORD or password_file)")
-	}
-	pw, err := Secret("FOIDESK_IMAP_PASSWORD", cfg.IMAP.PasswordFile)
-	if err != nil {
-		return err
-	}
-	st, err := e.store(ctx)
-	if err != nil {
-		return err
-	}
-	proc := newProcessor(e, cfg, st)
-	proc.Blobs.CleanTemp(e.log)
-	var mu sync.Mutex
-	// New messages wake the extraction loop; one pending wake-up is
-	// enough, since each pass takes everything not yet extracted.
-	wake := make(chan struct{}, 1)
-	sy := &ingest.Syncer{
-		Cfg: ingest.IMAPConfig{
-			Host: cfg.IMAP.Host, Port: cfg.IMAP.Port, TLS: mailconn.TLSMode(cfg.IMAP.TLS), CAFile: cfg.IMAP.CAFile,
-			Username: cfg.IMAP.Username, Password: pw, Mailboxes: cfg.IMAP.Mailboxes,
-			PollInterval: cfg.IMAP.PollInterval.Duration, Timeout: cfg.IMAP.Timeout.Duration,
-			MarkKeyword: cfg.IMAP.MarkKeyword, ProcessedMailbox: cfg.IMAP.ProcessedMailbox,
-		},
-		Proc: proc,
-		Log:  e.log,
-		OnResult: func(r ingest.Result) {
-			mu.Lock()
-			defer mu.Unlock()
-			printResult(e, r)
-			if !r.Duplicate {
-				select {
-				case wake <- struct{}{}:
-				default:
-				}
-			}
-		},
 	}
 	if f.once {
-		stats, err := sy.SyncOnce(ctx)
+		stats, err := w.syncOnce(ctx)
 		fmt.Fprintf(e.stdout, "stored %d new message(s), %d matched to a request, %d already stored\n", stats.Stored, stats.Matched, stats.Duplicates)
 		if err != nil || f.noExtract {
 			return err
 		}
-		return extractPending(ctx, e, st, proc.Blobs, &mu)
+		return w.extractPending(ctx)
 	}
-	if !f.noExtract {
-		go func() {
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-wake:
-					if err := extractPending(ctx, e, st, proc.Blobs, &mu); err != nil && ctx.Err() == nil {
-						e.log.Error("text extraction failed; the replies are stored and the next new message retries it", "err", err)
-					}
-				}
-			}
-		}()
-	}
-	return sy.Run(ctx)
+	return w.watch(ctx, !f.noExtract, false)
 }
 
 func newProcessor(e *env, cfg *Config, st *stores) *ingest.Processor {
@@ -146,29 +96,4 @@ func printResult(e *env, r ingest.Result) {
 	if r.Problem != "" {
 		fmt.Fprintf(e.stdout, "  kept raw, not fully parsed: %s\n", r.Problem)
 	}
-}
-
-// extractPending extracts every stored attachment and bare response not yet
-// a document, printing one line per item under mu. Each pass builds its own
-// extractor and stops its worker when done, so none idles while ingest
-// watches the mailboxes.
-func extractPending(ctx context.Context, e *env, st *stores, blobs blob.Store, mu *sync.Mutex) error {
-	x, err := newExtractor(e, "auto")
-	if err != nil {
-		return err
-	}
-	defer x.Close()
-	n := 0
-	err = x.ProcessPending(ctx, st.documents, blobs, func(p extract.Progress) {
-		mu.Lock()
-		defer mu.Unlock()
-		n++
-		printProgress(e, p)
-	})
-	if n > 0 {
-		mu.Lock()
-		fmt.Fprintf(e.stdout, "extracted text from %d item(s)\n", n)
-		mu.Unlock()
-	}
-	return err
 }

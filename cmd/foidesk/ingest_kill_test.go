@@ -21,7 +21,7 @@ import (
 )
 
 // buildFoidesk compiles the real binary once per test.
-func buildFoidesk(t *testing.T) string {
+func buildFoidesk(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "foidesk")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
