@@ -65,6 +65,17 @@ type EventFilter struct {
 	Limit   int
 }
 
+// LastEventID is the id of the latest event, 0 when there is none: a
+// daemon compares it between looks to learn, cheaply, that something
+// happened, whichever process did it.
+func (s *Store) LastEventID(ctx context.Context) (int64, error) {
+	var id int64
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("last event: %w", err)
+	}
+	return id, nil
+}
+
 // Events lists events in the order they happened.
 func (s *Store) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 	q, args := eventsQuery(f)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -59,6 +60,22 @@ func newDaemon(ctx context.Context, e *env, f *runFlags, mon *monitor.Metrics) (
 		}
 		d.add(l, fmt.Sprintf("imap: watching %v on %s, %s", mailboxes(cfg.IMAP.Mailboxes), hostPort(cfg.IMAP.Host, cfg.IMAP.Port), what))
 	}
+	al, watcher, note, err := alertsLoop(ctx, e, cfg.SMTP.Host != "")
+	if err != nil {
+		return nil, err
+	}
+	d.add(al, note)
+	if cfg.SMTP.Host == "" || cfg.Requester.Email == "" {
+		// The loop would queue letters that could not go; the watcher is
+		// woken by its own hourly look instead.
+		d.note("chasers: off, no chaser can be sent ([smtp] host or [requester] email is not set)")
+	} else {
+		ch, err := chasersLoop(ctx, e, watcher)
+		if err != nil {
+			return nil, err
+		}
+		d.add(ch, "chasers: queued for the dispatcher as they fall due, for each campaign with chasers on")
+	}
 	// Listening now, not in the loop, makes a taken or mistyped address a
 	// clear error before anything starts.
 	ln, err := net.Listen("tcp", cfg.Web.Listen)
@@ -66,10 +83,23 @@ func newDaemon(ctx context.Context, e *env, f *runFlags, mon *monitor.Metrics) (
 		return nil, fmt.Errorf("[web] listen: %w", err)
 	}
 	mon.WatchLoops(d.sup.Health)
-	// The review app, when it exists, adds its routes to this mux.
+	st, err := e.store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	app, err := newWebApp(cfg, st, e.log)
+	if err != nil {
+		return nil, err
+	}
+	// The review app takes every path but the two monitoring ones, which
+	// are more specific and stay outside its sign-in.
 	mux := monitor.NewMux(d.sup.Health, mon)
-	d.add(httpLoop(cfg.Web.Listen, ln, mux),
-		fmt.Sprintf("http: serving http://%s/healthz and /metrics", ln.Addr()))
+	mux.Handle("/", app.Handler())
+	d.add(httpLoop(cfg.Web.Listen, ln, mux, e.log),
+		fmt.Sprintf("http: the review app on http://%s/, with /healthz and /metrics", ln.Addr()))
+	if n, err := st.users.Active(ctx); err == nil && n == 0 {
+		d.note("http: nobody can sign in to the review app yet; add a user with 'foidesk users add NAME --admin'")
+	}
 	return d, nil
 }
 
@@ -116,11 +146,16 @@ func dispatchLoop(ctx context.Context, e *env, sup *supervise.Supervisor) (super
 		for {
 			// Asking first keeps an idle daemon from connecting anywhere:
 			// the dispatcher is started only when there is work.
-			p, err := st.campaigns.OutboxPending(ctx, 0, time.Now())
+			now := time.Now()
+			p, err := st.campaigns.OutboxPending(ctx, 0, now)
 			if err != nil {
 				return err
 			}
-			if p.Ready+p.Waiting+p.Sending > 0 {
+			l, err := st.campaigns.LettersPending(ctx, 0, now)
+			if err != nil {
+				return err
+			}
+			if p.Ready+p.Waiting+p.Sending+l.Ready+l.Waiting+l.Sending > 0 {
 				sum, err := d.Run(ctx, 0)
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -130,6 +165,9 @@ func dispatchLoop(ctx context.Context, e *env, sup *supervise.Supervisor) (super
 				}
 				if sum.Sent+sum.Failed+sum.Unknown > 0 {
 					e.log.Info("queue sent", "sent", sum.Sent, "failed", sum.Failed, "unknown", sum.Unknown)
+				}
+				if ls := sum.Letters; ls.Sent+ls.Failed+ls.Unknown > 0 {
+					e.log.Info("letters sent", "sent", ls.Sent, "failed", ls.Failed, "unknown", ls.Unknown)
 				}
 			}
 			if !mailconn.Sleep(ctx, dispatchPoll) {
@@ -173,7 +211,7 @@ func imapLoop(ctx context.Context, e *env, extractText bool, mon *monitor.Metric
 
 // httpLoop serves h on ln; started again after a failure, it listens on
 // addr anew.
-func httpLoop(addr string, ln net.Listener, h http.Handler) supervise.Loop {
+func httpLoop(addr string, ln net.Listener, h http.Handler, log *slog.Logger) supervise.Loop {
 	return supervise.Loop{Name: "http", Run: func(ctx context.Context) error {
 		if ln == nil {
 			var err error
@@ -181,7 +219,8 @@ func httpLoop(addr string, ln net.Listener, h http.Handler) supervise.Loop {
 				return fmt.Errorf("[web] listen: %w", err)
 			}
 		}
-		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 		served := make(chan error, 1)
 		go func(l net.Listener) { served <- srv.Serve(l) }(ln)
 		ln = nil // Serve closes it

@@ -55,7 +55,7 @@ func eventually(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-var servingRE = regexp.MustCompile(`http: serving http://([^/]+)/healthz`)
+var servingRE = regexp.MustCompile(`http: the review app on http://([^/]+)/, with /healthz and /metrics`)
 
 // servingAddr waits for run to say where it serves HTTP.
 func servingAddr(t testing.TB, out interface{ String() string }) string {

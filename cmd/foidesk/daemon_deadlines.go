@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"foidesk/alerts"
+	"foidesk/mailconn"
+	"foidesk/mailer"
+	"foidesk/supervise"
+)
+
+// The deadline loops of 'foidesk run': the alerts watcher, which judges
+// every open request against its due date and delivers the alerts, and the
+// chasers, queued for the dispatcher when they fall due. Both look again at
+// least hourly, and sooner when anything happens: a reply stored, a fact
+// recorded by 'requests event' in another process, a letter sent.
+
+// deadlineLook is how often the loops ask whether anything happened.
+// Asking is one indexed read (the latest event's id).
+const deadlineLook = 30 * time.Second
+
+// chaserEvery is the longest the chaser loop waits between two looks for
+// chasers due, when nothing happens meanwhile.
+const chaserEvery = time.Hour
+
+// alertsLoop runs the deadline watcher. The digest is queued through the
+// follow-up outbox, so it needs an address to go to and an [smtp] host to
+// leave by; without them the alerts are still recorded and posted to the
+// webhook.
+func alertsLoop(ctx context.Context, e *env, sending bool) (supervise.Loop, *alerts.Watcher, string, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return supervise.Loop{}, nil, "", err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return supervise.Loop{}, nil, "", err
+	}
+	var queue alerts.LetterQueue
+	note := fmt.Sprintf("alerts: watching due dates; the daily digest goes to %s at %s (Europe/London)", printable(cfg.Alerts.Email), cfg.Alerts.DigestTime)
+	switch {
+	case cfg.Alerts.Email == "" || cfg.Requester.Email == "":
+		note = "alerts: watching due dates; no daily digest ([alerts] email and [requester] email are not set)"
+	case !sending:
+		note = "alerts: watching due dates; no daily digest while nothing can be sent ([smtp] host is not set)"
+	default:
+		queue = st.campaigns
+	}
+	if cfg.Alerts.WebhookURL != "" {
+		note += "; each alert is posted to [alerts] webhook_url"
+	}
+	w, err := e.alertsWatcher(st, queue, time.Now)
+	if err != nil {
+		return supervise.Loop{}, nil, "", err
+	}
+	return supervise.Loop{Name: "alerts", Run: w.Run}, w, note, nil
+}
+
+// chasersLoop queues the chasers due, at start, hourly and whenever the
+// event log moves on, and wakes the watcher on the same news.
+func chasersLoop(ctx context.Context, e *env, w *alerts.Watcher) (supervise.Loop, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return supervise.Loop{}, err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return supervise.Loop{}, err
+	}
+	rule, err := e.lifecycle()
+	if err != nil {
+		return supervise.Loop{}, err
+	}
+	comp, err := campaignComposer(cfg)
+	if err != nil {
+		return supervise.Loop{}, err
+	}
+	fu := mailer.FollowUps{Store: st.campaigns, Composer: comp, Rule: rule, Log: e.log}
+	return supervise.Loop{Name: "chasers", Run: func(ctx context.Context) error {
+		var seen int64 = -1
+		var chased time.Time
+		for {
+			last, err := st.LastEventID(ctx)
+			if err != nil {
+				return err
+			}
+			if last != seen || time.Since(chased) >= chaserEvery {
+				if seen >= 0 && last != seen {
+					w.Wake()
+				}
+				n, err := fu.QueueChasers(ctx, time.Now())
+				if err != nil {
+					return fmt.Errorf("queue chasers: %w", err)
+				}
+				if n > 0 {
+					e.log.Info("chasers queued", "count", n)
+				}
+				// Queueing is itself an event: read past it, so that it
+				// does not count as news next time.
+				if seen, err = st.LastEventID(ctx); err != nil {
+					return err
+				}
+				chased = time.Now()
+			}
+			if !mailconn.Sleep(ctx, deadlineLook) {
+				return nil
+			}
+		}
+	}}, nil
+}
