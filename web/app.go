@@ -22,8 +22,11 @@ import (
 	"log/slog"
 	"net/http"
 
+	"foidesk/blob"
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/document"
+	"foidesk/store/mail"
 	"foidesk/store/user"
 )
 
@@ -42,6 +45,12 @@ type Options struct {
 	// user.DefaultMax when zero), judged by the store's clock
 	// (store.Options.Now), which tests set.
 	Sessions user.Policy
+	// DataDir is the data directory whose blob store holds the raw mail
+	// and attachments the mail and document pages offer for download.
+	DataDir string
+	// Labels narrows search by coding label; nil: search has no label
+	// filter. The coding part of foidesk provides it.
+	Labels Labels
 }
 
 // App is the review app. Mount Handler on a server; it is safe for
@@ -51,6 +60,9 @@ type App struct {
 	log       *slog.Logger
 	users     *user.Store
 	campaigns *campaign.Store
+	mail      *mail.Store
+	docs      *document.Store
+	blobs     blob.Store
 	pages     map[string]*template.Template
 	handler   http.Handler
 }
@@ -65,6 +77,9 @@ func New(opts Options) (*App, error) {
 		log:       opts.Log,
 		users:     user.New(opts.Store),
 		campaigns: campaign.New(opts.Store),
+		mail:      mail.New(opts.Store),
+		docs:      document.New(opts.Store),
+		blobs:     blob.Store{Dir: opts.DataDir},
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

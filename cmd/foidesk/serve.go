@@ -101,5 +101,6 @@ func newWebApp(cfg *Config, st *stores, log *slog.Logger) (*web.App, error) {
 		Log:         log,
 		BehindProxy: cfg.Web.BehindProxy,
 		Sessions:    sessionPolicy(cfg),
+		DataDir:     cfg.Store.DataDir,
 	})
 }
