@@ -17,7 +17,14 @@ const unmatchedSnippet = 240
 type unmatchedRow struct {
 	mail.MessageSummary
 	Snippet string
+	// Suggested are the open requests of the authorities the sender's
+	// address or domain belongs to: matching found several (or the
+	// message came before the sender was known), so a person chooses.
+	Suggested []requestChoice
 }
+
+// maxSuggested bounds the suggestions shown for one message.
+const maxSuggested = 4
 
 type unmatchedData struct {
 	Rows     []unmatchedRow
@@ -62,14 +69,33 @@ func (a *App) renderUnmatched(w http.ResponseWriter, r *http.Request, status int
 		a.serverError(w, r, err)
 		return
 	}
-	for _, m := range list {
-		d.Rows = append(d.Rows, unmatchedRow{MessageSummary: m, Snippet: strings.Join(strings.Fields(snippets[m.ID]), " ")})
-	}
-	if len(d.Rows) > 0 {
+	if len(list) > 0 {
 		if d.Requests, err = a.requestChoices(r); err != nil {
 			a.serverError(w, r, err)
 			return
 		}
+	}
+	byRef := make(map[string]requestChoice, len(d.Requests))
+	for _, c := range d.Requests {
+		byRef[c.Ref] = c
+	}
+	senders := make([]string, len(list))
+	for i, m := range list {
+		senders[i] = m.From
+	}
+	open, err := a.mail.OpenRequestsForSenders(r.Context(), senders)
+	if err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	for _, m := range list {
+		row := unmatchedRow{MessageSummary: m, Snippet: strings.Join(strings.Fields(snippets[m.ID]), " ")}
+		for _, q := range open[strings.ToLower(m.From)] {
+			if c, ok := byRef[q.Ref]; ok && len(row.Suggested) < maxSuggested {
+				row.Suggested = append(row.Suggested, c)
+			}
+		}
+		d.Rows = append(d.Rows, row)
 	}
 	a.render(w, r, status, "mail_unmatched", page{Title: "Unmatched mail", Message: message, Data: d})
 }

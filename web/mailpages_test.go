@@ -134,6 +134,19 @@ func TestUnmatchedMailAssignDismissUndo(t *testing.T) {
 		t.Errorf("dismissing a matched message: %d", code)
 	}
 
+	// A sender whose domain is an authority's: its open requests are
+	// offered as one-click suggestions.
+	known := w.message("clerk@glenmoor.gov.uk", "Another reply", "text", "", 0)
+	page = w.get(c, "/mail/unmatched", http.StatusOK)
+	sugg := fmt.Sprintf(`<form method="post" action="/mail/%d/assign" class="inline suggestion">`, known)
+	if !strings.Contains(page, sugg) || !strings.Contains(page, `<input type="hidden" name="request" value="`+glen.Ref+`">`) ||
+		!strings.Contains(page, "Assign to Glenmoor Council, fixture-"+strings.ToLower(glen.Ref)) {
+		t.Errorf("no suggestion for a known domain:\n%s", page)
+	}
+	if strings.Count(page, `class="inline suggestion"`) != 1 {
+		t.Errorf("suggestions for unknown senders too")
+	}
+
 	// Pages of the list: after= skips what came before.
 	if page := w.get(c, fmt.Sprintf("/mail/unmatched?after=%d", spam), http.StatusOK); strings.Contains(page, "You won") {
 		t.Error("after= did not page")
