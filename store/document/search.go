@@ -140,6 +140,9 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 		}
 		parts = append(parts, part)
 	}
+	if len(parts) == 0 {
+		return []Hit{}, nil // messages only, narrowed to documents: nothing
+	}
 	sqlText := strings.Join(parts, " UNION ALL ") + ` ORDER BY rank, kind, id LIMIT ? OFFSET ?`
 	args = append(args, limit, max(q.Offset, 0))
 	rows, err := s.core.DB().QueryContext(ctx, sqlText, args...)

@@ -91,6 +91,9 @@ func TestSearchDocumentsAndMessages(t *testing.T) {
 	if got := find(document.Query{Text: "recording", OnlyDocuments: []int64{saved.DocumentID}}); len(got) != 1 || got[0].Kind != "document" {
 		t.Fatalf("one document allowed: %s", ids(got))
 	}
+	if got := find(document.Query{Text: "recording", Kind: document.SearchMessages, OnlyDocuments: []int64{saved.DocumentID}}); len(got) != 0 {
+		t.Fatalf("messages only, narrowed to documents: %s", ids(got))
+	}
 	if got := find(document.Query{Text: "covert OR consent"}); len(got) != 2 {
 		t.Fatalf("OR: %s", ids(got))
 	}
