@@ -337,15 +337,16 @@ func TestSearchPage(t *testing.T) {
 	}
 	count := func(page string) int { return strings.Count(page, `<li class="hit`) }
 	for q, want := range map[string]int{
-		"/search?q=recording&nation=Scotland":                1,
-		"/search?q=recording&kind=messages":                  1,
-		"/search?q=recording&kind=documents":                 2,
-		"/search?q=recording&campaign=fixture-" + a.Ref:      3, // no such campaign: the filter is dropped
-		"/search?q=recording&label=consent-required":         1,
-		"/search?q=recording&label=no-policy":                0,
-		"/search?q=recording&nation=Atlantis":                3, // an unknown filter is dropped
-		"/search?q=covert+OR+consent":                        3,
-		"/search?q=" + url.QueryEscape(`"covert recording"`): 1,
+		"/search?q=recording&nation=Scotland":                      1,
+		"/search?q=recording&kind=messages":                        1,
+		"/search?q=recording&kind=documents":                       2,
+		"/search?q=recording&campaign=fixture-" + a.Ref:            3, // no such campaign: the filter is dropped
+		"/search?q=recording&label=consent-required":               1,
+		"/search?q=recording&label=consent-required&kind=messages": 0,
+		"/search?q=recording&label=no-policy":                      0,
+		"/search?q=recording&nation=Atlantis":                      3, // an unknown filter is dropped
+		"/search?q=covert+OR+consent":                              3,
+		"/search?q=" + url.QueryEscape(`"covert recording"`):       1,
 	} {
 		if got := count(w.get(c, q, http.StatusOK)); got != want {
 			t.Errorf("%s: %d hits, want %d", q, got, want)
