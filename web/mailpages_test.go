@@ -390,6 +390,7 @@ func TestSnippetHTMLNeverTrustsTheSnippet(t *testing.T) {
 		"\x03stray \x02open":         "stray <mark>open</mark>",
 		"\x02\x02nested\x03\x03 end": "<mark>nested</mark> end",
 		`"&'`:                        "&#34;&amp;&#39;",
+		"page one\fpage two\x1b[31m": "page one ¶ page two [31m",
 	} {
 		if got := string(SnippetHTML(in)); got != want {
 			t.Errorf("SnippetHTML(%q) = %q, want %q", in, got, want)

@@ -151,11 +151,19 @@ func (d searchData) pageURL(n int) string {
 	return "/search?" + v.Encode()
 }
 
+// snippetControls turns a snippet's page breaks into a visible mark and
+// its other control characters into spaces.
+var snippetControls = strings.NewReplacer("\f", " ¶ ", "\x00", " ", "\x01", " ", "\x04", " ", "\x05", " ", "\x06", " ", "\x07", " ", "\x08", " ",
+	"\x0b", " ", "\x0e", " ", "\x0f", " ", "\x10", " ", "\x11", " ", "\x12", " ", "\x13", " ", "\x14", " ", "\x15", " ", "\x16", " ", "\x17", " ",
+	"\x18", " ", "\x19", " ", "\x1a", " ", "\x1b", " ", "\x1c", " ", "\x1d", " ", "\x1e", " ", "\x1f", " ", "\x7f", " ")
+
 // SnippetHTML renders a search snippet (document.Hit.Snippet) as HTML:
-// the text between the hit markers escaped, each hit in <mark>. The
-// snippet's own characters are never markup; a marker the text itself
-// contained can only misplace a <mark>, never open anything else.
+// the text between the hit markers escaped, each hit in <mark>, a page
+// break as ¶. The snippet's own characters are never markup; a marker
+// the text itself contained can only misplace a <mark>, never open
+// anything else.
 func SnippetHTML(s string) template.HTML {
+	s = snippetControls.Replace(s)
 	var b strings.Builder
 	open := false
 	for len(s) > 0 {
