@@ -19,6 +19,7 @@ type messageData struct {
 	HTML        template.HTML // the HTML part, sanitised; only when Formatted
 	NoHTML      bool          // Formatted, and the message has no HTML part
 	Attachments []document.AttachmentDocument
+	BodyDoc     int64 // the document made from its text; 0: none
 	Kinds       []string
 	Requests    []requestChoice
 }
@@ -71,6 +72,10 @@ func (a *App) renderMessage(w http.ResponseWriter, r *http.Request, id int64, st
 		f.Close()
 	}
 	if d.Attachments, err = a.docs.MessageAttachments(ctx, id); err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	if d.BodyDoc, err = a.docs.BodyDocument(ctx, id); err != nil {
 		a.serverError(w, r, err)
 		return
 	}

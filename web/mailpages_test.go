@@ -287,6 +287,9 @@ func TestDocumentPage(t *testing.T) {
 			t.Errorf("document page lacks %q", want)
 		}
 	}
+	if page := w.get(c, fmt.Sprintf("/mail/%d", mb), http.StatusOK); !strings.Contains(page, fmt.Sprintf(`<a href="/documents/%d">document %d</a>`, body, body)) {
+		t.Errorf("the message page does not link its text's document")
+	}
 	page = w.get(c, fmt.Sprintf("/documents/%d", second), http.StatusOK)
 	if !strings.Contains(page, fmt.Sprintf(`same model policy as <a href="/documents/%d">document %d</a> (93%% alike)`, first, first)) {
 		t.Errorf("no same-model-policy link:\n%s", page)

@@ -174,3 +174,14 @@ func (s *Store) MessageAttachments(ctx context.Context, messageID int64) ([]Atta
 	}
 	return out, rows.Err()
 }
+
+// BodyDocument is the document made from a message's own text, or 0
+// when there is none (yet).
+func (s *Store) BodyDocument(ctx context.Context, messageID int64) (int64, error) {
+	var id int64
+	err := s.core.DB().QueryRowContext(ctx, `SELECT document_id FROM document_sources WHERE message_id = ? AND attachment_id IS NULL`, messageID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
