@@ -66,6 +66,17 @@ type Recorded struct {
 	Fact  string // one of the Fact constants
 	At    time.Time
 	Until deadline.Date // FactExtended: the date extended to, if the authority named one
+	// By is who recorded it: "person" (or "" in tests), or "foidesk" when
+	// foidesk itself knows it (an internal-review letter it sent).
+	By string
+}
+
+// recordedBy is how a reason names who recorded a fact.
+func (x Recorded) recordedBy() string {
+	if x.By == "" || x.By == "person" {
+		return "a person"
+	}
+	return x.By
 }
 
 // ValidFact reports whether a person can record fact.

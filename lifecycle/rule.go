@@ -154,7 +154,7 @@ func (r *Rule) facts(f Facts) []fact {
 	}
 	for _, x := range f.Recorded {
 		msg, evID = 0, x.Event
-		what := fmt.Sprintf("%s, recorded by a person (event %d)", x.Fact, x.Event)
+		what := fmt.Sprintf("%s, recorded by %s (event %d)", x.Fact, x.recordedBy(), x.Event)
 		switch x.Fact {
 		case FactClarificationRequested:
 			add(deadline.ClarificationRequested, x.At, 0, what)
@@ -170,7 +170,7 @@ func (r *Rule) facts(f Facts) []fact {
 			add(deadline.FeePaid, x.At, 0, what)
 		case FactExtended:
 			if !x.Until.IsZero() {
-				what = fmt.Sprintf("extended to %s, recorded by a person (event %d)", x.Until, x.Event)
+				what = fmt.Sprintf("extended to %s, recorded by %s (event %d)", x.Until, x.recordedBy(), x.Event)
 			}
 			add(deadline.Extended, x.At, x.Until, what)
 		}
@@ -252,7 +252,7 @@ func (r *Rule) Derive(f Facts) (Clock, error) {
 			// The clock is the authority's; a withdrawal ends the
 			// requester's interest in it, whatever it says.
 			out.Status, out.Due = Withdrawn, ""
-			out.Reason = fmt.Sprintf("withdrawn, recorded by a person (event %d) on %s", x.Event, deadline.ReceiptDate(x.At))
+			out.Reason = fmt.Sprintf("withdrawn, recorded by %s (event %d) on %s", x.recordedBy(), x.Event, deadline.ReceiptDate(x.At))
 		}
 	}
 	d := Detail{State: cl.State.String(), Received: dateString(cl.Received), Predicted: cl.Predicted, Notes: cl.Notes}

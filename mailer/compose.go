@@ -97,3 +97,17 @@ func dueTime(s string) time.Time {
 	}
 	return t.Add(12 * time.Hour) // midday UTC: the same calendar date in London
 }
+
+// letterData is what a follow-up of request r, written on date, may use.
+func letterData(req Requester, r campaign.Request, date time.Time, reason string) templates.Data {
+	return templates.Data{
+		Authority: templates.Authority{Name: r.Authority.Name, Code: r.Authority.Code, Nation: r.Authority.Nation, Regime: r.Regime},
+		Requester: templates.Requester{Name: req.Name, Email: req.Email, PostalAddress: req.PostalAddress},
+		Campaign:  r.Campaign,
+		Ref:       r.Ref,
+		Today:     date,
+		Sent:      r.SentAt,
+		Due:       dueTime(r.DueDate),
+		Reason:    reason,
+	}
+}

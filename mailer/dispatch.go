@@ -29,6 +29,24 @@ type Store interface {
 	MarkOrphansUnknown(ctx context.Context, owner string) ([]string, error)
 	UnknownRequests(ctx context.Context, campaignID int64) ([]campaign.Request, error)
 	FoundInSentMailbox(ctx context.Context, ref string, filedAt time.Time) (campaign.Request, error)
+	LetterOutbox
+}
+
+// LetterOutbox is the letters' outbox (chasers, internal-review letters,
+// digests): the same claims and outcomes as requests, one letter per
+// transaction (letters.go).
+type LetterOutbox interface {
+	LettersReady(ctx context.Context, campaignID int64, now time.Time) (bool, error)
+	LettersPending(ctx context.Context, campaignID int64, now time.Time) (campaign.Pending, error)
+	ClaimLetter(ctx context.Context, opt campaign.ClaimOptions) (*campaign.OutgoingLetter, error)
+	MarkLetterSent(ctx context.Context, g *campaign.OutgoingLetter, owner string, d campaign.Delivery) (warning string, err error)
+	MarkLetterRetry(ctx context.Context, g *campaign.OutgoingLetter, owner string, retryAt time.Time, reply campaign.SMTPReply, maxAttempts int) (failed bool, err error)
+	MarkLetterFailed(ctx context.Context, g *campaign.OutgoingLetter, owner string, reply campaign.SMTPReply) error
+	MarkLetterUnknown(ctx context.Context, g *campaign.OutgoingLetter, owner, why string) error
+	ReleaseLetter(ctx context.Context, g *campaign.OutgoingLetter, owner, why string) error
+	MarkOrphanLettersUnknown(ctx context.Context, owner string) ([]string, error)
+	UnknownLetters(ctx context.Context, campaignID int64) ([]campaign.Letter, error)
+	LetterFoundInSentMailbox(ctx context.Context, id int64, filedAt time.Time) (warning string, err error)
 }
 
 // Dispatcher sends the outbox. Any number may run at once, in one process
@@ -50,8 +68,9 @@ type Dispatcher struct {
 // Outcome is what became of one attempt.
 type Outcome struct {
 	Ref     string
+	Letter  string // a follow-up letter's once-only key; "" for a request
 	To      string
-	State   string // the request's outbox state afterwards
+	State   string // the request's (or letter's) outbox state afterwards
 	Attempt int
 	Reply   campaign.SMTPReply
 	NextAt  time.Time // for retry
@@ -66,11 +85,27 @@ type Summary struct {
 	Recovered []string
 	// Reconciled lists unknown requests found in the sent mailbox, now sent.
 	Reconciled []string
+	// Letters counts the follow-up letters' attempts as the fields above
+	// count the requests'.
+	Letters LetterSummary
+}
+
+// LetterSummary counts what a Run did with follow-up letters.
+type LetterSummary struct {
+	Sent, Failed, Unknown, Retried int
+	// Recovered lists the keys of letters found `sending` under a dead
+	// dispatcher at startup; they are now `unknown`.
+	Recovered []string
+	// Reconciled lists the keys of unknown letters found in the sent
+	// mailbox, now sent.
+	Reconciled []string
 }
 
 // Run dispatches the queued requests of campaignID (0: every queued
-// campaign) until none is left to try: all are settled, or the campaign was
-// paused or cancelled. It waits for retries that are due later. It returns
+// campaign), and the follow-up letters queued for its requests (0: every
+// letter, digests included), until none is left to try: all are settled,
+// or the campaign was paused or cancelled. It waits for retries that are
+// due later. Requests go first; letters when no request is ready. It returns
 // early with a *ConfigError when no message can get through (TLS, login,
 // sender refused) and after Retry.MaxAttempts failed connection attempts in
 // a row; rows are left as they were.
@@ -90,19 +125,25 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 	// server accepted must be recorded as sent.
 	rec := context.WithoutCancel(ctx)
 
-	refs, err := d.recover(rec, own)
+	refs, keys, err := d.recover(rec, own)
 	if err != nil {
 		return sum, err
 	}
-	sum.Recovered = refs
+	sum.Recovered, sum.Letters.Recovered = refs, keys
 	own.sweep()
 	for _, r := range refs {
 		log.Warn("request was being sent when its dispatcher stopped: now unknown, not re-sent", "ref", r)
+	}
+	for _, k := range keys {
+		log.Warn("letter was being sent when its dispatcher stopped: now unknown, not re-sent", "letter", k)
 	}
 
 	if d.Sent != nil {
 		defer d.Sent.Close()
 		if sum.Reconciled, err = d.reconcile(ctx, campaignID, log); err != nil {
+			return sum, err
+		}
+		if sum.Letters.Reconciled, err = d.reconcileLetters(ctx, campaignID, log); err != nil {
 			return sum, err
 		}
 	}
@@ -155,6 +196,9 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 				// Dial only when there is work, and before claiming: a
 				// process killed while connecting leaves no row `sending`.
 				ready, err := d.Store.OutboxReady(ctx, campaignID, now)
+				if err == nil && !ready {
+					ready, err = d.Store.LettersReady(ctx, campaignID, now)
+				}
 				if err != nil {
 					return sum, err
 				}
@@ -185,6 +229,11 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 			connFails = 0
 			reconnect.Reset()
 			g, err := ob.Claim(ctx, r.claimOptions(now))
+			sentLetter := false
+			if err == nil && g == nil {
+				// No request is ready: a follow-up letter may be.
+				sentLetter, err = r.sendLetter(ctx, rec, now)
+			}
 			var capErr *campaign.DailyCapError
 			if errors.As(err, &capErr) {
 				log.Warn("daily cap reached; waiting", "cap", capErr.Cap, "until", capErr.Until.Format(time.RFC3339))
@@ -196,6 +245,9 @@ func (d *Dispatcher) Run(ctx context.Context, campaignID int64) (Summary, error)
 			}
 			if err != nil {
 				return sum, err
+			}
+			if sentLetter {
+				continue
 			}
 			if g == nil {
 				done, err := r.waitForWork(ctx, campaignID, now)
@@ -341,6 +393,16 @@ func (r *run) waitForWork(ctx context.Context, campaignID int64, now time.Time) 
 	if err != nil {
 		return false, err
 	}
+	lp, err := r.d.Store.LettersPending(ctx, campaignID, now)
+	if err != nil {
+		return false, err
+	}
+	p.Ready += lp.Ready
+	p.Waiting += lp.Waiting
+	p.Sending += lp.Sending
+	if !lp.NextAt.IsZero() && (p.NextAt.IsZero() || lp.NextAt.Before(p.NextAt)) {
+		p.NextAt = lp.NextAt
+	}
 	return r.idle(ctx, p)
 }
 
@@ -356,11 +418,12 @@ func (r *run) idle(ctx context.Context, p campaign.Pending) (bool, error) {
 		wake = p.NextAt
 	case p.Sending > 0:
 		// Another dispatcher holds rows; if it died, they become unknown.
-		refs, err := r.d.recover(context.WithoutCancel(ctx), r.own)
+		refs, keys, err := r.d.recover(context.WithoutCancel(ctx), r.own)
 		if err != nil {
 			return false, err
 		}
 		r.sum.Recovered = append(r.sum.Recovered, refs...)
+		r.sum.Letters.Recovered = append(r.sum.Letters.Recovered, keys...)
 		wake = now.Add(200 * time.Millisecond)
 	default:
 		return true, r.d.Store.FinishSettled(context.WithoutCancel(ctx))
@@ -408,29 +471,33 @@ func (d *Dispatcher) reconcile(ctx context.Context, campaignID int64, log *slog.
 	return refs, nil
 }
 
-// recover marks `sending` rows of dead dispatchers unknown.
-func (d *Dispatcher) recover(ctx context.Context, own *owner) ([]string, error) {
+// recover marks `sending` requests and letters of dead dispatchers
+// unknown, and returns their references and keys.
+func (d *Dispatcher) recover(ctx context.Context, own *owner) (refs, keys []string, _ error) {
 	owners, err := d.Store.SendingOwners(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var refs []string
 	for _, id := range owners {
 		dead, release, err := own.dead(id)
 		if err != nil {
-			return refs, err
+			return refs, keys, err
 		}
 		if !dead {
 			continue
 		}
 		r, err := d.Store.MarkOrphansUnknown(ctx, id)
+		var k []string
+		if err == nil {
+			k, err = d.Store.MarkOrphanLettersUnknown(ctx, id)
+		}
 		release()
 		if err != nil {
-			return refs, err
+			return refs, keys, err
 		}
-		refs = append(refs, r...)
+		refs, keys = append(refs, r...), append(keys, k...)
 	}
-	return refs, nil
+	return refs, keys, nil
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -18,16 +18,20 @@ import (
 
 // Envelope is everything a request's message is built from.
 type Envelope struct {
-	Ref          string    // reference token, shown in the subject
-	MessageID    string    // without angle brackets
-	FromName     string    // the requester's real name
-	FromEmail    string    // the requester's address
-	ReplyTo      string    // empty: replies go to From
-	ToName       string    // the authority's name
-	ToEmail      string    // the authority's FOI address
-	Subject      string    // without the reference
-	Body         string    // plain text
-	Date         time.Time // the Date header
+	Ref       string    // reference token, shown in the subject
+	MessageID string    // without angle brackets
+	FromName  string    // the requester's real name
+	FromEmail string    // the requester's address
+	ReplyTo   string    // empty: replies go to From
+	ToName    string    // the authority's name
+	ToEmail   string    // the authority's FOI address
+	Subject   string    // without the reference
+	Body      string    // plain text
+	Date      time.Time // the Date header
+	// InReplyTo and References thread a follow-up on the request: Message-IDs
+	// without angle brackets; empty for a first letter.
+	InReplyTo    string
+	References   []string
 	ExtraHeaders map[string]string
 }
 
@@ -94,6 +98,12 @@ func Build(e Envelope) ([]byte, error) {
 	m.Subject(SubjectWithRef(e.Subject, e.Ref))
 	m.SetMessageIDWithValue(e.MessageID)
 	m.SetDateWithValue(e.Date)
+	if e.InReplyTo != "" {
+		m.SetGenHeader(gomail.HeaderInReplyTo, "<"+e.InReplyTo+">")
+	}
+	if len(e.References) > 0 {
+		m.SetGenHeader(gomail.HeaderReferences, "<"+strings.Join(e.References, "> <")+">")
+	}
 	for k, v := range e.ExtraHeaders {
 		m.SetGenHeader(gomail.Header(k), v)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"foidesk/ingest/imaptest"
+	"foidesk/lifecycle"
 	"foidesk/mailer/smtptest"
 	"foidesk/store"
 	"foidesk/store/campaign"
@@ -87,5 +88,41 @@ func TestSentMailboxUnreachableIsNotFatal(t *testing.T) {
 	d.Sent = &SentBox{Host: "127.0.0.1", Port: 1, TLS: "none", Mailbox: "Sent", Append: true, Timeout: time.Second}
 	if sum, err := d.Run(context.Background(), c.ID); err != nil || sum.Sent != 2 {
 		t.Fatalf("%+v %v", sum, err)
+	}
+}
+
+// An internal-review letter whose fate is unknown is found in the sent
+// mailbox: it is recorded as sent and its review clock starts, and it is
+// never sent again.
+func TestUnknownReviewLetterIsReconciledFromTheSentMailbox(t *testing.T) {
+	ctx := context.Background()
+	st, r, fu := followUpFixture(t, "foisa", "foi@kingsford.example", time.Now().Add(-60*24*time.Hour), campaign.Chasers{}, nil)
+	if _, queued, err := fu.QueueReview(ctx, r, "", time.Now()); err != nil || !queued {
+		t.Fatalf("review: %v %v", queued, err)
+	}
+	srv := startServer(t, smtptest.Options{Hooks: smtptest.Hooks{Data: func(smtptest.Message) smtptest.DataAction {
+		return smtptest.DataAction{DropAfterData: true}
+	}}})
+	d := dispatcher(st, srv)
+	if sum, err := d.Run(ctx, 0); err != nil || sum.Letters.Unknown != 1 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	// The provider filed it in the sent mailbox.
+	imap := imaptest.Start(t, false, "INBOX", "Sent")
+	imaptest.Append(t, imap.Addr(), "Sent", srv.Messages()[0].Data)
+	d.Sent = sentBox(imap, false)
+	sum, err := d.Run(ctx, 0)
+	if err != nil || len(sum.Letters.Reconciled) != 1 || sum.Letters.Reconciled[0] != campaign.ReviewKey(r.ID) || sum.Letters.Sent != 0 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	l, _ := campaign.New(st).LetterByKey(ctx, campaign.ReviewKey(r.ID))
+	if l.State != campaign.OutboxSent || l.SentAt.IsZero() {
+		t.Errorf("letter %+v", l)
+	}
+	if status, _, err := st.RequestStatus(ctx, r.ID); err != nil || status != lifecycle.AwaitingReview {
+		t.Errorf("request %s %v, want %s", status, err, lifecycle.AwaitingReview)
+	}
+	if n := len(srv.Messages()); n != 1 {
+		t.Errorf("the unknown letter was sent again: %d copies", n)
 	}
 }

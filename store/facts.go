@@ -97,7 +97,7 @@ func recordedFacts(ctx context.Context, q Querier, f *lifecycle.Facts, requestID
 			if err := lifecycle.ValidFact(d.Fact); err != nil {
 				return bad(err)
 			}
-			r := lifecycle.Recorded{Event: id, Fact: d.Fact}
+			r := lifecycle.Recorded{Event: id, Fact: d.Fact, By: d.By}
 			if r.At, err = time.Parse(time.RFC3339Nano, d.At); err != nil {
 				return bad(err)
 			}

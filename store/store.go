@@ -16,6 +16,7 @@
 //	store/mail      the mail read from IMAP: messages, decisions, mailboxes
 //	store/document  documents extracted from the mail, search, review queue
 //	store/user      the review app's users, their sessions, sign-in limits
+//	store/alert     the deadline watcher's alert states, transitions and digests
 //
 // Only this package and those speak SQL. Raw mail and attachments are
 // files, in package blob; request references are package ref.

@@ -22,6 +22,9 @@ type Data struct {
 	Today     time.Time // the date the letter is written; zero: now
 	Sent      time.Time // when the request was delivered; zero: not yet
 	Due       time.Time // statutory due date; zero: not known
+	// Reason is the requester's own words on why a follow-up is sent (the
+	// grounds for an internal review); "" prints nothing.
+	Reason string
 }
 
 // Authority is the public body the letter goes to.
@@ -109,6 +112,7 @@ func (d Data) values() map[string]any {
 		"Campaign": map[string]any{"Name": d.Campaign},
 		"Ref":      d.Ref,
 		"Today":    UKDate(today),
+		"Reason":   strings.TrimSpace(d.Reason),
 	}
 	if !d.Sent.IsZero() {
 		v["Sent"] = UKDate(d.Sent)

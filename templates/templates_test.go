@@ -242,3 +242,22 @@ func TestFollowUpLettersCannotStartACampaign(t *testing.T) {
 		}
 	}
 }
+
+func TestDigestEscapesNamesInHTMLOnly(t *testing.T) {
+	d := Digest{Title: "1 overdue, 0 due soon — 4 December 2026", Day: "4 December 2026",
+		Transitions: []DigestTransition{{On: "2026-12-04", Sentence: `<b onmouseover="x">Evil</b> & Co (ABCD1234) is overdue`}},
+		Overdue:     []DigestRow{{Authority: `<img src=x onerror=alert(1)>`, Code: "EVL", Ref: "ABCD1234", Campaign: "c", Sent: "2026-11-02", Due: "2026-12-01", DaysLate: 3, State: "overdue"}}}
+	text, html, err := RenderDigest(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, `<img src=x onerror=alert(1)> (EVL), ABCD1234, c: sent 2026-11-02, due 2026-12-01, 3 working days late (overdue)`) {
+		t.Errorf("text:\n%s", text)
+	}
+	if strings.Contains(html, "<img") || strings.Contains(html, "<b ") || !strings.Contains(html, "&lt;img src=x onerror=alert(1)&gt;") || !strings.Contains(html, "&amp; Co") {
+		t.Errorf("html not escaped:\n%s", html)
+	}
+	if _, html, _ := RenderDigest(Digest{Title: "0 overdue", Day: "x"}); !strings.Contains(html, "No request is overdue.") || !strings.Contains(html, "Nothing has changed") {
+		t.Errorf("empty html:\n%s", html)
+	}
+}

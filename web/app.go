@@ -21,10 +21,11 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"os"
 
-	"foidesk/blob"
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/coding"
 	"foidesk/store/document"
 	"foidesk/store/mail"
 	"foidesk/store/user"
@@ -45,12 +46,19 @@ type Options struct {
 	// user.DefaultMax when zero), judged by the store's clock
 	// (store.Options.Now), which tests set.
 	Sessions user.Policy
-	// DataDir is the data directory whose blob store holds the raw mail
-	// and attachments the mail and document pages offer for download.
-	DataDir string
+	// Originals opens the stored file of an attachment or a raw message
+	// by its SHA-256 (the blob store, blob.Store), for the "original
+	// file" and raw message downloads and the message page's recipients
+	// and HTML; nil: the pages say the file is not available here.
+	Originals Originals
 	// Labels narrows search by coding label; nil: search has no label
-	// filter. The coding part of foidesk provides it.
+	// filter.
 	Labels Labels
+}
+
+// Originals opens stored files by their SHA-256.
+type Originals interface {
+	Open(sha256 string) (*os.File, error)
 }
 
 // App is the review app. Mount Handler on a server; it is safe for
@@ -60,9 +68,9 @@ type App struct {
 	log       *slog.Logger
 	users     *user.Store
 	campaigns *campaign.Store
+	coding    *coding.Store
 	mail      *mail.Store
 	docs      *document.Store
-	blobs     blob.Store
 	pages     map[string]*template.Template
 	handler   http.Handler
 }
@@ -77,9 +85,9 @@ func New(opts Options) (*App, error) {
 		log:       opts.Log,
 		users:     user.New(opts.Store),
 		campaigns: campaign.New(opts.Store),
+		coding:    coding.New(opts.Store),
 		mail:      mail.New(opts.Store),
 		docs:      document.New(opts.Store),
-		blobs:     blob.Store{Dir: opts.DataDir},
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

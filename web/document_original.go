@@ -38,7 +38,7 @@ func (a *App) documentOriginal(w http.ResponseWriter, r *http.Request) {
 			if at.ID != s.AttachmentID {
 				continue
 			}
-			f, err := a.blobs.Open(at.SHA256)
+			f, err := a.openStored(at.SHA256)
 			if err != nil {
 				a.fail(w, r, http.StatusNotFound, "The original file is not in the data directory.")
 				return

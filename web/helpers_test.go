@@ -30,7 +30,7 @@ func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 // fixture is an app over a fresh store with two users: ana (admin) and
 // bob.
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	app   *App
 	st    *store.Store
 	clock *clock
@@ -38,7 +38,7 @@ type fixture struct {
 
 const testPassword = "a long enough password"
 
-func newFixture(t *testing.T, opts Options) *fixture {
+func newFixture(t testing.TB, opts Options) *fixture {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "f.db"), store.Options{Now: c.now})
@@ -100,7 +100,7 @@ func (f *fixture) do(q req) *httptest.ResponseRecorder {
 var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // csrfIn is the CSRF token in a page's forms.
-func csrfIn(t *testing.T, body string) string {
+func csrfIn(t testing.TB, body string) string {
 	t.Helper()
 	m := csrfInput.FindStringSubmatch(body)
 	if m == nil {

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -102,3 +104,15 @@ func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 
 // timeZero is "no modification time" for ServeAttachment.
 var timeZero time.Time
+
+// errNoOriginals: the app was built without access to the stored files.
+var errNoOriginals = errors.New("stored files are not available here")
+
+// openStored opens a stored file (raw mail, an attachment) by its
+// SHA-256 through Options.Originals.
+func (a *App) openStored(sum string) (*os.File, error) {
+	if a.opts.Originals == nil {
+		return nil, errNoOriginals
+	}
+	return a.opts.Originals.Open(sum)
+}

@@ -27,7 +27,7 @@ func (a *App) mailAttachment(w http.ResponseWriter, r *http.Request) {
 		if at.Seq != seq {
 			continue
 		}
-		f, err := a.blobs.Open(at.SHA256)
+		f, err := a.openStored(at.SHA256)
 		if err != nil {
 			a.fail(w, r, http.StatusNotFound, "That attachment's file is not in the data directory.")
 			return

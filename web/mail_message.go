@@ -49,7 +49,7 @@ func (a *App) renderMessage(w http.ResponseWriter, r *http.Request, id int64, st
 		return
 	}
 	d := messageData{Detail: det, Text: TextHTML(det.Body, nil), Kinds: mail.Kinds, Formatted: r.URL.Query().Get("formatted") == "1"}
-	if f, err := a.blobs.Open(det.SHA256); err != nil {
+	if f, err := a.openStored(det.SHA256); err != nil {
 		d.RawProblem = "the raw message is not in the data directory"
 	} else {
 		d.Headers, err = readRawHeaders(f)

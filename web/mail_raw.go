@@ -24,7 +24,7 @@ func (a *App) mailRaw(w http.ResponseWriter, r *http.Request) {
 		a.serverError(w, r, err)
 		return
 	}
-	f, err := a.blobs.Open(m.SHA256)
+	f, err := a.openStored(m.SHA256)
 	if err != nil {
 		a.fail(w, r, http.StatusNotFound, "The raw message is not in the data directory.")
 		return

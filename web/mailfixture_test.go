@@ -26,7 +26,7 @@ type mailWorld struct {
 func newMailWorld(t *testing.T) *mailWorld {
 	t.Helper()
 	dir := t.TempDir()
-	f := newFixture(t, Options{DataDir: dir})
+	f := newFixture(t, Options{Originals: blob.Store{Dir: dir}})
 	if _, err := mail.New(f.st).StartMailbox(context.Background(), "INBOX", 1); err != nil {
 		t.Fatal(err)
 	}

@@ -138,12 +138,12 @@ func TestUnmatchedMailAssignDismissUndo(t *testing.T) {
 	// offered as one-click suggestions.
 	known := w.message("clerk@glenmoor.gov.uk", "Another reply", "text", "", 0)
 	page = w.get(c, "/mail/unmatched", http.StatusOK)
-	sugg := fmt.Sprintf(`<form method="post" action="/mail/%d/assign" class="inline suggestion">`, known)
+	sugg := fmt.Sprintf(`<form method="post" action="/mail/%d/assign" class="inline suggest-request">`, known)
 	if !strings.Contains(page, sugg) || !strings.Contains(page, `<input type="hidden" name="request" value="`+glen.Ref+`">`) ||
 		!strings.Contains(page, "Assign to Glenmoor Council, fixture-"+strings.ToLower(glen.Ref)) {
 		t.Errorf("no suggestion for a known domain:\n%s", page)
 	}
-	if strings.Count(page, `class="inline suggestion"`) != 1 {
+	if strings.Count(page, `class="inline suggest-request"`) != 1 {
 		t.Errorf("suggestions for unknown senders too")
 	}
 

@@ -62,6 +62,14 @@ func newSendProgress(w io.Writer, log *slog.Logger, counts map[string]int) *send
 func (p *sendProgress) outcome(o mailer.Outcome) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if o.Letter != "" {
+		// A follow-up letter: not one of the campaign's requests counted here.
+		if o.State == campaign.OutboxFailed || o.State == campaign.OutboxUnknown {
+			p.clearLine()
+			p.log.Warn("letter not sent", "letter", o.Letter, "to", o.To, "state", o.State, "code", o.Reply.Code, "reply", o.Reply.Text)
+		}
+		return
+	}
 	if campaign.Settled(o.State) {
 		p.done++
 		p.counts[o.State]++

@@ -26,7 +26,10 @@ its data was sent, or foidesk was killed mid-send) is never sent again
 automatically: with [imap] sent_mailbox set it is looked for there by its
 Message-ID, and what is not found is for a person to settle with 'foidesk
 requests resolve'. With [imap] append_sent = true a copy of every message sent
-is filed in the sent mailbox. Interrupting (Ctrl-C) finishes
+is filed in the sent mailbox. With chasers on ('foidesk campaign chasers'),
+the chasers due today are queued first; queued chasers and internal-review
+letters of the campaign's requests are sent with the requests. Interrupting
+(Ctrl-C) finishes
 the message in flight and stops; run send again to continue.
 
 [requester] name must be set: FOIA s.8 and FOISA s.8 require a real name.`,
@@ -75,6 +78,17 @@ func campaignSend(ctx context.Context, e *env, f *campaignSendFlags, args []stri
 	if n > 0 {
 		e.log.Info("queued", "campaign", c.Name, "requests", n)
 	}
+	if c.Chasers.On() {
+		// Without the daemon, a daily 'campaign send' is what chases.
+		rule, err := e.lifecycle()
+		if err != nil {
+			return err
+		}
+		fu := mailer.FollowUps{Store: st.campaigns, Composer: comp, Rule: rule, Log: e.log}
+		if _, err := fu.QueueCampaignChasers(ctx, c.ID, time.Now()); err != nil {
+			return err
+		}
+	}
 	if f.queueOnly {
 		fmt.Fprintf(e.stdout, "queued %d requests of %s\n", n, c.Name)
 		return nil
@@ -93,6 +107,15 @@ func campaignSend(ctx context.Context, e *env, f *campaignSendFlags, args []stri
 	prog.finish()
 	for _, ref := range sum.Recovered {
 		fmt.Fprintf(e.stdout, "%s was being sent when foidesk stopped; it is now unknown and was not sent again\n", ref)
+	}
+	for _, key := range sum.Letters.Recovered {
+		fmt.Fprintf(e.stdout, "letter %s was being sent when foidesk stopped; it is now unknown and was not sent again\n", key)
+	}
+	for _, key := range sum.Letters.Reconciled {
+		fmt.Fprintf(e.stdout, "letter %s, whose sending was unknown, was found in the sent mailbox: recorded as sent\n", key)
+	}
+	if l := sum.Letters; l.Sent+l.Failed+l.Unknown > 0 {
+		fmt.Fprintf(e.stdout, "follow-up letters: sent %d, failed %d, unknown %d (see 'foidesk requests show REF')\n", l.Sent, l.Failed, l.Unknown)
 	}
 	for _, ref := range sum.Reconciled {
 		fmt.Fprintf(e.stdout, "%s, whose sending was unknown, was found in the sent mailbox: recorded as sent\n", ref)

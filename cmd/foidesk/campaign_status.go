@@ -75,6 +75,9 @@ func campaignStatus(ctx context.Context, e *env, f *campaignStatusFlags, args []
 		return printCampaignStatusJSON(e, c, day.on, counts, statusCounts, reqs, shown)
 	}
 	fmt.Fprintf(e.stdout, "campaign %s: %s, letter %s, %d requests, as of %s\n", c.Name, c.State, c.Template, len(reqs), day.on)
+	if err := printLetterCounts(ctx, e, st, c); err != nil {
+		return err
+	}
 	for _, s := range lifecycle.Statuses {
 		if statusCounts[s] > 0 {
 			fmt.Fprintf(e.stdout, "  %-22s %d\n", s, statusCounts[s])
@@ -208,4 +211,27 @@ func printCampaignStatusJSON(e *env, c campaign.Campaign, on deadline.Date, coun
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// printLetterCounts says whether the campaign chases and what follow-up
+// letters it has sent, when there is anything to say.
+func printLetterCounts(ctx context.Context, e *env, st *stores, c campaign.Campaign) error {
+	counts, err := st.campaigns.LetterCounts(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	if !c.Chasers.On() && len(counts) == 0 {
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "  %s\n", describeChasers(c.Chasers))
+	for _, kind := range []string{campaign.LetterChaser, campaign.LetterReview} {
+		n := counts[kind]
+		if len(n) == 0 {
+			continue
+		}
+		waiting := n[campaign.OutboxQueued] + n[campaign.OutboxSending] + n[campaign.OutboxRetry]
+		fmt.Fprintf(e.stdout, "  %s letters: sent %d, waiting %d, failed %d, unknown %d, cancelled %d\n", kind,
+			n[campaign.OutboxSent], waiting, n[campaign.OutboxFailed], n[campaign.OutboxUnknown], n[campaign.OutboxCancelled])
+	}
+	return nil
 }

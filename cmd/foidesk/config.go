@@ -457,6 +457,15 @@ func (c *Config) checkSecretFiles() error {
 	return nil
 }
 
+// fileSecretSource says where a secret read only from a file comes from,
+// without its value: the webhook's HMAC key.
+func fileSecretSource(file string) string {
+	if file == "" {
+		return "(none: webhook posts are unsigned)"
+	}
+	return "******** (from " + file + ")"
+}
+
 // secretSource says where a secret would come from, without its value.
 func secretSource(envVar, file string) string {
 	if os.Getenv(envVar) != "" {

@@ -32,8 +32,9 @@ func configCheck(ctx context.Context, e *env, _ *noFlags, _ []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s", out)
-	fmt.Fprintf(e.stdout, "\n# secrets\n# smtp password: %s\n# imap password: %s\n",
+	fmt.Fprintf(e.stdout, "\n# secrets\n# smtp password: %s\n# imap password: %s\n# webhook secret: %s\n",
 		secretSource("FOIDESK_SMTP_PASSWORD", cfg.SMTP.PasswordFile),
-		secretSource("FOIDESK_IMAP_PASSWORD", cfg.IMAP.PasswordFile))
+		secretSource("FOIDESK_IMAP_PASSWORD", cfg.IMAP.PasswordFile),
+		fileSecretSource(cfg.Alerts.WebhookSecretFile))
 	return nil
 }

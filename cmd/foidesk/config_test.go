@@ -210,3 +210,25 @@ func TestConfigCheckFailsOnUnreadablePasswordFile(t *testing.T) {
 		t.Fatalf("stderr %q does not contain %q", errOut, want)
 	}
 }
+
+func TestConfigCheckShowsAlertsAndTheWebhookSecretsSource(t *testing.T) {
+	secret := writeFile(t, "hook-key", "webhook-key-never-shown\n")
+	p := writeFile(t, "foidesk.toml", "[requester]\nemail = \"ann@example.org\"\n\n[alerts]\nwebhook_url = \"https://hooks.example/x\"\nwebhook_secret_file = \""+secret+"\"\n")
+	out, errOut, code := runCLI(t, "--config", p, "config", "check")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	for _, want := range []string{"[alerts]", "email = 'ann@example.org'", "digest_time = '08:00'", "due_soon_days = 3", "# webhook secret: ******** (from " + secret + ")"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("config check lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "webhook-key-never-shown") {
+		t.Fatalf("secret printed:\n%s", out)
+	}
+	missing := filepath.Join(t.TempDir(), "no-such-key")
+	p = writeFile(t, "foidesk2.toml", "[alerts]\nwebhook_secret_file = \""+missing+"\"\n")
+	if _, errOut, code := runCLI(t, "--config", p, "config", "check"); code != exitFailure || !strings.Contains(errOut, ":2: alerts.webhook_secret_file: cannot read "+missing) {
+		t.Fatalf("unreadable secret file: exit %d %q", code, errOut)
+	}
+}

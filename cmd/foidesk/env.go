@@ -13,7 +13,9 @@ import (
 	"foidesk/extract"
 	"foidesk/lifecycle"
 	"foidesk/store"
+	"foidesk/store/alert"
 	"foidesk/store/campaign"
+	"foidesk/store/coding"
 	"foidesk/store/document"
 	"foidesk/store/mail"
 	"foidesk/store/registry"
@@ -75,6 +77,8 @@ type stores struct {
 	mail      *mail.Store
 	documents *document.Store
 	users     *user.Store
+	alerts    *alert.Store
+	coding    *coding.Store
 }
 
 // openStore opens the database named by --db, else [store] path, else
@@ -106,7 +110,8 @@ func (e *env) openStores(ctx context.Context, readOnly bool) (*stores, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stores{Store: st, register: registry.New(st), campaigns: campaign.New(st), mail: mail.New(st), documents: document.New(st), users: user.New(st)}, nil
+	return &stores{Store: st, register: registry.New(st), campaigns: campaign.New(st), mail: mail.New(st), documents: document.New(st),
+		users: user.New(st), alerts: alert.New(st), coding: coding.New(st)}, nil
 }
 
 // lifecycle builds the request lifecycle's rule from [deadline]:

@@ -90,10 +90,15 @@ func requestsShow(ctx context.Context, e *env, f *requestsShowFlags, args []stri
 			Campaign  string                `json:"campaign"`
 			AsOf      string                `json:"as_of"`
 			Events    []timelineEventJSON   `json:"events"`
+			Letters   []letterJSON          `json:"letters"`
 			Messages  []mail.MessageSummary `json:"messages"`
 			Documents []document.Summary    `json:"documents"`
 		}{Request: requestJSON(r, sh.Status, sh.DaysLate), Stage: stage, ReviewBy: clock.ReviewBy, Facts: facts, Campaign: r.Campaign, AsOf: day.on.String(),
-			Events: []timelineEventJSON{}, Messages: t.Messages, Documents: t.Documents}
+			Events: []timelineEventJSON{}, Letters: []letterJSON{}, Messages: t.Messages, Documents: t.Documents}
+		for _, l := range t.Letters {
+			out.Letters = append(out.Letters, letterJSON{Kind: l.Kind, State: l.State, Queued: rfc3339(l.CreatedAt), Sent: rfc3339(l.SentAt),
+				Subject: l.Subject, MessageID: l.MessageID, Why: l.CancelReason})
+		}
 		if out.Documents == nil {
 			out.Documents = []document.Summary{}
 		}
@@ -149,6 +154,23 @@ func requestsShow(ctx context.Context, e *env, f *requestsShowFlags, args []stri
 		fmt.Fprintf(tw, "  %s\t#%d\t%s\t%s\n", londonTime(ev.At), ev.ID, ev.Kind, eventSummary(ev))
 	}
 	tw.Flush()
+	fmt.Fprintln(w, "\nletters after the request:")
+	if len(t.Letters) == 0 {
+		fmt.Fprintln(w, "  none")
+	}
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, l := range t.Letters {
+		when := "queued " + londonTime(l.CreatedAt)
+		if !l.SentAt.IsZero() {
+			when = "sent " + londonTime(l.SentAt)
+		}
+		fmt.Fprintf(tw, "  %s	%s	%s	%q", l.Kind, l.State, when, printable(l.Subject))
+		if l.CancelReason != "" {
+			fmt.Fprintf(tw, "	%s", printable(l.CancelReason))
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
 	fmt.Fprintln(w, "\nmessages:")
 	if len(t.Messages) == 0 {
 		fmt.Fprintln(w, "  none")
@@ -179,6 +201,7 @@ func requestsShow(ctx context.Context, e *env, f *requestsShowFlags, args []stri
 type timeline struct {
 	Request   campaign.Request
 	Events    []store.Event
+	Letters   []campaign.Letter // chasers and internal-review letters
 	Messages  []mail.MessageSummary
 	Documents []document.Summary
 }
@@ -195,11 +218,24 @@ func requestTimeline(ctx context.Context, st *stores, token string) (timeline, e
 	if t.Events, err = st.RequestEvents(ctx, id); err != nil {
 		return t, fmt.Errorf("timeline of %s: %w", t.Request.Ref, err)
 	}
+	if t.Letters, err = st.campaigns.RequestLetters(ctx, id); err != nil {
+		return t, err
+	}
 	if t.Messages, err = st.mail.Messages(ctx, mail.MessageFilter{RequestID: id}); err != nil {
 		return t, err
 	}
 	t.Documents, err = st.documents.List(ctx, document.Filter{RequestID: id})
 	return t, err
+}
+
+type letterJSON struct {
+	Kind      string `json:"kind"`
+	State     string `json:"state"`
+	Queued    string `json:"queued"`
+	Sent      string `json:"sent,omitempty"`
+	Subject   string `json:"subject"`
+	MessageID string `json:"message_id"`
+	Why       string `json:"cancelled_because,omitempty"`
 }
 
 type timelineEventJSON struct {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"foidesk/blob"
 	"foidesk/web"
 )
 
@@ -101,6 +102,6 @@ func newWebApp(cfg *Config, st *stores, log *slog.Logger) (*web.App, error) {
 		Log:         log,
 		BehindProxy: cfg.Web.BehindProxy,
 		Sessions:    sessionPolicy(cfg),
-		DataDir:     cfg.Store.DataDir,
+		Originals:   blob.Store{Dir: cfg.Store.DataDir},
 	})
 }

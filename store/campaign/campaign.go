@@ -58,7 +58,10 @@ type Campaign struct {
 	State    string
 	// Target is whom the campaign was created for; nil for a campaign
 	// created before targets were recorded.
-	Target    *Target
+	Target *Target
+	// Chasers is when overdue requests are chased; off unless set with
+	// SetChasers.
+	Chasers   Chasers
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -282,8 +285,9 @@ func getCampaign(ctx context.Context, q queryer, where string, arg any) (Campaig
 	var c Campaign
 	var subject, target sql.NullString
 	var created, updated sql.NullString
-	err := q.QueryRowContext(ctx, `SELECT id, name, template, subject, state, target, created_at, updated_at FROM campaigns WHERE `+where, arg).
-		Scan(&c.ID, &c.Name, &c.Template, &subject, &c.State, &target, &created, &updated)
+	var after, every, most sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT id, name, template, subject, state, target, chase_after, chase_every, chase_max, created_at, updated_at FROM campaigns WHERE `+where, arg).
+		Scan(&c.ID, &c.Name, &c.Template, &subject, &c.State, &target, &after, &every, &most, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, store.ErrNotFound
 	}
@@ -291,6 +295,7 @@ func getCampaign(ctx context.Context, q queryer, where string, arg any) (Campaig
 		return c, fmt.Errorf("read campaign: %w", err)
 	}
 	c.Subject = subject.String
+	c.Chasers = Chasers{After: int(after.Int64), Every: int(every.Int64), Max: int(most.Int64)}
 	if target.Valid {
 		c.Target = new(Target)
 		if err := json.Unmarshal([]byte(target.String), c.Target); err != nil {

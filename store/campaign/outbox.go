@@ -375,15 +375,25 @@ func (o *Outbox) ready(ctx context.Context, opt ClaimOptions, limit int) (int64,
 	return 0, "", nil
 }
 
-func checkDailyCap(ctx context.Context, conn *sql.Conn, dailyCap int, now time.Time) error {
+// rowsQuerier is a connection or a transaction.
+type rowsQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func checkDailyCap(ctx context.Context, conn rowsQuerier, dailyCap int, now time.Time) error {
 	since := ts(now.Add(-24 * time.Hour))
 	// Accepted messages, and those whose fate is unknown (they may have been
-	// accepted), count against the provider's quota.
+	// accepted), count against the provider's quota: requests and follow-up
+	// letters alike.
 	rows, err := conn.QueryContext(ctx, `SELECT t FROM (
-			SELECT sent_at AS t FROM requests WHERE sent_at >= ?
+			SELECT sent_at AS t FROM requests WHERE sent_at >= ?1
 			UNION ALL
-			SELECT claimed_at AS t FROM requests WHERE outbox_state IN ('sending', 'unknown') AND claimed_at >= ?
-		) ORDER BY t`, since, since)
+			SELECT claimed_at AS t FROM requests WHERE outbox_state IN ('sending', 'unknown') AND claimed_at >= ?1
+			UNION ALL
+			SELECT sent_at AS t FROM letters WHERE sent_at >= ?1
+			UNION ALL
+			SELECT claimed_at AS t FROM letters WHERE outbox_state IN ('sending', 'unknown') AND claimed_at >= ?1
+		) ORDER BY t`, since)
 	if err != nil {
 		return fmt.Errorf("daily cap: %w", err)
 	}

@@ -63,8 +63,10 @@ func (s *Store) OutboxReady(ctx context.Context, campaignID int64, now time.Time
 
 // RecentSends lists, per recipient domain, the latest acceptance since t,
 // so a restarted dispatcher keeps honouring the per-domain interval.
+// Follow-up letters count as requests do.
 func (s *Store) RecentSends(ctx context.Context, since time.Time) (map[string]time.Time, error) {
-	rows, err := s.core.DB().QueryContext(ctx, `SELECT to_email, sent_at FROM requests WHERE sent_at >= ?`, ts(since))
+	rows, err := s.core.DB().QueryContext(ctx, `SELECT to_email, sent_at FROM requests WHERE sent_at >= ?1
+		UNION ALL SELECT to_email, sent_at FROM letters WHERE sent_at >= ?1`, ts(since))
 	if err != nil {
 		return nil, fmt.Errorf("recent sends: %w", err)
 	}

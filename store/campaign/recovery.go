@@ -53,9 +53,11 @@ func finishSettled(ctx context.Context, s *Store, tx *sql.Tx, campaignID int64, 
 	return nil
 }
 
-// SendingOwners lists the dispatchers holding `sending` rows.
+// SendingOwners lists the dispatchers holding `sending` rows, requests or
+// letters.
 func (s *Store) SendingOwners(ctx context.Context) ([]string, error) {
-	rows, err := s.core.DB().QueryContext(ctx, `SELECT DISTINCT coalesce(claimed_by, '') FROM requests WHERE outbox_state = 'sending'`)
+	rows, err := s.core.DB().QueryContext(ctx, `SELECT coalesce(claimed_by, '') FROM requests WHERE outbox_state = 'sending'
+		UNION SELECT coalesce(claimed_by, '') FROM letters WHERE outbox_state = 'sending'`)
 	if err != nil {
 		return nil, fmt.Errorf("list dispatchers: %w", err)
 	}

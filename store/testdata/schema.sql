@@ -2,6 +2,54 @@
 -- go test ./store -run Schema -update rewrites it.
 PRAGMA user_version = 140;
 
+CREATE TABLE alert_digests (
+    day        TEXT PRIMARY KEY, -- YYYY-MM-DD (Europe/London)
+    letter_id  INTEGER,          -- the outbox letter; NULL when nothing was sent
+    alerts     INTEGER NOT NULL,
+    overdue    INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE alert_states (
+    request_id INTEGER PRIMARY KEY REFERENCES requests(id),
+    state      TEXT NOT NULL,
+    since      TEXT NOT NULL,  -- YYYY-MM-DD (Europe/London) the request entered it
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE alert_warnings (
+    kind       TEXT NOT NULL,   -- predicted-holidays
+    subject    TEXT NOT NULL,   -- the year
+    message    TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    digest_key TEXT,
+    PRIMARY KEY (kind, subject)
+);
+
+CREATE TABLE alerts (
+    id               INTEGER PRIMARY KEY,
+    request_id       INTEGER NOT NULL REFERENCES requests(id),
+    campaign_id      INTEGER NOT NULL REFERENCES campaigns(id),
+    from_state       TEXT NOT NULL,   -- '' when the request was in no alert state
+    to_state         TEXT NOT NULL,   -- an alert state, or 'replied' (answered after being late)
+    on_date          TEXT NOT NULL,   -- YYYY-MM-DD the pass judged it on
+    due_date         TEXT,
+    days_late        INTEGER,         -- working days late on on_date; NULL when no due date applies
+    created_at       TEXT NOT NULL,
+    digest_key       TEXT,            -- the digest that included it; NULL: not yet
+    digest_letter_id INTEGER,
+    webhook_state    TEXT NOT NULL,   -- none (no webhook configured), pending, delivered, failed
+    webhook_attempts INTEGER NOT NULL DEFAULT 0,
+    webhook_next_at  TEXT,            -- fixed-width UTC; when pending
+    webhook_error    TEXT             -- the last failure, in words
+);
+
+CREATE INDEX alerts_request ON alerts(request_id, id);
+
+CREATE INDEX alerts_undigested ON alerts(id) WHERE digest_key IS NULL;
+
+CREATE INDEX alerts_webhook_pending ON alerts(webhook_next_at) WHERE webhook_state = 'pending';
+
 CREATE TABLE attachments (
     id           INTEGER PRIMARY KEY,
     message_id   INTEGER NOT NULL REFERENCES messages (id),
@@ -51,7 +99,7 @@ CREATE TABLE campaigns (
                CHECK (state IN ('draft', 'queued', 'paused', 'cancelled', 'done')),
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
-, target TEXT);
+, target TEXT, chase_after INTEGER CHECK (chase_after IS NULL OR chase_after > 0), chase_every INTEGER CHECK (chase_every IS NULL OR chase_every > 0), chase_max INTEGER CHECK (chase_max IS NULL OR chase_max > 0));
 
 CREATE TABLE case_refs (
     norm        TEXT NOT NULL,
@@ -61,6 +109,37 @@ CREATE TABLE case_refs (
     created_at  TEXT NOT NULL,
     PRIMARY KEY (norm, request_id)
 );
+
+CREATE TABLE codebooks (
+    campaign_id   INTEGER PRIMARY KEY REFERENCES campaigns (id),
+    spec          TEXT NOT NULL CHECK (json_valid(spec)), -- labels, choice, keywords, rules
+    double_coding INTEGER NOT NULL DEFAULT 0 CHECK (double_coding IN (0, 1)),
+    updated_by    TEXT NOT NULL DEFAULT '',
+    updated_at    TEXT NOT NULL
+);
+
+CREATE TABLE codings (
+    id             INTEGER PRIMARY KEY,
+    review_id      INTEGER NOT NULL REFERENCES review_queue (id),
+    document_id    INTEGER NOT NULL REFERENCES documents (id),
+    campaign_id    INTEGER NOT NULL REFERENCES campaigns (id),
+    reviewer       TEXT NOT NULL COLLATE NOCASE,
+    role           TEXT NOT NULL CHECK (role IN ('coder', 'resolution')),
+    labels         TEXT NOT NULL CHECK (json_valid(labels)), -- JSON array of label names, sorted
+    outcome        TEXT NOT NULL DEFAULT ''
+                   CHECK (outcome IN ('', 'provided', 'not-held', 'refused', 'partial', 'published')),
+    outcome_detail TEXT NOT NULL DEFAULT '', -- refused: the exemption or cost limit; published: the URL
+    notes          TEXT NOT NULL DEFAULT '',
+    replaces       INTEGER REFERENCES codings (id),
+    current        INTEGER NOT NULL DEFAULT 1 CHECK (current IN (0, 1)),
+    coded_at       TEXT NOT NULL
+);
+
+CREATE INDEX codings_campaign ON codings (campaign_id) WHERE current = 1;
+
+CREATE UNIQUE INDEX codings_current ON codings (review_id, role, reviewer) WHERE current = 1;
+
+CREATE INDEX codings_document ON codings (document_id) WHERE current = 1;
 
 CREATE TABLE document_sources (
     id            INTEGER PRIMARY KEY,
@@ -142,6 +221,35 @@ BEGIN
 END;
 
 CREATE INDEX events_request ON events (request_id) WHERE request_id IS NOT NULL;
+
+CREATE TABLE letters (
+    id              INTEGER PRIMARY KEY,
+    kind            TEXT NOT NULL CHECK (kind IN ('chaser', 'internal-review', 'digest')),
+    request_id      INTEGER REFERENCES requests (id), -- NULL for a digest
+    once_key        TEXT NOT NULL UNIQUE,
+    to_email        TEXT NOT NULL,
+    message_id      TEXT NOT NULL UNIQUE,             -- without angle brackets
+    subject         TEXT NOT NULL,
+    raw             BLOB NOT NULL,                    -- the exact bytes sent
+    outbox_state    TEXT NOT NULL DEFAULT 'queued'
+                    CHECK (outbox_state IN ('queued', 'sending', 'sent', 'retry', 'failed', 'unknown', 'cancelled')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    smtp_code       INTEGER,
+    smtp_enhanced   TEXT,
+    smtp_text       TEXT,
+    claimed_by      TEXT,
+    claimed_at      TEXT,
+    sent_at         TEXT,
+    cancel_reason   TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    CHECK ((kind = 'digest') = (request_id IS NULL))
+);
+
+CREATE INDEX letters_outbox ON letters (outbox_state, next_attempt_at);
+
+CREATE INDEX letters_request ON letters (request_id, kind);
 
 CREATE TABLE login_failures (
     id      INTEGER PRIMARY KEY,
@@ -275,6 +383,15 @@ CREATE INDEX requests_authority ON requests (authority_id);
 
 CREATE INDEX requests_outbox ON requests (outbox_state, next_attempt_at);
 
+CREATE TABLE review_claims (
+    review_id  INTEGER NOT NULL REFERENCES review_queue (id),
+    reviewer   TEXT NOT NULL COLLATE NOCASE,
+    expires_at TEXT NOT NULL,
+    PRIMARY KEY (review_id, reviewer)
+);
+
+CREATE INDEX review_claims_reviewer ON review_claims (reviewer);
+
 CREATE TABLE review_queue (
     id           INTEGER PRIMARY KEY,
     document_id  INTEGER NOT NULL REFERENCES documents (id),
@@ -287,6 +404,13 @@ CREATE TABLE review_queue (
 );
 
 CREATE INDEX review_queue_pending ON review_queue (id) WHERE state = 'pending';
+
+CREATE TABLE review_skips (
+    review_id  INTEGER NOT NULL REFERENCES review_queue (id),
+    reviewer   TEXT NOT NULL COLLATE NOCASE,
+    skipped_at TEXT NOT NULL,
+    PRIMARY KEY (review_id, reviewer)
+);
 
 CREATE TABLE sessions (
     id           INTEGER PRIMARY KEY,
