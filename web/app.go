@@ -51,8 +51,8 @@ type Options struct {
 	// file" and raw message downloads and the message page's recipients
 	// and HTML; nil: the pages say the file is not available here.
 	Originals Originals
-	// Labels narrows search by coding label; nil: search has no label
-	// filter.
+	// Labels narrows search by coding label (store/coding provides
+	// it); nil: search has no label filter.
 	Labels Labels
 }
 
