@@ -168,15 +168,15 @@ func TestDocumentsFromStoredMail(t *testing.T) {
 
 	// Search: diacritics folded, ligature split, phrase and prefix.
 	for q, want := range map[string]int64{"wyr": policy.ID, "affirms": policy.ID, `"written policy"`: byName["(message body)"].ID, "Childr*": policy.ID} {
-		hits, err := w.docs.Search(ctx, q, 10)
+		hits, err := w.docs.Search(ctx, document.Query{Text: q, Kind: document.SearchDocuments})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(hits) == 0 || hits[0].DocumentID != want {
+		if len(hits) == 0 || hits[0].ID != want {
 			t.Errorf("search %s: %+v", q, hits)
 		}
 	}
-	if _, err := w.docs.Search(ctx, `don't "s.17`, 10); err != nil {
+	if _, err := w.docs.Search(ctx, document.Query{Text: `don't "s.17`}); err != nil {
 		t.Errorf("punctuation in a query: %v", err)
 	}
 

@@ -142,7 +142,7 @@ func TestIngestRefusalAndPublished(t *testing.T) {
 		t.Errorf("as an auto-reply: %s, want awaiting-response", s)
 	}
 	// A reparse keeps the person's word and the triage's detail.
-	if err := env.mail.ClassifyDetail(ctx, id, mail.KindRefusal, "", "s.12 (cost limit); s.14 (vexatious or repeated)"); err != nil {
+	if err := env.mail.ClassifyDetail(ctx, id, mail.KindRefusal, "", "s.12 (cost limit); s.14 (vexatious or repeated)", "test"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := env.proc.Reparse(ctx); err != nil {

@@ -374,7 +374,7 @@ func TestClockBounceAndReassignment(t *testing.T) {
 
 	resp := e.reply(a, "foi@northshire.gov.uk", "resp-2@northshire.gov.uk", "Mon, 9 Nov 2026 15:00:00 +0000", "Please find our policy attached.")
 	e.want(a, store.StatusReplied, "2026-12-01", "after the response")
-	if _, err := e.mail.Assign(ctx, resp.MessageID, b.Ref); err != nil {
+	if _, err := e.mail.Assign(ctx, resp.MessageID, b.Ref, "test"); err != nil {
 		t.Fatal(err)
 	}
 	e.want(a, store.StatusAwaitingResponse, "2026-12-01", "after its response was moved away")

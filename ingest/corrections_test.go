@@ -93,14 +93,14 @@ func TestAssignTeachesSenderAndMovesState(t *testing.T) {
 	if len(un) != 1 {
 		t.Fatalf("unmatched queue: %d", len(un))
 	}
-	if _, err := env.mail.Assign(ctx, res.MessageID, "n7kb3wqb"); err != nil {
+	if _, err := env.mail.Assign(ctx, res.MessageID, "n7kb3wqb", "test"); err != nil {
 		t.Fatal(err)
 	}
 	if s, _ := requestState(t, env, "N7KB3WQB"); s != store.StatusReplied {
 		t.Errorf("assigned request: %s", s)
 	}
 	// Reassigned: the first request goes back to pending.
-	if _, err := env.mail.Assign(ctx, res.MessageID, "R2MT9DFD"); err != nil {
+	if _, err := env.mail.Assign(ctx, res.MessageID, "R2MT9DFD", "test"); err != nil {
 		t.Fatal(err)
 	}
 	if s, _ := requestState(t, env, "N7KB3WQB"); s != store.StatusAwaitingResponse {
@@ -116,7 +116,7 @@ func TestAssignTeachesSenderAndMovesState(t *testing.T) {
 	if r2.Ref == "" || r2.MatchedBy != RuleSender {
 		t.Errorf("second message from the taught sender: ref %q by %q", r2.Ref, r2.MatchedBy)
 	}
-	if _, err := env.mail.Assign(ctx, res.MessageID, "ZZZZZZZZ"); err == nil {
+	if _, err := env.mail.Assign(ctx, res.MessageID, "ZZZZZZZZ", "test"); err == nil {
 		t.Errorf("unknown ref accepted")
 	}
 }

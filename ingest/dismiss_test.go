@@ -42,7 +42,7 @@ func TestDismissAndUndismiss(t *testing.T) {
 	if len(evs) != 1 || string(evs[0].Detail) != `{"by":"jo","reason":"spam"}` {
 		t.Errorf("dismissal events: %+v", evs)
 	}
-	if _, err := env.mail.Assign(ctx, stranger.MessageID, "N7KB3WQB"); !errors.Is(err, mail.ErrDismissed) {
+	if _, err := env.mail.Assign(ctx, stranger.MessageID, "N7KB3WQB", "test"); !errors.Is(err, mail.ErrDismissed) {
 		t.Errorf("assigning a dismissed message: %v", err)
 	}
 	if _, err := env.mail.Dismiss(ctx, stranger.MessageID, "again", "jo", false); err == nil {

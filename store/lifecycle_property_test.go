@@ -217,7 +217,7 @@ func (w *propWorld) recordFact(t *rapid.T, req campaign.Request, ev deadline.Eve
 			unmatched := req
 			unmatched.ID = 0
 			id := w.message(t, unmatched, kind, bounce, at)
-			if _, err := w.mail.Assign(ctx, id, req.Ref); err != nil {
+			if _, err := w.mail.Assign(ctx, id, req.Ref, "test"); err != nil {
 				t.Fatal(err)
 			}
 		case 1: // triage calls it an auto-reply; a person corrects it

@@ -159,3 +159,71 @@ func TestMigrateRebuildsMessagesKeepingReferences(t *testing.T) {
 		t.Error("an unknown kind was accepted")
 	}
 }
+
+// Migration 140 indexes the mail already stored, and its triggers keep
+// the index in step with every later insert, change and removal.
+func TestMigrateIndexesStoredMail(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	foundationAt(t, path, 120)
+	db, err := sql.Open("sqlite", store.DSN(path, 5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`INSERT INTO messages (id, sha256, size, from_addr, from_name, subject, body_text, kind, received_at, created_at, updated_at)
+		VALUES (7, 'aa', 10, 'foi@ashdown.gov.uk', 'Ashdown FOI', 'Your request', 'We hold no policy on covert recording.', 'response',
+		'2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	defer s.Close()
+	match := func(q string) []int64 {
+		t.Helper()
+		rows, err := s.DB().Query(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid`, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []int64
+		for rows.Next() {
+			var id int64
+			rows.Scan(&id)
+			out = append(out, id)
+		}
+		return out
+	}
+	for _, q := range []string{"covert", "ashdown", "request", `sender:"Ashdown FOI"`} {
+		if got := match(q); len(got) != 1 || got[0] != 7 {
+			t.Errorf("%s after migrating: %v", q, got)
+		}
+	}
+	for _, q := range []string{
+		`INSERT INTO messages (id, sha256, size, subject, body_text, kind, received_at, created_at, updated_at)
+			VALUES (8, 'bb', 10, 'Prize', 'You won a zebra', 'response', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
+		`UPDATE messages SET body_text = 'Our policy permits recording.' WHERE id = 7`,
+	} {
+		if _, err := s.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := match("zebra"); len(got) != 1 || got[0] != 8 {
+		t.Errorf("an inserted message is not indexed: %v", got)
+	}
+	if got := match("covert"); len(got) != 0 {
+		t.Errorf("a changed text is still indexed as it was: %v", got)
+	}
+	if got := match("permits"); len(got) != 1 || got[0] != 7 {
+		t.Errorf("a changed text is not indexed: %v", got)
+	}
+	if _, err := s.DB().Exec(`DELETE FROM messages WHERE id = 8`); err != nil {
+		t.Fatal(err)
+	}
+	if got := match("zebra"); len(got) != 0 {
+		t.Errorf("a removed message is still indexed: %v", got)
+	}
+}

@@ -26,6 +26,8 @@ import (
 	"foidesk/store"
 	"foidesk/store/campaign"
 	"foidesk/store/coding"
+	"foidesk/store/document"
+	"foidesk/store/mail"
 	"foidesk/store/user"
 )
 
@@ -44,10 +46,14 @@ type Options struct {
 	// user.DefaultMax when zero), judged by the store's clock
 	// (store.Options.Now), which tests set.
 	Sessions user.Policy
-	// Originals opens the stored file of an attachment by its SHA-256
-	// (the blob store, blob.Store), for the "original file" downloads;
-	// nil: the pages say the file is not available here.
+	// Originals opens the stored file of an attachment or a raw message
+	// by its SHA-256 (the blob store, blob.Store), for the "original
+	// file" and raw message downloads and the message page's recipients
+	// and HTML; nil: the pages say the file is not available here.
 	Originals Originals
+	// Labels narrows search by coding label (store/coding provides
+	// it); nil: search has no label filter.
+	Labels Labels
 }
 
 // Originals opens stored files by their SHA-256.
@@ -63,6 +69,8 @@ type App struct {
 	users     *user.Store
 	campaigns *campaign.Store
 	coding    *coding.Store
+	mail      *mail.Store
+	docs      *document.Store
 	pages     map[string]*template.Template
 	handler   http.Handler
 }
@@ -78,6 +86,8 @@ func New(opts Options) (*App, error) {
 		users:     user.New(opts.Store),
 		campaigns: campaign.New(opts.Store),
 		coding:    coding.New(opts.Store),
+		mail:      mail.New(opts.Store),
+		docs:      document.New(opts.Store),
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

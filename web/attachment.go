@@ -20,7 +20,7 @@ import (
 // a browser as a page of this origin.
 var attachmentTypes = map[string]bool{
 	"application/pdf": true, "application/rtf": true, "application/zip": true,
-	"text/plain": true, "text/csv": true,
+	"text/plain": true, "text/csv": true, "message/rfc822": true,
 	"image/png": true, "image/jpeg": true, "image/gif": true, "image/tiff": true,
 	"application/msword":       true,
 	"application/vnd.ms-excel": true,

@@ -28,6 +28,8 @@ func parsePages() (map[string]*template.Template, error) {
 			}
 			return t.UTC().Format("2 Jan 2006 15:04 MST")
 		},
+		"bytes":  humanBytes,
+		"mul100": func(f float64) float64 { return f * 100 },
 	}
 	pages := map[string]*template.Template{}
 	for _, n := range names {
@@ -51,7 +53,10 @@ type page struct {
 	User    string // signed-in user's name; empty on the sign-in page
 	Admin   bool
 	Message string // a notice at the top: what just happened, or what went wrong
-	Data    any
+	// Unmatched is how many messages wait in the unmatched queue, for the
+	// navigation.
+	Unmatched int
+	Data      any
 }
 
 // render writes page name with status.
@@ -67,6 +72,11 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	}
 	if cur, ok := sessionOf(r); ok {
 		p.User, p.Admin = cur.session.User, cur.session.Admin
+		n, err := a.mail.UnmatchedCount(r.Context())
+		if err != nil {
+			a.log.Warn("web: count unmatched mail", "err", err)
+		}
+		p.Unmatched = n
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {

@@ -314,8 +314,6 @@ func TestAdminResolvesADisagreement(t *testing.T) {
 	}
 }
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
 func TestAdminEditsTheCodebookWithLineErrors(t *testing.T) {
 	f := newReviewFixture(t, 1)
 	c, tok := f.signIn("ana")

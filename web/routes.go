@@ -43,6 +43,17 @@ func (a *App) routes() []route {
 		{"POST /review/{campaign}/resolve", adminOnly, a.reviewResolveCode},
 		{"GET /review/{campaign}/codebook", adminOnly, a.reviewCodebook},
 		{"POST /review/{campaign}/codebook", adminOnly, a.reviewCodebookSet},
+		{"GET /mail/unmatched", signedIn, a.mailUnmatched},
+		{"GET /mail/{id}", signedIn, a.mailMessage},
+		{"GET /mail/{id}/raw", signedIn, a.mailRaw},
+		{"GET /mail/{id}/attachments/{seq}", signedIn, a.mailAttachment},
+		{"POST /mail/{id}/assign", signedIn, a.mailAssign},
+		{"POST /mail/{id}/dismiss", signedIn, a.mailDismiss},
+		{"POST /mail/{id}/undismiss", signedIn, a.mailUndismiss},
+		{"POST /mail/{id}/classify", signedIn, a.mailClassify},
+		{"GET /documents/{id}", signedIn, a.documentPage},
+		{"GET /documents/{id}/original", signedIn, a.documentOriginal},
+		{"GET /search", signedIn, a.search},
 		// Anything else is a plain 404 page (with the headers), for
 		// everyone: it says nothing about what exists.
 		{"/", public, a.notFound},

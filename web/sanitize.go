@@ -20,14 +20,21 @@ import (
 //
 // cid: images need the review page to point them at the message's parts;
 // the app's CSP (img-src 'self') blocks any source left as it is.
-var mailPolicy = newMailPolicy()
+var mailPolicy = newMailPolicy(safeImageSrc)
+
+// pagePolicy is mailPolicy without cid: images, for the message page:
+// foidesk does not serve a message's inline parts as images (a part's
+// declared type is the sender's word, and an image of this origin is one
+// more thing to get wrong), so an inline image is shown as its alt text.
+var pagePolicy = newMailPolicy(inlineImageSrc)
 
 var (
-	safeImageSrc = regexp.MustCompile(`^(?i:cid:[^\s"'<>]+|data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+)$`)
-	safeLink     = regexp.MustCompile(`^(?i:https?://|mailto:)`)
+	safeImageSrc   = regexp.MustCompile(`^(?i:cid:[^\s"'<>]+|data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+)$`)
+	inlineImageSrc = regexp.MustCompile(`^(?i:data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+)$`)
+	safeLink       = regexp.MustCompile(`^(?i:https?://|mailto:)`)
 )
 
-func newMailPolicy() *bluemonday.Policy {
+func newMailPolicy(imageSrc *regexp.Regexp) *bluemonday.Policy {
 	p := bluemonday.NewPolicy()
 	p.AllowElements("p", "br", "div", "span", "b", "i", "u", "s", "strong", "em", "small", "sub", "sup",
 		"blockquote", "pre", "code", "hr", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -41,7 +48,7 @@ func newMailPolicy() *bluemonday.Policy {
 	p.RequireNoFollowOnLinks(true)
 	p.RequireNoReferrerOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(false)
-	p.AllowAttrs("src").Matching(safeImageSrc).OnElements("img")
+	p.AllowAttrs("src").Matching(imageSrc).OnElements("img")
 	p.AllowAttrs("alt", "title").OnElements("img")
 	p.AllowAttrs("width", "height").Matching(bluemonday.Integer).OnElements("img")
 	return p
@@ -50,4 +57,10 @@ func newMailPolicy() *bluemonday.Policy {
 // SanitizeHTML makes email HTML inert for showing inside a page.
 func SanitizeHTML(html string) template.HTML {
 	return template.HTML(mailPolicy.Sanitize(html))
+}
+
+// sanitizeForPage is SanitizeHTML for the message page: inline (cid:)
+// images become their alt text.
+func sanitizeForPage(html string) template.HTML {
+	return template.HTML(pagePolicy.Sanitize(html))
 }

@@ -153,6 +153,24 @@ func TestIngestExtractsNewAttachments(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "policy.docx") {
 		t.Errorf("search after ingest:\n%s", out)
 	}
+	// The mail itself is searched too, by the same query as the web app's.
+	out, _, code = runCLI(t, "--config", cfg, "search", "--kind", "messages", "response", "attached")
+	if code != 0 || !strings.Contains(out, "FOI Team <foi@ashdown.gov.uk>: Re: Recording policy [ref: Q6ZA4VMP] (Ashdown Council, Q6ZA4VMP)") ||
+		!strings.Contains(out, "Our [response] to your request is [attached]") || strings.Contains(out, "document ") {
+		t.Errorf("search --kind messages:\n%s", out)
+	}
+	if out, _, _ = runCLI(t, "--config", cfg, "search", "--nation", "Scotland", "wyr"); !strings.Contains(out, "nothing contains wyr") {
+		t.Errorf("search --nation Scotland:\n%s", out)
+	}
+	for _, args := range [][]string{{"search", "OR", "wyr"}, {"search", "--kind", "letters", "wyr"}} {
+		_, errOut, code := runCLI(t, append([]string{"--config", cfg}, args...)...)
+		if code != exitUsage {
+			t.Errorf("%v: exit %d %s", args, code, errOut)
+		}
+		if args[1] == "OR" && !strings.Contains(errOut, "search could not read that query") {
+			t.Errorf("%v: %s", args, errOut)
+		}
+	}
 	// Nothing new: a second run extracts nothing.
 	out, _, _ = runCLI(t, "--config", cfg, "ingest", "--once")
 	if strings.Contains(out, "extracted text from") {

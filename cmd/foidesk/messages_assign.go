@@ -74,7 +74,7 @@ func messagesAssign(ctx context.Context, e *env, f *messagesAssignFlags, args []
 			return errors.New(b.String())
 		}
 	}
-	r, err := st.mail.Assign(ctx, id, f.ref)
+	r, err := st.mail.Assign(ctx, id, f.ref, whoAmI())
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("%v (messages are listed by 'foidesk messages list', references by 'foidesk campaign status NAME')", err)

@@ -63,7 +63,7 @@ func messagesClassify(ctx context.Context, e *env, f *messagesClassifyFlags, arg
 	if f.detail != "" && f.kind != mail.KindRefusal && f.kind != mail.KindPublished {
 		return usagef("--detail is for --kind %s or %s", mail.KindRefusal, mail.KindPublished)
 	}
-	if err := st.mail.ClassifyDetail(ctx, id, f.kind, f.reason, f.detail); err != nil {
+	if err := st.mail.ClassifyDetail(ctx, id, f.kind, f.reason, f.detail, whoAmI()); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "message %d is now %s\n", id, f.kind)

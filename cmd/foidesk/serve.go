@@ -103,5 +103,6 @@ func newWebApp(cfg *Config, st *stores, log *slog.Logger) (*web.App, error) {
 		BehindProxy: cfg.Web.BehindProxy,
 		Sessions:    sessionPolicy(cfg),
 		Originals:   blob.Store{Dir: cfg.Store.DataDir},
+		Labels:      st.coding,
 	})
 }

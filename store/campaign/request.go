@@ -199,3 +199,15 @@ func scanRequests(rows *sql.Rows, withRaw bool) ([]Request, error) {
 	}
 	return out, rows.Err()
 }
+
+// AnswerableRequests lists every request a reply can belong to (sent, or
+// whose sending is unknown), by authority name then campaign: the choices
+// a person picks from when assigning a message by hand.
+func (s *Store) AnswerableRequests(ctx context.Context) ([]Request, error) {
+	rows, err := s.core.DB().QueryContext(ctx, "SELECT "+requestCols+requestFrom+
+		" WHERE r.outbox_state IN ('sent', 'unknown') ORDER BY a.name, c.name, r.id")
+	if err != nil {
+		return nil, fmt.Errorf("answerable requests: %w", err)
+	}
+	return scanRequests(rows, false)
+}

@@ -65,15 +65,15 @@ func TestSaveDocumentLinksQueuesAndSearches(t *testing.T) {
 		t.Fatalf("documents: %+v %v", list, err)
 	}
 	for _, q := range []string{"wyr", "record*", `"may record"`, "PARENTS"} {
-		hits, err := docs.Search(ctx, q, 10)
-		if err != nil || len(hits) != 1 || !strings.Contains(hits[0].Snippet, "[") {
+		hits, err := docs.Search(ctx, document.Query{Text: q})
+		if err != nil || len(hits) != 1 || !strings.Contains(hits[0].Snippet, document.HitStart) {
 			t.Errorf("search %q: %+v %v", q, hits, err)
 		}
 	}
-	if hits, err := docs.Search(ctx, `"unbalanced OR ( NOT`, 10); err != nil || len(hits) != 0 {
+	if hits, err := docs.Search(ctx, document.Query{Text: `"unbalanced OR ( NOT`, Kind: document.SearchDocuments}); err != nil || len(hits) != 0 {
 		t.Errorf("hostile query: %+v %v", hits, err)
 	}
-	if _, err := docs.Search(ctx, `  "" * `, 10); err == nil {
+	if _, err := docs.Search(ctx, document.Query{Text: `  "" * `}); err == nil {
 		t.Error("a query with no words must be an error")
 	}
 
@@ -82,10 +82,10 @@ func TestSaveDocumentLinksQueuesAndSearches(t *testing.T) {
 	if err := docs.UpdateExtraction(ctx, a.DocumentID, in); err != nil {
 		t.Fatal(err)
 	}
-	if hits, _ := docs.Search(ctx, "wyr", 10); len(hits) != 0 {
+	if hits, _ := docs.Search(ctx, document.Query{Text: "wyr"}); len(hits) != 0 {
 		t.Error("old text still indexed")
 	}
-	if hits, _ := docs.Search(ctx, "different", 10); len(hits) != 1 {
+	if hits, _ := docs.Search(ctx, document.Query{Text: "different"}); len(hits) != 1 {
 		t.Error("new text not indexed")
 	}
 

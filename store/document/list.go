@@ -113,94 +113,6 @@ func (s *Store) documentSources(ctx context.Context, id int64) ([]SourceInfo, er
 	return out, rows.Err()
 }
 
-// SearchHit is one document matching a search.
-type SearchHit struct {
-	DocumentID int64        `json:"document_id"`
-	Status     string       `json:"status"`
-	Snippet    string       `json:"snippet"`
-	Rank       float64      `json:"rank"`
-	Sources    []SourceInfo `json:"sources"`
-}
-
-// Search finds documents containing every word of query (a word
-// ending in * matches as a prefix; "quoted words" match as a phrase), best
-// first. The query is never passed to FTS5 raw, so punctuation a person
-// types ("don't", "s.17") cannot be a syntax error.
-func (s *Store) Search(ctx context.Context, query string, limit int) ([]SearchHit, error) {
-	match := ftsQuery(query)
-	if match == "" {
-		return nil, fmt.Errorf("search: no words in %q", query)
-	}
-	if limit <= 0 {
-		limit = 50
-	}
-	rows, err := s.core.DB().QueryContext(ctx, `SELECT f.rowid, d.status, snippet(documents_fts, 0, '[', ']', '…', 16), bm25(documents_fts)
-		FROM documents_fts f JOIN documents d ON d.id = f.rowid
-		WHERE documents_fts MATCH ? ORDER BY bm25(documents_fts) LIMIT ?`, match, limit)
-	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", query, err)
-	}
-	var out []SearchHit
-	for rows.Next() {
-		var h SearchHit
-		if err := rows.Scan(&h.DocumentID, &h.Status, &h.Snippet, &h.Rank); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for i := range out {
-		if out[i].Sources, err = s.documentSources(ctx, out[i].DocumentID); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// ftsQuery turns what a person typed into an FTS5 query: each word and
-// each "quoted phrase" becomes a quoted string (all must match); a
-// trailing * keeps prefix matching.
-func ftsQuery(q string) string {
-	var terms []string
-	for len(q) > 0 {
-		q = strings.TrimLeft(q, " \t\r\n")
-		if q == "" {
-			break
-		}
-		var term string
-		if q[0] == '"' {
-			end := strings.IndexByte(q[1:], '"')
-			if end < 0 {
-				term, q = q[1:], ""
-			} else {
-				term, q = q[1:end+1], q[end+2:]
-			}
-		} else {
-			end := strings.IndexAny(q, " \t\r\n")
-			if end < 0 {
-				term, q = q, ""
-			} else {
-				term, q = q[:end], q[end:]
-			}
-		}
-		prefix := strings.HasSuffix(term, "*")
-		term = strings.TrimRight(term, "*")
-		if strings.TrimSpace(term) == "" {
-			continue
-		}
-		t := `"` + strings.ReplaceAll(term, `"`, `""`) + `"`
-		if prefix {
-			t += "*"
-		}
-		terms = append(terms, t)
-	}
-	return strings.Join(terms, " ")
-}
-
 // Text returns a document's text.
 func (s *Store) Text(ctx context.Context, id int64) (string, error) {
 	var text string
@@ -261,4 +173,15 @@ func (s *Store) MessageAttachments(ctx context.Context, messageID int64) ([]Atta
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// BodyDocument is the document made from a message's own text, or 0
+// when there is none (yet).
+func (s *Store) BodyDocument(ctx context.Context, messageID int64) (int64, error) {
+	var id int64
+	err := s.core.DB().QueryRowContext(ctx, `SELECT document_id FROM document_sources WHERE message_id = ? AND attachment_id IS NULL`, messageID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
 }

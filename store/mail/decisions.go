@@ -181,12 +181,13 @@ func (s *Store) undoLocked(ctx context.Context, tx *sql.Tx, id int64) error {
 // is kept, so that correcting a refusal to a response and back loses
 // nothing; ClassifyDetail sets it.
 func (s *Store) Classify(ctx context.Context, id int64, kind, reason string) error {
-	return s.ClassifyDetail(ctx, id, kind, reason, "")
+	return s.ClassifyDetail(ctx, id, kind, reason, "", "")
 }
 
 // ClassifyDetail is Classify that also sets the kind's detail, when detail
-// is not "".
-func (s *Store) ClassifyDetail(ctx context.Context, id int64, kind, reason, detail string) error {
+// is not "", and names who corrected it (by, in the event; "" leaves it
+// out).
+func (s *Store) ClassifyDetail(ctx context.Context, id int64, kind, reason, detail, by string) error {
 	if !validKind(kind) {
 		return fmt.Errorf("unknown kind %q (one of %s)", kind, strings.Join(Kinds, ", "))
 	}
@@ -210,6 +211,9 @@ func (s *Store) ClassifyDetail(ctx context.Context, id int64, kind, reason, deta
 			return err
 		}
 		ev := map[string]any{"from": old, "to": kind, "reason": reason}
+		if by != "" {
+			ev["by"] = by
+		}
 		if detail != "" {
 			ev["detail"] = detail
 		}
@@ -223,8 +227,9 @@ func (s *Store) ClassifyDetail(ctx context.Context, id int64, kind, reason, deta
 // Assign ties a message to the request with this reference, on a person's
 // word. The previous request's state change is undone and the new one's
 // made, and the sender's address is learned for the request's authority so
-// the next message from it matches by itself.
-func (s *Store) Assign(ctx context.Context, id int64, token string) (RequestRef, error) {
+// the next message from it matches by itself. by, who assigned it, is
+// recorded in the message.assigned event.
+func (s *Store) Assign(ctx context.Context, id int64, token, by string) (RequestRef, error) {
 	var out RequestRef
 	err := s.core.Tx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT id, ref, authority_id FROM requests WHERE ref = ?`, ref.Normalize(token)).Scan(&out.ID, &out.Ref, &out.AuthorityID)
@@ -256,7 +261,7 @@ func (s *Store) Assign(ctx context.Context, id int64, token string) (RequestRef,
 			return err
 		}
 		if err := s.core.AppendEvent(ctx, tx, "message.assigned", store.Subject{Message: id, Request: out.ID, Authority: out.AuthorityID}, map[string]any{
-			"ref": out.Ref, "previous_request": oldReq.Int64}); err != nil {
+			"ref": out.Ref, "previous_request": oldReq.Int64, "by": by}); err != nil {
 			return err
 		}
 		if from != "" {

@@ -245,3 +245,39 @@ func (s *Store) MessageDetail(ctx context.Context, id int64) (Detail, error) {
 	}
 	return d, nil
 }
+
+// UnmatchedCount is how many messages wait in the unmatched queue: not
+// matched to a request and not dismissed.
+func (s *Store) UnmatchedCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.core.DB().QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE request_id IS NULL AND dismissed_at IS NULL`).Scan(&n)
+	return n, err
+}
+
+// Snippets returns the start of each message's readable text, white space
+// collapsed by the caller, at most n characters each: for listings.
+func (s *Store) Snippets(ctx context.Context, ids []int64, n int) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list := make([]string, len(ids))
+	for i, id := range ids {
+		list[i] = fmt.Sprint(id)
+	}
+	rows, err := s.core.DB().QueryContext(ctx, `SELECT id, substr(body_text, 1, ?) FROM messages WHERE id IN (SELECT value FROM json_each(?))`,
+		n, "["+strings.Join(list, ",")+"]")
+	if err != nil {
+		return nil, fmt.Errorf("message snippets: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var text string
+		if err := rows.Scan(&id, &text); err != nil {
+			return nil, err
+		}
+		out[id] = text
+	}
+	return out, rows.Err()
+}

@@ -2,6 +2,8 @@ package mail
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 )
 
@@ -100,4 +102,82 @@ func (s *Store) OpenRequestsForSender(ctx context.Context, addr string) ([]Reque
 		SELECT id FROM authorities WHERE lower(email) LIKE '%' || ?1
 		UNION SELECT authority_id FROM requests WHERE lower(to_email) LIKE '%' || ?1
 		UNION SELECT authority_id FROM authority_senders WHERE address LIKE '%' || ?1) ORDER BY r.id`, domain)
+}
+
+// OpenRequestsForSenders is OpenRequestsForSender for many addresses in
+// one query, for a page that lists many messages: each lower-cased
+// address maps to the open requests of the authorities it belongs to, by
+// the exact address, else by its domain.
+func (s *Store) OpenRequestsForSenders(ctx context.Context, addrs []string) (map[string][]RequestRef, error) {
+	out := map[string][]RequestRef{}
+	var keys []string
+	seen := map[string]bool{}
+	for _, a := range addrs {
+		a = strings.ToLower(strings.TrimSpace(a))
+		at := strings.LastIndexByte(a, '@')
+		if at <= 0 || at == len(a)-1 || seen[a] {
+			continue
+		}
+		seen[a] = true
+		keys = append(keys, a, a[at:])
+	}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	list, _ := json.Marshal(keys)
+	rows, err := s.core.DB().QueryContext(ctx, `WITH known (authority_id, address) AS (
+			SELECT id, lower(email) FROM authorities WHERE email IS NOT NULL
+			UNION SELECT authority_id, lower(to_email) FROM requests
+			UNION SELECT authority_id, address FROM authority_senders),
+		wanted (key) AS (SELECT value FROM json_each(?))
+		SELECT k.address, r.id, r.ref, r.authority_id FROM known k JOIN requests r ON r.authority_id = k.authority_id
+		WHERE `+openRequest+` AND (k.address IN wanted OR substr(k.address, instr(k.address, '@')) IN wanted)
+		ORDER BY r.id`, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("open requests for senders: %w", err)
+	}
+	defer rows.Close()
+	type hit struct {
+		address string
+		req     RequestRef
+	}
+	var hits []hit
+	for rows.Next() {
+		var h hit
+		if err := rows.Scan(&h.address, &h.req.ID, &h.req.Ref, &h.req.AuthorityID); err != nil {
+			return nil, err
+		}
+		hits = append(hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for a := range seen {
+		domain := a[strings.LastIndexByte(a, '@'):]
+		var exact, byDomain []RequestRef
+		for _, h := range hits {
+			switch {
+			case h.address == a:
+				exact = appendRequest(exact, h.req)
+			case strings.HasSuffix(h.address, domain) && strings.LastIndexByte(h.address, '@') == len(h.address)-len(domain):
+				byDomain = appendRequest(byDomain, h.req)
+			}
+		}
+		if len(exact) > 0 {
+			out[a] = exact
+		} else if len(byDomain) > 0 {
+			out[a] = byDomain
+		}
+	}
+	return out, nil
+}
+
+// appendRequest adds r to list unless it is there.
+func appendRequest(list []RequestRef, r RequestRef) []RequestRef {
+	for _, x := range list {
+		if x.ID == r.ID {
+			return list
+		}
+	}
+	return append(list, r)
 }

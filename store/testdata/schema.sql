@@ -1,6 +1,6 @@
 -- The schema of a new database, from store/migrations. Do not edit:
 -- go test ./store -run Schema -update rewrites it.
-PRAGMA user_version = 130;
+PRAGMA user_version = 140;
 
 CREATE TABLE alert_digests (
     day        TEXT PRIMARY KEY, -- YYYY-MM-DD (Europe/London)
@@ -310,6 +310,38 @@ CREATE TABLE messages (
     updated_at        TEXT NOT NULL,
     CHECK (dismissed_at IS NULL OR request_id IS NULL)
 );
+
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+    sender,
+    subject,
+    body,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE 'messages_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+
+CREATE TABLE 'messages_fts_content'(id INTEGER PRIMARY KEY, c0, c1, c2);
+
+CREATE TABLE 'messages_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
+
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    DELETE FROM messages_fts WHERE rowid = old.id;
+END;
+
+CREATE TABLE 'messages_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+
+CREATE TABLE 'messages_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, sender, subject, body)
+        VALUES (new.id, trim(new.from_name || ' ' || new.from_addr), new.subject, new.body_text);
+END;
+
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF from_name, from_addr, subject, body_text ON messages BEGIN
+    DELETE FROM messages_fts WHERE rowid = old.id;
+    INSERT INTO messages_fts (rowid, sender, subject, body)
+        VALUES (new.id, trim(new.from_name || ' ' || new.from_addr), new.subject, new.body_text);
+END;
 
 CREATE INDEX messages_header_id ON messages (header_message_id) WHERE header_message_id IS NOT NULL;
 
