@@ -33,12 +33,12 @@ const (
 // Delivery values of a row.
 const (
 	Delivered = "delivered"
-	Bounced   = "bounced"       // a permanent bounce: not-delivered
-	NotSent   = ""              // never sent (draft, queued, no address)
-	SendError = "failed"        // the mail server refused it
-	Uncertain = "unknown"       // the connection dropped mid-send
-	Cancelled = "cancelled"     // withdrawn before sending
-	Sending   = "sending"       // queued, being sent or waiting to retry
+	Bounced   = "bounced"   // a permanent bounce: not-delivered
+	NotSent   = ""          // never sent (draft, queued, no address)
+	SendError = "failed"    // the mail server refused it
+	Uncertain = "unknown"   // the connection dropped mid-send
+	Cancelled = "cancelled" // withdrawn before sending
+	Sending   = "sending"   // queued, being sent or waiting to retry
 )
 
 // Outcomes of a request: coded by a person, or inferred from the kind of
@@ -71,8 +71,8 @@ type Codes interface {
 
 // Row is one targeted authority and what became of its request.
 type Row struct {
-	RequestID   int64 `json:"request_id,omitempty"` // 0: no request was made
-	AuthorityID int64 `json:"authority_id"`
+	RequestID   int64  `json:"request_id,omitempty"` // 0: no request was made
+	AuthorityID int64  `json:"authority_id"`
 	Code        string `json:"code"`
 	Name        string `json:"name"`
 	Nation      string `json:"nation"`

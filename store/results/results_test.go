@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strings"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -39,7 +39,6 @@ func golden(t *testing.T) (*store.Store, storetest.Golden) {
 	}
 	return st, g
 }
-
 
 // asOf is the day the golden survey is judged on.
 var asOf, _ = deadline.ParseDate("2026-12-15")
@@ -207,14 +206,18 @@ func TestSummaryRecomputable(t *testing.T) {
 			want int
 		}{
 			{"targeted", s.Targeted, len(rows)},
-			{"sent", s.Sent, count(func(r results.Row) bool { return r.Sent != "" && (r.Delivery == "delivered" || r.Delivery == "bounced") })},
+			{"sent", s.Sent, count(func(r results.Row) bool {
+				return r.Sent != "" && (r.Delivery == "delivered" || r.Delivery == "bounced")
+			})},
 			{"delivered", s.Delivered, count(func(r results.Row) bool { return r.Delivery == "delivered" })},
 			{"bounced", s.Bounced, count(func(r results.Row) bool { return r.Delivery == "bounced" })},
 			{"no address", s.NoAddress, count(func(r results.Row) bool { return r.State == "no-address" })},
 			{"replied", s.Replied, count(func(r results.Row) bool { return r.RepliedOn != "" })},
 			{"on time", s.RepliedOnTime, count(func(r results.Row) bool { return r.RepliedOn != "" && r.DaysLate != nil && *r.DaysLate <= 0 })},
 			{"late", s.RepliedLate, count(func(r results.Row) bool { return r.RepliedOn != "" && r.DaysLate != nil && *r.DaysLate > 0 })},
-			{"never", s.NeverReplied, count(func(r results.Row) bool { return r.Delivery == "delivered" && r.RepliedOn == "" && r.State != "withdrawn" })},
+			{"never", s.NeverReplied, count(func(r results.Row) bool {
+				return r.Delivery == "delivered" && r.RepliedOn == "" && r.State != "withdrawn"
+			})},
 			{"refused", s.Refused, count(func(r results.Row) bool { return r.Outcome == "refused" })},
 			{"not held", s.NotHeld, count(func(r results.Row) bool { return r.Outcome == "not-held" })},
 			{"published", s.Published, count(func(r results.Row) bool { return r.Outcome == "published" })},

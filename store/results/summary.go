@@ -48,6 +48,7 @@ type Nation struct {
 	Nation    string  `json:"nation"`
 	Targeted  int     `json:"targeted"`
 	Sent      int     `json:"sent"`
+	Delivered int     `json:"delivered"`
 	Replied   int     `json:"replied"`
 	Coded     int     `json:"coded"`
 	Labels    []Label `json:"labels"`
@@ -103,6 +104,7 @@ func Summarize(rows []Row) Summary {
 		switch r.Delivery {
 		case Delivered:
 			s.Delivered++
+			n.Delivered++
 		case Bounced:
 			s.Bounced++
 		}

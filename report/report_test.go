@@ -1,0 +1,43 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"foidesk/store/results"
+)
+
+func TestMarkdownEscapesCells(t *testing.T) {
+	rp := New("a|b", "2026-12-15", false, []results.Row{{Code: "X1", Name: "Pipe | and\nnewline <script>alert(1)</script>", State: "no-address"}})
+	var b bytes.Buffer
+	if err := rp.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	want := `| X1 | Pipe \| and newline &lt;script&gt;alert(1)&lt;/script&gt; |`
+	if !strings.Contains(out, want) || !strings.Contains(out, `## a\|b: results`) {
+		t.Errorf("markdown:\n%s\nwant a line with %s", out, want)
+	}
+	if strings.Contains(out, "<script>") {
+		t.Error("markdown carries a script tag")
+	}
+}
+
+func TestCSVQuotesAndNeutralises(t *testing.T) {
+	var b bytes.Buffer
+	c, _ := NewCSV(&b)
+	c.Record([]Cell{{Text, "-1"}, {Number, "-1"}, {Text, "a,b"}, {Text, "line\nbreak"}, {Text, `"q"`}, {Text, "@x"}})
+	c.Flush()
+	if want := "\ufeff'-1,-1,\"a,b\",\"line\nbreak\",\"\"\"q\"\"\",'@x\r\n"; b.String() != want {
+		t.Errorf("csv %q, want %q", b.String(), want)
+	}
+}
+
+func TestExcelSerial(t *testing.T) {
+	for in, want := range map[string]int{"1900-03-01": 61, "2026-11-02": 46328, "2000-01-01": 36526} {
+		if got, err := ExcelSerial(in); err != nil || got != want {
+			t.Errorf("ExcelSerial(%s) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+}
