@@ -22,8 +22,12 @@ import (
 	"log/slog"
 	"net/http"
 
+	"foidesk/lifecycle"
 	"foidesk/store"
 	"foidesk/store/campaign"
+	"foidesk/store/document"
+	"foidesk/store/mail"
+	"foidesk/store/results"
 	"foidesk/store/user"
 )
 
@@ -42,6 +46,14 @@ type Options struct {
 	// user.DefaultMax when zero), judged by the store's clock
 	// (store.Options.Now), which tests set.
 	Sessions user.Policy
+	// Thresholds turn awaited answers due-soon and very-overdue on the
+	// dashboard, grid and timeline: [alerts] due_soon_days and [deadline]
+	// very_overdue_days.
+	Thresholds lifecycle.Thresholds
+	// Codes is where the results pages read coding (labels, outcomes,
+	// notes); nil until coding is wired in: the coding columns stay empty
+	// and the dashboard says "not coded".
+	Codes results.Codes
 }
 
 // App is the review app. Mount Handler on a server; it is safe for
@@ -51,6 +63,9 @@ type App struct {
 	log       *slog.Logger
 	users     *user.Store
 	campaigns *campaign.Store
+	results   *results.Store
+	mail      *mail.Store
+	documents *document.Store
 	pages     map[string]*template.Template
 	handler   http.Handler
 }
@@ -65,6 +80,9 @@ func New(opts Options) (*App, error) {
 		log:       opts.Log,
 		users:     user.New(opts.Store),
 		campaigns: campaign.New(opts.Store),
+		results:   results.New(opts.Store),
+		mail:      mail.New(opts.Store),
+		documents: document.New(opts.Store),
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

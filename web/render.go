@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -22,6 +23,8 @@ func parsePages() (map[string]*template.Template, error) {
 		return nil, err
 	}
 	funcs := template.FuncMap{
+		// path escapes one path segment (a campaign's name in a link).
+		"path": url.PathEscape,
 		"when": func(t time.Time) string {
 			if t.IsZero() {
 				return "never"

@@ -30,6 +30,8 @@ func (a *App) routes() []route {
 		{"GET /account", signedIn, a.account},
 		{"POST /account/password", signedIn, a.accountPassword},
 		{"POST /account/sessions/{id}/revoke", signedIn, a.accountRevoke},
+		{"GET /campaigns/{name}", signedIn, a.dashboard},
+		{"GET /campaigns/{name}/authorities", signedIn, a.authorities},
 		{"GET /admin/users", adminOnly, a.adminUsers},
 		{"POST /admin/users", adminOnly, a.adminUsersAdd},
 		{"POST /admin/users/{name}/disable", adminOnly, a.adminUsersDisable},
