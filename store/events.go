@@ -172,7 +172,7 @@ func nullID(id int64) any {
 type ExportedEvent struct {
 	Event
 	Ref   string // the request's reference (of the event's request, or of its message's), "" when none
-	Actor string // who made the change, as the detail records it ("by", "resolved_by", "owner", "dispatcher"); "" when it does not say
+	Actor string // who made the change, as the detail records it ("by", "recorded_by", "resolved_by", "owner", "dispatcher"); "" when it does not say
 }
 
 // EachEvent calls fn with every event, in id order, reading them one at a
@@ -182,7 +182,7 @@ type ExportedEvent struct {
 // requests and the mail matched to them.
 func (s *Store) EachEvent(ctx context.Context, campaignID int64, campaignName string, fn func(ExportedEvent) error) error {
 	q := `SELECT e.id, e.at, e.kind, e.authority_id, e.request_id, e.message_id, e.detail, coalesce(r.ref, mr.ref, ''),
-		coalesce(json_extract(e.detail, '$.by'), json_extract(e.detail, '$.resolved_by'), json_extract(e.detail, '$.owner'), json_extract(e.detail, '$.dispatcher'), '')
+		coalesce(json_extract(e.detail, '$.by'), json_extract(e.detail, '$.recorded_by'), json_extract(e.detail, '$.resolved_by'), json_extract(e.detail, '$.owner'), json_extract(e.detail, '$.dispatcher'), '')
 		FROM events e
 		LEFT JOIN requests r ON r.id = e.request_id
 		LEFT JOIN messages m ON m.id = e.message_id

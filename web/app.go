@@ -54,6 +54,9 @@ type Options struct {
 	// notes); nil until coding is wired in: the coding columns stay empty
 	// and the dashboard says "not coded".
 	Codes results.Codes
+	// Reviews queues internal-review letters from the request timeline;
+	// nil leaves the timeline's review form out.
+	Reviews ReviewQueuer
 }
 
 // App is the review app. Mount Handler on a server; it is safe for

@@ -48,3 +48,5 @@ func downloadName(name, suffix string) string {
 	}
 	return string(b) + suffix
 }
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

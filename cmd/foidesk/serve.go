@@ -101,5 +101,10 @@ func newWebApp(cfg *Config, st *stores, log *slog.Logger) (*web.App, error) {
 		Log:         log,
 		BehindProxy: cfg.Web.BehindProxy,
 		Sessions:    sessionPolicy(cfg),
+		Thresholds:  cfg.thresholds(),
+		// Codes (coding) and Reviews (the letters outbox's internal-review
+		// letter) are wired here when those land; until then the results
+		// pages say "not coded" and the timeline offers no review form.
+		Codes: reportCodes,
 	})
 }

@@ -187,6 +187,12 @@ func (s *Store) Classify(ctx context.Context, id int64, kind, reason string) err
 // ClassifyDetail is Classify that also sets the kind's detail, when detail
 // is not "".
 func (s *Store) ClassifyDetail(ctx context.Context, id int64, kind, reason, detail string) error {
+	return s.ClassifyBy(ctx, id, kind, reason, detail, "")
+}
+
+// ClassifyBy is ClassifyDetail on the word of by (a signed-in user's
+// name), recorded in the message.classified event; "" records no name.
+func (s *Store) ClassifyBy(ctx context.Context, id int64, kind, reason, detail, by string) error {
 	if !validKind(kind) {
 		return fmt.Errorf("unknown kind %q (one of %s)", kind, strings.Join(Kinds, ", "))
 	}
@@ -212,6 +218,9 @@ func (s *Store) ClassifyDetail(ctx context.Context, id int64, kind, reason, deta
 		ev := map[string]any{"from": old, "to": kind, "reason": reason}
 		if detail != "" {
 			ev["detail"] = detail
+		}
+		if by != "" {
+			ev["by"] = by
 		}
 		if err := s.core.AppendEvent(ctx, tx, "message.classified", store.Subject{Message: id}, ev); err != nil {
 			return err
