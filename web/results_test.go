@@ -24,7 +24,9 @@ import (
 // results.Codes interface: labels for four of the golden requests.
 type goldenCodes map[int64]results.Code
 
-func (g goldenCodes) RequestCodes(context.Context, int64) (map[int64]results.Code, error) { return g, nil }
+func (g goldenCodes) RequestCodes(context.Context, int64) (map[int64]results.Code, error) {
+	return g, nil
+}
 
 // goldenApp is the app over the golden survey, judged on 15 December
 // 2026, with bob signed in; coded adds the coding.

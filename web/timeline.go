@@ -49,15 +49,15 @@ type timelineEntry struct {
 
 // timelineData is what the timeline page shows.
 type timelineData struct {
-	Request          campaign.Request
-	Status           string
-	DaysLate         *int
-	AsOf             string
-	Entries          []timelineEntry
-	Facts            []string // the kinds a person may record
-	Kinds            []string // message kinds, for re-triage
-	Unknown, Failed  bool
-	Review           bool // the review form is offered
+	Request         campaign.Request
+	Status          string
+	DaysLate        *int
+	AsOf            string
+	Entries         []timelineEntry
+	Facts           []string // the kinds a person may record
+	Kinds           []string // message kinds, for re-triage
+	Unknown, Failed bool
+	Review          bool // the review form is offered
 }
 
 // timelineMessages are the notices a redirect after an action may ask
