@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -138,7 +138,7 @@ type outFile struct {
 	write func(io.Writer) error
 }
 
-// writeAtomically writes each file in full to a temporary file beside it,
+// writeAtomically streams each file to a temporary file beside it and
 // syncs it, then renames each into place: a reader never sees half a
 // file, and nothing is renamed unless every file was written.
 func writeAtomically(files []outFile) error {
@@ -149,16 +149,16 @@ func writeAtomically(files []outFile) error {
 		}
 	}()
 	for _, o := range files {
-		var buf bytes.Buffer
-		if err := o.write(&buf); err != nil {
-			return err
-		}
 		tmp, err := os.CreateTemp(filepath.Dir(o.path), ".foidesk-report-*")
 		if err != nil {
 			return fmt.Errorf("write %s: %w", o.path, err)
 		}
 		tmps = append(tmps, tmp.Name())
-		_, err = tmp.Write(buf.Bytes())
+		bw := bufio.NewWriterSize(tmp, 64<<10)
+		err = o.write(bw)
+		if err == nil {
+			err = bw.Flush()
+		}
 		if err == nil {
 			err = tmp.Sync()
 		}
