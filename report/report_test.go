@@ -41,3 +41,37 @@ func TestExcelSerial(t *testing.T) {
 		}
 	}
 }
+
+func TestCodedLines(t *testing.T) {
+	late := 2
+	rows := []results.Row{
+		{Code: "A", Nation: "England", State: "replied", Delivery: "delivered", Sent: "2026-11-02", RepliedOn: "2026-12-03", DaysLate: &late,
+			Coded: true, Labels: []string{"policy"}, Outcome: results.OutcomeRefused, Exemptions: []string{"s.40"}, CoderA: "policy", CoderB: "policy"},
+		{Code: "B", Nation: "England", State: "replied", Delivery: "delivered", Sent: "2026-11-02", RepliedOn: "2026-11-20",
+			Coded: true, Labels: []string{"no-policy"}, Outcome: results.OutcomeAnswered, CoderA: "no-policy", CoderB: "policy"},
+	}
+	rp := New("c", "2026-12-15", true, rows)
+	got := map[string]string{}
+	for _, l := range rp.Lines() {
+		got[l.Figure] = strings.TrimSpace(l.Count() + " " + itoaIf(l.Of) + " " + l.Percent() + " " + l.Value)
+	}
+	for figure, want := range map[string]string{
+		"coded":                     "2 2 100.0",
+		"refused under s.40":        "1 1 100.0",
+		"replied late":              "1 2 50.0",
+		"England: label policy":     "1 2 50.0",
+		"England: label no-policy":  "1 2 50.0",
+		"agreement (Cohen's kappa)": "0.000 over 2 requests coded twice (1 agreed)",
+	} {
+		if got[figure] != want {
+			t.Errorf("%s: %q, want %q", figure, got[figure], want)
+		}
+	}
+}
+
+func itoaIf(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return itoa(n)
+}

@@ -238,6 +238,17 @@ func TestReportXLSX(t *testing.T) {
 	if !found {
 		t.Errorf("summary sheet lacks replied on time 4 of 5")
 	}
+	// foidesk's own spreadsheet reader, which knows nothing of how the
+	// workbook was written, reads both sheets back.
+	text, errs, code := runIn(t, db, "extract", path)
+	if code != 0 {
+		t.Fatalf("extract the workbook: exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"code\tauthority\tnation", "E01\tAvon Council\tEngland\tfoia\t" + g.Requests["E01"].Ref, "replied on time\t4\t5\t80.0"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the workbook read back lacks %q:\n%s", want, text)
+		}
+	}
 	if _, _, code := runIn(t, db, "report", "golden", "--format", "bogus"); code != 2 {
 		t.Errorf("a bad --format exits %d, want 2", code)
 	}

@@ -7,6 +7,7 @@ package results
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -402,3 +403,17 @@ func (s *Store) untargeted(ctx context.Context, c campaign.Campaign) ([]Row, err
 }
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+// MarshalJSON writes a row with its lists as [] when empty, never null.
+func (r Row) MarshalJSON() ([]byte, error) {
+	type plain Row
+	for _, l := range []*[]string{&r.Exemptions, &r.Labels} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	if r.Documents == nil {
+		r.Documents = []int64{}
+	}
+	return json.Marshal(plain(r))
+}
