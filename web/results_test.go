@@ -344,6 +344,15 @@ func TestTimelineInOrder(t *testing.T) {
 	if strings.Contains(body, `id="resolve"`) || strings.Contains(body, `id="review"`) {
 		t.Error("resolve or review offered for a sent request with no review queuer")
 	}
+	// A reply's subject, sender detail and file names are text, never markup.
+	if _, _, err := storetest.Deliver(context.Background(), f.st, g.Requests["E01"].ID, storetest.Mail{Kind: "refusal", Detail: `<img src=x onerror=alert(1)>`,
+		Date: f.clock.now().Add(-time.Hour), Subject: `<script>alert(1)</script>`, Documents: []string{"x"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = f.get(c, "/requests/"+g.Requests["E01"].Ref)
+	if strings.Contains(body, "<script>alert") || strings.Contains(body, "<img src=x") || !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("a reply's subject or detail reached the timeline as markup")
+	}
 	if code, _ := f.get(c, "/requests/AAAAAAAA"); code != 404 {
 		t.Errorf("unknown ref: %d", code)
 	}

@@ -88,7 +88,7 @@ func Summarize(rows []Row) Summary {
 		s.Targeted++
 		n := nations[r.Nation]
 		if n == nil {
-			n = &Nation{Nation: r.Nation}
+			n = &Nation{Nation: r.Nation, Labels: []Label{}}
 			nations[r.Nation] = n
 			nationLabels[r.Nation] = map[string]int{}
 			nationStates[r.Nation] = map[string]int{}
