@@ -102,9 +102,9 @@ func newWebApp(cfg *Config, st *stores, log *slog.Logger) (*web.App, error) {
 		BehindProxy: cfg.Web.BehindProxy,
 		Sessions:    sessionPolicy(cfg),
 		Thresholds:  cfg.thresholds(),
-		// Codes (coding) and Reviews (the letters outbox's internal-review
-		// letter) are wired here when those land; until then the results
-		// pages say "not coded" and the timeline offers no review form.
-		Codes: reportCodes,
+		// Codes (coding, as env.codes gives the report) and Reviews (the
+		// letters outbox's internal-review letter) are wired here when
+		// those land; until then the results pages say "not coded" and
+		// the timeline offers no review form.
 	})
 }
