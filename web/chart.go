@@ -51,7 +51,13 @@ func stackedBars(s results.Summary) template.HTML {
 	if max == 0 {
 		return ""
 	}
-	h := len(s.Nations)*(barH+gap) + 20
+	var present []string // the states drawn, for the legend, in the summary's order
+	for _, c := range s.States {
+		present = append(present, c.Name)
+	}
+	const perLine = 4
+	legendLines := (len(present) + perLine - 1) / perLine
+	h := len(s.Nations)*(barH+gap) + 20 + legendLines*18
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="chart-states" role="img" aria-labelledby="chart-states-title" viewBox="0 0 %d %d" width="%d" height="%d">`, left+width+60, h, left+width+60, h)
 	b.WriteString(`<title id="chart-states-title">Requests by state in each nation</title>`)
@@ -70,6 +76,12 @@ func stackedBars(s results.Summary) template.HTML {
 			x += w
 		}
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="12">%d</text>`, x+4, y+barH-6, n.Targeted)
+	}
+	top := 10 + len(s.Nations)*(barH+gap)
+	for i, st := range present {
+		x, y := left+(i%perLine)*120, top+(i/perLine)*18
+		fmt.Fprintf(&b, `<rect class="legend" x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d" font-size="12">%s</text>`,
+			x, y, stateColour(st), x+16, y+11, svgText(st))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())

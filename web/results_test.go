@@ -58,6 +58,7 @@ func (f *fixture) get(c *http.Cookie, target string) (int, string) {
 }
 
 type svgRect struct {
+	Class   string `xml:"class,attr"`
 	Nation  string `xml:"data-nation,attr"`
 	State   string `xml:"data-state,attr"`
 	Label   string `xml:"data-label,attr"`
@@ -84,6 +85,8 @@ func charts(t *testing.T, body string) map[string]svgDoc {
 		if err := xml.Unmarshal([]byte(m), &d); err != nil {
 			t.Fatalf("an SVG that is not XML: %v\n%s", err, m)
 		}
+		// The bars, not the legend's swatches.
+		d.Rects = slices.DeleteFunc(d.Rects, func(r svgRect) bool { return r.Class != "bar" })
 		out[d.ID] = d
 	}
 	return out
