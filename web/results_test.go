@@ -339,6 +339,7 @@ func TestTimelineInOrder(t *testing.T) {
 		"reply-2.pdf",
 		"Acknowledgement",
 		`<td id="state">replied</td>`,
+		`<td id="late">-6</td>`, // as the report counts it: 6 working days early
 	} {
 		if !strings.Contains(body, s) {
 			t.Errorf("timeline lacks %q", s)

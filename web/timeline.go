@@ -14,6 +14,7 @@ import (
 	"foidesk/store/campaign"
 	"foidesk/store/document"
 	"foidesk/store/mail"
+	"foidesk/store/results"
 )
 
 // ReviewQueuer queues the internal-review letter of a request on a
@@ -96,7 +97,12 @@ func (a *App) renderTimeline(w http.ResponseWriter, r *http.Request, status int,
 		a.serverError(w, r, err)
 		return
 	}
-	d := timelineData{Request: q, Status: sh.Status, DaysLate: sh.DaysLate, AsOf: on.String(), Facts: lifecycle.RecordedFacts, Kinds: mail.Kinds,
+	late, err := results.WorkingDaysLate(st.Lifecycle(), q.Regime, q.DueDate, q.RepliedOn, on, sh.DaysLate)
+	if err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	d := timelineData{Request: q, Status: sh.Status, DaysLate: late, AsOf: on.String(), Facts: lifecycle.RecordedFacts, Kinds: mail.Kinds,
 		Unknown: q.OutboxState == campaign.OutboxUnknown, Failed: q.OutboxState == campaign.OutboxFailed,
 		Review: a.opts.Reviews != nil && q.OutboxState == campaign.OutboxSent}
 	q.RawMessage = nil

@@ -166,10 +166,8 @@ func (s *Store) Rows(ctx context.Context, c campaign.Campaign, o Options) ([]Row
 		if q.OutboxState != campaign.OutboxSent {
 			row.Due, row.DaysLate = "", nil
 		}
-		if row.DaysLate != nil && *row.DaysLate == 0 {
-			if row.DaysLate, err = early(rule, row, o.On); err != nil {
-				return nil, fmt.Errorf("request %s: %w", q.Ref, err)
-			}
+		if row.DaysLate, err = WorkingDaysLate(rule, row.Regime, row.Due, row.RepliedOn, o.On, row.DaysLate); err != nil {
+			return nil, fmt.Errorf("request %s: %w", q.Ref, err)
 		}
 		m := msgs[q.ID]
 		row.LastMessage, row.LastKind = m.lastDate, m.lastKind
@@ -195,27 +193,31 @@ func (s *Store) Rows(ctx context.Context, c campaign.Campaign, o Options) ([]Row
 	return rows, nil
 }
 
-// early is how many working days early (negative) a reply came, or how
-// many are left before an awaited one is due: Show says only that it is
-// not late.
-func early(rule *lifecycle.Rule, r Row, on deadline.Date) (*int, error) {
-	regime, err := deadline.ParseRegime(r.Regime)
+// WorkingDaysLate is shown (lifecycle.Shown.DaysLate: how late a reply
+// was, or an awaited one is on the day on) with earliness filled in:
+// Show says only that an answer is not late, and a published table says
+// how early it came (negative), or how many working days are left.
+func WorkingDaysLate(rule *lifecycle.Rule, regime, due, repliedOn string, on deadline.Date, shown *int) (*int, error) {
+	if shown == nil || *shown != 0 {
+		return shown, nil
+	}
+	reg, err := deadline.ParseRegime(regime)
 	if err != nil {
 		return nil, err
 	}
-	due, err := deadline.ParseDate(r.Due)
+	d, err := deadline.ParseDate(due)
 	if err != nil {
 		return nil, err
 	}
 	at := on
-	if r.RepliedOn != "" {
-		if at, err = deadline.ParseDate(r.RepliedOn); err != nil {
+	if repliedOn != "" {
+		if at, err = deadline.ParseDate(repliedOn); err != nil {
 			return nil, err
 		}
 	}
 	n := 0
-	if at < due {
-		n = -rule.Calendar(regime).WorkingDaysBetween(at, due)
+	if at < d {
+		n = -rule.Calendar(reg).WorkingDaysBetween(at, d)
 	}
 	return &n, nil
 }
