@@ -157,8 +157,9 @@ func (f FollowUps) chaserDay(d campaign.ChaserDue) (deadline.Date, error) {
 // a requirement for review), with the requester's reason, if any. There
 // is one per request: when it was asked for already, the existing letter
 // is returned with queued false. The review clock starts when the letter
-// is sent (campaign.Store.MarkLetterSent).
-func (f FollowUps) QueueReview(ctx context.Context, r campaign.Request, reason string, now time.Time) (campaign.Letter, bool, error) {
+// is sent (campaign.Store.MarkLetterSent). by is who asked for it, kept in
+// the letter.queued event.
+func (f FollowUps) QueueReview(ctx context.Context, r campaign.Request, reason, by string, now time.Time) (campaign.Letter, bool, error) {
 	key := campaign.ReviewKey(r.ID)
 	if l, err := f.Store.LetterByKey(ctx, key); err == nil {
 		return l, false, nil
@@ -181,7 +182,7 @@ func (f FollowUps) QueueReview(ctx context.Context, r campaign.Request, reason s
 	if err != nil {
 		return campaign.Letter{}, false, err
 	}
-	l.Kind, l.Key = campaign.LetterReview, key
+	l.Kind, l.Key, l.By = campaign.LetterReview, key, by
 	_, queued, err := f.Store.QueueLetter(ctx, l)
 	if err != nil {
 		return campaign.Letter{}, false, err

@@ -357,11 +357,11 @@ func TestInternalReviewThreadedSentOnce(t *testing.T) {
 	ctx := context.Background()
 	st, r, fu := followUpFixture(t, "foisa", "foi@kingsford.example", time.Now().Add(-60*24*time.Hour), campaign.Chasers{}, nil)
 	cs := campaign.New(st)
-	l, queued, err := fu.QueueReview(ctx, r, "You cited section 30 without saying why.", time.Now())
+	l, queued, err := fu.QueueReview(ctx, r, "You cited section 30 without saying why.", "ann", time.Now())
 	if err != nil || !queued || l.Kind != campaign.LetterReview {
 		t.Fatalf("review %+v %v %v", l, queued, err)
 	}
-	again, queued, err := fu.QueueReview(ctx, r, "again", time.Now())
+	again, queued, err := fu.QueueReview(ctx, r, "again", "ann", time.Now())
 	if err != nil || queued || again.ID != l.ID {
 		t.Fatalf("second review %+v %v %v", again, queued, err)
 	}

@@ -97,7 +97,7 @@ func TestSentMailboxUnreachableIsNotFatal(t *testing.T) {
 func TestUnknownReviewLetterIsReconciledFromTheSentMailbox(t *testing.T) {
 	ctx := context.Background()
 	st, r, fu := followUpFixture(t, "foisa", "foi@kingsford.example", time.Now().Add(-60*24*time.Hour), campaign.Chasers{}, nil)
-	if _, queued, err := fu.QueueReview(ctx, r, "", time.Now()); err != nil || !queued {
+	if _, queued, err := fu.QueueReview(ctx, r, "", "", time.Now()); err != nil || !queued {
 		t.Fatalf("review: %v %v", queued, err)
 	}
 	srv := startServer(t, smtptest.Options{Hooks: smtptest.Hooks{Data: func(smtptest.Message) smtptest.DataAction {

@@ -177,3 +177,55 @@ func nullID(id int64) any {
 	}
 	return id
 }
+
+// ExportedEvent is an event as the audit export writes it: with its
+// request's reference and the actor its detail names.
+type ExportedEvent struct {
+	Event
+	Ref   string // the request's reference (of the event's request, or of its message's), "" when none
+	Actor string // who made the change, as the detail records it ("by", "recorded_by", "resolved_by", "owner", "dispatcher"); "" when it does not say
+}
+
+// EachEvent calls fn with every event, in id order, reading them one at a
+// time from the database (never the whole log in memory). campaignID,
+// when not 0, keeps the campaign's own events (those naming it in their
+// detail by id, or a campaign.* event by name) and the events about its
+// requests and the mail matched to them.
+func (s *Store) EachEvent(ctx context.Context, campaignID int64, campaignName string, fn func(ExportedEvent) error) error {
+	q := `SELECT e.id, e.at, e.kind, e.authority_id, e.request_id, e.message_id, e.detail, coalesce(r.ref, mr.ref, ''),
+		coalesce(json_extract(e.detail, '$.by'), json_extract(e.detail, '$.recorded_by'), json_extract(e.detail, '$.resolved_by'), json_extract(e.detail, '$.owner'), json_extract(e.detail, '$.dispatcher'), '')
+		FROM events e
+		LEFT JOIN requests r ON r.id = e.request_id
+		LEFT JOIN messages m ON m.id = e.message_id
+		LEFT JOIN requests mr ON mr.id = m.request_id`
+	var args []any
+	if campaignID != 0 {
+		q += ` WHERE r.campaign_id = ?1 OR (e.request_id IS NULL AND mr.campaign_id = ?1) OR json_extract(e.detail, '$.campaign_id') = ?1
+			OR (e.kind LIKE 'campaign.%' AND json_extract(e.detail, '$.campaign') = ?2)`
+		args = append(args, campaignID, campaignName)
+	}
+	rows, err := s.db.QueryContext(ctx, q+" ORDER BY e.id", args...)
+	if err != nil {
+		return fmt.Errorf("export events: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e ExportedEvent
+		var at, detail string
+		var a, r, m sql.NullInt64
+		var actor any
+		if err := rows.Scan(&e.ID, &at, &e.Kind, &a, &r, &m, &detail, &e.Ref, &actor); err != nil {
+			return fmt.Errorf("export events: %w", err)
+		}
+		e.At, _ = time.Parse(time.RFC3339Nano, at)
+		e.Subject = Subject{Authority: a.Int64, Request: r.Int64, Message: m.Int64}
+		e.Detail = json.RawMessage(detail)
+		if actor != nil {
+			e.Actor = fmt.Sprint(actor)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

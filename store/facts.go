@@ -277,6 +277,15 @@ func (s *Store) refusalHint(ctx context.Context, q Querier, r requestRow, f Fact
 // never been recorded, and derives the clock again. The event stays in
 // the log; a request.fact_undone event says it no longer counts.
 func (s *Store) UndoFact(ctx context.Context, token string, event int64) (FactRecorded, error) {
+	return s.UndoFactBy(ctx, token, event, "")
+}
+
+// UndoFactBy is UndoFact on the word of by (a signed-in user's name;
+// "person" when empty), recorded in the request.fact_undone event.
+func (s *Store) UndoFactBy(ctx context.Context, token string, event int64, by string) (FactRecorded, error) {
+	if by == "" {
+		by = "person"
+	}
 	out := FactRecorded{Ref: ref.Normalize(token)}
 	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		id, err := s.requestID(ctx, tx, token)
@@ -311,7 +320,7 @@ func (s *Store) UndoFact(ctx context.Context, token string, event int64) (FactRe
 		if err != nil {
 			return err
 		}
-		if out.Event, err = s.AppendEventID(ctx, tx, evFactUndone, Subject{Authority: r.Authority, Request: id}, undoneEvent{Event: event, Kind: kind, By: "person"}); err != nil {
+		if out.Event, err = s.AppendEventID(ctx, tx, evFactUndone, Subject{Authority: r.Authority, Request: id}, undoneEvent{Event: event, Kind: kind, By: by}); err != nil {
 			return err
 		}
 		c, err := s.DeriveClock(ctx, tx, id, fmt.Sprintf("event %d undone by a person", event), 0)

@@ -23,11 +23,13 @@ import (
 	"net/http"
 	"os"
 
+	"foidesk/lifecycle"
 	"foidesk/store"
 	"foidesk/store/campaign"
 	"foidesk/store/coding"
 	"foidesk/store/document"
 	"foidesk/store/mail"
+	"foidesk/store/results"
 	"foidesk/store/user"
 )
 
@@ -54,6 +56,17 @@ type Options struct {
 	// Labels narrows search by coding label (store/coding provides
 	// it); nil: search has no label filter.
 	Labels Labels
+	// Thresholds turn awaited answers due-soon and very-overdue on the
+	// dashboard, grid and timeline: [alerts] due_soon_days and [deadline]
+	// very_overdue_days.
+	Thresholds lifecycle.Thresholds
+	// Codes is where the results pages read coding (labels, outcomes,
+	// notes); nil until coding is wired in: the coding columns stay empty
+	// and the dashboard says "not coded".
+	Codes results.Codes
+	// Reviews queues internal-review letters from the request timeline;
+	// nil leaves the timeline's review form out.
+	Reviews ReviewQueuer
 }
 
 // Originals opens stored files by their SHA-256.
@@ -69,6 +82,7 @@ type App struct {
 	users     *user.Store
 	campaigns *campaign.Store
 	coding    *coding.Store
+	results   *results.Store
 	mail      *mail.Store
 	docs      *document.Store
 	pages     map[string]*template.Template
@@ -86,6 +100,7 @@ func New(opts Options) (*App, error) {
 		users:     user.New(opts.Store),
 		campaigns: campaign.New(opts.Store),
 		coding:    coding.New(opts.Store),
+		results:   results.New(opts.Store),
 		mail:      mail.New(opts.Store),
 		docs:      document.New(opts.Store),
 	}

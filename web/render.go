@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -22,6 +23,12 @@ func parsePages() (map[string]*template.Template, error) {
 		return nil, err
 	}
 	funcs := template.FuncMap{
+		// path escapes one path segment (a campaign's name in a link).
+		"path": url.PathEscape,
+		// untrusted shows a short piece of a reply (its sender, subject,
+		// a file's name) as escaped text, through TextHTML like any text
+		// from a reply.
+		"untrusted": func(s string) template.HTML { return TextHTML(s, nil) },
 		"when": func(t time.Time) string {
 			if t.IsZero() {
 				return "never"

@@ -27,7 +27,9 @@ type daemon struct {
 
 // dispatchPoll is how often the dispatch loop looks for newly queued work
 // once the outbox is empty.
-const dispatchPoll = 10 * time.Second
+// Looking is two indexed reads, so a short interval costs nothing to
+// speak of and a chaser or digest leaves soon after it is queued.
+const dispatchPoll = 2 * time.Second
 
 // newDaemon builds the loops from the config. Every loop of 'foidesk run'
 // is added here, in one place: the deadline watcher and the chasers join
@@ -60,17 +62,16 @@ func newDaemon(ctx context.Context, e *env, f *runFlags, mon *monitor.Metrics) (
 		}
 		d.add(l, fmt.Sprintf("imap: watching %v on %s, %s", mailboxes(cfg.IMAP.Mailboxes), hostPort(cfg.IMAP.Host, cfg.IMAP.Port), what))
 	}
-	al, watcher, note, err := alertsLoop(ctx, e, cfg.SMTP.Host != "")
+	al, note, err := alertsLoop(ctx, e, cfg.SMTP.Host != "")
 	if err != nil {
 		return nil, err
 	}
 	d.add(al, note)
 	if cfg.SMTP.Host == "" || cfg.Requester.Email == "" {
-		// The loop would queue letters that could not go; the watcher is
-		// woken by its own hourly look instead.
+		// The loop would queue letters that could not go.
 		d.note("chasers: off, no chaser can be sent ([smtp] host or [requester] email is not set)")
 	} else {
-		ch, err := chasersLoop(ctx, e, watcher)
+		ch, err := chasersLoop(ctx, e)
 		if err != nil {
 			return nil, err
 		}

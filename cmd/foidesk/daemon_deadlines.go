@@ -18,7 +18,7 @@ import (
 // recorded by 'requests event' in another process, a letter sent.
 
 // deadlineLook is how often the loops ask whether anything happened.
-// Asking is one indexed read (the latest event's id).
+// Asking is one read of the events table's last row.
 const deadlineLook = 30 * time.Second
 
 // chaserEvery is the longest the chaser loop waits between two looks for
@@ -29,14 +29,14 @@ const chaserEvery = time.Hour
 // follow-up outbox, so it needs an address to go to and an [smtp] host to
 // leave by; without them the alerts are still recorded and posted to the
 // webhook.
-func alertsLoop(ctx context.Context, e *env, sending bool) (supervise.Loop, *alerts.Watcher, string, error) {
+func alertsLoop(ctx context.Context, e *env, sending bool) (supervise.Loop, string, error) {
 	cfg, err := e.config()
 	if err != nil {
-		return supervise.Loop{}, nil, "", err
+		return supervise.Loop{}, "", err
 	}
 	st, err := e.store(ctx)
 	if err != nil {
-		return supervise.Loop{}, nil, "", err
+		return supervise.Loop{}, "", err
 	}
 	var queue alerts.LetterQueue
 	note := fmt.Sprintf("alerts: watching due dates; the daily digest goes to %s at %s (Europe/London)", printable(cfg.Alerts.Email), cfg.Alerts.DigestTime)
@@ -53,14 +53,41 @@ func alertsLoop(ctx context.Context, e *env, sending bool) (supervise.Loop, *ale
 	}
 	w, err := e.alertsWatcher(st, queue, time.Now)
 	if err != nil {
-		return supervise.Loop{}, nil, "", err
+		return supervise.Loop{}, "", err
 	}
-	return supervise.Loop{Name: "alerts", Run: w.Run}, w, note, nil
+	return supervise.Loop{Name: "alerts", Run: func(ctx context.Context) error {
+		// News of anything (a reply stored, a fact recorded by 'requests
+		// event' in another process, a letter sent) wakes the watcher.
+		lctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go onNews(lctx, st, func() { w.Wake() })
+		return w.Run(lctx)
+	}}, note, nil
+}
+
+// onNews calls news whenever the event log moves on, looking every
+// deadlineLook, until ctx ends. The first look only takes its bearings. A
+// look that fails is left for the next: the loop it serves has its own
+// hourly look.
+func onNews(ctx context.Context, st *stores, news func()) {
+	var seen int64 = -1
+	for {
+		if last, err := st.LastEventID(ctx); err == nil {
+			if seen >= 0 && last != seen {
+				news()
+			}
+			seen = last
+		}
+		if !mailconn.Sleep(ctx, deadlineLook) {
+			return
+		}
+	}
 }
 
 // chasersLoop queues the chasers due, at start, hourly and whenever the
-// event log moves on, and wakes the watcher on the same news.
-func chasersLoop(ctx context.Context, e *env, w *alerts.Watcher) (supervise.Loop, error) {
+// event log moves on (a reply that stops a request's chasers, a fact that
+// moves its due date).
+func chasersLoop(ctx context.Context, e *env) (supervise.Loop, error) {
 	cfg, err := e.config()
 	if err != nil {
 		return supervise.Loop{}, err
@@ -79,34 +106,32 @@ func chasersLoop(ctx context.Context, e *env, w *alerts.Watcher) (supervise.Loop
 	}
 	fu := mailer.FollowUps{Store: st.campaigns, Composer: comp, Rule: rule, Log: e.log}
 	return supervise.Loop{Name: "chasers", Run: func(ctx context.Context) error {
-		var seen int64 = -1
-		var chased time.Time
+		lctx, stop := context.WithCancel(ctx)
+		defer stop()
+		news := make(chan struct{}, 1)
+		go onNews(lctx, st, func() {
+			select {
+			case news <- struct{}{}:
+			default:
+			}
+		})
 		for {
-			last, err := st.LastEventID(ctx)
+			n, err := fu.QueueChasers(ctx, time.Now())
 			if err != nil {
-				return err
+				return fmt.Errorf("queue chasers: %w", err)
 			}
-			if last != seen || time.Since(chased) >= chaserEvery {
-				if seen >= 0 && last != seen {
-					w.Wake()
-				}
-				n, err := fu.QueueChasers(ctx, time.Now())
-				if err != nil {
-					return fmt.Errorf("queue chasers: %w", err)
-				}
-				if n > 0 {
-					e.log.Info("chasers queued", "count", n)
-				}
-				// Queueing is itself an event: read past it, so that it
-				// does not count as news next time.
-				if seen, err = st.LastEventID(ctx); err != nil {
-					return err
-				}
-				chased = time.Now()
+			if n > 0 {
+				e.log.Info("chasers queued", "count", n)
 			}
-			if !mailconn.Sleep(ctx, deadlineLook) {
+			t := time.NewTimer(chaserEvery)
+			select {
+			case <-ctx.Done():
+				t.Stop()
 				return nil
+			case <-news:
+			case <-t.C:
 			}
+			t.Stop()
 		}
 	}}, nil
 }

@@ -63,7 +63,7 @@ func requestsReview(ctx context.Context, e *env, f *requestsReviewFlags, args []
 		return notFoundHint(err, "foidesk campaign status")
 	}
 	fu := mailer.FollowUps{Store: st.campaigns, Composer: comp, Rule: rule, Log: e.log}
-	l, queued, err := fu.QueueReview(ctx, r, f.reason, time.Now())
+	l, queued, err := fu.QueueReview(ctx, r, f.reason, whoAmI(), time.Now())
 	if err != nil {
 		return err
 	}

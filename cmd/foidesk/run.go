@@ -20,16 +20,26 @@ import (
 func init() {
 	register(newCommand(command{
 		name:    "run",
-		summary: "run foidesk as a daemon: send queued campaigns, watch the mailboxes, serve /healthz and /metrics",
+		summary: "run foidesk as a daemon: send, watch the mailboxes and the deadlines, alert, chase, serve the review app",
 		help: `Runs, in one process and until stopped, everything that watches a campaign:
 
   dispatch  sends every queued campaign ('foidesk campaign send NAME
-            --queue-only' queues one), with [smtp]'s rate and per-domain
-            limits and retries, and looks for new work every 10 seconds;
+            --queue-only' queues one) and every follow-up letter (chasers,
+            internal reviews, the digest), with [smtp]'s rate and
+            per-domain limits and retries, and looks for new work every
+            2 seconds;
   imap      watches every [imap] mailbox (IDLE, or polling every
             poll_interval), storing, matching and sorting each reply, then
             extracting the text of what came (unless --no-extract);
-  http      serves GET /healthz and GET /metrics (Prometheus) on [web] listen.
+  alerts    judges every open request against its due date, at start, at
+            least hourly and soon after anything happens, records each
+            change (due-soon, overdue, very-overdue, extension-overdue,
+            review-overdue) once, posts it to [alerts] webhook_url and
+            sends the daily digest to [alerts] email at digest_time;
+  chasers   queues the chasers of campaigns that have them on
+            ('foidesk campaign chasers') as they fall due;
+  http      serves the review app, with GET /healthz and GET /metrics
+            (Prometheus) outside its sign-in, on [web] listen.
 
 Without [smtp] host nothing is sent; without [imap] host no mail is read:
 run says so when it starts. A loop that fails is logged and started again

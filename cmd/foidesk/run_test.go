@@ -256,6 +256,19 @@ func TestRunSaysWhatIsOff(t *testing.T) {
 		}
 	}
 	eventually(t, "/healthz to be ok", func() bool { code, _ := httpGet(t, "http://"+addr+"/healthz"); return code == 200 })
+	// The review app is served at / and asks for a sign-in; the
+	// monitoring addresses stay outside it.
+	for _, want := range []string{"alerts: watching due dates; no daily digest", "chasers: off", "nobody can sign in to the review app yet"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("run did not say %q:\n%s", want, out.String())
+		}
+	}
+	if code, body := httpGet(t, "http://"+addr+"/"); code != 200 || !strings.Contains(body, `name="password"`) {
+		t.Errorf("GET / (following the redirect to the sign-in page): %d\n%s", code, body)
+	}
+	if code, _ := httpGet(t, "http://"+addr+"/metrics"); code != 200 {
+		t.Errorf("GET /metrics: %d", code)
+	}
 	cancel()
 	if code := <-exited; code != 0 {
 		t.Errorf("exit %d: %s", code, errb.String())

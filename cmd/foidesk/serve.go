@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"foidesk/blob"
+	"foidesk/mailer"
 	"foidesk/web"
 )
 
@@ -97,12 +98,24 @@ func serve(ctx context.Context, e *env, f *serveFlags, _ []string) error {
 // runs it on its own server; run mounts app.Handler() at "/" beside
 // /healthz and /metrics.
 func newWebApp(cfg *Config, st *stores, log *slog.Logger) (*web.App, error) {
-	return web.New(web.Options{
+	opts := web.Options{
 		Store:       st.Store,
 		Log:         log,
 		BehindProxy: cfg.Web.BehindProxy,
 		Sessions:    sessionPolicy(cfg),
 		Originals:   blob.Store{Dir: cfg.Store.DataDir},
 		Labels:      st.coding,
-	})
+		Thresholds:  cfg.thresholds(),
+		Codes:       resultCodes{st.coding},
+	}
+	// The timeline's internal-review form needs a letter to send: without
+	// [requester] email there is none, and the form is left out.
+	if cfg.Requester.Email != "" {
+		comp, err := campaignComposer(cfg)
+		if err != nil {
+			return nil, err
+		}
+		opts.Reviews = reviewLetters{campaigns: st.campaigns, fu: mailer.FollowUps{Store: st.campaigns, Composer: comp, Rule: st.Lifecycle(), Log: log}}
+	}
+	return web.New(opts)
 }

@@ -33,6 +33,7 @@ type NewLetter struct {
 	MessageID string // without angle brackets
 	Subject   string
 	Raw       []byte
+	By        string // who asked for it (a person's name); "": foidesk itself
 }
 
 // Letter is a queued letter as a listing shows it.
@@ -114,9 +115,13 @@ func (s *Store) QueueLetterTx(ctx context.Context, tx *sql.Tx, l NewLetter) (id 
 	if err != nil {
 		return 0, false, fmt.Errorf("queue %s letter %s: %w", l.Kind, l.Key, err)
 	}
-	err = s.core.AppendEvent(ctx, tx, "letter.queued", letterSubject(l.RequestID), map[string]any{
+	detail := map[string]any{
 		"letter": id, "kind": l.Kind, "key": l.Key, "to": l.To, "message_id": l.MessageID, "subject": l.Subject,
-	})
+	}
+	if l.By != "" {
+		detail["by"] = l.By
+	}
+	err = s.core.AppendEvent(ctx, tx, "letter.queued", letterSubject(l.RequestID), detail)
 	return id, true, err
 }
 

@@ -124,7 +124,13 @@ func (s *Store) MarkOrphansUnknown(ctx context.Context, owner string) ([]string,
 // acknowledged it). The delivery time is the time of the attempt, the best
 // evidence there is; the clock is derived from it and every fact known.
 func (s *Store) ResolveSent(ctx context.Context, ref string) (Request, error) {
-	return s.resolveSent(ctx, ref, time.Time{}, "person", "delivery time is the time of the attempt")
+	return s.ResolveSentBy(ctx, ref, "person")
+}
+
+// ResolveSentBy is ResolveSent on the word of by (a signed-in user's
+// name), recorded as the delivery's resolved_by.
+func (s *Store) ResolveSentBy(ctx context.Context, ref, by string) (Request, error) {
+	return s.resolveSent(ctx, ref, time.Time{}, by, "delivery time is the time of the attempt")
 }
 
 // FoundInSentMailbox records that an `unknown` request's message was found
@@ -184,6 +190,12 @@ func (s *Store) resolveSent(ctx context.Context, ref string, at time.Time, by, n
 // it, the request and its stored message's To header take the new one
 // (request.readdressed).
 func (s *Store) ResolveResend(ctx context.Context, ref string) (Request, error) {
+	return s.ResolveResendBy(ctx, ref, "person")
+}
+
+// ResolveResendBy is ResolveResend on the word of by (a signed-in user's
+// name), recorded as the request.resend event's resolved_by.
+func (s *Store) ResolveResendBy(ctx context.Context, ref, by string) (Request, error) {
 	r, err := s.RequestByRef(ctx, ref)
 	if err != nil {
 		return r, err
@@ -218,7 +230,7 @@ func (s *Store) ResolveResend(ctx context.Context, ref string) (Request, error) 
 			return err
 		}
 		return s.core.AppendEvent(ctx, tx, "request.resend", store.Subject{Authority: r.AuthorityID, Request: r.ID},
-			map[string]any{"from": r.OutboxState, "resolved_by": "person"})
+			map[string]any{"from": r.OutboxState, "resolved_by": by})
 	})
 	if err != nil {
 		return r, err

@@ -1,0 +1,52 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"foidesk/deadline"
+	"foidesk/store"
+	"foidesk/store/campaign"
+	"foidesk/store/results"
+)
+
+// today is the date states are shown on: the store clock's day in
+// Europe/London.
+func (a *App) today() deadline.Date { return deadline.ReceiptDate(a.opts.Store.Now()) }
+
+// campaignResults reads the campaign named in the path and its rows as on
+// today. It writes the 404 or 500 page itself and returns ok false then.
+func (a *App) campaignResults(w http.ResponseWriter, r *http.Request) (campaign.Campaign, []results.Row, bool) {
+	c, err := a.campaigns.ByName(r.Context(), r.PathValue("name"))
+	if errors.Is(err, store.ErrNotFound) {
+		a.fail(w, r, http.StatusNotFound, "There is no campaign of that name.")
+		return c, nil, false
+	}
+	if err != nil {
+		a.serverError(w, r, err)
+		return c, nil, false
+	}
+	rows, err := a.results.Rows(r.Context(), c, results.Options{On: a.today(), Thresholds: a.opts.Thresholds, Codes: a.opts.Codes})
+	if err != nil {
+		a.serverError(w, r, err)
+		return c, nil, false
+	}
+	return c, rows, true
+}
+
+// downloadName makes a campaign's name safe in a Content-Disposition
+// file name: letters, digits, - and _ kept, anything else -.
+func downloadName(name, suffix string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '-'
+		}
+	}
+	if len(b) > 60 {
+		b = b[:60]
+	}
+	return string(b) + suffix
+}
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
