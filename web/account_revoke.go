@@ -1,11 +1,8 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
-
-	"foidesk/store"
 )
 
 // accountRevoke signs out one of the user's own sessions (a browser left
@@ -18,12 +15,7 @@ func (a *App) accountRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = a.users.RevokeSession(r.Context(), cur.session.User, cur.session.User, id)
-	if errors.Is(err, store.ErrNotFound) {
-		a.notFound(w, r)
-		return
-	}
-	if err != nil {
-		a.serverError(w, r, err)
+	if a.lookupFailed(w, r, err, "") {
 		return
 	}
 	if id == cur.session.ID {

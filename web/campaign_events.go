@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -14,12 +13,7 @@ import (
 // campaign, its requests and their mail, streamed in id order.
 func (a *App) campaignEvents(w http.ResponseWriter, r *http.Request) {
 	c, err := a.campaigns.ByName(r.Context(), r.PathValue("name"))
-	if errors.Is(err, store.ErrNotFound) {
-		a.fail(w, r, http.StatusNotFound, "There is no campaign of that name.")
-		return
-	}
-	if err != nil {
-		a.serverError(w, r, err)
+	if a.lookupFailed(w, r, err, "There is no campaign of that name.") {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")

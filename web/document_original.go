@@ -1,10 +1,7 @@
 package web
 
 import (
-	"errors"
 	"net/http"
-
-	"foidesk/store"
 )
 
 // documentOriginal downloads the file a document was extracted from,
@@ -17,12 +14,7 @@ func (a *App) documentOriginal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sum, _, err := a.docs.Get(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		a.notFound(w, r)
-		return
-	}
-	if err != nil {
-		a.serverError(w, r, err)
+	if a.lookupFailed(w, r, err, "") {
 		return
 	}
 	for _, s := range sum.Sources {

@@ -1,12 +1,10 @@
 package web
 
 import (
-	"errors"
 	"html/template"
 	"net/http"
 	"strings"
 
-	"foidesk/store"
 	"foidesk/store/document"
 )
 
@@ -30,12 +28,7 @@ func (a *App) documentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sum, text, err := a.docs.Get(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		a.notFound(w, r)
-		return
-	}
-	if err != nil {
-		a.serverError(w, r, err)
+	if a.lookupFailed(w, r, err, "") {
 		return
 	}
 	q := r.URL.Query().Get("q")

@@ -1,11 +1,9 @@
 package web
 
 import (
-	"errors"
 	"html/template"
 	"net/http"
 
-	"foidesk/store"
 	"foidesk/store/document"
 	"foidesk/store/mail"
 )
@@ -40,12 +38,7 @@ func (a *App) mailMessage(w http.ResponseWriter, r *http.Request) {
 func (a *App) renderMessage(w http.ResponseWriter, r *http.Request, id int64, status int, message string) {
 	ctx := r.Context()
 	det, err := a.mail.MessageDetail(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		a.notFound(w, r)
-		return
-	}
-	if err != nil {
-		a.serverError(w, r, err)
+	if a.lookupFailed(w, r, err, "") {
 		return
 	}
 	d := messageData{Detail: det, Text: TextHTML(det.Body, nil), Kinds: mail.Kinds, Formatted: r.URL.Query().Get("formatted") == "1"}

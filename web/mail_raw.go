@@ -1,10 +1,7 @@
 package web
 
 import (
-	"errors"
 	"net/http"
-
-	"foidesk/store"
 )
 
 // mailRaw downloads the message exactly as it was received, as a
@@ -16,12 +13,7 @@ func (a *App) mailRaw(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m, _, err := a.mail.Message(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		a.notFound(w, r)
-		return
-	}
-	if err != nil {
-		a.serverError(w, r, err)
+	if a.lookupFailed(w, r, err, "") {
 		return
 	}
 	f, err := a.openStored(m.SHA256)

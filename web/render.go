@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -10,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"foidesk/store"
 )
 
 //go:embed templates/*.html
@@ -108,6 +111,26 @@ func (a *App) fail(w http.ResponseWriter, r *http.Request, status int, message s
 func (a *App) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	a.log.Error("web: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	a.fail(w, r, http.StatusInternalServerError, "")
+}
+
+// lookupFailed writes the page for a failed lookup and reports whether it
+// did: nothing for a nil err; 404 for store.ErrNotFound, saying missing
+// (or the plain 404's words when missing is ""); else the 500 page, with
+// err logged. A handler returns when it is true.
+func (a *App) lookupFailed(w http.ResponseWriter, r *http.Request, err error, missing string) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, store.ErrNotFound):
+		if missing == "" {
+			a.notFound(w, r)
+		} else {
+			a.fail(w, r, http.StatusNotFound, missing)
+		}
+	default:
+		a.serverError(w, r, err)
+	}
+	return true
 }
 
 // notFound is the page for every path the app does not have.

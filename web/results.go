@@ -18,12 +18,7 @@ func (a *App) today() deadline.Date { return deadline.ReceiptDate(a.opts.Store.N
 // today. It writes the 404 or 500 page itself and returns ok false then.
 func (a *App) campaignResults(w http.ResponseWriter, r *http.Request) (campaign.Campaign, []results.Row, bool) {
 	c, err := a.campaigns.ByName(r.Context(), r.PathValue("name"))
-	if errors.Is(err, store.ErrNotFound) {
-		a.fail(w, r, http.StatusNotFound, "There is no campaign of that name.")
-		return c, nil, false
-	}
-	if err != nil {
-		a.serverError(w, r, err)
+	if a.lookupFailed(w, r, err, "There is no campaign of that name.") {
 		return c, nil, false
 	}
 	rows, err := a.results.Rows(r.Context(), c, results.Options{On: a.today(), Thresholds: a.opts.Thresholds, Codes: a.opts.Codes})

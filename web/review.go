@@ -136,12 +136,7 @@ func outcomeOptions(mine *coding.Coding) []outcomeOption {
 // reviewCampaign is the campaign a review route names, or a 404 page.
 func (a *App) reviewCampaign(w http.ResponseWriter, r *http.Request) (campaign.Campaign, bool) {
 	c, err := a.campaigns.ByName(r.Context(), r.PathValue("campaign"))
-	if errors.Is(err, store.ErrNotFound) {
-		a.fail(w, r, http.StatusNotFound, "There is no such campaign.")
-		return c, false
-	}
-	if err != nil {
-		a.serverError(w, r, err)
+	if a.lookupFailed(w, r, err, "There is no such campaign.") {
 		return c, false
 	}
 	return c, true

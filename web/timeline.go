@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"time"
 
@@ -82,12 +81,7 @@ func (a *App) timeline(w http.ResponseWriter, r *http.Request) {
 func (a *App) renderTimeline(w http.ResponseWriter, r *http.Request, status int, message string) {
 	ctx := r.Context()
 	q, err := a.campaigns.RequestByRef(ctx, r.PathValue("ref"))
-	if errors.Is(err, store.ErrNotFound) {
-		a.fail(w, r, http.StatusNotFound, "There is no request with that reference.")
-		return
-	}
-	if err != nil {
-		a.serverError(w, r, err)
+	if a.lookupFailed(w, r, err, "There is no request with that reference.") {
 		return
 	}
 	on := a.today()
