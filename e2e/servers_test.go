@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -71,23 +73,47 @@ func greeting(addr string) (string, error) {
 	return strings.TrimSpace(line), err
 }
 
-// waitGreeting waits until addr greets with token.
-func waitGreeting(t *testing.T, what, addr, token, logPath string) {
-	t.Helper()
+// errPortTaken: another process bound the chosen port first.
+var errPortTaken = errors.New("the port was taken before the server could bind it")
+
+// waitGreeting waits until addr greets with token. A port that answers
+// with another greeting, or a server whose log says the address was in
+// use, is errPortTaken.
+func waitGreeting(addr, token, logPath string) error {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		g, err := greeting(addr)
 		if err == nil && strings.Contains(g, token) {
-			return
+			return nil
 		}
 		if err == nil {
-			t.Fatalf("%s: %s answers with someone else's greeting %q", what, addr, g)
+			return fmt.Errorf("%w: %s greets with %q", errPortTaken, addr, g)
+		}
+		log, _ := os.ReadFile(logPath)
+		if bytes.Contains(log, []byte("Address already in use")) {
+			return fmt.Errorf("%w: %s", errPortTaken, addr)
 		}
 		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(logPath)
-			t.Fatalf("%s did not greet at %s: %v\n%s", what, addr, err, log)
+			return fmt.Errorf("no greeting at %s: %v\n%s", addr, err, log)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// onFreePort starts a server on a port free a moment ago, and on a fresh
+// one when another process took it first.
+func onFreePort(t *testing.T, what string, start func(port int) error) {
+	t.Helper()
+	const tries = 5
+	for try := 1; ; try++ {
+		err := start(freePort(t))
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, errPortTaken) || try == tries {
+			t.Fatalf("start %s (try %d of %d): %v", what, try, tries, err)
+		}
+		t.Logf("%s, try %d: %v; trying another port", what, try, err)
 	}
 }
 
@@ -183,9 +209,22 @@ func startPostfix(t *testing.T, m *mailRoot, c certs, domains, mailboxes []strin
 	if err := os.WriteFile(filepath.Join(confDir, "vmailbox"), []byte(vmap.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
-	token := fmt.Sprintf("foidesk-e2e-postfix-%d-%d", os.Getpid(), time.Now().UnixNano())
-	p := &postfix{bin: bin, confDir: confDir, logPath: filepath.Join(dir, "maillog"), Port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
+	p := &postfix{bin: bin, confDir: confDir, logPath: filepath.Join(dir, "maillog")}
+	onFreePort(t, "postfix", func(port int) error {
+		token := fmt.Sprintf("foidesk-e2e-postfix-%d-%d", os.Getpid(), time.Now().UnixNano())
+		p.Port, p.Addr = port, net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		return p.configure(t, port, token, dir, m, domains)
+	})
+	t.Cleanup(func() { p.run("stop") })
+	return p
+}
+
+// configure writes Postfix's main.cf and master.cf for port and starts
+// it; a start that fails is stopped again.
+func (p *postfix) configure(t *testing.T, port int, token, dir string, m *mailRoot, domains []string) error {
+	t.Helper()
+	confDir := p.confDir
+	os.Remove(p.logPath) // a new log for each try, so that it speaks of this one
 	mainCF := fmt.Sprintf(`compatibility_level = 3.6
 queue_directory = %[1]s/queue
 data_directory = %[1]s/data
@@ -213,7 +252,8 @@ smtpd_banner = $myhostname ESMTP %[3]s
 smtpd_relay_restrictions = permit_mynetworks, reject
 smtpd_tls_cert_file = %[4]s/server.pem
 smtpd_tls_key_file = %[4]s/server.key
-smtpd_tls_security_level = may
+# Every client, foidesk and the councils alike, must use STARTTLS.
+smtpd_tls_security_level = encrypt
 smtp_tls_security_level = none
 virtual_mailbox_domains = %[5]s
 virtual_mailbox_base = %[6]s
@@ -260,10 +300,15 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 			t.Fatal(err)
 		}
 	}
-	p.start(t)
-	waitGreeting(t, "postfix", p.Addr, token, p.logPath)
-	t.Cleanup(func() { p.run("stop") })
-	return p
+	if err := p.run("start"); err != nil {
+		log, _ := os.ReadFile(p.logPath)
+		return fmt.Errorf("%v\n%s", err, log)
+	}
+	if err := waitGreeting(p.Addr, token, p.logPath); err != nil {
+		p.run("stop")
+		return err
+	}
+	return nil
 }
 
 func (p *postfix) run(verb string) error {
@@ -275,14 +320,6 @@ func (p *postfix) run(verb string) error {
 		return fmt.Errorf("postfix %s: %v\n%s", verb, err, out)
 	}
 	return nil
-}
-
-func (p *postfix) start(t *testing.T) {
-	t.Helper()
-	if err := p.run("start"); err != nil {
-		log, _ := os.ReadFile(p.logPath)
-		t.Fatalf("%v\n%s", err, log)
-	}
 }
 
 // stop stops Postfix and waits until its port refuses connections.
@@ -305,11 +342,17 @@ func (p *postfix) stop(t *testing.T) {
 	}
 }
 
-// restart starts a stopped Postfix again and waits for its greeting.
+// restart starts a stopped Postfix again on its port and waits for its
+// greeting.
 func (p *postfix) restart(t *testing.T) {
 	t.Helper()
-	p.start(t)
-	waitGreeting(t, "postfix", p.Addr, "ESMTP", p.logPath)
+	if err := p.run("start"); err != nil {
+		log, _ := os.ReadFile(p.logPath)
+		t.Fatalf("%v\n%s", err, log)
+	}
+	if err := waitGreeting(p.Addr, "ESMTP", p.logPath); err != nil {
+		t.Fatalf("postfix after the outage: %v", err)
+	}
 }
 
 // dovecot is a real Dovecot serving the given users' Maildirs (the ones
@@ -339,9 +382,23 @@ func startDovecot(t *testing.T, m *mailRoot, c certs, users map[string]string) *
 	if err := os.WriteFile(filepath.Join(dir, "passwd"), []byte(passwd.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	d := &dovecot{}
+	try := 0
+	onFreePort(t, "dovecot", func(port int) error {
+		try++
+		d.Port, d.Addr = port, net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		return d.start(t, bin, dir, try, c, m)
+	})
+	return d
+}
+
+// start writes Dovecot's config for d.Port and starts it in the
+// foreground (its own process, stopped in t.Cleanup); a start that fails
+// is stopped again.
+func (d *dovecot) start(t *testing.T, bin, dir string, try int, c certs, m *mailRoot) error {
+	t.Helper()
 	token := fmt.Sprintf("foidesk-e2e-dovecot-%d-%d", os.Getpid(), time.Now().UnixNano())
-	logPath := filepath.Join(dir, "dovecot.log")
+	logPath := filepath.Join(dir, fmt.Sprintf("dovecot%d.log", try))
 	conf := fmt.Sprintf(`base_dir = %[1]s/run
 state_dir = %[1]s/state
 log_path = %[2]s
@@ -379,7 +436,7 @@ service imap-login {
 service anvil {
   chroot =
 }
-`, dir, logPath, c.Cert, c.Key, token, m.mail, m.uid, m.gid, port)
+`, dir, logPath, c.Cert, c.Key, token, m.mail, m.uid, m.gid, d.Port)
 	confPath := filepath.Join(dir, "dovecot.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
@@ -391,7 +448,7 @@ service anvil {
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
+	stop := func() {
 		cmd.Process.Signal(os.Interrupt)
 		select {
 		case <-exited:
@@ -399,8 +456,11 @@ service anvil {
 			cmd.Process.Kill()
 			<-exited
 		}
-	})
-	d := &dovecot{Port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
-	waitGreeting(t, "dovecot", d.Addr, token, logPath)
-	return d
+	}
+	if err := waitGreeting(d.Addr, token, logPath); err != nil {
+		stop()
+		return err
+	}
+	t.Cleanup(stop)
+	return nil
 }
