@@ -54,6 +54,10 @@ func TestDeriveFactsAndReasons(t *testing.T) {
 	}{
 		{name: "permanent bounce", f: Facts{Replies: []Reply{{MessageID: 3, Kind: KindBounce, BounceStatus: "5.1.1", ReceivedAt: sent.Add(time.Minute)}}},
 			status: NotDelivered, reason: "message 3 (permanent bounce) on 2026-11-02"},
+		// A bounce that arrives days later: the request never arrived, so
+		// it has no due date, whatever the delivery had set.
+		{name: "permanent bounce days later", f: Facts{Replies: []Reply{{MessageID: 3, Kind: KindBounce, BounceStatus: "5.1.1", ReceivedAt: sent.Add(72 * time.Hour)}}},
+			status: NotDelivered, reason: "message 3 (permanent bounce) on 2026-11-05"},
 		{name: "temporary bounce moves nothing", f: Facts{Replies: []Reply{{MessageID: 3, Kind: KindBounce, BounceStatus: "4.4.7", ReceivedAt: sent.Add(time.Hour)}}},
 			status: AwaitingResponse, due: "2026-12-01"},
 		{name: "bounce after an acknowledgement is ignored", f: Facts{Replies: []Reply{

@@ -225,7 +225,9 @@ func (r *Rule) Derive(f Facts) (Clock, error) {
 		Stage: cl.Stage, ReviewBy: dateString(cl.ReviewBy)}
 	switch cl.State {
 	case deadline.NotDelivered:
-		out.Status = NotDelivered
+		// The engine keeps the due date the delivery set; a request that
+		// never arrived has none, and showing one would suggest it does.
+		out.Status, out.Due = NotDelivered, ""
 	case deadline.AwaitingClarification:
 		out.Status = AwaitingClarification
 	case deadline.FeePending:
