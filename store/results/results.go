@@ -1,6 +1,7 @@
 // Package results is a campaign's results as a campaigner publishes them:
-// one row per targeted authority (Rows) and the summary every figure of
-// which is computed from those rows (Summarize). It only reads; the
+// one row per targeted authority (Each, read one at a time; Rows) and the
+// summary every figure of which is counted from those rows (Tally,
+// Summarize). It only reads; the
 // report command, the dashboard and the authorities grid all read
 // through it, so they never disagree.
 package results
@@ -326,6 +327,9 @@ func inferOutcome(kind, detail string) (string, []string) {
 	return "", nil
 }
 
+// messageFact is what a row says of its request's mail: the date and
+// kind of its last message, and the kind and detail of its last
+// answering one (a response, refusal or published).
 type messageFact struct {
 	lastDate, lastKind       string
 	answerKind, answerDetail string
