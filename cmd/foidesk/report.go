@@ -50,7 +50,9 @@ two sheets, rows and summary, with dates as dates and counts as numbers; it
 is not printed to a terminal.
 
 --out writes a file through a temporary file renamed into place, so a
-reader never sees half a report.`,
+reader never sees half a report. Rows are written as they are read, never
+all held; md and json, which print the summary first, keep the rows
+meanwhile in a temporary file in $TMPDIR.`,
 		args: 1,
 	}, reportCommand))
 }
