@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"io"
 	"strings"
+
+	"foidesk/store/results"
 )
 
 // BOM starts every CSV: Excel reads UTF-8 only when it is there.
@@ -79,16 +81,18 @@ func (rp Report) WriteCSV(w io.Writer) error {
 	if err := c.Texts(Columns...); err != nil {
 		return err
 	}
-	for _, r := range rp.Rows {
-		if err := c.Record(Cells(r)); err != nil {
-			return err
-		}
+	if err := rp.rows(func(r results.Row) error { return c.Record(Cells(r)) }); err != nil {
+		return err
 	}
 	return c.Flush()
 }
 
 // WriteSummaryCSV writes the summary: figure, n, of, percent, value.
 func (rp Report) WriteSummaryCSV(w io.Writer) error {
+	rp, err := rp.summarized()
+	if err != nil {
+		return err
+	}
 	c, err := NewCSV(w)
 	if err != nil {
 		return err

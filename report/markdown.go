@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"foidesk/store/results"
 )
 
 // mdCell escapes a cell for a Markdown table: pipes and backslashes
@@ -15,6 +17,21 @@ var mdCell = strings.NewReplacer(`\`, `\\`, "|", `\|`, "\r\n", " ", "\n", " ", "
 // WriteMarkdown writes what a blog post pastes: a heading, the summary
 // table and the rows table.
 func (rp Report) WriteMarkdown(w io.Writer) error {
+	rp, rows, done, err := rp.spool(func(b *bufio.Writer, r results.Row) error {
+		cells := Cells(r)
+		b.WriteString("|")
+		for _, c := range cells {
+			b.WriteString(" ")
+			b.WriteString(mdCell.Replace(c.Value))
+			b.WriteString(" |")
+		}
+		_, err := b.WriteString("\n")
+		return err
+	})
+	defer done()
+	if err != nil {
+		return err
+	}
 	b := bufio.NewWriter(w)
 	fmt.Fprintf(b, "## %s: results as of %s\n\n", mdCell.Replace(rp.Campaign), rp.AsOf)
 	b.WriteString("| Figure | Number | Of | % |\n|---|---:|---:|---:|\n")
@@ -34,13 +51,8 @@ func (rp Report) WriteMarkdown(w io.Writer) error {
 		b.WriteString("---|")
 	}
 	b.WriteString("\n")
-	for _, r := range rp.Rows {
-		cells := Cells(r)
-		vals := make([]string, len(cells))
-		for i, c := range cells {
-			vals[i] = mdCell.Replace(c.Value)
-		}
-		b.WriteString("| " + strings.Join(vals, " | ") + " |\n")
+	if _, err := b.ReadFrom(rows); err != nil {
+		return err
 	}
 	return b.Flush()
 }

@@ -14,18 +14,85 @@ import (
 	"foidesk/store/results"
 )
 
-// Report is what every format writes.
+// Report is what every format writes: its rows held (Rows, with their
+// Summary) or streamed (Stream).
 type Report struct {
 	Campaign string
 	AsOf     string // YYYY-MM-DD
 	Coded    bool   // coding was available: false leaves the coding columns empty and says "not coded"
 	Rows     []results.Row
 	Summary  results.Summary
+
+	each func(func(results.Row) error) error // Stream's rows; nil: Rows
+	sum  *streamSummary
+}
+
+// Each is how a streamed report reads its rows: it calls fn with each in
+// order, and stops at fn's first error (results.Store.Each).
+type Each func(fn func(results.Row) error) error
+
+// streamSummary is a streamed report's summary once a pass has counted
+// it; shared by the copies of the Report, so that the CSV's summary file
+// is the one its rows file counted.
+type streamSummary struct {
+	done bool
+	s    results.Summary
 }
 
 // New builds a report from rows, summarising them.
 func New(campaign, asOf string, coded bool, rows []results.Row) Report {
 	return Report{Campaign: campaign, AsOf: asOf, Coded: coded, Rows: rows, Summary: results.Summarize(rows)}
+}
+
+// Stream is a report whose rows are read as they are written, never all
+// held. Each format reads them once: CSV and XLSX count the summary as
+// they write the rows (XLSX's summary sheet comes after them; the
+// summary CSV, written after the rows CSV, takes the count); Markdown
+// and JSON, whose summary comes first, write the rows to a temporary
+// file while counting, then the summary, then the rows. So the summary
+// and the rows always come from one reading.
+func Stream(campaign, asOf string, coded bool, each Each) Report {
+	return Report{Campaign: campaign, AsOf: asOf, Coded: coded, each: each, sum: &streamSummary{}}
+}
+
+// rows calls fn with each row, counting them into the summary when the
+// report is streamed and not yet counted.
+func (rp Report) rows(fn func(results.Row) error) error {
+	if rp.each == nil {
+		for _, r := range rp.Rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if rp.sum.done {
+		return rp.each(fn)
+	}
+	var t results.Tally
+	err := rp.each(func(r results.Row) error {
+		t.Add(r)
+		return fn(r)
+	})
+	if err == nil {
+		rp.sum.s, rp.sum.done = t.Summary(), true
+	}
+	return err
+}
+
+// summarized is the report with its Summary: a streamed report not yet
+// counted is read once to count it.
+func (rp Report) summarized() (Report, error) {
+	if rp.each == nil {
+		return rp, nil
+	}
+	if !rp.sum.done {
+		if err := rp.rows(func(results.Row) error { return nil }); err != nil {
+			return rp, err
+		}
+	}
+	rp.Summary = rp.sum.s
+	return rp, nil
 }
 
 // Kind says how a cell is written where types matter (CSV, XLSX).
@@ -101,7 +168,7 @@ func (l Line) Count() string {
 	return strconv.Itoa(l.N)
 }
 
-// Lines are the summary as the formats print it, in order.
+// Lines are the Summary as the formats print it, in order.
 func (rp Report) Lines() []Line {
 	s := rp.Summary
 	out := []Line{

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"foidesk/deadline"
+	"foidesk/store/results"
 )
 
 // WriteXLSX writes an Office Open XML workbook of two sheets, "rows" and
@@ -41,11 +42,20 @@ func (rp Report) WriteXLSX(w io.Writer) error {
 			return err
 		}
 	}
-	rows := [][]Cell{textCells(Columns)}
-	for _, r := range rp.Rows {
-		rows = append(rows, Cells(r))
+	sh, err := newSheet(z, "xl/worksheets/sheet1.xml")
+	if err != nil {
+		return err
 	}
-	if err := writeSheet(z, "xl/worksheets/sheet1.xml", rows); err != nil {
+	sh.row(textCells(Columns))
+	if err := rp.rows(func(r results.Row) error { return sh.row(Cells(r)) }); err != nil {
+		return err
+	}
+	if err := sh.close(); err != nil {
+		return err
+	}
+	// The summary sheet comes after the rows, so it is the rows' count.
+	rp, err = rp.summarized()
+	if err != nil {
 		return err
 	}
 	sum := [][]Cell{textCells([]string{"campaign", rp.Campaign}), textCells([]string{"as of", ""}), textCells([]string{"figure", "n", "of", "percent", "value"})}
@@ -57,7 +67,15 @@ func (rp Report) WriteXLSX(w io.Writer) error {
 		}
 		sum = append(sum, []Cell{{Text, l.Figure}, {Number, l.Count()}, {Number, of}, {Number, l.Percent()}, {Text, l.Value}})
 	}
-	if err := writeSheet(z, "xl/worksheets/sheet2.xml", sum); err != nil {
+	if sh, err = newSheet(z, "xl/worksheets/sheet2.xml"); err != nil {
+		return err
+	}
+	for _, cells := range sum {
+		if err := sh.row(cells); err != nil {
+			return err
+		}
+	}
+	if err := sh.close(); err != nil {
 		return err
 	}
 	return z.Close()
@@ -86,39 +104,55 @@ func ExcelSerial(s string) (int, error) {
 	return int(t.Sub(excelEpoch).Hours() / 24), nil
 }
 
-func writeSheet(z *zip.Writer, name string, rows [][]Cell) error {
+// sheet writes a worksheet's rows one at a time.
+type sheet struct {
+	b *bufio.Writer
+	n int // rows written
+}
+
+func newSheet(z *zip.Writer, name string) (*sheet, error) {
 	fw, err := z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	b := bufio.NewWriter(fw)
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n" +
 		`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
-	for i, row := range rows {
-		fmt.Fprintf(b, `<row r="%d">`, i+1)
-		for j, c := range row {
-			if c.Value == "" {
-				continue
-			}
-			ref := column(j) + fmt.Sprint(i+1)
-			switch c.Kind {
-			case Number:
-				fmt.Fprintf(b, `<c r="%s"><v>%s</v></c>`, ref, c.Value)
-				continue
-			case Date:
-				if n, err := ExcelSerial(c.Value); err == nil {
-					fmt.Fprintf(b, `<c r="%s" s="1"><v>%d</v></c>`, ref, n)
-					continue
-				}
-			}
-			fmt.Fprintf(b, `<c r="%s" t="inlineStr"><is><t xml:space="preserve">`, ref)
-			xml.EscapeText(b, []byte(xmlSafe(c.Value)))
-			b.WriteString(`</t></is></c>`)
+	return &sheet{b: b}, nil
+}
+
+// row writes the next row of cells.
+func (sh *sheet) row(row []Cell) error {
+	sh.n++
+	b, i := sh.b, sh.n
+	fmt.Fprintf(b, `<row r="%d">`, i)
+	for j, c := range row {
+		if c.Value == "" {
+			continue
 		}
-		b.WriteString(`</row>`)
+		ref := column(j) + fmt.Sprint(i)
+		switch c.Kind {
+		case Number:
+			fmt.Fprintf(b, `<c r="%s"><v>%s</v></c>`, ref, c.Value)
+			continue
+		case Date:
+			if n, err := ExcelSerial(c.Value); err == nil {
+				fmt.Fprintf(b, `<c r="%s" s="1"><v>%d</v></c>`, ref, n)
+				continue
+			}
+		}
+		fmt.Fprintf(b, `<c r="%s" t="inlineStr"><is><t xml:space="preserve">`, ref)
+		xml.EscapeText(b, []byte(xmlSafe(c.Value)))
+		b.WriteString(`</t></is></c>`)
 	}
-	b.WriteString(`</sheetData></worksheet>`)
-	return b.Flush()
+	_, err := b.WriteString(`</row>`)
+	return err
+}
+
+// close ends the sheet.
+func (sh *sheet) close() error {
+	sh.b.WriteString(`</sheetData></worksheet>`)
+	return sh.b.Flush()
 }
 
 // column is a 0-based column's letters: A, …, Z, AA, …

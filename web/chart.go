@@ -145,34 +145,43 @@ func labelBars(s results.Summary) template.HTML {
 	return template.HTML(b.String())
 }
 
-// repliesCurve draws two step lines over the days from the first sending
-// to on: cumulative replies by the date they came, and cumulative due
-// dates (how many answers the law required by each day). Each line ends
-// in a point carrying its total (data-total).
-func repliesCurve(rows []results.Row, on deadline.Date) template.HTML {
-	var first deadline.Date
-	replied, due := map[deadline.Date]int{}, map[deadline.Date]int{}
-	last := on
-	for _, r := range rows {
-		if r.Sent == "" {
-			continue
-		}
-		if d, err := deadline.ParseDate(r.Sent); err == nil && (first == 0 || d < first) {
-			first = d
-		}
-		if d, err := deadline.ParseDate(r.RepliedOn); err == nil {
-			replied[d]++
-			if d > last {
-				last = d
-			}
-		}
-		if d, err := deadline.ParseDate(r.Due); err == nil {
-			due[d]++
-			if d > last {
-				last = d
-			}
-		}
+// replyCurve is the replies chart's series, counted one row at a time:
+// replies and due dates by day, and the first day sent. Its memory is by
+// day, never by row.
+type replyCurve struct {
+	first, last  deadline.Date // last: the latest reply or due date
+	replied, due map[deadline.Date]int
+}
+
+// add counts row r, when it was sent.
+func (c *replyCurve) add(r results.Row) {
+	if r.Sent == "" {
+		return
 	}
+	if c.replied == nil {
+		c.replied, c.due = map[deadline.Date]int{}, map[deadline.Date]int{}
+	}
+	if d, err := deadline.ParseDate(r.Sent); err == nil && (c.first == 0 || d < c.first) {
+		c.first = d
+	}
+	if d, err := deadline.ParseDate(r.RepliedOn); err == nil {
+		c.replied[d]++
+		c.last = max(c.last, d)
+	}
+	if d, err := deadline.ParseDate(r.Due); err == nil {
+		c.due[d]++
+		c.last = max(c.last, d)
+	}
+}
+
+// svg draws two step lines over the days from the first sending to on
+// (or the latest reply or due date after it): cumulative replies by the
+// date they came, and cumulative due dates (how many answers the law
+// required by each day). Each line ends in a point carrying its total
+// (data-total).
+func (c *replyCurve) svg(on deadline.Date) template.HTML {
+	first, replied, due := c.first, c.replied, c.due
+	last := max(on, c.last)
 	if first == 0 || last < first {
 		return ""
 	}

@@ -20,16 +20,23 @@ type dashboardData struct {
 
 // dashboard shows where a campaign stands, read afresh from the database
 // on each load: counts by state, the report's figures, and charts drawn
-// as SVG on the server.
+// as SVG on the server. It keeps counts, never rows: the summary and the
+// curve's counts by date.
 func (a *App) dashboard(w http.ResponseWriter, r *http.Request) {
-	c, rows, ok := a.campaignResults(w, r)
+	on := a.today()
+	var tally results.Tally
+	var curve replyCurve
+	c, ok := a.campaignResults(w, r, func(row results.Row) error {
+		tally.Add(row)
+		curve.add(row)
+		return nil
+	})
 	if !ok {
 		return
 	}
-	on := a.today()
-	rp := report.New(c.Name, on.String(), a.opts.Codes != nil, rows)
+	rp := report.Report{Campaign: c.Name, AsOf: on.String(), Coded: a.opts.Codes != nil, Summary: tally.Summary()}
 	d := dashboardData{Name: c.Name, State: c.State, AsOf: on.String(), Coded: rp.Coded, Summary: rp.Summary, Lines: rp.Lines(),
-		States: stackedBars(rp.Summary), Replies: repliesCurve(rows, on)}
+		States: stackedBars(rp.Summary), Replies: curve.svg(on)}
 	if rp.Coded {
 		d.Labels = labelBars(rp.Summary)
 	}

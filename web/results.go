@@ -14,19 +14,26 @@ import (
 // Europe/London.
 func (a *App) today() deadline.Date { return deadline.ReceiptDate(a.opts.Store.Now()) }
 
-// campaignResults reads the campaign named in the path and its rows as on
-// today. It writes the 404 or 500 page itself and returns ok false then.
-func (a *App) campaignResults(w http.ResponseWriter, r *http.Request) (campaign.Campaign, []results.Row, bool) {
+// campaignResults reads the campaign named in the path and hands its
+// rows as on today to fn one at a time (results.Store.Each: they are never
+// all held, so a page over 100,000 requests takes the memory of one over
+// 400). It writes the 404 or 500 page itself and returns ok false then.
+func (a *App) campaignResults(w http.ResponseWriter, r *http.Request, fn func(results.Row) error) (campaign.Campaign, bool) {
 	c, err := a.campaigns.ByName(r.Context(), r.PathValue("name"))
 	if a.lookupFailed(w, r, err, "There is no campaign of that name.") {
-		return c, nil, false
+		return c, false
 	}
-	rows, err := a.results.Rows(r.Context(), c, results.Options{On: a.today(), Thresholds: a.opts.Thresholds, Codes: a.opts.Codes})
-	if err != nil {
+	if err := a.results.Each(r.Context(), c, a.resultsOptions(), fn); err != nil {
 		a.serverError(w, r, err)
-		return c, nil, false
+		return c, false
 	}
-	return c, rows, true
+	return c, true
+}
+
+// resultsOptions are how the results pages judge rows: on today, with the
+// configured thresholds and coding.
+func (a *App) resultsOptions() results.Options {
+	return results.Options{On: a.today(), Thresholds: a.opts.Thresholds, Codes: a.opts.Codes}
 }
 
 // downloadName makes a campaign's name safe in a Content-Disposition

@@ -50,7 +50,9 @@ two sheets, rows and summary, with dates as dates and counts as numbers; it
 is not printed to a terminal.
 
 --out writes a file through a temporary file renamed into place, so a
-reader never sees half a report.`,
+reader never sees half a report. Rows are written as they are read, never
+all held; md and json, which print the summary first, keep the rows
+meanwhile in a temporary file in $TMPDIR.`,
 		args: 1,
 	}, reportCommand))
 }
@@ -117,14 +119,14 @@ func reportCommand(ctx context.Context, e *env, f *reportFlags, args []string) e
 // codings (the web app's results pages read the same, newWebApp).
 func (e *env) codes(st *stores) results.Codes { return resultCodes{st.coding} }
 
-// campaignReport reads campaign c's rows as on the day and builds the
-// report.
+// campaignReport is campaign c's report as on the day, its rows read as
+// each format writes them (never all held: a national survey's 100,000
+// rows take no more memory than 400).
 func campaignReport(ctx context.Context, rs *results.Store, c campaign.Campaign, day statusDay, codes results.Codes) (publish.Report, error) {
-	rows, err := rs.Rows(ctx, c, results.Options{On: day.on, Thresholds: day.th, Codes: codes})
-	if err != nil {
-		return publish.Report{}, err
-	}
-	return publish.New(c.Name, day.on.String(), codes != nil, rows), nil
+	o := results.Options{On: day.on, Thresholds: day.th, Codes: codes}
+	return publish.Stream(c.Name, day.on.String(), codes != nil, func(fn func(results.Row) error) error {
+		return rs.Each(ctx, c, o, fn)
+	}), nil
 }
 
 // summaryPath is the summary CSV written beside a rows CSV: NAME-summary.csv.

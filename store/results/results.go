@@ -1,15 +1,17 @@
 // Package results is a campaign's results as a campaigner publishes them:
-// one row per targeted authority (Rows) and the summary every figure of
-// which is computed from those rows (Summarize). It only reads; the
+// one row per targeted authority (Each, read one at a time; Rows) and the
+// summary every figure of which is counted from those rows (Tally,
+// Summarize). It only reads; the
 // report command, the dashboard and the authorities grid all read
 // through it, so they never disagree.
 package results
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -114,6 +116,9 @@ type Options struct {
 	On         deadline.Date        // the as-of date states are shown on
 	Thresholds lifecycle.Thresholds // due-soon and very-overdue
 	Codes      Codes                // nil: not coded yet
+	// Authorities, when not nil, keeps only the rows of these authorities
+	// (a page of the grid fetched by id); nil keeps every row.
+	Authorities []int64
 }
 
 // Store reads results from the core store.
@@ -124,73 +129,121 @@ func New(st *store.Store) *Store { return &Store{core: st} }
 
 // Rows lists one row per authority campaign c targets, by authority name:
 // every request, and every authority its stored target selects that has
-// no request (no address, or added to the register later).
+// no request (no address, or added to the register later). It holds
+// every row; a caller that can take them one at a time uses Each.
 func (s *Store) Rows(ctx context.Context, c campaign.Campaign, o Options) ([]Row, error) {
-	reqs, err := s.requests(ctx, c.ID)
+	var rows []Row
+	err := s.Each(ctx, c, o, func(r Row) error {
+		rows = append(rows, r)
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	msgs, err := s.messageFacts(ctx, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	docs, err := s.documents(ctx, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	var codes map[int64]Code
-	if o.Codes != nil {
-		if codes, err = o.Codes.RequestCodes(ctx, c.ID); err != nil {
-			return nil, fmt.Errorf("read coding: %w", err)
-		}
-	}
-	rule := s.core.Lifecycle()
-	rows := make([]Row, 0, len(reqs))
-	for _, q := range reqs {
-		sh, err := rule.Show(lifecycle.Request{Regime: q.Regime, Outbox: q.OutboxState, Status: q.Status, Due: q.DueDate, RepliedOn: q.RepliedOn}, o.On, o.Thresholds)
-		if err != nil {
-			return nil, fmt.Errorf("request %s: %w", q.Ref, err)
-		}
-		row := Row{
-			RequestID: q.ID, AuthorityID: q.AuthorityID, Code: q.Code, Name: q.Name, Nation: q.Nation,
-			Regime: q.Regime, Ref: q.Ref, Due: q.DueDate, RepliedOn: q.RepliedOn, DaysLate: sh.DaysLate, State: sh.Status,
-			Delivery: delivery(q), Documents: docs[q.ID],
-		}
-		if q.SentAt != "" {
-			t, err := time.Parse(time.RFC3339Nano, q.SentAt)
-			if err != nil {
-				return nil, fmt.Errorf("request %s: sent at %q: %w", q.Ref, q.SentAt, err)
-			}
-			row.Sent = deadline.ReceiptDate(t).String()
-		}
-		if q.OutboxState != campaign.OutboxSent {
-			row.Due, row.DaysLate = "", nil
-		}
-		if row.DaysLate, err = WorkingDaysLate(rule, row.Regime, row.Due, row.RepliedOn, o.On, row.DaysLate); err != nil {
-			return nil, fmt.Errorf("request %s: %w", q.Ref, err)
-		}
-		m := msgs[q.ID]
-		row.LastMessage, row.LastKind = m.lastDate, m.lastKind
-		if code, ok := codes[q.ID]; ok {
-			row.Coded = true
-			row.Labels, row.Outcome, row.Exemptions, row.Notes = code.Labels, code.Outcome, code.Exemptions, code.Notes
-			row.CoderA, row.CoderB = code.CoderA, code.CoderB
-		}
-		if row.Outcome == "" && m.answerKind != "" && row.Replied() {
-			row.Outcome, row.Exemptions = inferOutcome(m.answerKind, m.answerDetail)
-			row.OutcomeInferred = true
-		}
-		rows = append(rows, row)
-	}
-	missing, err := s.untargeted(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	if len(missing) > 0 {
-		rows = append(rows, missing...)
-		sort.SliceStable(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
 	}
 	return rows, nil
+}
+
+// Each calls fn with the rows Rows lists, in the same order, one at a
+// time as they are read: the rows are never all held, so a national
+// survey's 100,000 rows are read in memory that does not grow with
+// them (only the coding, which is per coded request, is read whole).
+// An error from fn stops the reading and is returned as it is.
+func (s *Store) Each(ctx context.Context, c campaign.Campaign, o Options, fn func(Row) error) error {
+	var codes map[int64]Code
+	if o.Codes != nil {
+		var err error
+		if codes, err = o.Codes.RequestCodes(ctx, c.ID); err != nil {
+			return fmt.Errorf("read coding: %w", err)
+		}
+	}
+	q, args := rowsQuery(c, o.Authorities)
+	rs, err := s.core.DB().QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("campaign rows: %w", err)
+	}
+	defer rs.Close()
+	rule := s.core.Lifecycle()
+	for rs.Next() {
+		var q request
+		var src int
+		var noEmail bool
+		var ord int64
+		var lastKind, lastAt, lastSent, answerKind, answerDetail, docs sql.NullString
+		if err := rs.Scan(&src, &q.Name, &ord, &q.ID, &q.AuthorityID, &q.Code, &q.Nation, &q.Regime, &q.Ref, &q.OutboxState, &q.SentAt, &q.DueDate, &q.Status, &q.RepliedOn,
+			&noEmail, &lastKind, &lastAt, &lastSent, &answerKind, &answerDetail, &docs); err != nil {
+			return err
+		}
+		var row Row
+		if src == 0 {
+			m := messageFact{lastKind: lastKind.String, answerKind: answerKind.String, answerDetail: answerDetail.String}
+			if t, err := time.Parse(time.RFC3339Nano, lastAt.String); err == nil {
+				// Its Date header, unless that claims a time after it was stored.
+				if d, err := time.Parse(time.RFC3339, lastSent.String); err == nil && d.Before(t) {
+					t = d
+				}
+				m.lastDate = deadline.ReceiptDate(t).String()
+			}
+			if row, err = requestRow(rule, q, m, docs.String, codes, o); err != nil {
+				return err
+			}
+		} else {
+			row = Row{AuthorityID: q.AuthorityID, Code: q.Code, Name: q.Name, Nation: q.Nation, Regime: q.Regime, State: NotAdded}
+			if noEmail {
+				row.State = NoAddress
+			}
+		}
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+	return rs.Err()
+}
+
+// requestRow is request q's row: its state on o.On, its lateness, its
+// last message m, its documents (ids separated by commas) and its coding.
+func requestRow(rule *lifecycle.Rule, q request, m messageFact, docs string, codes map[int64]Code, o Options) (Row, error) {
+	sh, err := rule.Show(lifecycle.Request{Regime: q.Regime, Outbox: q.OutboxState, Status: q.Status, Due: q.DueDate, RepliedOn: q.RepliedOn}, o.On, o.Thresholds)
+	if err != nil {
+		return Row{}, fmt.Errorf("request %s: %w", q.Ref, err)
+	}
+	row := Row{
+		RequestID: q.ID, AuthorityID: q.AuthorityID, Code: q.Code, Name: q.Name, Nation: q.Nation,
+		Regime: q.Regime, Ref: q.Ref, Due: q.DueDate, RepliedOn: q.RepliedOn, DaysLate: sh.DaysLate, State: sh.Status,
+		Delivery: delivery(q),
+	}
+	if docs != "" {
+		for _, f := range strings.Split(docs, ",") {
+			id, err := strconv.ParseInt(f, 10, 64)
+			if err != nil {
+				return Row{}, fmt.Errorf("request %s: document id %q: %w", q.Ref, f, err)
+			}
+			row.Documents = append(row.Documents, id)
+		}
+	}
+	if q.SentAt != "" {
+		t, err := time.Parse(time.RFC3339Nano, q.SentAt)
+		if err != nil {
+			return Row{}, fmt.Errorf("request %s: sent at %q: %w", q.Ref, q.SentAt, err)
+		}
+		row.Sent = deadline.ReceiptDate(t).String()
+	}
+	if q.OutboxState != campaign.OutboxSent {
+		row.Due, row.DaysLate = "", nil
+	}
+	if row.DaysLate, err = WorkingDaysLate(rule, row.Regime, row.Due, row.RepliedOn, o.On, row.DaysLate); err != nil {
+		return Row{}, fmt.Errorf("request %s: %w", q.Ref, err)
+	}
+	row.LastMessage, row.LastKind = m.lastDate, m.lastKind
+	if code, ok := codes[q.ID]; ok {
+		row.Coded = true
+		row.Labels, row.Outcome, row.Exemptions, row.Notes = code.Labels, code.Outcome, code.Exemptions, code.Notes
+		row.CoderA, row.CoderB = code.CoderA, code.CoderB
+	}
+	if row.Outcome == "" && m.answerKind != "" && row.Replied() {
+		row.Outcome, row.Exemptions = inferOutcome(m.answerKind, m.answerDetail)
+		row.OutcomeInferred = true
+	}
+	return row, nil
 }
 
 // WorkingDaysLate is shown (lifecycle.Shown.DaysLate: how late a reply
@@ -228,28 +281,6 @@ type request struct {
 	Code, Name, Nation, Regime, Ref string
 	OutboxState, SentAt, DueDate    string
 	Status, RepliedOn               string
-}
-
-// requests reads the campaign's requests, by authority name: only the
-// columns a row needs, so that a national survey's 100,000 rows are read
-// in little time and memory.
-func (s *Store) requests(ctx context.Context, campaignID int64) ([]request, error) {
-	rows, err := s.core.DB().QueryContext(ctx, `SELECT r.id, r.authority_id, coalesce(a.code, ''), a.name, coalesce(a.nation, ''), r.regime, r.ref,
-		r.outbox_state, coalesce(r.sent_at, ''), coalesce(r.due_date, ''), r.status, coalesce(r.replied_on, '')
-		FROM requests r JOIN authorities a ON a.id = r.authority_id WHERE r.campaign_id = ? ORDER BY a.name, r.id`, campaignID)
-	if err != nil {
-		return nil, fmt.Errorf("campaign requests: %w", err)
-	}
-	defer rows.Close()
-	var out []request
-	for rows.Next() {
-		var q request
-		if err := rows.Scan(&q.ID, &q.AuthorityID, &q.Code, &q.Name, &q.Nation, &q.Regime, &q.Ref, &q.OutboxState, &q.SentAt, &q.DueDate, &q.Status, &q.RepliedOn); err != nil {
-			return nil, err
-		}
-		out = append(out, q)
-	}
-	return out, rows.Err()
 }
 
 func delivery(q request) string {
@@ -296,112 +327,12 @@ func inferOutcome(kind, detail string) (string, []string) {
 	return "", nil
 }
 
+// messageFact is what a row says of its request's mail: the date and
+// kind of its last message, and the kind and detail of its last
+// answering one (a response, refusal or published).
 type messageFact struct {
 	lastDate, lastKind       string
 	answerKind, answerDetail string
-}
-
-// messageFacts reads, per request of the campaign, its last message (the
-// date it was sent, by its Date header when that is not later than when
-// it was stored) and its last answering one.
-func (s *Store) messageFacts(ctx context.Context, campaignID int64) (map[int64]messageFact, error) {
-	rows, err := s.core.DB().QueryContext(ctx, `SELECT m.request_id, m.kind, m.kind_detail, m.received_at, coalesce(m.sent_date, '') FROM messages m
-		JOIN requests r ON r.id = m.request_id WHERE r.campaign_id = ? ORDER BY m.id`, campaignID)
-	if err != nil {
-		return nil, fmt.Errorf("campaign messages: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]messageFact{}
-	for rows.Next() {
-		var id int64
-		var kind, detail, at, sent string
-		if err := rows.Scan(&id, &kind, &detail, &at, &sent); err != nil {
-			return nil, err
-		}
-		f := out[id]
-		f.lastKind = kind
-		if t, err := time.Parse(time.RFC3339Nano, at); err == nil {
-			// Its Date header, unless that claims a time after it was stored.
-			if d, err := time.Parse(time.RFC3339, sent); err == nil && d.Before(t) {
-				t = d
-			}
-			f.lastDate = deadline.ReceiptDate(t).String()
-		}
-		if lifecycle.IsResponse(kind) {
-			f.answerKind, f.answerDetail = kind, detail
-		}
-		out[id] = f
-	}
-	return out, rows.Err()
-}
-
-// documents lists, per request of the campaign, the documents extracted
-// from its mail, each once, in id order.
-func (s *Store) documents(ctx context.Context, campaignID int64) (map[int64][]int64, error) {
-	rows, err := s.core.DB().QueryContext(ctx, `SELECT DISTINCT m.request_id, ds.document_id FROM document_sources ds
-		JOIN messages m ON m.id = ds.message_id JOIN requests r ON r.id = m.request_id
-		WHERE r.campaign_id = ? ORDER BY m.request_id, ds.document_id`, campaignID)
-	if err != nil {
-		return nil, fmt.Errorf("campaign documents: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64][]int64{}
-	for rows.Next() {
-		var req, doc int64
-		if err := rows.Scan(&req, &doc); err != nil {
-			return nil, err
-		}
-		out[req] = append(out[req], doc)
-	}
-	return out, rows.Err()
-}
-
-// untargeted lists the authorities c's stored target selects that have no
-// request in c. A campaign made before targets were stored has none.
-func (s *Store) untargeted(ctx context.Context, c campaign.Campaign) ([]Row, error) {
-	t := c.Target
-	if t == nil {
-		return nil, nil
-	}
-	q := `SELECT a.id, coalesce(a.code, ''), a.name, coalesce(a.nation, ''), a.regime, a.email IS NULL OR a.email = '' FROM authorities a
-		WHERE NOT EXISTS (SELECT 1 FROM requests r WHERE r.campaign_id = ? AND r.authority_id = a.id)`
-	args := []any{c.ID}
-	if !t.All {
-		if len(t.Nations) == 0 && len(t.Tags) == 0 {
-			return nil, nil
-		}
-		if len(t.Nations) > 0 {
-			q += " AND lower(a.nation) IN (" + placeholders(len(t.Nations)) + ")"
-			for _, n := range t.Nations {
-				args = append(args, strings.ToLower(n))
-			}
-		}
-		if len(t.Tags) > 0 {
-			q += " AND EXISTS (SELECT 1 FROM json_each(a.tags) WHERE lower(json_each.value) IN (" + placeholders(len(t.Tags)) + "))"
-			for _, tag := range t.Tags {
-				args = append(args, strings.ToLower(tag))
-			}
-		}
-	}
-	rows, err := s.core.DB().QueryContext(ctx, q+" ORDER BY a.name, a.id", args...)
-	if err != nil {
-		return nil, fmt.Errorf("targeted authorities: %w", err)
-	}
-	defer rows.Close()
-	var out []Row
-	for rows.Next() {
-		var r Row
-		var noEmail bool
-		if err := rows.Scan(&r.AuthorityID, &r.Code, &r.Name, &r.Nation, &r.Regime, &noEmail); err != nil {
-			return nil, err
-		}
-		r.State = NotAdded
-		if noEmail {
-			r.State = NoAddress
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }

@@ -2,6 +2,7 @@ package results_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -267,4 +268,66 @@ func TestSummaryRecomputable(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestEachStreamsWhatRowsLists: Each gives the rows one at a time in
+// Rows' order, keeps only the authorities asked for, and stops at the
+// first error its callback returns; a Tally fed row by row sums to
+// Summarize.
+func TestEachStreamsWhatRowsLists(t *testing.T) {
+	st, g := golden(t)
+	ctx := context.Background()
+	o := results.Options{On: asOf, Codes: goldenCodes(g)}
+	rows, err := results.New(st).Rows(ctx, g.Campaign, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var streamed []results.Row
+	var tally results.Tally
+	if err := results.New(st).Each(ctx, g.Campaign, o, func(r results.Row) error {
+		streamed = append(streamed, r)
+		tally.Add(r)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if js(t, streamed) != js(t, rows) {
+		t.Errorf("Each gave\n%v\nRows gave\n%v", streamed, rows)
+	}
+	if got, want := js(t, tally.Summary()), js(t, results.Summarize(rows)); got != want {
+		t.Errorf("tally %s\nsummarize %s", got, want)
+	}
+	// The last row and one with a request, by authority id.
+	pick := []int64{rows[len(rows)-1].AuthorityID, rows[0].AuthorityID}
+	o.Authorities = pick
+	some, err := results.New(st).Rows(ctx, g.Campaign, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(some) != 2 || js(t, some[0]) != js(t, rows[0]) || js(t, some[1]) != js(t, rows[len(rows)-1]) {
+		t.Errorf("authorities %v: %v", pick, some)
+	}
+	o.Authorities = []int64{}
+	if none, err := results.New(st).Rows(ctx, g.Campaign, o); err != nil || len(none) != 0 {
+		t.Errorf("no authorities: %v, %v", none, err)
+	}
+	o.Authorities = nil
+	stop := fmt.Errorf("stop")
+	n := 0
+	err = results.New(st).Each(ctx, g.Campaign, o, func(results.Row) error {
+		n++
+		return stop
+	})
+	if err != stop || n != 1 {
+		t.Errorf("stopped after %d rows with %v", n, err)
+	}
+}
+
+func js(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
