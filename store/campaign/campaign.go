@@ -218,7 +218,11 @@ func insertRequest(ctx context.Context, tx *sql.Tx, cid int64, t Recipient, mkID
 			id, err := res.LastInsertId()
 			return id, token, err
 		}
-		if try < 5 && strings.Contains(err.Error(), "UNIQUE") && strings.Contains(err.Error(), "ref") {
+		// The Message-ID is made from the token, so a drawn token that
+		// is taken may fail on either column, whichever SQLite checks
+		// first: both mean "draw again".
+		if msg := err.Error(); try < 5 && strings.Contains(msg, "UNIQUE") &&
+			(strings.Contains(msg, "requests.ref") || strings.Contains(msg, "requests.message_id")) {
 			continue
 		}
 		return 0, "", fmt.Errorf("create request for %s: %w", t.Name, err)

@@ -440,3 +440,36 @@ func TestOutboxStateGroups(t *testing.T) {
 		}
 	}
 }
+
+// A drawn reference that is already taken is drawn again, whichever of
+// its two columns (the reference, or the Message-ID made from it) SQLite
+// finds taken first.
+func TestATakenReferenceIsDrawnAgain(t *testing.T) {
+	s := campaignStore(t, 2)
+	ctx := context.Background()
+	taken := ref.New()
+	other, third := ref.New(), ref.New()
+	first, err := s.Create(ctx, Spec{Name: "first", Template: "recording-policy", Target: Target{Nations: []string{"Scotland"}},
+		MessageID: msgID, Ref: func() string { return taken }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only the Message-ID collides here: the second campaign's ids are
+	// made from the token with the same function.
+	draws := []string{taken, other}
+	second, err := s.Create(ctx, Spec{Name: "second", Template: "recording-policy", Target: Target{Nations: []string{"Scotland"}}, AllowDuplicates: true,
+		MessageID: msgID, Ref: func() string { r := draws[0]; draws = draws[1:]; return r }})
+	if err != nil {
+		t.Fatalf("a taken token was not drawn again: %v", err)
+	}
+	// And when only the Message-ID function collides, not the reference.
+	fixed := func(string) string { return msgID(taken) }
+	if _, err := s.Create(ctx, Spec{Name: "third", Template: "recording-policy", Target: Target{Nations: []string{"Scotland"}}, AllowDuplicates: true,
+		MessageID: fixed, Ref: func() string { return third }}); err == nil || !strings.Contains(err.Error(), "message_id") {
+		t.Fatalf("a Message-ID that cannot differ was accepted or hid its cause: %v", err)
+	}
+	reqs, err := s.Requests(ctx, second.Campaign.ID, false)
+	if err != nil || len(reqs) != 1 || reqs[0].Ref != other {
+		t.Fatalf("second campaign's requests %+v %v (first %v)", reqs, err, first.Campaign.ID)
+	}
+}
