@@ -102,8 +102,23 @@ func TestReviewInTheBrowser(t *testing.T) {
 		must(t, err)
 		return v
 	}
+	// A key pressed before the page's script has run is lost: wait for
+	// the page to be whole, its script marking the document, each time.
+	scriptReady := func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			ok, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.readyState === "complete" && document.documentElement.dataset.js === "on"`))
+			must(t, err)
+			if ok {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatal("the page's script never ran")
+	}
 	var coded []string
 	for i, key := range []string{"2", "5", "4"} {
+		scriptReady()
 		before := reviewID()
 		if i == 0 && os.Getenv("FOIDESK_SCREENSHOT") == "1" {
 			png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
