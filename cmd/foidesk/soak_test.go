@@ -67,9 +67,12 @@ type soakReport struct {
 	Digests, DigestDays             int     // digests received, and the days they were for
 	DigestsMaxPerDay                int
 	RSSStartKB, RSSEndKB            int
-	RSSSamplesKB                    []int   // every tenth of the wall time
-	HeapSamplesKB                   []int   // the Go heap in use, from /metrics, at the same moments
-	GoSysSamplesKB                  []int   // all the Go runtime holds from the OS, from /metrics, at the same moments
+	RSSSamplesKB                    []int // every twentieth of the wall time
+	HeapSamplesKB                   []int // the Go heap in use, from /metrics, at the same moments
+	GoSysSamplesKB                  []int // all the Go runtime holds from the OS, from /metrics, at the same moments
+	GoResidentSamplesKB             []int // of that, not returned to the OS (sys less heap released): the Go runtime's share of RSS at most
+	GoroutineSamples                []int
+	DBKB, WALKB                     int     // the database and its WAL at the end: the most SQLite's page caches can hold of it
 	IdleCPU                         float64 // fraction of one core, watching idle mailboxes
 }
 
@@ -339,12 +342,15 @@ listen = "127.0.0.1:0"
 			}
 		}
 	}()
-	for range 10 {
-		time.Sleep(wall / 10)
+	for range 20 {
+		time.Sleep(wall / 20)
 		rep.RSSSamplesKB = append(rep.RSSSamplesKB, rssKB(cmd.Process.Pid))
 		_, metrics := httpGet(t, "http://"+web+"/metrics")
 		rep.HeapSamplesKB = append(rep.HeapSamplesKB, int(metricValue(metrics, "go_memstats_heap_inuse_bytes")/1024))
-		rep.GoSysSamplesKB = append(rep.GoSysSamplesKB, int(metricValue(metrics, "go_memstats_sys_bytes")/1024))
+		sys := metricValue(metrics, "go_memstats_sys_bytes")
+		rep.GoSysSamplesKB = append(rep.GoSysSamplesKB, int(sys/1024))
+		rep.GoResidentSamplesKB = append(rep.GoResidentSamplesKB, int((sys-metricValue(metrics, "go_memstats_heap_released_bytes"))/1024))
+		rep.GoroutineSamples = append(rep.GoroutineSamples, int(metricValue(metrics, "go_goroutines")))
 	}
 	close(stop)
 	wg.Wait()
@@ -374,6 +380,11 @@ listen = "127.0.0.1:0"
 		return err == nil && l.Ready+l.Waiting+l.Sending == 0
 	})
 	rep.RSSEndKB = rssKB(cmd.Process.Pid)
+	for path, kb := range map[string]*int{f.db: &rep.DBKB, f.db + "-wal": &rep.WALKB} {
+		if fi, err := os.Stat(path); err == nil {
+			*kb = int(fi.Size() / 1024)
+		}
+	}
 
 	// Idle: nothing arrives; what does watching ten mailboxes cost?
 	time.Sleep(2 * time.Second)
@@ -530,6 +541,7 @@ func BenchmarkSoak(b *testing.B) {
 		b.ReportMetric(float64(rep.ChasersDuplicated), "chasers-duplicated")
 		b.ReportMetric(float64(rep.DigestsMaxPerDay), "digests-max-per-day")
 		b.ReportMetric(float64(rep.RSSStartKB), "rss-start-kB")
+		b.ReportMetric(float64(rep.RSSSamplesKB[1]), "rss-warm-kB") // after a tenth of the wall time
 		b.ReportMetric(float64(rep.RSSEndKB), "rss-end-kB")
 		b.ReportMetric(100*rep.IdleCPU, "idle-cpu-%")
 	}
