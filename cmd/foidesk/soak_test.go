@@ -73,7 +73,7 @@ type soakReport struct {
 	GoResidentSamplesKB             []int // of that, not returned to the OS (sys less heap released): the Go runtime's share of RSS at most
 	GoroutineSamples                []int
 	DBKB, WALKB                     int     // the database and its WAL at the end: the most SQLite's page caches can hold of it
-	IdleCPU                         float64 // fraction of one core, watching idle mailboxes
+	SettledCPU                      float64 // fraction of one core once nothing arrives, the accelerated clock still running
 }
 
 // flakyProxy forwards TCP connections to a server, and on demand drops
@@ -178,37 +178,23 @@ func cpuTicks(pid int) int {
 	return u + k
 }
 
-func soak(t testing.TB, wall, span, idleFor time.Duration, requests int) soakReport {
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 11))
-	var rngMu sync.Mutex
-	chance := func(p float64) bool { rngMu.Lock(); defer rngMu.Unlock(); return rng.Float64() < p }
-	between := func(lo, hi time.Duration) time.Duration {
-		rngMu.Lock()
-		defer rngMu.Unlock()
-		return lo + time.Duration(rng.Int64N(int64(hi-lo)))
-	}
-	var faulty sync.Mutex
-	faults := true
-	faultsOn := func() bool { faulty.Lock(); defer faulty.Unlock(); return faults }
-
+// soakBoxes are the ten mailboxes the soak watches.
+func soakBoxes() []string {
 	boxes := []string{"INBOX"}
 	for i := 1; i < 10; i++ {
 		boxes = append(boxes, fmt.Sprintf("Box%d", i))
 	}
-	imap := imaptest.Start(t, true, boxes...)
-	imapProxy := newFlakyProxy(t, imap.Addr())
-	f := newCampaignFixture(t, requests+1, smtptest.Hooks{Rcpt: func(string) error {
-		if faultsOn() && chance(0.1) {
-			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
-		}
-		return nil
-	}}, "")
-	smtpProxy := newFlakyProxy(t, f.srv.Addr)
+	return boxes
+}
+
+// soakConfig is the soak's foidesk.toml: SMTP and IMAP on loopback ports,
+// the mailboxes polled every poll where IDLE does not watch them.
+func soakConfig(dir string, smtpPort, imapPort int, boxes []string, poll string) string {
 	quoted := make([]string, len(boxes))
 	for i, b := range boxes {
 		quoted[i] = strconv.Quote(b)
 	}
-	cfg := fmt.Sprintf(`[requester]
+	return fmt.Sprintf(`[requester]
 name = "Ann Example"
 email = "ann@example.org"
 reply_plus_addressing = true
@@ -231,7 +217,7 @@ port = %d
 tls = "none"
 username = %q
 mailboxes = [%s]
-poll_interval = "1s"
+poll_interval = %q
 timeout = "5s"
 
 [alerts]
@@ -239,7 +225,33 @@ email = %q
 
 [web]
 listen = "127.0.0.1:0"
-`, f.dir+"/data", smtpProxy.port(), imapProxy.port(), imaptest.User, strings.Join(quoted, ", "), soakAlerts)
+`, dir+"/data", smtpPort, imapPort, imaptest.User, strings.Join(quoted, ", "), poll, soakAlerts)
+}
+
+func soak(t testing.TB, wall, span, idleFor time.Duration, requests int) soakReport {
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 11))
+	var rngMu sync.Mutex
+	chance := func(p float64) bool { rngMu.Lock(); defer rngMu.Unlock(); return rng.Float64() < p }
+	between := func(lo, hi time.Duration) time.Duration {
+		rngMu.Lock()
+		defer rngMu.Unlock()
+		return lo + time.Duration(rng.Int64N(int64(hi-lo)))
+	}
+	var faulty sync.Mutex
+	faults := true
+	faultsOn := func() bool { faulty.Lock(); defer faulty.Unlock(); return faults }
+
+	boxes := soakBoxes()
+	imap := imaptest.Start(t, true, boxes...)
+	imapProxy := newFlakyProxy(t, imap.Addr())
+	f := newCampaignFixture(t, requests+1, smtptest.Hooks{Rcpt: func(string) error {
+		if faultsOn() && chance(0.1) {
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+		}
+		return nil
+	}}, "")
+	smtpProxy := newFlakyProxy(t, f.srv.Addr)
+	cfg := soakConfig(f.dir, smtpProxy.port(), imapProxy.port(), boxes, "1s")
 	if err := os.WriteFile(f.cfg, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -253,11 +265,9 @@ listen = "127.0.0.1:0"
 	if out, errOut, code := f.cli(t, "campaign", "send", "survey", "--queue-only"); code != 0 {
 		t.Fatalf("queue: %d\n%s%s", code, out, errOut)
 	}
-	refs := map[string]bool{} // the plus-address tokens replies go to
-	var order []string
+	var order []string // the references replies go to, by plus-address
 	for _, r := range f.requests(t, "survey") {
 		if r.ToEmail != "" {
-			refs[r.Ref] = true
 			order = append(order, r.Ref)
 		}
 	}
@@ -386,11 +396,14 @@ listen = "127.0.0.1:0"
 		}
 	}
 
-	// Idle: nothing arrives; what does watching ten mailboxes cost?
+	// Settled: nothing arrives, but the accelerated clock runs on (a
+	// watcher pass and a look for chasers every wall second, a digest a
+	// campaign day). BenchmarkSoakIdle measures the idle daemon on the wall
+	// clock.
 	time.Sleep(2 * time.Second)
 	t0, w0 := cpuTicks(cmd.Process.Pid), time.Now()
 	time.Sleep(idleFor)
-	rep.IdleCPU = float64(cpuTicks(cmd.Process.Pid)-t0) / 100 / time.Since(w0).Seconds() // USER_HZ is 100 on Linux
+	rep.SettledCPU = float64(cpuTicks(cmd.Process.Pid)-t0) / 100 / time.Since(w0).Seconds() // USER_HZ is 100 on Linux
 
 	rep.CampaignEnd = campaignClock.Now().Format(time.DateOnly)
 	cmd.Process.Signal(syscall.SIGTERM)
@@ -543,6 +556,53 @@ func BenchmarkSoak(b *testing.B) {
 		b.ReportMetric(float64(rep.RSSStartKB), "rss-start-kB")
 		b.ReportMetric(float64(rep.RSSSamplesKB[1]), "rss-warm-kB") // after a tenth of the wall time
 		b.ReportMetric(float64(rep.RSSEndKB), "rss-end-kB")
-		b.ReportMetric(100*rep.IdleCPU, "idle-cpu-%")
+		b.ReportMetric(100*rep.SettledCPU, "settled-cpu-%")
+	}
+}
+
+// idleCPU runs 'foidesk run' on the wall clock with nothing to send and
+// ten empty mailboxes (IDLE where the server offers it, polled every poll
+// otherwise) and measures the CPU it takes over d, after a warm-up.
+func idleCPU(t testing.TB, poll string, d time.Duration) float64 {
+	boxes := soakBoxes()
+	imap := imaptest.Start(t, true, boxes...)
+	f := newCampaignFixture(t, 2, smtptest.Hooks{}, "")
+	port := func(addr string) int {
+		_, p, _ := net.SplitHostPort(addr)
+		n, _ := strconv.Atoi(p)
+		return n
+	}
+	if err := os.WriteFile(f.cfg, []byte(soakConfig(f.dir, port(f.srv.Addr), port(imap.Addr()), boxes, poll)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("FOIDESK_IMAP_PASSWORD", imaptest.Password)
+	t.Setenv(clock.Env, "")
+	cmd, out, exited := startRun(t, buildFoidesk(t), f)
+	servingAddr(t, out)
+	time.Sleep(5 * time.Second) // past start-up and the first sync
+	t0, w0 := cpuTicks(cmd.Process.Pid), time.Now()
+	time.Sleep(d)
+	cpu := float64(cpuTicks(cmd.Process.Pid)-t0) / 100 / time.Since(w0).Seconds()
+	cmd.Process.Signal(syscall.SIGTERM)
+	if code := waitExit(t, exited, out); code != 0 {
+		t.Errorf("run exited %d after SIGTERM:\n%s", code, out.String())
+	}
+	return cpu
+}
+
+// BenchmarkSoakIdle is the CPU of watching ten idle mailboxes on the wall
+// clock, polling every second (an upper bound) and every five minutes
+// (the default poll_interval):
+//
+//	go test ./cmd/foidesk -run '^$' -bench SoakIdle -benchtime 1x
+func BenchmarkSoakIdle(b *testing.B) {
+	for _, poll := range []string{"1s", "5m"} {
+		b.Run("poll="+poll, func(b *testing.B) {
+			for b.Loop() {
+				cpu := idleCPU(b, poll, time.Minute)
+				b.Logf("idle CPU, poll_interval %s: %.3f %% of one core", poll, 100*cpu)
+				b.ReportMetric(100*cpu, "idle-cpu-%")
+			}
+		})
 	}
 }
