@@ -49,8 +49,12 @@ type Config struct {
 	// Interval between passes when nothing wakes the watcher; at most
 	// (and by default) an hour.
 	Interval time.Duration
-	Webhook  *Webhook // nil: no webhook
-	Digest   *Digest  // nil: no digest
+	// Wall converts a wait on Now's clock into the wall time to sleep
+	// (Now may run faster than the wall clock: package clock); nil: the
+	// same. The shortest sleep between passes stays a wall second.
+	Wall    func(time.Duration) time.Duration
+	Webhook *Webhook // nil: no webhook
+	Digest  *Digest  // nil: no digest
 }
 
 // Watcher judges open requests and delivers their alerts.
@@ -69,6 +73,9 @@ func New(cfg Config) (*Watcher, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.Wall == nil {
+		cfg.Wall = func(d time.Duration) time.Duration { return d }
 	}
 	if cfg.Interval <= 0 || cfg.Interval > time.Hour {
 		cfg.Interval = time.Hour
@@ -262,7 +269,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		d := next.Sub(w.cfg.Now())
+		d := w.cfg.Wall(next.Sub(w.cfg.Now()))
 		if d < time.Second {
 			d = time.Second
 		}

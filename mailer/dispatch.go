@@ -67,6 +67,20 @@ type Dispatcher struct {
 	// that Run is about to retry, so that a health check can say sending
 	// is failing before Run gives up.
 	OnConnectError func(error)
+	// Clock, when set, is the campaign's clock (package clock), which
+	// dates each delivery the outbox records and so starts the request's
+	// statutory clock; nil dates it by the moment the server accepted it.
+	// Retries, rate limits and leases stay on the wall clock.
+	Clock func() time.Time
+}
+
+// deliveredAt is the delivery time recorded for a message the server
+// accepted at accepted (wall clock).
+func (d *Dispatcher) deliveredAt(accepted time.Time) time.Time {
+	if d.Clock == nil {
+		return accepted
+	}
+	return d.Clock()
 }
 
 // Outcome is what became of one attempt.
@@ -333,7 +347,7 @@ func (r *run) sendOne(ctx, rec context.Context, g *campaign.Outgoing) (*campaign
 	case resSent:
 		// The store derives the status and due date from the delivery in
 		// the same transaction (store/lifecycle.go).
-		claimed, err = r.ob.MarkSent(rec, g, own.id, campaign.Delivery{AcceptedAt: res.accepted, Reply: out.Reply}, next)
+		claimed, err = r.ob.MarkSent(rec, g, own.id, campaign.Delivery{AcceptedAt: d.deliveredAt(res.accepted), Reply: out.Reply}, next)
 		if err != nil {
 			return nil, fmt.Errorf("the server accepted %s but recording it failed (it will show as unknown, never re-sent): %w", g.Ref, err)
 		}

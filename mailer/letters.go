@@ -43,7 +43,7 @@ func (r *run) sendLetter(ctx, rec context.Context, now time.Time) (bool, error) 
 	sum := &r.sum.Letters
 	switch res.kind {
 	case resSent:
-		warning, err := d.Store.MarkLetterSent(rec, g, own.id, campaign.Delivery{AcceptedAt: res.accepted, Reply: out.Reply})
+		warning, err := d.Store.MarkLetterSent(rec, g, own.id, campaign.Delivery{AcceptedAt: d.deliveredAt(res.accepted), Reply: out.Reply})
 		if err != nil {
 			return true, fmt.Errorf("the server accepted letter %s but recording it failed (it will show as unknown, never re-sent): %w", g.Key, err)
 		}

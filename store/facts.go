@@ -199,7 +199,7 @@ func (s *Store) RecordFactTx(ctx context.Context, tx *sql.Tx, id int64, f Fact) 
 	if err := lifecycle.ValidFact(f.Fact); err != nil {
 		return FactRecorded{}, err
 	}
-	if f.At.After(s.now()) {
+	if f.At.After(s.campaign()) {
 		return FactRecorded{}, fmt.Errorf("%s at %s is in the future", f.Fact, f.At.UTC().Format(time.RFC3339))
 	}
 	if f.Fact != lifecycle.FactExtended && !f.Until.IsZero() {

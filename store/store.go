@@ -45,7 +45,9 @@ type Store struct {
 	db   *sql.DB
 	path string
 	now  func() time.Time
-	rule *lifecycle.Rule
+	// campaign is the campaign's clock (Options.Campaign).
+	campaign func() time.Time
+	rule     *lifecycle.Rule
 }
 
 // Options tunes Open. The zero value is what production uses.
@@ -55,6 +57,12 @@ type Options struct {
 	BusyTimeout time.Duration
 	// Now replaces the clock used to stamp events; tests set it.
 	Now func() time.Time
+	// Campaign is the campaign's clock: the time a reply is received
+	// (messages.received_at, which starts and stops request clocks) and
+	// the latest a recorded fact may be. Nil means Now. foidesk sets it
+	// from FOIDESK_CLOCK (package clock) for soaks and demonstrations;
+	// event stamps, sessions and leases stay on Now.
+	Campaign func() time.Time
 	// Lifecycle derives each sent request's status and due date from its
 	// facts, in every transaction that records one (lifecycle.go). Nil
 	// means lifecycle.Statutory(): the embedded holidays and the statutory
@@ -108,6 +116,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Campaign == nil {
+		opts.Campaign = opts.Now
+	}
 	if opts.Lifecycle == nil {
 		opts.Lifecycle = lifecycle.Statutory()
 	}
@@ -118,7 +129,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, now: opts.Now, rule: opts.Lifecycle}
+	s := &Store{db: db, path: path, now: opts.Now, campaign: opts.Campaign, rule: opts.Lifecycle}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -146,7 +157,7 @@ func openReadOnly(ctx context.Context, path string, opts Options) (*Store, error
 		if err != nil {
 			return nil, err
 		}
-		s := &Store{db: db, path: path, now: opts.Now, rule: opts.Lifecycle}
+		s := &Store{db: db, path: path, now: opts.Now, campaign: opts.Campaign, rule: opts.Lifecycle}
 		if err := s.checkVersion(ctx); err != nil {
 			db.Close()
 			return nil, err
@@ -185,6 +196,10 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // Now is the clock the store stamps events and rows with (Options.Now).
 func (s *Store) Now() time.Time { return s.now() }
+
+// CampaignNow is the campaign's clock (Options.Campaign): the time a reply
+// is received and a fact may be recorded up to.
+func (s *Store) CampaignNow() time.Time { return s.campaign() }
 
 // Tx runs fn inside one write transaction, committing when fn returns nil
 // and rolling back otherwise, so callers never half-write. A change and the

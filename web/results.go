@@ -12,7 +12,7 @@ import (
 
 // today is the date states are shown on: the store clock's day in
 // Europe/London.
-func (a *App) today() deadline.Date { return deadline.ReceiptDate(a.opts.Store.Now()) }
+func (a *App) today() deadline.Date { return deadline.ReceiptDate(a.opts.Store.CampaignNow()) }
 
 // campaignResults reads the campaign named in the path and hands its
 // rows as on today to fn one at a time (results.Store.Each: they are never

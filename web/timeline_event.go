@@ -18,7 +18,7 @@ import (
 // a note. A fact the clock cannot use is refused with the reason.
 func (a *App) timelineEvent(w http.ResponseWriter, r *http.Request) {
 	cur, _ := sessionOf(r)
-	f := store.Fact{Fact: r.PostFormValue("kind"), At: a.opts.Store.Now(), Note: strings.TrimSpace(r.PostFormValue("note")), By: cur.session.User}
+	f := store.Fact{Fact: r.PostFormValue("kind"), At: a.opts.Store.CampaignNow(), Note: strings.TrimSpace(r.PostFormValue("note")), By: cur.session.User}
 	refuse := func(why string) { a.renderTimeline(w, r, http.StatusUnprocessableEntity, "Not recorded: "+why) }
 	if err := lifecycle.ValidFact(f.Fact); err != nil {
 		refuse(err.Error())

@@ -20,7 +20,7 @@ func (e *env) alertsWatcher(st *stores, queue alerts.LetterQueue, now func() tim
 	if err != nil {
 		return nil, err
 	}
-	wc := alerts.Config{Store: st.alerts, Rule: st.Lifecycle(), Thresholds: cfg.thresholds(), Now: now, Log: e.log}
+	wc := alerts.Config{Store: st.alerts, Rule: st.Lifecycle(), Thresholds: cfg.thresholds(), Now: now, Wall: e.clock.Wall, Log: e.log}
 	if u := cfg.Alerts.WebhookURL; u != "" {
 		wc.Webhook = &alerts.Webhook{URL: u}
 		if f := cfg.Alerts.WebhookSecretFile; f != "" {

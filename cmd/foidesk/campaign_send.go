@@ -85,7 +85,7 @@ func campaignSend(ctx context.Context, e *env, f *campaignSendFlags, args []stri
 			return err
 		}
 		fu := mailer.FollowUps{Store: st.campaigns, Composer: comp, Rule: rule, Log: e.log}
-		if _, err := fu.QueueCampaignChasers(ctx, c.ID, time.Now()); err != nil {
+		if _, err := fu.QueueCampaignChasers(ctx, c.ID, e.now()); err != nil {
 			return err
 		}
 	}
@@ -102,7 +102,7 @@ func campaignSend(ctx context.Context, e *env, f *campaignSendFlags, args []stri
 		return err
 	}
 	prog := newSendProgress(e.stderr, e.log, counts)
-	d := &mailer.Dispatcher{Store: st.campaigns, SMTP: smtpCfg, Limits: limits, Retry: retry, Log: e.log, OnOutcome: prog.outcome, Sent: box}
+	d := &mailer.Dispatcher{Store: st.campaigns, SMTP: smtpCfg, Limits: limits, Retry: retry, Log: e.log, OnOutcome: prog.outcome, Sent: box, Clock: e.now}
 	sum, runErr := d.Run(ctx, c.ID)
 	prog.finish()
 	for _, ref := range sum.Recovered {

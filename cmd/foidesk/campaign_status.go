@@ -104,7 +104,7 @@ type statusDay struct {
 
 // statusDay reads --as-of and the config.
 func (e *env) statusDay(asOf string) (statusDay, error) {
-	d := statusDay{on: deadline.ReceiptDate(time.Now())}
+	d := statusDay{on: deadline.ReceiptDate(e.now())}
 	if asOf != "" {
 		var err error
 		if d.on, err = deadline.ParseDate(asOf); err != nil {

@@ -142,6 +142,7 @@ func dispatchLoop(ctx context.Context, e *env, sup *supervise.Supervisor) (super
 			}
 		},
 		OnConnectError: func(err error) { sup.Report("dispatch", err) },
+		Clock:          e.now,
 	}
 	return supervise.Loop{Name: "dispatch", Run: func(ctx context.Context) error {
 		for {

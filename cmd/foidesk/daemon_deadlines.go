@@ -51,7 +51,7 @@ func alertsLoop(ctx context.Context, e *env, sending bool) (supervise.Loop, stri
 	if cfg.Alerts.WebhookURL != "" {
 		note += "; each alert is posted to [alerts] webhook_url"
 	}
-	w, err := e.alertsWatcher(st, queue, time.Now)
+	w, err := e.alertsWatcher(st, queue, e.now)
 	if err != nil {
 		return supervise.Loop{}, "", err
 	}
@@ -116,14 +116,16 @@ func chasersLoop(ctx context.Context, e *env) (supervise.Loop, error) {
 			}
 		})
 		for {
-			n, err := fu.QueueChasers(ctx, time.Now())
+			n, err := fu.QueueChasers(ctx, e.now())
 			if err != nil {
 				return fmt.Errorf("queue chasers: %w", err)
 			}
 			if n > 0 {
 				e.log.Info("chasers queued", "count", n)
 			}
-			t := time.NewTimer(chaserEvery)
+			// On an accelerated clock the hourly look comes sooner, but
+			// never more than once a wall second.
+			t := time.NewTimer(max(e.clock.Wall(chaserEvery), time.Second))
 			select {
 			case <-ctx.Done():
 				t.Stop()

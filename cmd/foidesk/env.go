@@ -8,7 +8,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"time"
 
+	"foidesk/clock"
 	"foidesk/deadline"
 	"foidesk/extract"
 	"foidesk/lifecycle"
@@ -37,12 +39,35 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	log    *slog.Logger
+	// clock is the campaign's clock: the wall clock, or the accelerated
+	// one FOIDESK_CLOCK sets (readClock). Everything that dates or judges
+	// a campaign asks e.now(); waits, retries, leases and sessions stay on
+	// the wall clock.
+	clock clock.Clock
 
 	cfg *Config
 	st  *stores            // opened by store() or readStore(), closed after the command
 	x   *extract.Extractor // built by extractor(), closed after the command
 	// stReadOnly: st was opened by readStore, for reading only.
 	stReadOnly bool
+}
+
+// now is the campaign's time now (e.clock).
+func (e *env) now() time.Time { return e.clock.Now() }
+
+// readClock sets e.clock from $FOIDESK_CLOCK, the one place it is read:
+// unset is the wall clock; a malformed value is refused. An accelerated
+// clock is said loudly, since every date foidesk records follows it.
+func (e *env) readClock() error {
+	c, err := clock.Parse(os.Getenv(clock.Env), time.Now())
+	if err != nil {
+		return err
+	}
+	e.clock = c
+	if !c.IsWall() {
+		e.log.Warn("clock accelerated: "+c.String()+"; deadlines, deliveries, replies, alerts and chasers are dated by it (unset "+clock.Env+" for the real time)", "campaign_now", c.Now().UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // config loads the config file once: --config, else $FOIDESK_CONFIG, else
@@ -103,7 +128,7 @@ func (e *env) openStores(ctx context.Context, readOnly bool) (*stores, error) {
 	if path == "" {
 		path = cfg.Store.Path
 	}
-	st, err := store.Open(ctx, path, store.Options{Lifecycle: rule, ReadOnly: readOnly})
+	st, err := store.Open(ctx, path, store.Options{Lifecycle: rule, ReadOnly: readOnly, Campaign: e.now})
 	if readOnly && errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%v; check --db or [store] path (a new database is made by 'foidesk authorities import')", err)
 	}

@@ -44,6 +44,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return report(stderr, err)
 	}
+	if err := e.readClock(); err != nil {
+		return report(stderr, err)
+	}
 	return report(stderr, cmd.exec(ctx, e, rest))
 }
 

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"time"
 
 	"foidesk/deadline"
 	"foidesk/lifecycle"
@@ -96,7 +95,7 @@ func requestsEvent(ctx context.Context, e *env, flags *requestsEventFlags, args 
 	if err := checkRequestRef(args[0]); err != nil {
 		return err
 	}
-	f := store.Fact{Fact: args[1], At: time.Now(), Note: flags.note}
+	f := store.Fact{Fact: args[1], At: e.now(), Note: flags.note}
 	if err := lifecycle.ValidFact(f.Fact); err != nil {
 		return usagef("%v", err)
 	}

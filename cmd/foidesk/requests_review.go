@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"time"
 
 	"foidesk/mailer"
 	"foidesk/templates"
@@ -63,7 +62,7 @@ func requestsReview(ctx context.Context, e *env, f *requestsReviewFlags, args []
 		return notFoundHint(err, "foidesk campaign status")
 	}
 	fu := mailer.FollowUps{Store: st.campaigns, Composer: comp, Rule: rule, Log: e.log}
-	l, queued, err := fu.QueueReview(ctx, r, f.reason, whoAmI(), time.Now())
+	l, queued, err := fu.QueueReview(ctx, r, f.reason, whoAmI(), e.now())
 	if err != nil {
 		return err
 	}

@@ -96,7 +96,7 @@ func runDaemon(ctx context.Context, e *env, f *runFlags, _ []string) error {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	mon := monitor.NewMetrics(monitor.MetricsOptions{Counts: tally.New(st.Store), Rule: st.Lifecycle(), Thresholds: cfg.thresholds()})
+	mon := monitor.NewMetrics(monitor.MetricsOptions{Counts: tally.New(st.Store), Rule: st.Lifecycle(), Thresholds: cfg.thresholds(), Now: e.now})
 	d, err := newDaemon(ctx, e, f, mon)
 	if err != nil {
 		return err

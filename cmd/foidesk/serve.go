@@ -115,7 +115,7 @@ func newWebApp(cfg *Config, st *stores, log *slog.Logger) (*web.App, error) {
 		if err != nil {
 			return nil, err
 		}
-		opts.Reviews = reviewLetters{campaigns: st.campaigns, fu: mailer.FollowUps{Store: st.campaigns, Composer: comp, Rule: st.Lifecycle(), Log: log}}
+		opts.Reviews = reviewLetters{campaigns: st.campaigns, fu: mailer.FollowUps{Store: st.campaigns, Composer: comp, Rule: st.Lifecycle(), Log: log}, now: st.CampaignNow}
 	}
 	return web.New(opts)
 }

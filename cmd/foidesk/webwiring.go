@@ -45,6 +45,7 @@ func resultOutcome(o string) string {
 type reviewLetters struct {
 	campaigns *campaign.Store
 	fu        mailer.FollowUps
+	now       func() time.Time // the campaign's clock
 }
 
 func (q reviewLetters) QueueReview(ctx context.Context, ref, reason, by string) (string, error) {
@@ -52,7 +53,7 @@ func (q reviewLetters) QueueReview(ctx context.Context, ref, reason, by string) 
 	if err != nil {
 		return "", err
 	}
-	l, queued, err := q.fu.QueueReview(ctx, r, reason, by, time.Now())
+	l, queued, err := q.fu.QueueReview(ctx, r, reason, by, q.now())
 	if err != nil {
 		return "", err
 	}

@@ -147,8 +147,11 @@ func (s *Store) RecordMessage(ctx context.Context, m NewMessage) (Recorded, erro
 			return s.advanceLocked(ctx, tx, m.Loc, existing)
 		}
 		now := s.stamp()
+		// Received on the campaign's clock, which the request's clock
+		// reads; created and updated when it was written.
+		received := s.core.CampaignNow().UTC().Format(time.RFC3339Nano)
 		res, err := tx.ExecContext(ctx, `INSERT INTO messages (sha256, size, header_message_id, kind, received_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			m.SHA256, m.Size, nullStr(m.HeaderMessageID), KindResponse, now, now, now)
+			m.SHA256, m.Size, nullStr(m.HeaderMessageID), KindResponse, received, now, now)
 		if err != nil {
 			return fmt.Errorf("insert message: %w", err)
 		}
