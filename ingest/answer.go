@@ -38,7 +38,11 @@ var (
 	exemptionTalkRe = wordsRe(`(?i)((?:is|are) (?:therefore |being )?(?:exempt|withheld)\b|\bwithholding\b|\bexempt(?:ion|ions)?\b.{0,60}?(?:disclos|under|by virtue|section|regulation|\bact\b|\bfoi)|\bvexatious\b|manifestly unreasonable)`)
 	costLimitRe     = wordsRe(`(?i)((?:exceeds?|exceeding|would exceed|exceeded|above|over|beyond) the (?:appropriate|upper cost|cost|upper) limit|\bcost limit\b|\bappropriate limit\b)`)
 	publishedRe     = wordsRe(`(?i)(reasonably accessible|otherwise accessible|already (?:been )?(?:published|made (?:publicly )?available|publicly available|available|in the public domain)|(?:is|are) publicly available|in the public domain|(?:the|this|that) information (?:you (?:have )?requested |requested )?(?:is|can be) (?:already )?(?:published|available|found|accessed) (?:on|at|via|online|from))`)
-	urlRe           = regexp.MustCompile(`https?://[^\s<>"'\])]+`)
+	// An answer that the authority holds no such information (s.1(1)(a)
+	// FOIA, s.17 FOISA, reg 12(4)(a) EIR): a response, whose detail says so
+	// for the reviewer and the report.
+	notHeldRe = wordsRe(`(?i)(\b(?:do|does|did) not hold (?:any|the|this|that|such|a)\b|\b(?:is|are|was|were) not held\b|\bholds? no (?:recorded |such )?information\b|\bno (?:such |recorded )?information (?:is |was )?held\b|\binformation not held\b|regulation 12 ?\(4\) ?\(a\)|section 17 of the freedom of information \(scotland\))`)
+	urlRe     = regexp.MustCompile(`https?://[^\s<>"'\])]+`)
 	// a link an email carries whatever it says
 	boilerplateURLRe = regexp.MustCompile(`(?i)(privacy|cookie|disclaimer|unsubscribe|data protection)`)
 	scotlandRe       = regexp.MustCompile(`(?i)(\(scotland\)|\bfoisa\b|scottish information commissioner)`)

@@ -62,6 +62,16 @@ func TestTriageRefusalAndPublished(t *testing.T) {
 			mail.KindResponse, ""},
 		{"privacy link", "Please find attached our response.\n\nOur privacy notice is available at https://www.northshire.gov.uk/privacy",
 			mail.KindResponse, ""},
+		// Not held (s.1(1)(a) FOIA, s.17 FOISA, reg 12(4)(a) EIR): an
+		// answer, marked so for the reviewer and the report.
+		{"not held, FOIA", "In response to your request, the Council does not hold any written policy on parents recording meetings with social workers.",
+			mail.KindResponse, "not held"},
+		{"not held, FOISA notice", "This letter is a notice under section 17 of the Freedom of Information (Scotland) Act 2002 that the information you asked for is not held by the Council.",
+			mail.KindResponse, "not held"},
+		{"not held, EIR", "The Council holds no information of this kind, and so regulation 12(4)(a) of the Environmental Information Regulations applies.",
+			mail.KindResponse, "not held"},
+		{"holding a policy is not 'not held'", "Please find attached the policy we hold on recording meetings. Staff will not hold a meeting without it.",
+			mail.KindResponse, ""},
 		{"acknowledgement warning of the cost limit", "Thank you for your request, which has been logged. We will respond within 20 working days. If the cost of complying would exceed the appropriate limit, or some information is exempt from disclosure under the Act, we will tell you.",
 			mail.KindAck, ""},
 	} {

@@ -86,7 +86,12 @@ func Triage(p *Parsed) Decision {
 	if auto != "" {
 		return Decision{Kind: mail.KindAutoReply, Reason: auto}
 	}
-	return Decision{Kind: mail.KindResponse, Reason: "no bounce, automatic-reply, acknowledgement or clarification signs"}
+	d := Decision{Kind: mail.KindResponse, Reason: "no bounce, automatic-reply, acknowledgement or clarification signs"}
+	if m := notHeldRe.FindString(text); m != "" {
+		d.Detail = "not held"
+		d.Reason += fmt.Sprintf("; says the information is not held: %q", strings.Join(strings.Fields(m), " "))
+	}
+	return d
 }
 
 // autoHeaders names the RFC 3834 or conventional header that marks a

@@ -305,7 +305,8 @@ func delivery(q request) string {
 // inferOutcome reads an outcome from the last answering message's kind: a
 // refusal (its detail the exemptions cited, split on commas and
 // semicolons) is refused, or not-held when the detail says the
-// information is not held; published is published; a response answered.
+// information is not held; published is published; a response answered,
+// or not-held when its detail says so.
 func inferOutcome(kind, detail string) (string, []string) {
 	switch kind {
 	case lifecycle.KindRefusal:
@@ -322,6 +323,11 @@ func inferOutcome(kind, detail string) (string, []string) {
 	case lifecycle.KindPublished:
 		return OutcomePublished, nil
 	case lifecycle.KindResponse:
+		// Triage marks a response saying the information is not held
+		// (s.1(1)(a) FOIA, s.17 FOISA) with that detail.
+		if strings.Contains(strings.ToLower(detail), "not held") {
+			return OutcomeNotHeld, nil
+		}
 		return OutcomeAnswered, nil
 	}
 	return "", nil

@@ -331,3 +331,27 @@ func js(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// A response that triage marked "not held" (s.1(1)(a) FOIA) counts as
+// not held, inferred, like a refusal whose detail says so.
+func TestANotHeldResponseIsNotHeld(t *testing.T) {
+	st, g := golden(t)
+	ctx := context.Background()
+	w := g.Requests["W01"]
+	if _, _, err := storetest.Deliver(ctx, st, w.ID, storetest.Mail{Kind: "response", Detail: "not held", Date: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC),
+		Subject: "RE: FOI", Body: "The Council does not hold any written policy."}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := results.New(st).Rows(ctx, g.Campaign, results.Options{On: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Code == "W01" && (r.Outcome != results.OutcomeNotHeld || !r.OutcomeInferred) {
+			t.Errorf("W01: outcome %q inferred %v, want not-held inferred", r.Outcome, r.OutcomeInferred)
+		}
+	}
+	if s := results.Summarize(rows); s.NotHeld != 2 {
+		t.Errorf("not held %d, want 2 (S02's refusal and W01's response)", s.NotHeld)
+	}
+}
