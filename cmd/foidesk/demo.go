@@ -222,6 +222,9 @@ func demoRun(ctx context.Context, e *env, f *demoFlags, _ []string) error {
 	if !complete {
 		fmt.Fprintln(e.stdout, "demo stopped before the end of the cycle")
 	}
+	if demoFinished != nil {
+		demoFinished(sim, st)
+	}
 	if err := demoSummary(context.WithoutCancel(ctx), e); err != nil {
 		return err
 	}
@@ -231,6 +234,10 @@ func demoRun(ctx context.Context, e *env, f *demoFlags, _ []string) error {
 	}
 	return nil
 }
+
+// demoFinished, when set (by tests), is shown the simulated councils and
+// the database once the demo's loops have stopped, before the summary.
+var demoFinished func(sim *demo.Councils, st *stores)
 
 // demoDir is the demo's data directory and what removes it afterwards
 // (nothing, for one the user named).

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"foidesk/internal/demo"
+	"foidesk/store/tally"
+)
+
+// TestDemo runs a short demo in-process, on a clock fast enough to play
+// the whole cycle in a few seconds, and checks what a newcomer is told
+// against what happened: every council got one request, every reply was
+// stored and matched, requests went overdue and a digest said so, the
+// summary counts the councils written to, and nothing is left behind.
+func TestDemo(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	const councils = 10
+
+	var (
+		requests           map[string]int
+		delivered, digests int
+		followUps          int
+		counts             tally.Counts
+		overdueAlerts      int
+	)
+	demoFinished = func(sim *demo.Councils, st *stores) {
+		ctx := context.Background()
+		requests, delivered, digests, followUps = sim.Requests(), sim.Replies(), sim.Digests(), sim.FollowUps()
+		var err error
+		if counts, err = tally.New(st.Store).Count(ctx); err != nil {
+			t.Error(err)
+		}
+		c, err := st.campaigns.ByName(ctx, demoCampaign)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs, err := st.campaigns.Requests(ctx, c.ID, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range reqs {
+			as, err := st.alerts.Alerts(ctx, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range as {
+				if a.To == "overdue" {
+					overdueAlerts++
+				}
+			}
+		}
+	}
+	t.Cleanup(func() { demoFinished = nil })
+
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"demo", "--authorities", "10", "--speed", "250000", "--listen", "127.0.0.1:0"}, strings.NewReader(""), &out, &errOut)
+	if code != 0 {
+		t.Fatalf("demo exited %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+	}
+	if requests == nil {
+		t.Fatal("the demo never finished its cycle")
+	}
+	if len(requests) != councils {
+		t.Errorf("%d councils received a request, want %d: %v", len(requests), councils, requests)
+	}
+	for code, n := range requests {
+		if n != 1 {
+			t.Errorf("council %s received %d requests, want 1", code, n)
+		}
+	}
+	stored := 0
+	for _, n := range counts.Messages {
+		stored += n
+	}
+	if delivered == 0 || stored != delivered {
+		t.Errorf("stored %d replies of the %d the councils sent", stored, delivered)
+	}
+	if counts.Unmatched != 0 {
+		t.Errorf("%d replies left unmatched", counts.Unmatched)
+	}
+	if counts.Messages["bounce"] == 0 {
+		t.Errorf("no bounce sorted as one: %v", counts.Messages)
+	}
+	if counts.Documents["ok"] == 0 {
+		t.Errorf("no document extracted: %v", counts.Documents)
+	}
+	if overdueAlerts == 0 {
+		t.Error("no overdue alert recorded")
+	}
+	if followUps == 0 {
+		t.Error("no chaser reached a silent council")
+	}
+	if digests == 0 || !strings.Contains(out.String(), "--- alert digest sent to "+demoDigest) {
+		t.Errorf("%d digests received; digest printed: %v", digests, strings.Contains(out.String(), "alert digest"))
+	}
+	for _, want := range []string{"review app: http://127.0.0.1:", "sign in as demo with password ",
+		"## recording-policy: results as of ", "| targeted | 10 |", "| sent | 10 | 10 |"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out.String())
+		}
+	}
+	left, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 0 {
+		t.Errorf("the temporary data was left behind: %v", left)
+	}
+}
