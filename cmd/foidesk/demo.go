@@ -172,6 +172,10 @@ func demoRun(ctx context.Context, e *env, f *demoFlags, _ []string) error {
 	if err != nil {
 		return err
 	}
+	// Ctrl-C is caught from here on, before the login is printed.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	for _, line := range d.notes {
 		e.log.Debug(line)
 	}
@@ -179,10 +183,6 @@ func demoRun(ctx context.Context, e *env, f *demoFlags, _ []string) error {
 		len(councils), demoCampaign, f.speed, demoDays, (time.Duration(float64(end.Sub(start)) / f.speed)).Round(time.Second))
 	fmt.Fprintf(e.stdout, "data: %s\n", dir)
 	fmt.Fprintf(e.stdout, "review app: http://%s/  sign in as %s with password %s (this run only)\n\n", listen, demoUser, loginPW)
-
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
 
 	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	defer stop()

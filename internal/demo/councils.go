@@ -305,7 +305,7 @@ func (c *Councils) answer(x Council, msg *mail.Message, raw []byte) {
 		})
 	case NotHeld:
 		c.later(9*day, func(at time.Time) []byte {
-			return l.text(at, "RE: "+subject, "Dear Requester,\r\n\r\nWe can confirm that the council does not hold the information you asked for: "+
+			return l.text(at, "RE: "+subject, "Dear Requester,\r\n\r\nWe can confirm that the information you asked for is not held by the council: "+
 				"it has no written policy on the recording of meetings by parents.\r\nThis response is made under section 1(1)(a) of the Freedom of Information Act 2000.\r\n\r\n"+
 				"Information Governance Team\r\n", nil)
 		})
