@@ -5,7 +5,9 @@ import (
 	"context"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"foidesk/internal/demo"
 	"foidesk/store/tally"
@@ -100,6 +102,54 @@ func TestDemo(t *testing.T) {
 	}
 	for _, want := range []string{"review app: http://127.0.0.1:", "sign in as demo with password ",
 		"## recording-policy: results as of ", "| targeted | 10 |", "| sent | 10 | 10 |"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out.String())
+		}
+	}
+	left, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 0 {
+		t.Errorf("the temporary data was left behind: %v", left)
+	}
+}
+
+// TestDemoInterrupted: Ctrl-C in the middle of the cycle stops the demo
+// cleanly (exit 0, the summary so far) and removes its temporary data.
+func TestDemoInterrupted(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	var out, errOut syncBuffer
+	exited := make(chan int, 1)
+	go func() {
+		exited <- run(context.Background(), []string{"demo", "--authorities", "5", "--speed", "20000", "--listen", "127.0.0.1:0"}, strings.NewReader(""), &out, &errOut)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(out.String(), "review app:") {
+		select {
+		case code := <-exited:
+			t.Fatalf("demo exited %d before serving\n%s%s", code, out.String(), errOut.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo never printed its login\n%s%s", out.String(), errOut.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-exited:
+		if code != 0 {
+			t.Fatalf("demo exited %d after Ctrl-C\n%s%s", code, out.String(), errOut.String())
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("the demo did not stop after Ctrl-C")
+	}
+	for _, want := range []string{"demo stopped before the end of the cycle", "| targeted | 5 |"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out.String())
 		}
