@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"foidesk/internal/demo"
+	"foidesk/store/document"
 	"foidesk/store/tally"
 )
 
@@ -29,6 +30,7 @@ func TestDemo(t *testing.T) {
 		followUps          int
 		counts             tally.Counts
 		overdueAlerts      int
+		docTypes           = map[string]bool{}
 	)
 	demoFinished = func(sim *demo.Councils, st *stores) {
 		ctx := context.Background()
@@ -36,6 +38,13 @@ func TestDemo(t *testing.T) {
 		var err error
 		if counts, err = tally.New(st.Store).Count(ctx); err != nil {
 			t.Error(err)
+		}
+		docs, err := st.documents.List(ctx, document.Filter{Status: "ok"})
+		if err != nil {
+			t.Error(err)
+		}
+		for _, d := range docs {
+			docTypes[d.Type] = true
 		}
 		c, err := st.campaigns.ByName(ctx, demoCampaign)
 		if err != nil {
@@ -88,8 +97,10 @@ func TestDemo(t *testing.T) {
 	if counts.Messages["bounce"] == 0 {
 		t.Errorf("no bounce sorted as one: %v", counts.Messages)
 	}
-	if counts.Documents["ok"] == 0 {
-		t.Errorf("no document extracted: %v", counts.Documents)
+	for _, typ := range []string{"pdf", "docx", "zip", "email-body"} {
+		if !docTypes[typ] {
+			t.Errorf("no %s document extracted: %v", typ, docTypes)
+		}
 	}
 	if overdueAlerts == 0 {
 		t.Error("no overdue alert recorded")

@@ -24,8 +24,8 @@ const (
 	AcksThenPDF                     // acknowledges with its own case reference, then sends its policy as a PDF
 	OutOfOffice                     // an automatic reply, then nothing
 	Bounces                         // its address has no mailbox: a delivery status notification comes back
-	Clarifies                       // asks what exactly is wanted, then answers in the body
-	NoReplyAddress                  // answers from a no-reply address, writing anew to the requester
+	Clarifies                       // asks what exactly is wanted, then answers with a Word document
+	NoReplyAddress                  // answers from a no-reply address, writing anew to the requester, with a zip of documents
 	RefusesOnCost                   // refuses under section 12
 	NotHeld                         // says the information is not held
 	LatePDF                         // acknowledges, then sends the PDF after the deadline
@@ -284,8 +284,8 @@ func (c *Councils) answer(x Council, msg *mail.Message, raw []byte) {
 				"child protection procedures only, or all meetings with children's services staff?\r\n\r\nInformation Governance Team\r\n", nil)
 		})
 		c.later(16*day, func(at time.Time) []byte {
-			return l.text(at, "RE: "+subject, "Dear Requester,\r\n\r\nFurther to your request: the council has no separate written policy. Its practice guidance "+
-				"says that parents may record meetings with social workers if they tell the worker first.\r\n\r\nInformation Governance Team\r\n", nil)
+			return l.withFiles(at, "RE: "+subject, "Dear Requester,\r\n\r\nFurther to your request: the council has no separate written policy. Its practice guidance "+
+				"is attached.\r\n\r\nInformation Governance Team\r\n", attachment{"practice-guidance.docx", docxType, policyDOCX(GuidanceText...)})
 		})
 	case NoReplyAddress:
 		c.later(15*day, func(at time.Time) []byte {
@@ -293,9 +293,13 @@ func (c *Councils) answer(x Council, msg *mail.Message, raw []byte) {
 			n.from = "noreply@" + domainOf(x.Email)
 			n.to = reqFrom.Address
 			n.inReplyTo = ""
-			return n.text(at, fmt.Sprintf("Your information request [ref: %s] - our response", ref), "Dear Requester,\r\n\r\nIn response to your request: "+
-				"the council has no separate policy, but its guidance for staff says that parents may record meetings with social workers if they tell the worker first.\r\n"+
-				"This mailbox is not monitored; please do not reply to this email.\r\n", nil)
+			docs := zipOf([][2]string{
+				{"recording-policy.pdf", string(policyPDF(append([]string{x.Name}, PolicyText...)...))},
+				{"practice-guidance.docx", string(policyDOCX(GuidanceText...))},
+			})
+			return n.withFiles(at, fmt.Sprintf("Your information request [ref: %s] - our response", ref), "Dear Requester,\r\n\r\nIn response to your request, "+
+				"the council's policy and its guidance for staff are attached in one archive.\r\n"+
+				"This mailbox is not monitored; please do not reply to this email.\r\n", attachment{"foi-response.zip", "application/zip", docs})
 		})
 	case RefusesOnCost:
 		c.later(18*day, func(at time.Time) []byte {
@@ -363,21 +367,44 @@ func (l letter) text(at time.Time, subject, body string, extra [][2]string) []by
 	return []byte(h.String())
 }
 
+// attachment is a file a council sends.
+type attachment struct {
+	name, contentType string
+	data              []byte
+}
+
 func (l letter) pdf(at time.Time, caseRef string) []byte {
-	h := l.headers(at, "RE: "+l.subject, nil)
+	return l.withFiles(at, "RE: "+l.subject, fmt.Sprintf("Dear Requester,\r\n\r\nOur reference: %s.\r\nPlease find attached our policy on the recording of meetings, which answers your request.\r\n\r\nInformation Governance Team\r\n", caseRef),
+		attachment{"recording-policy.pdf", "application/pdf", policyPDF(append([]string{l.council.Name}, PolicyText...)...)})
+}
+
+// withFiles is a reply of body with files attached.
+func (l letter) withFiles(at time.Time, subject, body string, files ...attachment) []byte {
+	h := l.headers(at, subject, nil)
 	var b bytes.Buffer
 	w := multipart.NewWriter(&b)
 	fmt.Fprintf(h, "Content-Type: multipart/mixed; boundary=%q\r\n\r\n", w.Boundary())
 	pw, _ := w.CreatePart(textproto.MIMEHeader{"Content-Type": {"text/plain; charset=utf-8"}})
-	fmt.Fprintf(pw, "Dear Requester,\r\n\r\nOur reference: %s.\r\nPlease find attached our policy on the recording of meetings, which answers your request.\r\n\r\nInformation Governance Team\r\n", caseRef)
-	aw, _ := w.CreatePart(textproto.MIMEHeader{
-		"Content-Type":              {`application/pdf; name="recording-policy.pdf"`},
-		"Content-Disposition":       {`attachment; filename="recording-policy.pdf"`},
-		"Content-Transfer-Encoding": {"base64"},
-	})
-	writeBase64(aw, policyPDF(append([]string{l.council.Name}, PolicyText...)...))
+	fmt.Fprint(pw, body)
+	for _, f := range files {
+		aw, _ := w.CreatePart(textproto.MIMEHeader{
+			"Content-Type":              {fmt.Sprintf("%s; name=%q", f.contentType, f.name)},
+			"Content-Disposition":       {fmt.Sprintf("attachment; filename=%q", f.name)},
+			"Content-Transfer-Encoding": {"base64"},
+		})
+		writeBase64(aw, f.data)
+	}
 	w.Close()
 	return append([]byte(h.String()), b.Bytes()...)
+}
+
+const docxType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+// GuidanceText is what the councils' Word guidance says.
+var GuidanceText = []string{
+	"Practice guidance: recording of meetings",
+	"Parents may record meetings with social workers if they tell the worker first.",
+	"Recordings are the parent's own; the council keeps its own minutes.",
 }
 
 // bounce is the delivery status notification a mail server sends back
