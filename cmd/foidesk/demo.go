@@ -184,6 +184,8 @@ func demoRun(ctx context.Context, e *env, f *demoFlags, _ []string) error {
 	fmt.Fprintf(e.stdout, "data: %s\n", dir)
 	fmt.Fprintf(e.stdout, "review app: http://%s/  sign in as %s with password %s (this run only)\n\n", listen, demoUser, loginPW)
 
+	p := &demoProgress{w: e.stdout, terminal: isTerminal(e.stdout), total: len(councils)}
+	sim.OnDigest = p.digest
 	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	defer stop()
 	done := make(chan struct{})
@@ -198,8 +200,6 @@ func demoRun(ctx context.Context, e *env, f *demoFlags, _ []string) error {
 		sim.Run(loopCtx, 20*time.Millisecond)
 	}()
 
-	p := &demoProgress{w: e.stdout, terminal: isTerminal(e.stdout), total: len(councils)}
-	sim.OnDigest = p.digest
 	cycleCtx, cycleDone := context.WithCancel(ctx)
 	defer cycleDone()
 	finished := make(chan bool, 1)
