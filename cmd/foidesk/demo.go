@@ -65,21 +65,23 @@ type demoFlags struct {
 	listen      string
 	authorities int
 	speed       float64
+	days        int
 	data        string
 }
 
 // demoListen is the review app's address unless --listen says otherwise.
 const demoListen = "127.0.0.1:8080"
 
-// demoDays is how much of the campaign a demo plays: the 20 working days,
-// then enough after them for overdue requests to be alerted about and
-// chased, and for the late answers to come.
+// demoDays is how much of the campaign a demo plays by default: the 20
+// working days, then enough after them for overdue requests to be alerted
+// about and chased, and for the late answers to come.
 const demoDays = 40
 
 func (f *demoFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.listen, "listen", demoListen, "serve the review app on `ADDR` (a free port if the default is taken)")
 	fs.IntVar(&f.authorities, "authorities", 40, "write to `N` of the built-in councils (0: all of them)")
 	fs.Float64Var(&f.speed, "speed", demoDays*24*3600/120, "the campaign clock runs `X` times faster than the wall clock (the default plays the cycle in about two minutes)")
+	fs.IntVar(&f.days, "days", demoDays, "play `N` days of the campaign (at least 30: the 20 working days and the overdue after them)")
 	fs.StringVar(&f.data, "data", "", "keep the database and mail in `DIR` (new or empty) instead of a temporary directory")
 }
 
@@ -94,6 +96,9 @@ const (
 func demoRun(ctx context.Context, e *env, f *demoFlags, _ []string) error {
 	if f.authorities < 0 {
 		return usagef("--authorities is a count (0: all)")
+	}
+	if f.days < 30 {
+		return usagef("--days must be at least 30, to see the 20 working days out")
 	}
 	if f.speed < 1 || f.speed > clock.MaxSpeed {
 		return usagef("--speed must be between 1 and %g", float64(clock.MaxSpeed))
@@ -144,7 +149,7 @@ func demoRun(ctx context.Context, e *env, f *demoFlags, _ []string) error {
 	start := time.Now()
 	e.clock = clock.Accelerated(start, start, f.speed)
 	sim.Now = e.now
-	end := start.Add(demoDays * 24 * time.Hour)
+	end := start.Add(time.Duration(f.days) * 24 * time.Hour)
 
 	st, err := e.store(ctx)
 	if err != nil {
@@ -180,7 +185,7 @@ func demoRun(ctx context.Context, e *env, f *demoFlags, _ []string) error {
 		e.log.Debug(line)
 	}
 	fmt.Fprintf(e.stdout, "foidesk demo: %d councils, the %s campaign, the clock %gx faster (%d days in about %s)\n",
-		len(councils), demoCampaign, f.speed, demoDays, (time.Duration(float64(end.Sub(start)) / f.speed)).Round(time.Second))
+		len(councils), demoCampaign, f.speed, f.days, (time.Duration(float64(end.Sub(start)) / f.speed)).Round(time.Second))
 	fmt.Fprintf(e.stdout, "data: %s\n", dir)
 	fmt.Fprintf(e.stdout, "review app: http://%s/  sign in as %s with password %s (this run only)\n\n", listen, demoUser, loginPW)
 

@@ -15,7 +15,9 @@ import (
 )
 
 // TestDemo runs a short demo in-process, on a clock fast enough to play
-// the whole cycle in a few seconds, and checks what a newcomer is told
+// the whole cycle in a few seconds (and a longer span than the default, as
+// the dispatcher's and the chasers' looks are on the wall clock: on this
+// clock a digest or a chaser may wait days of campaign time to go), and checks what a newcomer is told
 // against what happened: every council got one request, every reply was
 // stored and matched, requests went overdue and a digest said so, the
 // summary counts the councils written to, and nothing is left behind.
@@ -69,7 +71,7 @@ func TestDemo(t *testing.T) {
 	t.Cleanup(func() { demoFinished = nil })
 
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"demo", "--authorities", "10", "--speed", "250000", "--listen", "127.0.0.1:0"}, strings.NewReader(""), &out, &errOut)
+	code := run(context.Background(), []string{"demo", "--authorities", "10", "--speed", "250000", "--days", "60", "--listen", "127.0.0.1:0"}, strings.NewReader(""), &out, &errOut)
 	if code != 0 {
 		t.Fatalf("demo exited %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 	}
