@@ -94,6 +94,10 @@ const (
 )
 
 func demoRun(ctx context.Context, e *env, f *demoFlags, _ []string) error {
+	// The demo never touches a real database or config.
+	if e.dbPath != "" || e.configPath != "" {
+		return usagef("the demo makes its own database and config: give --data DIR to keep them, not --db or --config")
+	}
 	if f.authorities < 0 {
 		return usagef("--authorities is a count (0: all)")
 	}

@@ -175,3 +175,18 @@ func TestDemoInterrupted(t *testing.T) {
 		t.Errorf("the temporary data was left behind: %v", left)
 	}
 }
+
+// TestDemoRefusesARealDatabase: the demo never writes into a database or
+// config the user named.
+func TestDemoRefusesARealDatabase(t *testing.T) {
+	db := t.TempDir() + "/real.db"
+	for _, args := range [][]string{{"--db", db, "demo"}, {"demo", "--config", t.TempDir() + "/foidesk.toml"}, {"demo", "--days", "5"}, {"demo", "--authorities", "-1"}} {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), args, strings.NewReader(""), &out, &errOut); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d\n%s%s", args, code, exitUsage, out.String(), errOut.String())
+		}
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("the demo touched %s: %v", db, err)
+	}
+}
