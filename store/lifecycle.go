@@ -411,6 +411,12 @@ func (s *Store) recomputeBatch(ctx context.Context, tx *sql.Tx, after int64) (n,
 		return 0, 0, 0, err
 	}
 	defer upd.Close()
+	ins, err := tx.PrepareContext(ctx, eventInsert)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer ins.Close()
+	q := preparedEvents{Tx: tx, events: ins}
 	for _, r := range reqs {
 		f := facts[r.ID]
 		if err := foldRecorded(f, evs[r.ID]); err != nil {
@@ -421,7 +427,7 @@ func (s *Store) recomputeBatch(ctx context.Context, tx *sql.Tx, after int64) (n,
 			return 0, 0, 0, err
 		}
 		n++
-		moved, err := s.writeClock(ctx, tx, upd, r, c, "recompute", 0)
+		moved, err := s.writeClock(ctx, q, upd, r, c, "recompute", 0)
 		if err != nil {
 			return 0, 0, 0, err
 		}
