@@ -45,14 +45,28 @@ func (s *Store) AppendEventID(ctx context.Context, q Querier, kind string, subj 
 			return 0, fmt.Errorf("event %s: encode detail: %w", kind, err)
 		}
 	}
-	res, err := q.ExecContext(ctx,
-		`INSERT INTO events (at, kind, authority_id, request_id, message_id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		s.now().UTC().Format(time.RFC3339Nano), kind,
-		nullID(subj.Authority), nullID(subj.Request), nullID(subj.Message), string(raw))
+	args := []any{s.now().UTC().Format(time.RFC3339Nano), kind, nullID(subj.Authority), nullID(subj.Request), nullID(subj.Message), string(raw)}
+	var res sql.Result
+	var err error
+	if st, ok := q.(preparedEvents); ok {
+		res, err = st.events.ExecContext(ctx, args...)
+	} else {
+		res, err = q.ExecContext(ctx, eventInsert, args...)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("record event %s: %w", kind, err)
 	}
 	return res.LastInsertId()
+}
+
+const eventInsert = `INSERT INTO events (at, kind, authority_id, request_id, message_id, detail) VALUES (?, ?, ?, ?, ?, ?)`
+
+// preparedEvents is a transaction with eventInsert prepared on it, for a
+// caller that appends many events in one transaction (RecomputeClocks):
+// AppendEvent given one uses the statement instead of preparing its own.
+type preparedEvents struct {
+	*sql.Tx
+	events *sql.Stmt
 }
 
 // EventFilter selects events; zero fields match everything. Subject.Authority

@@ -38,3 +38,22 @@ func MigrationVersions() ([]int, error) {
 // EventsQuery is the SQL and arguments Events runs, for the tests of its
 // query plan.
 var EventsQuery = eventsQuery
+
+// SetRecomputeBatch makes RecomputeClocks's batches n requests long until
+// the returned function restores them.
+func SetRecomputeBatch(n int) (restore func()) {
+	old := recomputeBatch
+	recomputeBatch = n
+	return func() { recomputeBatch = old }
+}
+
+// RecomputeQueries are the queries of one recompute batch, each with
+// arguments of the right shape.
+var RecomputeQueries = []struct {
+	SQL  string
+	Args []any
+}{
+	{recomputeRequests, []any{0, 500}},
+	{recomputeReplies, []any{1, 500}},
+	{recomputeFacts, append([]any{1, 500}, factKinds...)},
+}

@@ -55,27 +55,51 @@ type undoneEvent struct {
 	By    string `json:"recorded_by"`
 }
 
+// factRow is one event recordedFacts reads: a fact recorded, an old
+// clarification answer, or an undo.
+type factRow struct {
+	id, msg      int64
+	kind, detail string
+}
+
+// factKinds are the events that carry or undo a recorded fact.
+var factKinds = []any{evClarified, evFact, evFactUndone}
+
 // recordedFacts reads what a person recorded about a request, leaving out
 // what was undone.
 func recordedFacts(ctx context.Context, q Querier, f *lifecycle.Facts, requestID int64) error {
 	rows, err := q.QueryContext(ctx, `SELECT id, kind, coalesce(message_id, 0), detail FROM events
-		WHERE request_id = ? AND kind IN (?, ?, ?) ORDER BY id`, requestID, evClarified, evFact, evFactUndone)
+		WHERE request_id = ? AND kind IN (?, ?, ?) ORDER BY id`, append([]any{requestID}, factKinds...)...)
 	if err != nil {
 		return fmt.Errorf("facts of request %s: %w", f.Ref, err)
 	}
 	defer rows.Close()
+	var evs []factRow
+	for rows.Next() {
+		var r factRow
+		if err := rows.Scan(&r.id, &r.kind, &r.msg, &r.detail); err != nil {
+			return err
+		}
+		evs = append(evs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return foldRecorded(f, evs)
+}
+
+// foldRecorded adds to f the facts a request's events (in the order they
+// were written) leave recorded: those not undone, and of old answers to
+// the same clarification request only the latest.
+func foldRecorded(f *lifecycle.Facts, evs []factRow) error {
 	type rec struct {
 		fact    *lifecycle.Recorded
 		answers int64 // an old clarification answer: the message it answered
 	}
 	var recs []rec
 	byEvent := map[int64]int{}
-	for rows.Next() {
-		var id, msg int64
-		var kind, detail string
-		if err := rows.Scan(&id, &kind, &msg, &detail); err != nil {
-			return err
-		}
+	for _, ev := range evs {
+		id, msg, kind, detail := ev.id, ev.msg, ev.kind, ev.detail
 		bad := func(err error) error { return fmt.Errorf("request %s: event %d (%s): %w", f.Ref, id, kind, err) }
 		switch kind {
 		case evClarified:
@@ -98,6 +122,7 @@ func recordedFacts(ctx context.Context, q Querier, f *lifecycle.Facts, requestID
 				return bad(err)
 			}
 			r := lifecycle.Recorded{Event: id, Fact: d.Fact, By: d.By}
+			var err error
 			if r.At, err = time.Parse(time.RFC3339Nano, d.At); err != nil {
 				return bad(err)
 			}
@@ -117,9 +142,6 @@ func recordedFacts(ctx context.Context, q Querier, f *lifecycle.Facts, requestID
 				recs[i] = rec{}
 			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	// An old answer recorded again for the same clarification request
 	// corrected the first one's date: only the latest counts.

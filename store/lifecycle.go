@@ -32,29 +32,41 @@ const (
 // accepted: only such a request has a clock.
 const outboxSent = "sent"
 
+// replyColumns are the columns of messages scanReply reads.
+const replyColumns = `id, kind, kind_by, coalesce(bounce_status, ''), received_at, coalesce(sent_date, '')`
+
 // replyFacts lists the facts of every message matched to a request.
 func replyFacts(ctx context.Context, q Querier, requestID int64) ([]lifecycle.Reply, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, kind, kind_by, coalesce(bounce_status, ''), received_at, coalesce(sent_date, '')
-		FROM messages WHERE request_id = ? ORDER BY id`, requestID)
+	rows, err := q.QueryContext(ctx, `SELECT `+replyColumns+` FROM messages WHERE request_id = ? ORDER BY id`, requestID)
 	if err != nil {
 		return nil, fmt.Errorf("replies of request %d: %w", requestID, err)
 	}
 	defer rows.Close()
 	var out []lifecycle.Reply
 	for rows.Next() {
-		var f lifecycle.Reply
-		var by, received, sent string
-		if err := rows.Scan(&f.MessageID, &f.Kind, &by, &f.BounceStatus, &received, &sent); err != nil {
+		f, err := scanReply(rows)
+		if err != nil {
 			return nil, err
-		}
-		f.Confirmed = by == "person"
-		f.ReceivedAt, _ = time.Parse(time.RFC3339Nano, received)
-		if sent != "" {
-			f.SentDate, _ = time.Parse(time.RFC3339, sent)
 		}
 		out = append(out, f)
 	}
 	return out, rows.Err()
+}
+
+// scanReply reads a message's facts from replyColumns, after any
+// columns of the caller's given in lead.
+func scanReply(rows *sql.Rows, lead ...any) (lifecycle.Reply, error) {
+	var f lifecycle.Reply
+	var by, received, sent string
+	if err := rows.Scan(append(lead, &f.MessageID, &f.Kind, &by, &f.BounceStatus, &received, &sent)...); err != nil {
+		return f, err
+	}
+	f.Confirmed = by == "person"
+	f.ReceivedAt, _ = time.Parse(time.RFC3339Nano, received)
+	if sent != "" {
+		f.SentDate, _ = time.Parse(time.RFC3339, sent)
+	}
+	return f, nil
 }
 
 // requestRow is what the lifecycle reads of a request's own row.
@@ -66,24 +78,33 @@ type requestRow struct {
 	Reason                 string
 }
 
-func readRequestRow(ctx context.Context, q Querier, id int64) (requestRow, error) {
-	r := requestRow{ID: id}
+// requestColumns are the columns of requests scanRequestRow reads.
+const requestColumns = `id, ref, regime, outbox_state, sent_at, status, due_date, replied_on, status_reason, authority_id`
+
+type scanner interface{ Scan(...any) error }
+
+func scanRequestRow(sc scanner) (requestRow, error) {
+	var r requestRow
 	var sent, due, replied, reason sql.NullString
-	err := q.QueryRowContext(ctx, `SELECT ref, regime, outbox_state, sent_at, status, due_date, replied_on, status_reason, authority_id FROM requests WHERE id = ?`, id).
-		Scan(&r.Ref, &r.Regime, &r.Outbox, &sent, &r.Status, &due, &replied, &reason, &r.Authority)
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, fmt.Errorf("request %d: %w", id, ErrNotFound)
-	}
-	if err != nil {
+	if err := sc.Scan(&r.ID, &r.Ref, &r.Regime, &r.Outbox, &sent, &r.Status, &due, &replied, &reason, &r.Authority); err != nil {
 		return r, err
 	}
 	r.Due, r.RepliedOn, r.Reason = due.String, replied.String, reason.String
 	if sent.Valid {
+		var err error
 		if r.SentAt, err = time.Parse(time.RFC3339Nano, sent.String); err != nil {
 			return r, fmt.Errorf("request %s: bad sent_at %q: %w", r.Ref, sent.String, err)
 		}
 	}
 	return r, nil
+}
+
+func readRequestRow(ctx context.Context, q Querier, id int64) (requestRow, error) {
+	r, err := scanRequestRow(q.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return requestRow{ID: id}, fmt.Errorf("request %d: %w", id, ErrNotFound)
+	}
+	return r, err
 }
 
 // readFacts gathers a sent request's facts.
@@ -186,23 +207,37 @@ func (s *Store) DeriveClock(ctx context.Context, q Querier, id int64, because st
 		return out, err
 	}
 	out.Clock, out.Derived = c, true
+	out.Changed, err = s.writeClock(ctx, q, nil, r, c, because, message)
+	return out, err
+}
+
+// writeClock stores clock c of request r when it differs from what is
+// stored, with a request.clock_changed event when the status or due date
+// moved (changed). upd, when not nil, is clockUpdate prepared on q.
+func (s *Store) writeClock(ctx context.Context, q Querier, upd *sql.Stmt, r requestRow, c lifecycle.Clock, because string, message int64) (changed bool, err error) {
 	if c.Status == r.Status && c.Due == r.Due && c.RepliedOn == r.RepliedOn && c.Reason == r.Reason {
-		return out, nil
+		return false, nil
 	}
-	if _, err := q.ExecContext(ctx, `UPDATE requests SET status = ?, due_date = ?, replied_on = ?, status_reason = ?, updated_at = ? WHERE id = ?`,
-		c.Status, nullStr(c.Due), nullStr(c.RepliedOn), c.Reason, s.now().UTC().Format(time.RFC3339Nano), id); err != nil {
-		return out, fmt.Errorf("request %s: %w", r.Ref, err)
+	args := []any{c.Status, nullStr(c.Due), nullStr(c.RepliedOn), c.Reason, s.now().UTC().Format(time.RFC3339Nano), r.ID}
+	if upd != nil {
+		_, err = upd.ExecContext(ctx, args...)
+	} else {
+		_, err = q.ExecContext(ctx, clockUpdate, args...)
+	}
+	if err != nil {
+		return false, fmt.Errorf("request %s: %w", r.Ref, err)
 	}
 	if c.Status == r.Status && c.Due == r.Due {
-		return out, nil
+		return false, nil
 	}
-	out.Changed = true
 	detail := c.Detail
-	return out, s.AppendEvent(ctx, q, evClockChange, Subject{Authority: r.Authority, Request: id, Message: message}, ClockChange{
+	return true, s.AppendEvent(ctx, q, evClockChange, Subject{Authority: r.Authority, Request: r.ID, Message: message}, ClockChange{
 		From: r.Status, To: c.Status, DueFrom: optStr(r.Due), Due: optStr(c.Due), RepliedOn: c.RepliedOn,
 		Because: because, Reason: c.Reason, Message: message, Ignored: lifecycle.IgnoredText(c.Ignored), Clock: &detail,
 	})
 }
+
+const clockUpdate = `UPDATE requests SET status = ?, due_date = ?, replied_on = ?, status_reason = ?, updated_at = ? WHERE id = ?`
 
 // DeliveredClock derives the clock of a request the server has just
 // accepted at sentAt, from that delivery and whatever else is known of it
@@ -235,59 +270,170 @@ type RecomputeStats struct {
 	Changed  int // of those, whose status or due date changed
 }
 
-// recomputeBatch is how many requests one recompute transaction covers.
-const recomputeBatch = 500
+// recomputeBatch is how many requests (by primary key, sent or not) one
+// recompute transaction covers; tests make it small to cross batches.
+var recomputeBatch = 2000
+
+// The queries of one recompute batch: the batch's requests along the
+// primary key, then its messages and its recorded-fact events by their
+// request_id indexes (whose entries end in the rowid, so the order needs
+// no sort).
+const (
+	recomputeRequests = `SELECT ` + requestColumns + ` FROM requests WHERE id > ? ORDER BY id LIMIT ?`
+	recomputeReplies  = `SELECT request_id, ` + replyColumns + ` FROM messages
+		WHERE request_id BETWEEN ? AND ? ORDER BY request_id, id`
+	recomputeFacts = `SELECT request_id, id, kind, coalesce(message_id, 0), detail FROM events
+		WHERE request_id BETWEEN ? AND ? AND kind IN (?, ?, ?) ORDER BY request_id, id`
+)
 
 // RecomputeClocks derives the clock of every sent request from its facts,
 // as after a change to the holidays file. It writes an event only for a
 // request whose status or due date changes, so a second run writes nothing.
 func (s *Store) RecomputeClocks(ctx context.Context) (RecomputeStats, error) {
+	return s.RecomputeClocksProgress(ctx, nil)
+}
+
+// RecomputeClocksProgress is RecomputeClocks calling progress, when not
+// nil, after each batch with what is done so far and the number of sent
+// requests there were at the start (a request sent meanwhile may make the
+// count pass it).
+//
+// It walks the requests in batches along the primary key, each in one
+// transaction that reads the batch's rows, then every message and every
+// recorded-fact event of the batch in one query each (both in index
+// order, so nothing is sorted), derives each sent request's clock as
+// DeriveClock does and writes only those that differ.
+func (s *Store) RecomputeClocksProgress(ctx context.Context, progress func(done RecomputeStats, total int)) (RecomputeStats, error) {
 	var st RecomputeStats
+	total := 0
+	if progress != nil {
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM requests WHERE outbox_state = ?`, outboxSent).Scan(&total); err != nil {
+			return st, fmt.Errorf("recompute clocks: %w", err)
+		}
+	}
 	var after int64
 	for {
-		rows, err := s.db.QueryContext(ctx, `SELECT id FROM requests WHERE id > ? AND outbox_state = 'sent' ORDER BY id LIMIT ?`,
-			after, recomputeBatch)
+		var n, changed int
+		var last int64
+		err := s.Tx(ctx, func(tx *sql.Tx) error {
+			var err error
+			n, changed, last, err = s.recomputeBatch(ctx, tx, after)
+			return err
+		})
 		if err != nil {
 			return st, fmt.Errorf("recompute clocks: %w", err)
 		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return st, err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return st, err
-		}
-		if len(ids) == 0 {
+		if last == 0 {
 			return st, nil
-		}
-		var n, changed int
-		err = s.Tx(ctx, func(tx *sql.Tx) error {
-			n, changed = 0, 0
-			for _, id := range ids {
-				c, err := s.DeriveClock(ctx, tx, id, "recompute", 0)
-				if err != nil {
-					return err
-				}
-				if c.Derived {
-					n++
-				}
-				if c.Changed {
-					changed++
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return st, err
 		}
 		st.Requests += n
 		st.Changed += changed
-		after = ids[len(ids)-1]
+		after = last
+		if progress != nil {
+			progress(st, total)
+		}
 	}
+}
+
+// recomputeBatch derives the clocks of the sent requests among the
+// recomputeBatch requests after id after, in tx. last is the id of the
+// batch's last request, 0 when there were none.
+func (s *Store) recomputeBatch(ctx context.Context, tx *sql.Tx, after int64) (n, changed int, last int64, err error) {
+	rows, err := tx.QueryContext(ctx, recomputeRequests, after, recomputeBatch)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	var reqs []requestRow
+	for rows.Next() {
+		r, err := scanRequestRow(rows)
+		if err != nil {
+			rows.Close()
+			return 0, 0, 0, err
+		}
+		last = r.ID
+		if r.Outbox == outboxSent && !r.SentAt.IsZero() {
+			reqs = append(reqs, r)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(reqs) == 0 {
+		return 0, 0, last, err
+	}
+	lo, hi := reqs[0].ID, reqs[len(reqs)-1].ID
+	facts := make(map[int64]*lifecycle.Facts, len(reqs))
+	for _, r := range reqs {
+		facts[r.ID] = &lifecycle.Facts{Ref: r.Ref, Regime: r.Regime, SentAt: r.SentAt}
+	}
+
+	rows, err = tx.QueryContext(ctx, recomputeReplies, lo, hi)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	for rows.Next() {
+		var req int64
+		f, err := scanReply(rows, &req)
+		if err != nil {
+			rows.Close()
+			return 0, 0, 0, err
+		}
+		if fs := facts[req]; fs != nil {
+			fs.Replies = append(fs.Replies, f)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, 0, 0, err
+	}
+
+	rows, err = tx.QueryContext(ctx, recomputeFacts, append([]any{lo, hi}, factKinds...)...)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	evs := map[int64][]factRow{}
+	for rows.Next() {
+		var req int64
+		var r factRow
+		if err := rows.Scan(&req, &r.id, &r.kind, &r.msg, &r.detail); err != nil {
+			rows.Close()
+			return 0, 0, 0, err
+		}
+		if facts[req] != nil {
+			evs[req] = append(evs[req], r)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, 0, 0, err
+	}
+
+	upd, err := tx.PrepareContext(ctx, clockUpdate)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer upd.Close()
+	ins, err := tx.PrepareContext(ctx, eventInsert)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer ins.Close()
+	q := preparedEvents{Tx: tx, events: ins}
+	for _, r := range reqs {
+		f := facts[r.ID]
+		if err := foldRecorded(f, evs[r.ID]); err != nil {
+			return 0, 0, 0, err
+		}
+		c, err := s.rule.Derive(*f)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		n++
+		moved, err := s.writeClock(ctx, q, upd, r, c, "recompute", 0)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		if moved {
+			changed++
+		}
+	}
+	return n, changed, last, nil
 }

@@ -76,6 +76,8 @@ func TestLifecycleAgreesWithTheEngine(t *testing.T) {
 	w.mail = mail.New(st)
 	cs := campaign.New(st)
 	n := 0
+	// Small recompute batches, so requests fall either side of their edges.
+	defer store.SetRecomputeBatch(3)()
 	rapid.Check(t, func(t *rapid.T) {
 		n++
 		regime := rapid.SampledFrom([]string{"foia", "eir", "foisa", "eisr"}).Draw(t, "regime")

@@ -290,7 +290,7 @@ func TestRequestsEventAnswersAClarificationByEmail(t *testing.T) {
 	}
 	f.record(t, "foia", "now awaiting-response, due 2025-12-16", "clarification-answered", "--at", "2025-11-17")
 	for i := 0; i < 2; i++ {
-		if out, errOut, code := f.cli(t, "requests", "recompute"); code != 0 || !strings.Contains(out, "4 request clock(s) derived, 0 changed") {
+		if out, errOut, code := f.cli(t, "requests", "recompute"); code != 0 || !strings.Contains(out, "4 request clock(s) derived, 0 changed") || strings.Contains(out, "\r") {
 			t.Errorf("recompute %d: %d %q %s", i+1, code, out, errOut)
 		}
 	}

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+
+	"foidesk/store"
 )
 
 func init() {
@@ -31,7 +34,22 @@ func requestsRecompute(ctx context.Context, e *env, _ *noFlags, _ []string) erro
 	if err != nil {
 		return err
 	}
-	stats, err := st.RecomputeClocks(ctx)
+	var progress func(store.RecomputeStats, int)
+	if isTerminal(e.stdout) {
+		progress = recomputeProgress(e.stdout)
+	}
+	stats, err := st.RecomputeClocksProgress(ctx, progress)
+	if progress != nil {
+		fmt.Fprint(e.stdout, "\r\033[K")
+	}
 	fmt.Fprintf(e.stdout, "%d request clock(s) derived, %d changed\n", stats.Requests, stats.Changed)
 	return err
+}
+
+// recomputeProgress redraws, in place on terminal w, how many of the sent
+// requests have been derived and how many changed.
+func recomputeProgress(w io.Writer) func(store.RecomputeStats, int) {
+	return func(done store.RecomputeStats, total int) {
+		fmt.Fprintf(w, "\rrecomputing: %d/%d request(s), %d changed", done.Requests, max(total, done.Requests), done.Changed)
+	}
 }

@@ -85,32 +85,59 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Summary, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for i := range out {
-		if out[i].Sources, err = s.documentSources(ctx, out[i].ID); err != nil {
-			return nil, err
-		}
+	if err := s.fillSources(ctx, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-func (s *Store) documentSources(ctx context.Context, id int64) ([]SourceInfo, error) {
-	rows, err := s.core.DB().QueryContext(ctx, `SELECT ds.message_id, coalesce(ds.attachment_id, 0), ds.filename, coalesce(r.ref, ''), coalesce(a.name, '')
+// sourcesChunk is how many documents' sources one query reads.
+const sourcesChunk = 500
+
+// fillSources reads the sources of docs (in id order, as List returns
+// them), one query for each sourcesChunk documents rather than one a
+// document.
+func (s *Store) fillSources(ctx context.Context, docs []Summary) error {
+	for start := 0; start < len(docs); start += sourcesChunk {
+		page := docs[start:min(start+sourcesChunk, len(docs))]
+		at := make(map[int64]*Summary, len(page))
+		args := make([]any, len(page))
+		for i := range page {
+			page[i].Sources = []SourceInfo{}
+			at[page[i].ID] = &page[i]
+			args[i] = page[i].ID
+		}
+		rows, err := s.core.DB().QueryContext(ctx, `SELECT ds.document_id, ds.message_id, coalesce(ds.attachment_id, 0), ds.filename, coalesce(r.ref, ''), coalesce(a.name, '')
 		FROM document_sources ds JOIN messages m ON m.id = ds.message_id
 		LEFT JOIN requests r ON r.id = m.request_id LEFT JOIN authorities a ON a.id = r.authority_id
-		WHERE ds.document_id = ? ORDER BY ds.id`, id)
-	if err != nil {
-		return nil, fmt.Errorf("list document sources: %w", err)
-	}
-	defer rows.Close()
-	out := []SourceInfo{}
-	for rows.Next() {
-		var d SourceInfo
-		if err := rows.Scan(&d.MessageID, &d.AttachmentID, &d.Filename, &d.RequestRef, &d.Authority); err != nil {
-			return nil, err
+		WHERE ds.document_id IN (?`+strings.Repeat(", ?", len(page)-1)+`) ORDER BY ds.document_id, ds.id`, args...)
+		if err != nil {
+			return fmt.Errorf("list document sources: %w", err)
 		}
-		out = append(out, d)
+		for rows.Next() {
+			var doc int64
+			var d SourceInfo
+			if err := rows.Scan(&doc, &d.MessageID, &d.AttachmentID, &d.Filename, &d.RequestRef, &d.Authority); err != nil {
+				rows.Close()
+				return err
+			}
+			if sum := at[doc]; sum != nil {
+				sum.Sources = append(sum.Sources, d)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return nil
+}
+
+// documentSources lists one document's sources.
+func (s *Store) documentSources(ctx context.Context, id int64) ([]SourceInfo, error) {
+	one := []Summary{{ID: id}}
+	err := s.fillSources(ctx, one)
+	return one[0].Sources, err
 }
 
 // Text returns a document's text.
