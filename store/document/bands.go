@@ -70,18 +70,8 @@ func (s *Store) Candidates(ctx context.Context, minhash []byte) ([]Signature, er
 	if keys == nil {
 		return nil, nil
 	}
-	parts := make([]string, len(keys))
-	args := make([]any, 0, 2*len(keys))
-	for b, k := range keys {
-		parts[b] = `SELECT document_id FROM document_bands WHERE band = ? AND hash = ?`
-		args = append(args, b, k)
-	}
-	rows, err := s.core.DB().QueryContext(ctx, `SELECT d.id, d.minhash, coalesce(group_concat(DISTINCT r.authority_id), '')
-		FROM documents d
-		LEFT JOIN document_sources ds ON ds.document_id = d.id
-		LEFT JOIN messages m ON m.id = ds.message_id
-		LEFT JOIN requests r ON r.id = m.request_id
-		WHERE d.id IN (`+strings.Join(parts, " UNION ")+`) GROUP BY d.id ORDER BY d.id`, args...)
+	q, args := candidatesQuery(keys)
+	rows, err := s.core.DB().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find near-duplicate candidates: %w", err)
 	}
@@ -97,4 +87,21 @@ func (s *Store) Candidates(ctx context.Context, minhash []byte) ([]Signature, er
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// candidatesQuery is Candidates' SQL for a signature's band keys: one
+// index range per band.
+func candidatesQuery(keys [][]byte) (string, []any) {
+	parts := make([]string, len(keys))
+	args := make([]any, 0, 2*len(keys))
+	for b, k := range keys {
+		parts[b] = `SELECT document_id FROM document_bands WHERE band = ? AND hash = ?`
+		args = append(args, b, k)
+	}
+	return `SELECT d.id, d.minhash, coalesce(group_concat(DISTINCT r.authority_id), '')
+		FROM documents d
+		LEFT JOIN document_sources ds ON ds.document_id = d.id
+		LEFT JOIN messages m ON m.id = ds.message_id
+		LEFT JOIN requests r ON r.id = m.request_id
+		WHERE d.id IN (` + strings.Join(parts, " UNION ") + `) GROUP BY d.id ORDER BY d.id`, args
 }

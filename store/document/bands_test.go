@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"foidesk/store"
@@ -79,5 +80,40 @@ func TestCandidatesShareABand(t *testing.T) {
 	}
 	if got, err := docs.Candidates(ctx, sig2); err != nil || len(got) != 0 {
 		t.Fatalf("after losing the signature: %+v %v", got, err)
+	}
+}
+
+// Candidates reads index ranges of document_bands and documents by id,
+// never a whole table: its cost does not grow with the corpus.
+func TestCandidatesQueryPlan(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "foidesk.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	q, args := document.CandidatesQuery(document.BandKeys(randomSignature(rand.New(rand.NewPCG(3, 4)))))
+	rows, err := s.DB().QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	all := strings.Join(plan, "\n")
+	if strings.Count(all, "SEARCH document_bands USING PRIMARY KEY (band=? AND hash=?)") != document.Bands {
+		t.Errorf("each band is not one index range:\n%s", all)
+	}
+	for _, p := range plan {
+		if strings.HasPrefix(p, "SCAN ") {
+			t.Errorf("a full scan: %q in\n%s", p, all)
+		}
 	}
 }
