@@ -42,3 +42,9 @@ CREATE TRIGGER document_bands_update AFTER UPDATE OF minhash ON documents BEGIN
             new.id
         FROM (SELECT value AS b FROM json_each('[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15]')) WHERE length(new.minhash) = 512;
 END;
+
+-- Saving an attachment counts its message's queued attachments
+-- (document.MaxQueuedPerMessage): without this index that was a scan of
+-- the whole review queue per document, the other cost of extraction that
+-- grew with the corpus.
+CREATE INDEX review_queue_message ON review_queue (message_id);

@@ -429,6 +429,8 @@ CREATE TABLE review_queue (
     UNIQUE (document_id, message_id)
 );
 
+CREATE INDEX review_queue_message ON review_queue (message_id);
+
 CREATE INDEX review_queue_pending ON review_queue (id) WHERE state = 'pending';
 
 CREATE TABLE review_skips (
