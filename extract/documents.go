@@ -23,7 +23,10 @@ type DocumentStore interface {
 	QueuedAttachments(ctx context.Context, messageID int64) (int, error)
 	// Near-duplicates from other authorities.
 	MessageAuthority(ctx context.Context, messageID int64) (int64, error)
-	Signatures(ctx context.Context) ([]document.Signature, error)
+	// The documents whose signature shares a locality-sensitive band
+	// with minhash: every one that can reach SimilarEnough, found by
+	// indexed lookups rather than by reading the corpus.
+	Candidates(ctx context.Context, minhash []byte) ([]document.Signature, error)
 	// The documents.
 	Find(ctx context.Context, origin, sha string) (int64, error)
 	Save(ctx context.Context, d document.Input, src document.Source, substantive bool) (document.Saved, error)
@@ -180,19 +183,29 @@ func (x *Extractor) documentInput(ctx context.Context, st DocumentStore, origin,
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return in, err
 	}
-	sigs, err := st.Signatures(ctx)
+	cands, err := st.Candidates(ctx, in.MinHash)
 	if err != nil {
 		return in, err
 	}
+	in.SimilarTo, in.Similarity = mostSimilar(in.MinHash, cands, self, auth)
+	return in, nil
+}
+
+// mostSimilar picks, among sigs, the most similar document at or above
+// SimilarEnough from another authority than auth (0: unknown), other than
+// self; the lowest id wins a tie. 0 when there is none.
+func mostSimilar(minhash []byte, sigs []document.Signature, self, auth int64) (int64, float64) {
+	var id int64
+	var best float64
 	for _, s := range sigs {
 		if s.ID == self || (auth != 0 && contains(s.Authorities, auth)) {
 			continue // the same authority's own copies are not a shared model
 		}
-		if sim := Similarity(in.MinHash, s.MinHash); sim >= SimilarEnough && sim > in.Similarity {
-			in.SimilarTo, in.Similarity = s.ID, sim
+		if sim := Similarity(minhash, s.MinHash); sim >= SimilarEnough && sim > best {
+			id, best = s.ID, sim
 		}
 	}
-	return in, nil
+	return id, best
 }
 
 func contains(ids []int64, id int64) bool {

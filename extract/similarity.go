@@ -26,28 +26,15 @@ const (
 // MinHash returns the signature of text, or nil when it has too few words
 // to compare meaningfully.
 func MinHash(text string) []byte {
-	words := strings.FieldsFunc(strings.ToLower(Normalize(text)), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
-	if len(words)-shingleWords+1 < minShingles {
+	shingles := shingleSet(text)
+	if shingles == nil {
 		return nil
 	}
 	sig := make([]uint64, minhashSize)
 	for i := range sig {
 		sig[i] = ^uint64(0)
 	}
-	seen := map[uint64]bool{}
-	for i := 0; i+shingleWords <= len(words); i++ {
-		h := fnv.New64a()
-		for _, w := range words[i : i+shingleWords] {
-			h.Write([]byte(w))
-			h.Write([]byte{0})
-		}
-		base := h.Sum64()
-		if seen[base] {
-			continue
-		}
-		seen[base] = true
+	for base := range shingles {
 		for j := range sig {
 			if v := mix(base, uint64(j)); v < sig[j] {
 				sig[j] = v
@@ -59,6 +46,27 @@ func MinHash(text string) []byte {
 		binary.LittleEndian.PutUint32(out[4*j:], uint32(v>>32))
 	}
 	return out
+}
+
+// shingleSet is text's set of five-word shingle hashes, or nil when it has
+// too few words to compare meaningfully.
+func shingleSet(text string) map[uint64]bool {
+	words := strings.FieldsFunc(strings.ToLower(Normalize(text)), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	if len(words)-shingleWords+1 < minShingles {
+		return nil
+	}
+	seen := map[uint64]bool{}
+	for i := 0; i+shingleWords <= len(words); i++ {
+		h := fnv.New64a()
+		for _, w := range words[i : i+shingleWords] {
+			h.Write([]byte(w))
+			h.Write([]byte{0})
+		}
+		seen[h.Sum64()] = true
+	}
+	return seen
 }
 
 // mix derives the j-th hash of x (splitmix64 finaliser over x and j).

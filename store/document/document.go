@@ -356,7 +356,9 @@ type Signature struct {
 	Authorities []int64
 }
 
-// Signatures lists every document that has a signature.
+// Signatures lists every document that has a signature: the exhaustive
+// comparison extraction used before Candidates, kept as the reference the
+// banded lookup is tested and measured against.
 func (s *Store) Signatures(ctx context.Context) ([]Signature, error) {
 	rows, err := s.core.DB().QueryContext(ctx, `SELECT d.id, d.minhash, coalesce(group_concat(DISTINCT r.authority_id), '')
 		FROM documents d

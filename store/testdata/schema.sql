@@ -1,6 +1,6 @@
 -- The schema of a new database, from store/migrations. Do not edit:
 -- go test ./store -run Schema -update rewrites it.
-PRAGMA user_version = 140;
+PRAGMA user_version = 170;
 
 CREATE TABLE alert_digests (
     day        TEXT PRIMARY KEY, -- YYYY-MM-DD (Europe/London)
@@ -140,6 +140,32 @@ CREATE INDEX codings_campaign ON codings (campaign_id) WHERE current = 1;
 CREATE UNIQUE INDEX codings_current ON codings (review_id, role, reviewer) WHERE current = 1;
 
 CREATE INDEX codings_document ON codings (document_id) WHERE current = 1;
+
+CREATE TABLE document_bands (
+    band        INTEGER NOT NULL,
+    hash        BLOB NOT NULL,
+    document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    PRIMARY KEY (band, hash, document_id)
+) WITHOUT ROWID;
+
+CREATE INDEX document_bands_document ON document_bands (document_id);
+
+CREATE TRIGGER document_bands_insert AFTER INSERT ON documents WHEN length(new.minhash) = 512 BEGIN
+    INSERT INTO document_bands (band, hash, document_id)
+        SELECT b, unhex(substr(hex(new.minhash), 64*b + 1, 4) || substr(hex(new.minhash), 64*b + 9, 4) || substr(hex(new.minhash), 64*b + 17, 4) || substr(hex(new.minhash), 64*b + 25, 4)
+            || substr(hex(new.minhash), 64*b + 33, 4) || substr(hex(new.minhash), 64*b + 41, 4) || substr(hex(new.minhash), 64*b + 49, 4) || substr(hex(new.minhash), 64*b + 57, 4)),
+            new.id
+        FROM (SELECT value AS b FROM json_each('[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15]'));
+END;
+
+CREATE TRIGGER document_bands_update AFTER UPDATE OF minhash ON documents BEGIN
+    DELETE FROM document_bands WHERE document_id = old.id;
+    INSERT INTO document_bands (band, hash, document_id)
+        SELECT b, unhex(substr(hex(new.minhash), 64*b + 1, 4) || substr(hex(new.minhash), 64*b + 9, 4) || substr(hex(new.minhash), 64*b + 17, 4) || substr(hex(new.minhash), 64*b + 25, 4)
+            || substr(hex(new.minhash), 64*b + 33, 4) || substr(hex(new.minhash), 64*b + 41, 4) || substr(hex(new.minhash), 64*b + 49, 4) || substr(hex(new.minhash), 64*b + 57, 4)),
+            new.id
+        FROM (SELECT value AS b FROM json_each('[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15]')) WHERE length(new.minhash) = 512;
+END;
 
 CREATE TABLE document_sources (
     id            INTEGER PRIMARY KEY,
@@ -402,6 +428,8 @@ CREATE TABLE review_queue (
     decided_at   TEXT, note TEXT NOT NULL DEFAULT '',
     UNIQUE (document_id, message_id)
 );
+
+CREATE INDEX review_queue_message ON review_queue (message_id);
 
 CREATE INDEX review_queue_pending ON review_queue (id) WHERE state = 'pending';
 
