@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"foidesk/internal/demo"
 )
 
 // behaviour is how a council answers a request.
@@ -273,7 +275,7 @@ func answer(c council, raw []byte) (outgoing, bool, error) {
 		"Content-Disposition":       {`attachment; filename="recording-policy.pdf"`},
 		"Content-Transfer-Encoding": {"base64"},
 	})
-	enc := base64.StdEncoding.EncodeToString(policyPDF(policyText...))
+	enc := base64.StdEncoding.EncodeToString(demo.PolicyPDF(policyText...))
 	for len(enc) > 76 {
 		fmt.Fprint(aw, enc[:76]+"\r\n")
 		enc = enc[76:]

@@ -294,7 +294,7 @@ func (c *Councils) answer(x Council, msg *mail.Message, raw []byte) {
 			n.to = reqFrom.Address
 			n.inReplyTo = ""
 			docs := zipOf([][2]string{
-				{"recording-policy.pdf", string(policyPDF(append([]string{x.Name}, PolicyText...)...))},
+				{"recording-policy.pdf", string(PolicyPDF(append([]string{x.Name}, PolicyText...)...))},
 				{"practice-guidance.docx", string(policyDOCX(GuidanceText...))},
 			})
 			return n.withFiles(at, fmt.Sprintf("Your information request [ref: %s] - our response", ref), "Dear Requester,\r\n\r\nIn response to your request, "+
@@ -375,7 +375,7 @@ type attachment struct {
 
 func (l letter) pdf(at time.Time, caseRef string) []byte {
 	return l.withFiles(at, "RE: "+l.subject, fmt.Sprintf("Dear Requester,\r\n\r\nOur reference: %s.\r\nPlease find attached our policy on the recording of meetings, which answers your request.\r\n\r\nInformation Governance Team\r\n", caseRef),
-		attachment{"recording-policy.pdf", "application/pdf", policyPDF(append([]string{l.council.Name}, PolicyText...)...)})
+		attachment{"recording-policy.pdf", "application/pdf", PolicyPDF(append([]string{l.council.Name}, PolicyText...)...)})
 }
 
 // withFiles is a reply of body with files attached.

@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// policyPDF is a small valid PDF whose one page carries lines of text in
+// PolicyPDF is a small valid PDF whose one page carries lines of text in
 // Helvetica, as a council's exported policy would.
-func policyPDF(lines ...string) []byte {
+func PolicyPDF(lines ...string) []byte {
 	var content strings.Builder
 	content.WriteString("BT /F1 12 Tf 72 760 Td 16 TL\n")
 	for _, l := range lines {
