@@ -29,7 +29,7 @@ type Requester struct {
 func (r Requester) Check(needName bool) (Requester, error) {
 	r.Name, r.Email, r.PostalAddress = strings.TrimSpace(r.Name), strings.TrimSpace(r.Email), strings.TrimSpace(r.PostalAddress)
 	if r.Email == "" {
-		return r, errors.New("[requester] email is not set in foidesk.toml: it is the From address of every letter and the address replies come back to")
+		return r, errors.New("[requester] email is not set in foidesk.toml: it is the From address of every letter and the address replies come back to; add a [requester] section with your name and email (see the README's Configuration), then run 'foidesk config check'")
 	}
 	if a, err := mail.ParseAddress(r.Email); err != nil || a.Address != r.Email {
 		return r, fmt.Errorf("[requester] email %q is not a plain address like name@example.org", r.Email)

@@ -54,24 +54,16 @@ func campaignChasers(ctx context.Context, e *env, f *campaignChasersFlags, args 
 		return usagef("--after, --every and --max are counts, at least 1")
 	}
 	if !f.off && !set {
-		st, err := e.readStore(ctx)
+		_, c, err := readCampaign(ctx, e, args[0])
 		if err != nil {
 			return err
-		}
-		c, err := st.campaigns.ByName(ctx, args[0])
-		if err != nil {
-			return notFoundHint(err, "foidesk campaign list")
 		}
 		fmt.Fprintf(e.stdout, "%s: %s\n", c.Name, describeChasers(c.Chasers))
 		return nil
 	}
-	st, err := e.store(ctx)
+	st, c, err := openCampaign(ctx, e, args[0])
 	if err != nil {
 		return err
-	}
-	c, err := st.campaigns.ByName(ctx, args[0])
-	if err != nil {
-		return notFoundHint(err, "foidesk campaign list")
 	}
 	ch := campaign.Chasers{}
 	if !f.off {

@@ -31,7 +31,7 @@ func findCampaign(ctx context.Context, e *env, name string, open func(context.Co
 	}
 	c, err := st.campaigns.ByName(ctx, name)
 	if err != nil {
-		return nil, campaign.Campaign{}, err
+		return nil, campaign.Campaign{}, notFoundHint(err, "foidesk campaign list")
 	}
 	return st, c, nil
 }

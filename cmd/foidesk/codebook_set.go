@@ -35,7 +35,7 @@ func codebookSet(ctx context.Context, e *env, _ *noFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, c, err := findCampaign(ctx, e, args[0], e.store)
+	st, c, err := openCampaign(ctx, e, args[0])
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,5 +91,17 @@ func TestReportReadsTheReviewersCoding(t *testing.T) {
 	}
 	if rep.Summary.Coded != n || n == 0 {
 		t.Errorf("summary counts %d coded, the rows %d", rep.Summary.Coded, n)
+	}
+}
+
+// A campaign name nobody made says where the names are, in every command
+// that takes one.
+func TestAnUnknownCampaignSaysWhereToLook(t *testing.T) {
+	db, _ := goldenDB(t)
+	for _, args := range [][]string{{"report", "nosuch"}, {"codebook", "show", "nosuch"}, {"review", "stats", "nosuch"}, {"campaign", "chasers", "nosuch"}} {
+		_, errs, code := runIn(t, db, args...)
+		if code != 1 || !strings.Contains(errs, `campaign "nosuch": not found (see 'foidesk campaign list')`) {
+			t.Errorf("%v: exit %d, %q", args, code, errs)
+		}
 	}
 }
