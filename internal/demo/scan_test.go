@@ -34,7 +34,7 @@ var scanLines = append([]string{"Royal Borough of Windsor and Maidenhead"}, appe
 
 // newExtractor is an Extractor with the given PDF engine ("" for auto)
 // and tesseract ("" to look it up, "-" for none).
-func newExtractor(t *testing.T, engine, tesseract string) *extract.Extractor {
+func newExtractor(t testing.TB, engine, tesseract string) *extract.Extractor {
 	t.Helper()
 	cache := ""
 	if d, err := os.UserCacheDir(); err == nil {
@@ -141,5 +141,35 @@ func TestScannedPolicyPDFOverlong(t *testing.T) {
 	}
 	if !bytes.HasPrefix(ScannedPolicyPDF(), []byte("%PDF-1.4")) {
 		t.Error("an empty letter is not a PDF")
+	}
+}
+
+// BenchmarkScannedPolicyPDF: drawing, thresholding and deflating one page,
+// and the size of the file it makes.
+func BenchmarkScannedPolicyPDF(b *testing.B) {
+	var n int
+	for b.Loop() {
+		n = len(ScannedPolicyPDF(scanLines...))
+	}
+	b.ReportMetric(float64(n), "pdf-bytes")
+}
+
+// BenchmarkScannedPolicyPDFOCR: what one scanned letter costs extraction,
+// the PDF engine's look for a text layer, the page rendered at 300 dpi and
+// tesseract's reading of it, with a warm worker.
+func BenchmarkScannedPolicyPDFOCR(b *testing.B) {
+	if _, err := exec.LookPath("tesseract"); err != nil {
+		b.Skip("tesseract not installed")
+	}
+	p := filepath.Join(b.TempDir(), "scan.pdf")
+	if err := os.WriteFile(p, ScannedPolicyPDF(scanLines...), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	x := newExtractor(b, "", "")
+	for b.Loop() {
+		res, err := x.Extract(context.Background(), p)
+		if err != nil || res.Status != extract.StatusOK {
+			b.Fatalf("%v %s %s", err, res.Status, res.Reason)
+		}
 	}
 }
