@@ -160,6 +160,7 @@ type messageJSON struct {
 // it and foidesk run reads the campaigner's mailbox from a real Dovecot;
 // then checks every step of the lifecycle with foidesk's own commands.
 func TestCampaignLifecycle(t *testing.T) {
+	need(t, "tesseract", "tesseract-ocr") // for the scanned letter
 	root := newMailRoot(t)
 	crt := makeCerts(t, root.dir)
 	domains := []string{"foidesk.e2e.test"}
