@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -107,17 +108,22 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	// The scanned letter has no text layer: its text is tesseract's, and
-	// it waits for a reviewer like any answer.
+	// it waits for a reviewer like any answer. (Without tesseract, on a
+	// laptop, TestDemoWithoutTesseract's checks hold instead.)
 	if len(scans) != 1 {
 		t.Errorf("%d scanned replies stored, want 1", len(scans))
 	}
-	for _, sc := range scans {
-		if sc.status != "ok" || !sc.queued || !strings.Contains(strings.ToLower(sc.text), "corporate parenting") {
-			t.Errorf("the scanned reply: status %s, queued %v, text %q", sc.status, sc.queued, sc.text)
+	if _, err := exec.LookPath("tesseract"); err == nil {
+		for _, sc := range scans {
+			if sc.status != "ok" || !sc.queued || !strings.Contains(strings.ToLower(sc.text), "corporate parenting") {
+				t.Errorf("the scanned reply: status %s, queued %v, text %q", sc.status, sc.queued, sc.text)
+			}
 		}
-	}
-	if strings.Contains(out.String(), "for OCR") {
-		t.Errorf("with tesseract installed, the demo says something waits for OCR:\n%s", out.String())
+		if strings.Contains(out.String(), "for OCR") {
+			t.Errorf("with tesseract installed, the demo says something waits for OCR:\n%s", out.String())
+		}
+	} else if os.Getenv("CI") == "true" {
+		t.Error("tesseract is not installed, and CI=true: .ci/run must install it")
 	}
 	if overdueAlerts == 0 {
 		t.Error("no overdue alert recorded")

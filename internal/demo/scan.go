@@ -28,10 +28,11 @@ const (
 )
 
 // ScannedPolicyPDF is a valid PDF whose one page is a black-and-white
-// image of lines of text and nothing else: no text layer, as a council's letter
-// printed, signed and put through a scanner would be. A reader (or
+// image of lines of text and nothing else: no text layer, as a council's
+// letter printed, signed and put through a scanner would be. A reader (or
 // foidesk) gets its words only by OCR. Lines longer than the page are
-// wrapped at spaces. The same lines give the same bytes.
+// wrapped at spaces; lines past its foot are left out. The same lines give
+// the same bytes.
 func ScannedPolicyPDF(lines ...string) []byte {
 	w, h := pixels(scanWidthPt), pixels(scanHeightPt)
 	img := image.NewGray(image.Rect(0, 0, w, h))
