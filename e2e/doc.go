@@ -5,7 +5,7 @@
 //
 //	go test -tags e2e -v ./e2e/...
 //
-// They need the postfix and dovecot-imapd packages and root (Postfix's
-// master runs as root and drops to its own users); without them the tests
-// skip on a laptop, saying what to install, and fail when CI=true.
+// They need the postfix, dovecot-imapd and tesseract-ocr packages and root
+// (Postfix's master runs as root and drops to its own users); without them
+// the tests skip on a laptop, saying what to install, and fail when CI=true.
 package e2e

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"foidesk/internal/demo"
 )
 
 const (
@@ -45,7 +47,7 @@ var councils = []council{
 	{"E2E09", "Newry, Mourne and Down District Council", "Northern Ireland", "", silent},
 	{"E2E10", "Norfolk County Council", "England", "", silent},
 	{"E2E11", "Gwynedd Council", "Wales", "", silent},
-	{"E2E12", "Kent County Council", "England", "", silent},
+	{"E2E12", "Kent County Council", "England", "", sendsScannedPDF},
 }
 
 func init() {
@@ -158,6 +160,7 @@ type messageJSON struct {
 // it and foidesk run reads the campaigner's mailbox from a real Dovecot;
 // then checks every step of the lifecycle with foidesk's own commands.
 func TestCampaignLifecycle(t *testing.T) {
+	need(t, "tesseract", "tesseract-ocr") // for the scanned letter
 	root := newMailRoot(t)
 	crt := makeCerts(t, root.dir)
 	domains := []string{"foidesk.e2e.test"}
@@ -339,7 +342,7 @@ listen = "127.0.0.1:0"
 	}
 	// Everything settles: every request sent, every answer ingested, the
 	// PDF extracted, the digest delivered.
-	wantMessages := 7 // six councils' replies and the bounce
+	wantMessages := 8 // seven councils' replies and the bounce
 	var msgs []messageJSON
 	waitFor := func(what string, limit time.Duration, cond func() bool) {
 		t.Helper()
@@ -374,15 +377,16 @@ listen = "127.0.0.1:0"
 		} `json:"sources"`
 	}
 	var docs []docJSON
-	waitFor("the policy PDF extracted", 60*time.Second, func() bool {
+	waitFor("the policy PDF and the scanned letter extracted", 60*time.Second, func() bool {
 		docs = nil
 		f.json(t, &docs, "documents", "list", "--json")
+		extracted := map[string]bool{}
 		for _, d := range docs {
-			if d.Status == "ok" {
-				return true
+			for _, src := range d.Sources {
+				extracted[src.Filename] = true
 			}
 		}
-		return false
+		return extracted["recording-policy.pdf"] && extracted[demo.ScannedFilename]
 	})
 	waitFor("the digest in the operator's mailbox", time.Until(digestAt)+60*time.Second, func() bool {
 		return len(maildirMessages(t, root.maildir(operator))) > 0
@@ -449,7 +453,7 @@ listen = "127.0.0.1:0"
 
 	t.Run("EveryReplyMatchedAndTriaged", func(t *testing.T) {
 		want := map[behaviour]string{
-			acknowledges: "acknowledgement", outOfOffice: "auto-reply", sendsPolicyPDF: "response",
+			acknowledges: "acknowledgement", outOfOffice: "auto-reply", sendsPolicyPDF: "response", sendsScannedPDF: "response",
 			refusesOnCost: "refusal", notHeld: "response", noReplyAddress: "response", bounces: "bounce",
 		}
 		seen := map[string]int{}
@@ -476,7 +480,7 @@ listen = "127.0.0.1:0"
 				if !strings.Contains(m.KindDetail, "12") || !strings.Contains(m.KindDetail, "cost limit") {
 					t.Errorf("%s: the refusal cites %q, want s.12 (cost limit)", c.Code, m.KindDetail)
 				}
-			case sendsPolicyPDF:
+			case sendsPolicyPDF, sendsScannedPDF:
 				if m.Attachments != 1 {
 					t.Errorf("%s: %d attachments, want the PDF", c.Code, m.Attachments)
 				}
@@ -527,6 +531,42 @@ listen = "127.0.0.1:0"
 		}
 	})
 
+	t.Run("ScannedLetterOCRed", func(t *testing.T) {
+		// The scan has no text layer: what is read is tesseract's, so
+		// it is checked word by word, allowing OCR a slip or two.
+		scanRef := byCode["E2E12"].Ref
+		found := false
+		for _, d := range docs {
+			for _, s := range d.Sources {
+				if s.RequestRef != scanRef || s.Filename != demo.ScannedFilename {
+					continue
+				}
+				found = true
+				if d.Status != "ok" {
+					t.Errorf("document %d: status %q", d.ID, d.Status)
+				}
+				text := f.cli(t, "documents", "show", fmt.Sprint(d.ID))
+				read := map[string]bool{}
+				for _, w := range words(text) {
+					read[w] = true
+				}
+				want := words("Kent County Council " + strings.Join(policyText, " "))
+				var missed []string
+				for _, w := range want {
+					if !read[w] {
+						missed = append(missed, w)
+					}
+				}
+				if len(missed) > len(want)/10 {
+					t.Errorf("document %d: OCR missed %d of %d words: %v\n%s", d.ID, len(missed), len(want), missed, text)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no document from %s for %s: %+v", demo.ScannedFilename, scanRef, docs)
+		}
+	})
+
 	t.Run("StatusesAndDueDates", func(t *testing.T) {
 		for _, c := range councils {
 			r := byCode[c.Code]
@@ -541,7 +581,7 @@ listen = "127.0.0.1:0"
 			switch c.Does {
 			case bounces:
 				want = "not-delivered"
-			case sendsPolicyPDF, refusesOnCost, notHeld, noReplyAddress:
+			case sendsPolicyPDF, sendsScannedPDF, refusesOnCost, notHeld, noReplyAddress:
 				want = "replied"
 			}
 			if r.Status != want {
@@ -615,7 +655,7 @@ listen = "127.0.0.1:0"
 		}
 		subject, _ := new(mime.WordDecoder).DecodeHeader(got[0].Header.Get("Subject"))
 		// Nothing is overdue today; the requests still awaiting an answer
-		// (all but the bounce and the four answered) are due soon.
+		// (all but the bounce and the five answered) are due soon.
 		if m := regexp.MustCompile(`\b(\d+) overdue, (\d+) due soon`).FindStringSubmatch(subject); m == nil || m[1] != "0" || m[2] == "0" {
 			t.Errorf("the digest's subject %q: want nothing overdue and some due soon", subject)
 		}
@@ -642,7 +682,7 @@ listen = "127.0.0.1:0"
 		}
 		f.json(t, &rep, "report", "e2e", "--format", "json")
 		s := rep.Summary
-		want := [...]int{12, 12, 11, 1, 4, 1, 1}
+		want := [...]int{12, 12, 11, 1, 5, 1, 1}
 		got := [...]int{s.Targeted, s.Sent, s.Delivered, s.Bounced, s.Replied, s.Refused, s.NotHeld}
 		if got != want {
 			t.Errorf("report counts targeted, sent, delivered, bounced, replied, refused, not held = %v, want %v", got, want)

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"foidesk/internal/demo"
 )
@@ -34,7 +35,8 @@ const (
 	refusesOnCost
 	notHeld
 	noReplyAddress
-	bounces // its address has no mailbox: Postfix bounces the request
+	bounces         // its address has no mailbox: Postfix bounces the request
+	sendsScannedPDF // its signed letter scanned to PDF: no text layer, read only by OCR
 )
 
 // council is one simulated authority: a local mailbox (unless it
@@ -50,6 +52,12 @@ var policyText = []string{
 	"Recording of meetings with social workers: policy",
 	"Parents may make an audio recording of meetings with our staff.",
 	"Approved by the Corporate Parenting Board.",
+}
+
+// words is s in lower case, split at anything not a letter or digit: OCR
+// text is compared word by word.
+func words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
 // responder plays the councils: it watches their Maildirs and answers each
@@ -254,13 +262,13 @@ func answer(c council, raw []byte) (outgoing, bool, error) {
 		header("Subject", fmt.Sprintf("Your information request [ref: %s] - our response", ref))
 		body = "Dear Requester,\r\n\r\nIn response to your request: the council has no separate policy, but its guidance for staff says that parents may record meetings with social workers if they tell the worker first.\r\n" +
 			"This mailbox is not monitored; please do not reply to this email.\r\n"
-	case sendsPolicyPDF:
+	case sendsPolicyPDF, sendsScannedPDF:
 		threaded("RE: " + subject)
 	}
 	header("From", fmt.Sprintf("%s <%s>", mime.QEncoding.Encode("utf-8", c.Name), from))
 	header("To", to.Address)
 	header("MIME-Version", "1.0")
-	if c.Does != sendsPolicyPDF {
+	if c.Does != sendsPolicyPDF && c.Does != sendsScannedPDF {
 		header("Content-Type", "text/plain; charset=utf-8")
 		header("Content-Transfer-Encoding", "8bit")
 		return outgoing{code: c.Code, from: from, to: to.Address, data: []byte(h.String() + "\r\n" + body)}, true, nil
@@ -270,12 +278,16 @@ func answer(c council, raw []byte) (outgoing, bool, error) {
 	header("Content-Type", `multipart/mixed; boundary="`+w.Boundary()+`"`)
 	pw, _ := w.CreatePart(textproto.MIMEHeader{"Content-Type": {"text/plain; charset=utf-8"}})
 	fmt.Fprint(pw, "Dear Requester,\r\n\r\nPlease find attached our policy on the recording of meetings, which answers your request.\r\n\r\nInformation Governance Team\r\n")
+	name, pdf := "recording-policy.pdf", demo.PolicyPDF(policyText...)
+	if c.Does == sendsScannedPDF {
+		name, pdf = demo.ScannedFilename, demo.ScannedPolicyPDF(append([]string{c.Name}, policyText...)...)
+	}
 	aw, _ := w.CreatePart(textproto.MIMEHeader{
-		"Content-Type":              {`application/pdf; name="recording-policy.pdf"`},
-		"Content-Disposition":       {`attachment; filename="recording-policy.pdf"`},
+		"Content-Type":              {fmt.Sprintf("application/pdf; name=%q", name)},
+		"Content-Disposition":       {fmt.Sprintf("attachment; filename=%q", name)},
 		"Content-Transfer-Encoding": {"base64"},
 	})
-	enc := base64.StdEncoding.EncodeToString(demo.PolicyPDF(policyText...))
+	enc := base64.StdEncoding.EncodeToString(pdf)
 	for len(enc) > 76 {
 		fmt.Fprint(aw, enc[:76]+"\r\n")
 		enc = enc[76:]

@@ -27,7 +27,7 @@ func need(t *testing.T, prog, pkg string) string {
 			return path
 		}
 	}
-	msg := fmt.Sprintf("%s not found: install the %s package (apt-get install postfix dovecot-imapd) to run the end-to-end suite", prog, pkg)
+	msg := fmt.Sprintf("%s not found: install the %s package (apt-get install postfix dovecot-imapd tesseract-ocr) to run the end-to-end suite", prog, pkg)
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg)
 	}

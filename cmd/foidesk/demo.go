@@ -21,6 +21,7 @@ import (
 
 	"foidesk/authorities"
 	"foidesk/clock"
+	"foidesk/extract"
 	"foidesk/internal/demo"
 	"foidesk/lifecycle"
 	"foidesk/mailer/smtptest"
@@ -49,8 +50,10 @@ wall clock.
 The councils answer over the following working days as real ones do:
 acknowledgements with their own case references, out-of-office replies,
 bounces, clarification requests, answers from a no-reply address, a policy
-as a PDF (some late), "not held" letters, refusals on cost, and silence,
-which goes overdue and is alerted about and chased.
+as a PDF (some late), a signed letter scanned to PDF that only OCR can
+read, "not held" letters, refusals on cost, and silence, which goes overdue
+and is alerted about and chased. Without tesseract the scanned letters wait
+for OCR, and the demo says so at the end.
 
 A progress line shows the campaign's date, the requests sent, the replies
 and the requests overdue. The review app is served on --listen (a free
@@ -237,6 +240,9 @@ func demoRun(ctx context.Context, e *env, f *demoFlags, _ []string) error {
 	if err := demoSummary(context.WithoutCancel(ctx), e); err != nil {
 		return err
 	}
+	if err := demoAwaitingOCR(context.WithoutCancel(ctx), e, f.data != ""); err != nil {
+		return err
+	}
 	if f.data != "" {
 		fmt.Fprintf(e.stdout, "\nThe database is %s: try 'foidesk --db %s report %s' or 'foidesk --db %s campaign status %s'.\n",
 			filepath.Join(dir, "foidesk.db"), filepath.Join(dir, "foidesk.db"), demoCampaign, filepath.Join(dir, "foidesk.db"), demoCampaign)
@@ -411,6 +417,49 @@ func demoSummary(ctx context.Context, e *env) error {
 		md = md[:i+1]
 	}
 	fmt.Fprintf(e.stdout, "\n%s", md)
+	return nil
+}
+
+// demoAwaitingOCR says, once, what became of the scanned replies when
+// they could not be read: on a newcomer's machine without tesseract the
+// demo still runs to the end, and the scans wait for OCR, listed and
+// queued for review without their text. kept says whether the database
+// outlives the demo (--data), so that they can be read later.
+func demoAwaitingOCR(ctx context.Context, e *env, kept bool) error {
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	counts, err := tally.New(st.Store).Count(ctx)
+	if err != nil {
+		return err
+	}
+	n := counts.Documents[string(extract.StatusNeedsOCR)]
+	if n == 0 {
+		return nil
+	}
+	x, err := newExtractor(e, "auto")
+	if err != nil {
+		return err
+	}
+	ocr := x.OCRAvailable()
+	x.Close()
+	// One scan or several: "1 scanned document waits … its text … it is".
+	what, its, itIs, it := "1 scanned document waits", "its", "it is", "it"
+	if n > 1 {
+		what, its, itIs, it = fmt.Sprintf("%d scanned documents wait", n), "their", "they are", "them"
+	}
+	db := e.cfg.Store.Path
+	switch {
+	case ocr:
+		fmt.Fprintf(e.stdout, "\n%s for OCR: tesseract could not read %s ('foidesk --db %s documents list --status needs_ocr' says why).\n", what, it, db)
+	case kept:
+		fmt.Fprintf(e.stdout, "\n%s for OCR: tesseract is not installed, so %s text was not read (%s listed and queued for review without it).\n"+
+			"Install it (apt-get install tesseract-ocr), then run 'foidesk --db %s documents reextract --status needs_ocr'.\n", what, its, itIs, db)
+	default:
+		fmt.Fprintf(e.stdout, "\n%s for OCR: tesseract is not installed, so %s text was not read (%s listed and queued for review without it).\n"+
+			"Install it (apt-get install tesseract-ocr) and run the demo again to see %s read.\n", what, its, itIs, it)
+	}
 	return nil
 }
 

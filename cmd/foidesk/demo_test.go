@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -33,6 +34,7 @@ func TestDemo(t *testing.T) {
 		counts             tally.Counts
 		overdueAlerts      int
 		docTypes           = map[string]bool{}
+		scans              []scannedReply
 	)
 	demoFinished = func(sim *demo.Councils, st *stores) {
 		ctx := context.Background()
@@ -48,6 +50,7 @@ func TestDemo(t *testing.T) {
 		for _, d := range docs {
 			docTypes[d.Type] = true
 		}
+		scans = scannedReplies(t, st)
 		c, err := st.campaigns.ByName(ctx, demoCampaign)
 		if err != nil {
 			t.Fatal(err)
@@ -104,6 +107,24 @@ func TestDemo(t *testing.T) {
 			t.Errorf("no %s document extracted: %v", typ, docTypes)
 		}
 	}
+	// The scanned letter has no text layer: its text is tesseract's, and
+	// it waits for a reviewer like any answer. (Without tesseract, on a
+	// laptop, TestDemoWithoutTesseract's checks hold instead.)
+	if len(scans) != 1 {
+		t.Errorf("%d scanned replies stored, want 1", len(scans))
+	}
+	if _, err := exec.LookPath("tesseract"); err == nil {
+		for _, sc := range scans {
+			if sc.status != "ok" || !sc.queued || !strings.Contains(strings.ToLower(sc.text), "corporate parenting") {
+				t.Errorf("the scanned reply: status %s, queued %v, text %q", sc.status, sc.queued, sc.text)
+			}
+		}
+		if strings.Contains(out.String(), "for OCR") {
+			t.Errorf("with tesseract installed, the demo says something waits for OCR:\n%s", out.String())
+		}
+	} else if os.Getenv("CI") == "true" {
+		t.Error("tesseract is not installed, and CI=true: .ci/run must install it")
+	}
 	if overdueAlerts == 0 {
 		t.Error("no overdue alert recorded")
 	}
@@ -125,6 +146,79 @@ func TestDemo(t *testing.T) {
 	}
 	if len(left) != 0 {
 		t.Errorf("the temporary data was left behind: %v", left)
+	}
+}
+
+// scannedReply is a scanned letter a council sent, as stored.
+type scannedReply struct {
+	status, text string
+	queued       bool // in the review queue
+}
+
+// scannedReplies are the stored documents that came as the councils'
+// scanned letter.
+func scannedReplies(t *testing.T, st *stores) []scannedReply {
+	t.Helper()
+	ctx := context.Background()
+	docs, err := st.documents.List(ctx, document.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue, err := st.documents.ReviewQueue(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []scannedReply
+	for _, d := range docs {
+		if len(d.Sources) == 0 || d.Sources[0].Filename != demo.ScannedFilename {
+			continue
+		}
+		text, err := st.documents.Text(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := scannedReply{status: d.Status, text: text}
+		for _, q := range queue {
+			sc.queued = sc.queued || q.DocumentID == d.ID
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
+// TestDemoWithoutTesseract: on a machine without tesseract (here, a PATH
+// without it) the demo still runs to the end; the scanned letter is stored
+// and queued for review, waiting for OCR, and the demo says so once.
+func TestDemoWithoutTesseract(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	t.Setenv("PATH", t.TempDir())
+	var scans []scannedReply
+	var needsOCR int
+	demoFinished = func(_ *demo.Councils, st *stores) {
+		scans = scannedReplies(t, st)
+		counts, err := tally.New(st.Store).Count(context.Background())
+		if err != nil {
+			t.Error(err)
+		}
+		needsOCR = counts.Documents["needs_ocr"]
+	}
+	t.Cleanup(func() { demoFinished = nil })
+	var out, errOut bytes.Buffer
+	// Three councils: the third sends the scanned letter.
+	code := run(context.Background(), []string{"demo", "--authorities", "3", "--speed", "250000", "--days", "30", "--listen", "127.0.0.1:0"}, strings.NewReader(""), &out, &errOut)
+	if code != 0 {
+		t.Fatalf("demo exited %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+	}
+	if len(scans) != 1 || needsOCR != 1 {
+		t.Fatalf("%d scanned replies stored, %d documents waiting for OCR; want 1 and 1", len(scans), needsOCR)
+	}
+	if sc := scans[0]; sc.status != "needs_ocr" || !sc.queued || strings.TrimSpace(sc.text) != "" {
+		t.Errorf("the scanned reply: status %s, queued %v, text %q", sc.status, sc.queued, sc.text)
+	}
+	const said = "1 scanned document waits for OCR: tesseract is not installed"
+	if n := strings.Count(out.String(), said); n != 1 || !strings.Contains(out.String(), "apt-get install tesseract-ocr") {
+		t.Errorf("stdout says %q %d times, want once with how to install it:\n%s", said, n, out.String())
 	}
 }
 

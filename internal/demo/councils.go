@@ -29,19 +29,22 @@ const (
 	RefusesOnCost                   // refuses under section 12
 	NotHeld                         // says the information is not held
 	LatePDF                         // acknowledges, then sends the PDF after the deadline
+	ScannedLetter                   // answers with its policy printed, signed and scanned: a PDF of a page image, read only by OCR
 )
 
 var behaviourNames = map[Behaviour]string{
 	Silent: "silent", AcksThenPDF: "acknowledges, then a PDF", OutOfOffice: "out of office", Bounces: "bounces",
 	Clarifies: "asks for clarification", NoReplyAddress: "answers from a no-reply address", RefusesOnCost: "refuses on cost",
-	NotHeld: "not held", LatePDF: "answers late with a PDF",
+	NotHeld: "not held", LatePDF: "answers late with a PDF", ScannedLetter: "answers with a scanned letter",
 }
 
 func (b Behaviour) String() string { return behaviourNames[b] }
 
-// cycle is the order in which councils are given behaviours: in ten, three
-// stay silent, so that some requests go overdue and are chased.
-var cycle = []Behaviour{AcksThenPDF, Silent, OutOfOffice, NotHeld, Clarifies, RefusesOnCost, NoReplyAddress, Bounces, LatePDF, Silent}
+// cycle is the order in which councils are given behaviours: in eleven,
+// three stay silent, so that some requests go overdue and are chased. The
+// scanned letter comes third, so that even a demo of three councils has a
+// reply only OCR can read.
+var cycle = []Behaviour{AcksThenPDF, Silent, ScannedLetter, OutOfOffice, NotHeld, Clarifies, RefusesOnCost, NoReplyAddress, Bounces, LatePDF, Silent}
 
 // BehaviourFor is the behaviour of the i-th council of a demo.
 func BehaviourFor(i int) Behaviour { return cycle[i%len(cycle)] }
@@ -271,6 +274,12 @@ func (c *Councils) answer(x Council, msg *mail.Message, raw []byte) {
 			after = 36 * day
 		}
 		c.later(after, func(at time.Time) []byte { return l.pdf(at, caseRef) })
+	case ScannedLetter:
+		c.later(10*day, func(at time.Time) []byte {
+			return l.withFiles(at, "RE: "+subject, fmt.Sprintf("Dear Requester,\r\n\r\nOur reference: %s.\r\nPlease find attached a scanned copy of our signed response, "+
+				"with the council's policy on the recording of meetings.\r\n\r\nInformation Governance Team\r\n", caseRef),
+				attachment{ScannedFilename, "application/pdf", ScannedPolicyPDF(append([]string{x.Name}, PolicyText...)...)})
+		})
 	case OutOfOffice:
 		c.later(3*time.Minute, func(at time.Time) []byte {
 			return l.text(at, "Automatic reply: "+subject, "Thank you for your email. I am out of the office until Monday with limited access to email.\r\n"+
@@ -397,6 +406,9 @@ func (l letter) withFiles(at time.Time, subject, body string, files ...attachmen
 	w.Close()
 	return append([]byte(h.String()), b.Bytes()...)
 }
+
+// ScannedFilename is the name of the scanned letter's attachment.
+const ScannedFilename = "signed-response-scan.pdf"
 
 const docxType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -2,6 +2,10 @@ package demo
 
 import (
 	"bytes"
+	"encoding/base64"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/mail"
 	"strings"
 	"sync"
@@ -33,6 +37,7 @@ func TestCouncilsAnswer(t *testing.T) {
 		{Code: "BBB", Name: "B Council", Email: "foi@bbb.demo.invalid", Does: Bounces},
 		{Code: "CCC", Name: "C Council", Email: "foi@ccc.demo.invalid", Does: NoReplyAddress},
 		{Code: "DDD", Name: "D Council", Email: "foi@ddd.demo.invalid", Does: Silent},
+		{Code: "EEE", Name: "E Council", Email: "foi@eee.demo.invalid", Does: ScannedLetter},
 	}
 	c := NewCouncils(cs)
 	c.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
@@ -63,9 +68,13 @@ func TestCouncilsAnswer(t *testing.T) {
 	if len(got) != 2 || got[1].Header.Get("In-Reply-To") != "<REF00001@example.org>" || got[1].Header.Get("To") != "ann+REF00001@example.org" {
 		t.Fatalf("after a day, want the acknowledgement threaded to the reply-to address: %d", len(got))
 	}
-	advance(40 * day)
-	if len(got) != 4 {
-		t.Fatalf("after 41 days: %d messages, want 4 (the silent council says nothing)", len(got))
+	advance(9 * day)
+	if len(got) != 3 || got[2].Header.Get("In-Reply-To") != "<REF00005@example.org>" || !attached(t, got[2], ScannedFilename, "%PDF-") {
+		t.Fatalf("after 10 days, want the scanned letter threaded, with its PDF: %d messages", len(got))
+	}
+	advance(31 * day)
+	if len(got) != 5 {
+		t.Fatalf("after 41 days: %d messages, want 5 (the silent council says nothing)", len(got))
 	}
 	var noReply *mail.Message
 	for _, m := range got {
@@ -77,10 +86,10 @@ func TestCouncilsAnswer(t *testing.T) {
 		!strings.Contains(noReply.Header.Get("Subject"), "[ref: REF00003]") {
 		t.Errorf("the no-reply answer: %v", noReply)
 	}
-	if r := c.Requests(); len(r) != 4 || r["AAA"] != 1 || r["DDD"] != 1 {
+	if r := c.Requests(); len(r) != 5 || r["AAA"] != 1 || r["DDD"] != 1 {
 		t.Errorf("requests received: %v", r)
 	}
-	if c.FollowUps() != 4 || c.Digests() != 1 || c.Replies() != 4 || c.Pending() != 0 {
+	if c.FollowUps() != 5 || c.Digests() != 1 || c.Replies() != 5 || c.Pending() != 0 {
 		t.Errorf("follow-ups %d, digests %d, replies %d, pending %d", c.FollowUps(), c.Digests(), c.Replies(), c.Pending())
 	}
 	if digest != "3 overdue — today\n" {
@@ -88,5 +97,26 @@ func TestCouncilsAnswer(t *testing.T) {
 	}
 	if errs := c.Errors(); len(errs) > 0 {
 		t.Error(errs)
+	}
+}
+
+// attached says whether m carries a file called name whose content starts
+// with prefix.
+func attached(t *testing.T, m *mail.Message, name, prefix string) bool {
+	t.Helper()
+	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := multipart.NewReader(m.Body, params["boundary"])
+	for {
+		p, err := r.NextPart()
+		if err != nil {
+			return false
+		}
+		if p.FileName() == name {
+			b, err := io.ReadAll(base64.NewDecoder(base64.StdEncoding, &stripCRLF{r: p}))
+			return err == nil && strings.HasPrefix(string(b), prefix)
+		}
 	}
 }
