@@ -43,7 +43,7 @@ func (x *Extractor) startWorker() (*workerProc, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(workerEnv(),
 		"FOIDESK_EXTRACT_WORKER_MEMORY_MB="+strconv.Itoa(x.opts.WorkerMemoryMB),
-		"FOIDESK_EXTRACT_WORKER_CACHE="+x.cacheDir(),
+		"FOIDESK_EXTRACT_WORKER_CACHE="+x.workerCache,
 	)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -135,11 +135,25 @@ func (w *workerProc) kill() {
 func (x *Extractor) do(ctx context.Context, req workerRequest) (workerResponse, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	return x.doLocked(ctx, req, x.opts.WorkerTimeout)
+}
+
+// doLocked is do with x.mu held and a time limit of its own. The first
+// worker an Extractor starts prepares the PDF engine first (prepare.go).
+func (x *Extractor) doLocked(ctx context.Context, req workerRequest, limit time.Duration) (workerResponse, error) {
 	if x.w != nil {
 		select {
 		case <-x.w.done:
 			x.w = nil
 		default:
+		}
+	}
+	if x.w == nil && x.opts.Engine != EngineLedongthuc {
+		if err := x.prepare(ctx); err != nil {
+			if ctx.Err() != nil {
+				return workerResponse{}, ctx.Err()
+			}
+			x.opts.Logger.Warn("the PDF engine could not be prepared; each worker compiles it for itself", "err", err)
 		}
 	}
 	if x.w == nil {
@@ -174,11 +188,14 @@ func (x *Extractor) do(ctx context.Context, req workerRequest) (workerResponse, 
 		err = json.Unmarshal(b, &r)
 		ch <- reply{resp: r, err: err}
 	}()
-	timer := time.NewTimer(x.opts.WorkerTimeout)
+	timer := time.NewTimer(limit)
 	defer timer.Stop()
 	select {
 	case r := <-ch:
 		if r.err == nil {
+			if reason, ok := strings.CutPrefix(r.resp.Error, cacheErrorPrefix); ok {
+				return r.resp, &cacheError{reason: reason}
+			}
 			if r.resp.Error != "" {
 				return r.resp, errors.New(r.resp.Error)
 			}
@@ -192,8 +209,8 @@ func (x *Extractor) do(ctx context.Context, req workerRequest) (workerResponse, 
 	case <-timer.C:
 		w.kill()
 		x.w = nil
-		x.opts.Logger.Warn("extract worker stopped at its time limit; the next file gets a new one", "file", req.Path, "op", req.Op, "limit", x.opts.WorkerTimeout)
-		return workerResponse{}, &workerDied{reason: fmt.Sprintf("the PDF parser did not finish within %s and was stopped", x.opts.WorkerTimeout)}
+		x.opts.Logger.Warn("extract worker stopped at its time limit; the next file gets a new one", "file", req.Path, "op", req.Op, "limit", limit)
+		return workerResponse{}, &workerDied{reason: fmt.Sprintf("the PDF parser did not finish within %s and was stopped", limit)}
 	case <-ctx.Done():
 		w.kill()
 		x.w = nil
