@@ -96,6 +96,8 @@ func runDaemon(ctx context.Context, e *env, f *runFlags, _ []string) error {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
+	// A daemon's notices are log records, like everything else it says.
+	e.noticesToLog = true
 	mon := monitor.NewMetrics(monitor.MetricsOptions{Counts: tally.New(st.Store), Rule: st.Lifecycle(), Thresholds: cfg.thresholds(), Now: e.now})
 	d, err := newDaemon(ctx, e, f, mon)
 	if err != nil {
@@ -111,7 +113,7 @@ func runDaemon(ctx context.Context, e *env, f *runFlags, _ []string) error {
 	defer stop()
 	done := make(chan struct{})
 	go func() {
-		d.sup.Run(loopCtx)
+		d.run(loopCtx)
 		close(done)
 	}()
 	if err := awaitStop(ctx, e, sigs, stop, done, d.sup); err != nil {
