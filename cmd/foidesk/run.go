@@ -30,7 +30,9 @@ func init() {
             2 seconds;
   imap      watches every [imap] mailbox (IDLE, or polling every
             poll_interval), storing, matching and sorting each reply, then
-            extracting the text of what came (unless --no-extract);
+            extracting the text of what came (unless --no-extract); the
+            PDF engine is compiled at start if it never was on this
+            machine (once, ~5 s, logged), while the loops already run;
   alerts    judges every open request against its due date, at start, at
             least hourly and soon after anything happens, records each
             change (due-soon, overdue, very-overdue, extension-overdue,
