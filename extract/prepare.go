@@ -24,7 +24,9 @@ import (
 // notice before and after, and a marker file then says it is done. The
 // compilation happens in the worker process, so its memory is never the
 // daemon's, and under a file lock, so two commands started together compile
-// once.
+// once. The marker does not look into wazero's files: a cache emptied of
+// them but not of the marker, or carried to a machine whose CPU features
+// differ (wazero's key includes them), is compiled again without a notice.
 
 // PrepareNotice is what the user is told when the PDF engine is compiled.
 const PrepareNotice = "preparing the PDF engine, once: ~5 s"
