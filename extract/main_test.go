@@ -64,7 +64,7 @@ func TestMain(m *testing.M) {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(1)
 			}
-			w, err := x.startWorker()
+			w, err := x.startWorker(x.opts.WorkerMemoryMB)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(1)

@@ -24,6 +24,9 @@ type workerProc struct {
 	stdout *bufio.Reader
 	stderr *tailBuffer
 	done   chan struct{} // closed when the process has exited
+	// memoryMB is its budget: Options.WorkerMemoryMB, or more to prepare
+	// the PDF engine (prepare.go).
+	memoryMB int
 	// overMemory is set by the watchdog before it kills the worker.
 	mu         sync.Mutex
 	overMemory int64 // resident bytes seen, when killed for memory
@@ -35,14 +38,14 @@ type workerDied struct{ reason string }
 
 func (e *workerDied) Error() string { return e.reason }
 
-// startWorker starts the worker command with the memory budget in its
+// startWorker starts the worker command with the memory budget (MB) in its
 // environment and a watchdog on its resident memory. The worker dies with
 // this process (startWorkerProcess).
-func (x *Extractor) startWorker() (*workerProc, error) {
+func (x *Extractor) startWorker(memoryMB int) (*workerProc, error) {
 	argv := x.opts.WorkerCommand
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(workerEnv(),
-		"FOIDESK_EXTRACT_WORKER_MEMORY_MB="+strconv.Itoa(x.opts.WorkerMemoryMB),
+		"FOIDESK_EXTRACT_WORKER_MEMORY_MB="+strconv.Itoa(memoryMB),
 		"FOIDESK_EXTRACT_WORKER_CACHE="+x.workerCache,
 	)
 	stdin, err := cmd.StdinPipe()
@@ -53,7 +56,7 @@ func (x *Extractor) startWorker() (*workerProc, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &workerProc{cmd: cmd, stdin: stdin, stdout: bufio.NewReaderSize(stdout, 1<<20), stderr: &tailBuffer{max: 4096}, done: make(chan struct{})}
+	w := &workerProc{cmd: cmd, stdin: stdin, stdout: bufio.NewReaderSize(stdout, 1<<20), stderr: &tailBuffer{max: 4096}, done: make(chan struct{}), memoryMB: memoryMB}
 	cmd.Stderr = w.stderr
 	if err := startWorkerProcess(cmd); err != nil {
 		return nil, fmt.Errorf("start extract worker %s: %w", argv[0], err)
@@ -62,7 +65,7 @@ func (x *Extractor) startWorker() (*workerProc, error) {
 		_ = cmd.Wait()
 		close(w.done)
 	}()
-	go w.watch(int64(x.opts.WorkerMemoryMB) << 20)
+	go w.watch(int64(memoryMB) << 20)
 	return w, nil
 }
 
@@ -157,7 +160,7 @@ func (x *Extractor) doLocked(ctx context.Context, req workerRequest, limit time.
 		}
 	}
 	if x.w == nil {
-		w, err := x.startWorker()
+		w, err := x.startWorker(x.opts.WorkerMemoryMB)
 		if err != nil {
 			return workerResponse{}, err
 		}
@@ -203,7 +206,7 @@ func (x *Extractor) doLocked(ctx context.Context, req workerRequest, limit time.
 		}
 		w.kill()
 		x.w = nil
-		reason := w.deathReason(x.opts.WorkerMemoryMB)
+		reason := w.deathReason()
 		x.opts.Logger.Warn("extract worker died; the next file gets a new one", "file", req.Path, "op", req.Op, "reason", reason)
 		return workerResponse{}, &workerDied{reason: reason}
 	case <-timer.C:
@@ -219,7 +222,8 @@ func (x *Extractor) doLocked(ctx context.Context, req workerRequest, limit time.
 }
 
 // deathReason explains, for people, why a worker exited mid-request.
-func (w *workerProc) deathReason(budgetMB int) string {
+func (w *workerProc) deathReason() string {
+	budgetMB := w.memoryMB
 	<-w.done
 	w.mu.Lock()
 	over := w.overMemory

@@ -37,6 +37,12 @@ const PrepareNotice = "preparing the PDF engine, once: ~5 s"
 // instead of failing every PDF.
 const prepareLimit = 10 * time.Minute
 
+// prepareMemoryMB is the least memory budget the preparing worker gets
+// (it peaks at ~350 MB compiling): the compilation reads no one's file, so
+// a budget set low for hostile documents does not apply to it, and
+// workers that start from the cache need far less (~60 MB).
+const prepareMemoryMB = 1024
+
 // Files in the cache directory besides wazero's own.
 const (
 	prepareLockFile = "prepare.lock"
@@ -50,7 +56,7 @@ const (
 // nil: PDFs are still read, each worker compiling the engine in memory.
 // An Extractor prepares by itself before its first PDF; calling Prepare
 // earlier moves that wait ahead of need. The worker it started is kept for
-// the next PDF.
+// the next PDF when it has a document's memory budget.
 func (x *Extractor) Prepare(ctx context.Context) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -93,12 +99,13 @@ func (x *Extractor) prepare(ctx context.Context) error {
 	x.notice(PrepareNotice)
 	start := time.Now()
 	if x.w == nil {
-		w, err := x.startWorker()
+		w, err := x.startWorker(max(x.opts.WorkerMemoryMB, prepareMemoryMB))
 		if err != nil {
 			return err
 		}
 		x.w = w
 	}
+	defer x.keepWorkerWithinBudget()
 	_, err = x.doLocked(ctx, workerRequest{Op: "prepare"}, prepareLimit)
 	if err != nil {
 		var cache *cacheError
@@ -119,6 +126,15 @@ func (x *Extractor) prepare(ctx context.Context) error {
 	}
 	x.notice(fmt.Sprintf("the PDF engine is ready (prepared in %.1f s)", time.Since(start).Seconds()))
 	return nil
+}
+
+// keepWorkerWithinBudget stops the preparing worker when its budget is
+// larger than a document's; the next document starts one of its own.
+func (x *Extractor) keepWorkerWithinBudget() {
+	if x.w != nil && x.w.memoryMB != x.opts.WorkerMemoryMB {
+		x.w.kill()
+		x.w = nil
+	}
 }
 
 // notice tells the user about the engine's preparation.

@@ -90,8 +90,10 @@ func TestPrepareColdCacheCompilesOnce(t *testing.T) {
 		t.Fatal("no marker after a preparation")
 	}
 
+	// Started from the cache, a worker needs little memory: a budget far
+	// below the compilation's reads the PDF.
 	var later notices
-	x := newTestExtractor(t, Options{CacheDir: dir, Notice: later.add})
+	x := newTestExtractor(t, Options{CacheDir: dir, WorkerMemoryMB: 128, Notice: later.add})
 	res, err := x.Extract(context.Background(), filepath.Join("testdata", "pdf", "pdf_test.pdf"))
 	if err != nil || res.Status != StatusOK || !strings.Contains(res.Text(), "heading") {
 		t.Fatalf("extract after preparation: %v %s %q", err, res.Status, res.Reason)
@@ -110,7 +112,9 @@ func TestPrepareUnwritableCacheDirStillExtracts(t *testing.T) {
 	}
 	dir := filepath.Join(file, "pdfium") // as unwritable to root as to anyone
 	var n notices
-	x := newTestExtractor(t, Options{CacheDir: dir, WorkerMemoryMB: coldWorkerMB, Notice: n.add})
+	// Without a cache the first PDF's time includes the compilation,
+	// which the race detector stretches past a minute on a busy machine.
+	x := newTestExtractor(t, Options{CacheDir: dir, WorkerMemoryMB: coldWorkerMB, WorkerTimeout: prepareLimit, Notice: n.add})
 	for _, name := range []string{"pdf_test.pdf", "simple1.pdf"} {
 		res, err := x.Extract(context.Background(), filepath.Join("testdata", "pdf", name))
 		if err != nil || res.Status != StatusOK || len(res.Pages) == 0 {

@@ -17,8 +17,10 @@ import (
 // 'foidesk extract' says so on stderr, once; the next run is silent.
 func TestExtractAnnouncesPDFEngineOnce(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // a machine that never read a PDF
+	// The race detector more than doubles the compilation's ~350 MB.
+	cfg := writeFile(t, "foidesk.toml", "[extract]\nworker_memory_mb = 4096\n")
 	pdf := filepath.Join("..", "..", "extract", "testdata", "pdf", "pdf_test.pdf")
-	out, errOut, code := runCLI(t, "extract", pdf)
+	out, errOut, code := runCLI(t, "--config", cfg, "extract", pdf)
 	if code != exitOK || !strings.Contains(out, "This is a heading") {
 		t.Fatalf("first extract: exit %d %q %q", code, out, errOut)
 	}
@@ -26,7 +28,7 @@ func TestExtractAnnouncesPDFEngineOnce(t *testing.T) {
 	if len(lines) != 2 || lines[0] != "foidesk: preparing the PDF engine, once: ~5 s" || !strings.HasPrefix(lines[1], "foidesk: the PDF engine is ready (prepared in ") {
 		t.Fatalf("first extract's stderr: %q, want the notice and how long it took", errOut)
 	}
-	out, errOut, code = runCLI(t, "extract", pdf)
+	out, errOut, code = runCLI(t, "--config", cfg, "extract", pdf)
 	if code != exitOK || !strings.Contains(out, "This is a heading") || errOut != "" {
 		t.Fatalf("second extract: exit %d %q, stderr %q, want nothing on stderr", code, out, errOut)
 	}
