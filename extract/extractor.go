@@ -75,6 +75,10 @@ type Options struct {
 	CacheDir string
 	Limits   Limits
 	Logger   *slog.Logger
+	// Notice receives what the user should hear about the PDF engine's
+	// one-time preparation (PrepareNotice, then how long it took) or why
+	// it will be compiled on every start; nil logs it on Logger.
+	Notice func(string)
 }
 
 // Extractor extracts text from files. It owns its worker process; Close it.
@@ -84,8 +88,13 @@ type Extractor struct {
 	opts      Options
 	tesseract string
 	antiword  string
-	mu        sync.Mutex // guards w
+	mu        sync.Mutex // guards w, prepared and workerCache
 	w         *workerProc
+	// prepared: the PDF engine's preparation ran (prepare.go); the
+	// workers get workerCache as their cache directory, empty when it
+	// cannot be written.
+	prepared    bool
+	workerCache string
 }
 
 // WithDefaults fills the settings foidesk.toml exposes ([extract]): a 60 s
@@ -128,6 +137,7 @@ func New(opts Options) (*Extractor, error) {
 	}
 	opts.Limits.fill()
 	x := &Extractor{opts: opts}
+	x.workerCache = x.cacheDir()
 	x.tesseract = lookTool(opts.Tesseract, "tesseract")
 	x.antiword = lookTool(opts.Antiword, "antiword")
 	return x, nil

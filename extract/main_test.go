@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"testing"
@@ -41,6 +42,20 @@ func TestMain(m *testing.M) {
 			})
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(3)
+		case "prepare-engine":
+			// One of several commands preparing the PDF engine at once
+			// (prepare_test.go): prints each notice on a line.
+			x, err := New(Options{WorkerCommand: []string{os.Args[0], "extract-worker"}, CacheDir: os.Getenv("FOIDESK_TEST_PREPARE_DIR"),
+				WorkerMemoryMB: coldWorkerMB, Notice: func(s string) { fmt.Println(s) }})
+			if err == nil {
+				err = x.Prepare(context.Background())
+				x.Close()
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			os.Exit(0)
 		case "parent-of-hung-worker":
 			// Starts a worker that never reads its input again, as the
 			// Extractor does, prints its pid and waits to be killed.
@@ -49,7 +64,7 @@ func TestMain(m *testing.M) {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(1)
 			}
-			w, err := x.startWorker()
+			w, err := x.startWorker(x.opts.WorkerMemoryMB)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(1)

@@ -23,12 +23,15 @@ import (
 // sandboxed, and measured at a median word-set Jaccard of 0.997 against
 // pdftotext. One instance lives as long as the worker process, because
 // compiling the module costs seconds; the compiled code is also cached on
-// disk so that a restarted worker starts in milliseconds.
+// disk so that a restarted worker starts in milliseconds (prepare.go).
 type pdfiumEngine struct {
 	pool     pdfium.Pool
 	instance pdfium.Pdfium
 	cacheDir string
 	memoryMB int
+	// cacheErr is why the compiled code could not be kept in cacheDir,
+	// when the engine had to be compiled in memory instead.
+	cacheErr error
 }
 
 func (e *pdfiumEngine) get() (pdfium.Pdfium, error) {
@@ -36,30 +39,13 @@ func (e *pdfiumEngine) get() (pdfium.Pdfium, error) {
 		return e.instance, nil
 	}
 	if e.pool == nil {
-		rc := wazero.NewRuntimeConfig().
-			WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling)
-		if e.memoryMB > 0 {
-			// The module's linear memory gets at most three quarters of the
-			// worker's budget; the rest is Go's own heap.
-			rc = rc.WithMemoryLimitPages(uint32(e.memoryMB * 3 / 4 * 16))
+		pool, err := e.start(e.cacheDir)
+		if err != nil && e.cacheDir != "" {
+			// The compiled code could not be kept (a full or read-only
+			// disk): PDFs are still read, compiled in memory.
+			e.cacheErr = err
+			pool, err = e.start("")
 		}
-		if e.cacheDir != "" {
-			if err := os.MkdirAll(e.cacheDir, 0o700); err == nil {
-				if cache, err := wazero.NewCompilationCacheWithDir(e.cacheDir); err == nil {
-					rc = rc.WithCompilationCache(cache)
-				}
-			}
-		}
-		pool, err := webassembly.Init(webassembly.Config{
-			MinIdle:       1,
-			MaxIdle:       1,
-			MaxTotal:      1,
-			ReuseWorkers:  true,
-			FSConfig:      wazero.NewFSConfig(), // mount nothing: PDFium gets bytes, never the host's files
-			RuntimeConfig: rc,
-			Stdout:        io.Discard,
-			Stderr:        io.Discard,
-		})
 		if err != nil {
 			return nil, fmt.Errorf("start PDFium: %w", err)
 		}
@@ -71,6 +57,35 @@ func (e *pdfiumEngine) get() (pdfium.Pdfium, error) {
 	}
 	e.instance = inst
 	return inst, nil
+}
+
+// start compiles PDFium, through the compilation cache in cacheDir unless
+// it is empty.
+func (e *pdfiumEngine) start(cacheDir string) (pdfium.Pool, error) {
+	rc := wazero.NewRuntimeConfig().
+		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling)
+	if e.memoryMB > 0 {
+		// The module's linear memory gets at most three quarters of the
+		// worker's budget; the rest is Go's own heap.
+		rc = rc.WithMemoryLimitPages(uint32(e.memoryMB * 3 / 4 * 16))
+	}
+	if cacheDir != "" {
+		cache, err := wazero.NewCompilationCacheWithDir(cacheDir)
+		if err != nil {
+			return nil, err
+		}
+		rc = rc.WithCompilationCache(cache)
+	}
+	return webassembly.Init(webassembly.Config{
+		MinIdle:       1,
+		MaxIdle:       1,
+		MaxTotal:      1,
+		ReuseWorkers:  true,
+		FSConfig:      wazero.NewFSConfig(), // mount nothing: PDFium gets bytes, never the host's files
+		RuntimeConfig: rc,
+		Stdout:        io.Discard,
+		Stderr:        io.Discard,
+	})
 }
 
 // reset drops the instance after an error that may have left it broken

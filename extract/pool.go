@@ -24,6 +24,9 @@ type workerProc struct {
 	stdout *bufio.Reader
 	stderr *tailBuffer
 	done   chan struct{} // closed when the process has exited
+	// memoryMB is its budget: Options.WorkerMemoryMB, or more to prepare
+	// the PDF engine (prepare.go).
+	memoryMB int
 	// overMemory is set by the watchdog before it kills the worker.
 	mu         sync.Mutex
 	overMemory int64 // resident bytes seen, when killed for memory
@@ -35,15 +38,15 @@ type workerDied struct{ reason string }
 
 func (e *workerDied) Error() string { return e.reason }
 
-// startWorker starts the worker command with the memory budget in its
+// startWorker starts the worker command with the memory budget (MB) in its
 // environment and a watchdog on its resident memory. The worker dies with
 // this process (startWorkerProcess).
-func (x *Extractor) startWorker() (*workerProc, error) {
+func (x *Extractor) startWorker(memoryMB int) (*workerProc, error) {
 	argv := x.opts.WorkerCommand
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(workerEnv(),
-		"FOIDESK_EXTRACT_WORKER_MEMORY_MB="+strconv.Itoa(x.opts.WorkerMemoryMB),
-		"FOIDESK_EXTRACT_WORKER_CACHE="+x.cacheDir(),
+		"FOIDESK_EXTRACT_WORKER_MEMORY_MB="+strconv.Itoa(memoryMB),
+		"FOIDESK_EXTRACT_WORKER_CACHE="+x.workerCache,
 	)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -53,7 +56,7 @@ func (x *Extractor) startWorker() (*workerProc, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &workerProc{cmd: cmd, stdin: stdin, stdout: bufio.NewReaderSize(stdout, 1<<20), stderr: &tailBuffer{max: 4096}, done: make(chan struct{})}
+	w := &workerProc{cmd: cmd, stdin: stdin, stdout: bufio.NewReaderSize(stdout, 1<<20), stderr: &tailBuffer{max: 4096}, done: make(chan struct{}), memoryMB: memoryMB}
 	cmd.Stderr = w.stderr
 	if err := startWorkerProcess(cmd); err != nil {
 		return nil, fmt.Errorf("start extract worker %s: %w", argv[0], err)
@@ -62,7 +65,7 @@ func (x *Extractor) startWorker() (*workerProc, error) {
 		_ = cmd.Wait()
 		close(w.done)
 	}()
-	go w.watch(int64(x.opts.WorkerMemoryMB) << 20)
+	go w.watch(int64(memoryMB) << 20)
 	return w, nil
 }
 
@@ -135,6 +138,12 @@ func (w *workerProc) kill() {
 func (x *Extractor) do(ctx context.Context, req workerRequest) (workerResponse, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	return x.doLocked(ctx, req, x.opts.WorkerTimeout)
+}
+
+// doLocked is do with x.mu held and a time limit of its own. The first
+// worker an Extractor starts prepares the PDF engine first (prepare.go).
+func (x *Extractor) doLocked(ctx context.Context, req workerRequest, limit time.Duration) (workerResponse, error) {
 	if x.w != nil {
 		select {
 		case <-x.w.done:
@@ -142,8 +151,16 @@ func (x *Extractor) do(ctx context.Context, req workerRequest) (workerResponse, 
 		default:
 		}
 	}
+	if x.w == nil && x.opts.Engine != EngineLedongthuc {
+		if err := x.prepare(ctx); err != nil {
+			if ctx.Err() != nil {
+				return workerResponse{}, ctx.Err()
+			}
+			x.opts.Logger.Warn("the PDF engine could not be prepared; each worker compiles it for itself", "err", err)
+		}
+	}
 	if x.w == nil {
-		w, err := x.startWorker()
+		w, err := x.startWorker(x.opts.WorkerMemoryMB)
 		if err != nil {
 			return workerResponse{}, err
 		}
@@ -174,11 +191,14 @@ func (x *Extractor) do(ctx context.Context, req workerRequest) (workerResponse, 
 		err = json.Unmarshal(b, &r)
 		ch <- reply{resp: r, err: err}
 	}()
-	timer := time.NewTimer(x.opts.WorkerTimeout)
+	timer := time.NewTimer(limit)
 	defer timer.Stop()
 	select {
 	case r := <-ch:
 		if r.err == nil {
+			if reason, ok := strings.CutPrefix(r.resp.Error, cacheErrorPrefix); ok {
+				return r.resp, &cacheError{reason: reason}
+			}
 			if r.resp.Error != "" {
 				return r.resp, errors.New(r.resp.Error)
 			}
@@ -186,14 +206,14 @@ func (x *Extractor) do(ctx context.Context, req workerRequest) (workerResponse, 
 		}
 		w.kill()
 		x.w = nil
-		reason := w.deathReason(x.opts.WorkerMemoryMB)
+		reason := w.deathReason()
 		x.opts.Logger.Warn("extract worker died; the next file gets a new one", "file", req.Path, "op", req.Op, "reason", reason)
 		return workerResponse{}, &workerDied{reason: reason}
 	case <-timer.C:
 		w.kill()
 		x.w = nil
-		x.opts.Logger.Warn("extract worker stopped at its time limit; the next file gets a new one", "file", req.Path, "op", req.Op, "limit", x.opts.WorkerTimeout)
-		return workerResponse{}, &workerDied{reason: fmt.Sprintf("the PDF parser did not finish within %s and was stopped", x.opts.WorkerTimeout)}
+		x.opts.Logger.Warn("extract worker stopped at its time limit; the next file gets a new one", "file", req.Path, "op", req.Op, "limit", limit)
+		return workerResponse{}, &workerDied{reason: fmt.Sprintf("the PDF parser did not finish within %s and was stopped", limit)}
 	case <-ctx.Done():
 		w.kill()
 		x.w = nil
@@ -202,7 +222,8 @@ func (x *Extractor) do(ctx context.Context, req workerRequest) (workerResponse, 
 }
 
 // deathReason explains, for people, why a worker exited mid-request.
-func (w *workerProc) deathReason(budgetMB int) string {
+func (w *workerProc) deathReason() string {
+	budgetMB := w.memoryMB
 	<-w.done
 	w.mu.Lock()
 	over := w.overMemory

@@ -37,10 +37,10 @@ func TestWorkerWatchesItsOwnMemory(t *testing.T) {
 // The words a worker dies with when it stops itself are the ones its
 // parent reads as running out of memory.
 func TestSelfStopIsReadAsOutOfMemory(t *testing.T) {
-	w := &workerProc{stderr: &tailBuffer{max: 4096}, done: make(chan struct{})}
+	w := &workerProc{stderr: &tailBuffer{max: 4096}, done: make(chan struct{}), memoryMB: 256}
 	close(w.done)
 	w.stderr.Write([]byte(overMemoryMessage(300<<20, 256)))
-	if got := w.deathReason(256); !strings.Contains(got, "ran out of memory") {
+	if got := w.deathReason(); !strings.Contains(got, "ran out of memory") {
 		t.Errorf("a worker that stopped itself over its budget is reported as %q", got)
 	}
 }

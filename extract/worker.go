@@ -17,7 +17,7 @@ import (
 // stdout. A worker serves requests until stdin closes, so PDFium is
 // compiled and instantiated once per worker, not once per file.
 type workerRequest struct {
-	Op     string `json:"op"` // "pdf" or "render"
+	Op     string `json:"op"` // "pdf", "render", "prepare" or "ping"
 	Path   string `json:"path"`
 	Engine string `json:"engine,omitempty"` // pdf: auto | ledongthuc | pdfium
 	Page   int    `json:"page,omitempty"`   // render: 1-based
@@ -133,6 +133,15 @@ func (w *workerState) serve(req workerRequest) workerResponse {
 		}
 		if err := w.pdfium.render(data, req.Page, req.DPI, req.Out); err != nil {
 			return workerResponse{Error: err.Error()}
+		}
+		return workerResponse{Status: StatusOK}
+	case "prepare":
+		// Compiles PDFium into the cache; prepare.go records that it did.
+		if _, err := w.pdfium.get(); err != nil {
+			return workerResponse{Error: err.Error()}
+		}
+		if err := w.pdfium.cacheErr; err != nil {
+			return workerResponse{Error: cacheErrorPrefix + err.Error()}
 		}
 		return workerResponse{Status: StatusOK}
 	case "ping":

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"foidesk/extract"
@@ -23,6 +24,9 @@ import (
 type daemon struct {
 	sup   *supervise.Supervisor
 	notes []string
+	// warm, when set, is done once beside the loops, which do not wait
+	// for it: preparing the PDF engine before the first reply needs it.
+	warm func(context.Context)
 }
 
 // dispatchPoll is how often the dispatch loop looks for newly queued work
@@ -59,6 +63,14 @@ func newDaemon(ctx context.Context, e *env, f *runFlags, mon *monitor.Metrics) (
 		what := "storing and sorting replies, then extracting their text"
 		if f.noExtract {
 			what = "storing and sorting replies (--no-extract)"
+		} else {
+			d.warm = func(ctx context.Context) {
+				// An extraction that comes meanwhile waits for this one
+				// (the cache's lock) rather than compiling a second time.
+				if err := preparePDFEngine(ctx, e); err != nil && ctx.Err() == nil {
+					e.log.Warn("the PDF engine could not be prepared ahead; the first PDF will try again", "err", err)
+				}
+			}
 		}
 		d.add(l, fmt.Sprintf("imap: watching %v on %s, %s", mailboxes(cfg.IMAP.Mailboxes), hostPort(cfg.IMAP.Host, cfg.IMAP.Port), what))
 	}
@@ -102,6 +114,20 @@ func newDaemon(ctx context.Context, e *env, f *runFlags, mon *monitor.Metrics) (
 		d.note("http: nobody can sign in to the review app yet; add a user with 'foidesk users add NAME --admin'")
 	}
 	return d, nil
+}
+
+// run runs the loops and the warm-up until ctx ends and all have returned.
+func (d *daemon) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	if d.warm != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.warm(ctx)
+		}()
+	}
+	d.sup.Run(ctx)
+	wg.Wait()
 }
 
 func (d *daemon) add(l supervise.Loop, note string) {

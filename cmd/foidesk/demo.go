@@ -153,6 +153,15 @@ func demoRun(ctx context.Context, e *env, f *demoFlags, _ []string) error {
 	if e.cfg, err = demoConfig(dir, smtpSrv.Port, imapSrv, listen); err != nil {
 		return err
 	}
+	// The councils' policies come within seconds of the start: the PDF
+	// engine is prepared first (a notice on stderr when it is compiled),
+	// before the campaign's clock starts.
+	if err := preparePDFEngine(ctx, e); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		e.log.Warn("the PDF engine could not be prepared ahead; the first PDF will try again", "err", err)
+	}
 	start := time.Now()
 	e.clock = clock.Accelerated(start, start, f.speed)
 	sim.Now = e.now
@@ -202,7 +211,7 @@ func demoRun(ctx context.Context, e *env, f *demoFlags, _ []string) error {
 	defer stop()
 	done := make(chan struct{})
 	go func() {
-		d.sup.Run(loopCtx)
+		d.run(loopCtx)
 		close(done)
 	}()
 	var simWG sync.WaitGroup

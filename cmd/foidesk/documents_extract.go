@@ -20,7 +20,8 @@ text nearly identical to another authority's ("same model policy as …"), and
 puts a response's documents in the review queue: its body unless it is only
 boilerplate or a covering note for a queued attachment, its attachments
 except logos, at most 50 attachments per message. Prints one line per item.
-Safe to run again: only new items are processed.`,
+Safe to run again: only new items are processed. Before the first PDF on a
+machine, the PDF engine is compiled, once (~5 s, said on stderr).`,
 	}, documentsExtract))
 }
 

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"foidesk/clock"
@@ -50,6 +51,11 @@ type env struct {
 	x   *extract.Extractor // built by extractor(), closed after the command
 	// stReadOnly: st was opened by readStore, for reading only.
 	stReadOnly bool
+	// noticesToLog: what the extractors say about the PDF engine goes to
+	// the log (run), not to stderr as a line of its own (pdfNotice).
+	noticesToLog bool
+	noticeMu     sync.Mutex
+	noticed      map[string]bool
 }
 
 // now is the campaign's time now (e.clock).

@@ -26,6 +26,12 @@ of the [extract] config section, so a hostile file cannot take foidesk down.
 or its text fails the quality check; ledongthuc or pdfium forces one. Scanned
 pages are OCRed when tesseract is installed ([extract] ocr_language).
 
+The first PDF on a machine compiles the PDF engine, once (about 5 s and
+350 MB; it says so on stderr); its compiled code is kept in
+$XDG_CACHE_HOME/foidesk/pdfium (~/.cache/foidesk/pdfium). After that each
+run spends about 0.1-0.2 s starting the PDF worker: for many files, let
+'documents extract' read them with one worker.
+
 Exit status: 0 whenever a status was determined (including needs_ocr,
 encrypted and unsupported), 1 when extraction failed, 2 for bad usage.`,
 		args: 1,

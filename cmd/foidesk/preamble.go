@@ -90,7 +90,41 @@ func newExtractor(e *env, engine string) (*extract.Extractor, error) {
 		Engine:         engine,
 		OCRLanguage:    cfg.Extract.OCRLanguage,
 		Logger:         e.log,
+		Notice:         e.pdfNotice,
 	})
+}
+
+// pdfNotice tells the user about the PDF engine's one-time preparation, or
+// that it cannot be kept: a line on stderr, or a log record under run.
+// Each is said once per process, though run builds an Extractor for every
+// extraction pass.
+func (e *env) pdfNotice(msg string) {
+	e.noticeMu.Lock()
+	defer e.noticeMu.Unlock()
+	if e.noticed[msg] {
+		return
+	}
+	if e.noticed == nil {
+		e.noticed = map[string]bool{}
+	}
+	e.noticed[msg] = true
+	if e.noticesToLog {
+		e.log.Info(msg)
+		return
+	}
+	fmt.Fprintf(e.stderr, "foidesk: %s\n", msg)
+}
+
+// preparePDFEngine compiles the PDF engine into its cache now, if it is
+// not there yet, so that the first PDF does not wait for it. The
+// compilation is done by a worker process, which exits afterwards.
+func preparePDFEngine(ctx context.Context, e *env) error {
+	x, err := newExtractor(e, "auto")
+	if err != nil {
+		return err
+	}
+	defer x.Close()
+	return x.Prepare(ctx)
 }
 
 // What several commands check of their arguments, and say about what they

@@ -30,7 +30,9 @@ func init() {
             2 seconds;
   imap      watches every [imap] mailbox (IDLE, or polling every
             poll_interval), storing, matching and sorting each reply, then
-            extracting the text of what came (unless --no-extract);
+            extracting the text of what came (unless --no-extract); the
+            PDF engine is compiled at start if it never was on this
+            machine (once, ~5 s, logged), while the loops already run;
   alerts    judges every open request against its due date, at start, at
             least hourly and soon after anything happens, records each
             change (due-soon, overdue, very-overdue, extension-overdue,
@@ -96,6 +98,8 @@ func runDaemon(ctx context.Context, e *env, f *runFlags, _ []string) error {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
+	// A daemon's notices are log records, like everything else it says.
+	e.noticesToLog = true
 	mon := monitor.NewMetrics(monitor.MetricsOptions{Counts: tally.New(st.Store), Rule: st.Lifecycle(), Thresholds: cfg.thresholds(), Now: e.now})
 	d, err := newDaemon(ctx, e, f, mon)
 	if err != nil {
@@ -111,7 +115,7 @@ func runDaemon(ctx context.Context, e *env, f *runFlags, _ []string) error {
 	defer stop()
 	done := make(chan struct{})
 	go func() {
-		d.sup.Run(loopCtx)
+		d.run(loopCtx)
 		close(done)
 	}()
 	if err := awaitStop(ctx, e, sigs, stop, done, d.sup); err != nil {

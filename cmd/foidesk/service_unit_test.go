@@ -28,6 +28,8 @@ func TestSystemdUnit(t *testing.T) {
 		"RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "SystemCallFilter=@system-service", "Restart=on-failure",
 		"LoadCredential=smtp-password:/etc/foidesk/smtp-password", "LoadCredential=imap-password:/etc/foidesk/imap-password",
 		"KillSignal=SIGTERM", "TimeoutStopSec=45s",
+		// The PDF engine's cache: without it every start compiles PDFium.
+		"CacheDirectory=foidesk", "Environment=XDG_CACHE_HOME=%C",
 	} {
 		if !lines[want] {
 			t.Errorf("the unit lacks %q", want)
