@@ -109,3 +109,37 @@ func TestMessagesListPages(t *testing.T) {
 		t.Errorf("--limit -1: exit %d %q", code, errOut)
 	}
 }
+
+// TestAuthoritiesListPages: the register pages by id like every list, in
+// the table (its ID column says where the next page starts) and in JSON.
+func TestAuthoritiesListPages(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "foidesk.db")
+	if _, errOut, code := authCLI(t, db, "authorities", "import", "--uk-councils"); code != 0 {
+		t.Fatal(errOut)
+	}
+	var seen []int64
+	var after int64
+	for {
+		out, errOut, code := authCLI(t, db, "authorities", "list", "--json", "--limit", "150", "--after", fmt.Sprint(after))
+		if code != 0 {
+			t.Fatal(errOut)
+		}
+		page := jsonIDs(t, out)
+		seen = append(seen, page...)
+		if errOut == "" {
+			break
+		}
+		after = page[len(page)-1]
+		if errOut != fmt.Sprintf("showing 150; more: --after %d\n", after) {
+			t.Fatalf("stderr %q", errOut)
+		}
+	}
+	if len(seen) != 396 || seen[0] != 1 || seen[395] != 396 {
+		t.Fatalf("%d councils over the pages, from %d to %d", len(seen), seen[0], seen[len(seen)-1])
+	}
+	out, errOut, _ := authCLI(t, db, "authorities", "list", "--nation", "Wales", "--limit", "2")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "ID ") || !strings.HasPrefix(lines[3], "2 authorities") || !strings.Contains(errOut, "showing 2; more: --after ") {
+		t.Errorf("a page of the table:\n%s\nstderr %q", out, errOut)
+	}
+}
