@@ -16,8 +16,8 @@ import (
 type DocumentStore interface {
 	// The work: attachments and response bodies that are not documents
 	// yet, and a body again when re-extracting.
-	PendingAttachments(ctx context.Context, limit int) ([]mail.Attachment, error)
-	PendingBodies(ctx context.Context) ([]document.PendingBody, error)
+	PendingAttachments(ctx context.Context, after int64, limit int) ([]mail.Attachment, error)
+	PendingBodies(ctx context.Context, after int64, limit int) ([]document.PendingBody, error)
 	MessageBody(ctx context.Context, messageID int64) (string, error)
 	// How many of a message's attachments are in the review queue.
 	QueuedAttachments(ctx context.Context, messageID int64) (int, error)
@@ -32,6 +32,9 @@ type DocumentStore interface {
 	Save(ctx context.Context, d document.Input, src document.Source, substantive bool) (document.Saved, error)
 	UpdateExtraction(ctx context.Context, id int64, d document.Input) error
 	List(ctx context.Context, f document.Filter) ([]document.Summary, error)
+	// Each streams the documents f selects, oldest first, a batch at a
+	// time; fn may write.
+	Each(ctx context.Context, f document.Filter, fn func(document.Summary) error) (bool, error)
 }
 
 // Blob locates a stored attachment's bytes by SHA-256.
@@ -68,21 +71,42 @@ type Progress struct {
 // Attachments go first, so that a body is judged knowing whether its
 // message's attachments were queued.
 func (x *Extractor) ProcessPending(ctx context.Context, st DocumentStore, blobs Blob, report func(Progress)) error {
-	atts, err := st.PendingAttachments(ctx, 0)
-	if err != nil {
-		return err
+	// A page at a time, by id: what is done is no longer pending, and
+	// what arrives meanwhile comes on a later page.
+	for after := int64(0); ; {
+		atts, err := st.PendingAttachments(ctx, after, store.Batch)
+		if err != nil {
+			return err
+		}
+		if len(atts) == 0 {
+			break
+		}
+		items := make([]Item, 0, len(atts))
+		for _, a := range atts {
+			items = append(items, Item{SHA256: a.SHA256, Filename: a.Filename, MessageID: a.MessageID, AttachmentID: a.ID, Kind: a.Kind})
+		}
+		if err := x.ProcessItems(ctx, st, blobs, items, report); err != nil {
+			return err
+		}
+		after = atts[len(atts)-1].ID
 	}
-	var items []Item
-	for _, a := range atts {
-		items = append(items, Item{SHA256: a.SHA256, Filename: a.Filename, MessageID: a.MessageID, AttachmentID: a.ID, Kind: a.Kind})
+	for after := int64(0); ; {
+		bodies, err := st.PendingBodies(ctx, after, store.Batch)
+		if err != nil {
+			return err
+		}
+		if len(bodies) == 0 {
+			return nil
+		}
+		after = bodies[len(bodies)-1].MessageID
+		if err := x.processBodies(ctx, st, bodies, report); err != nil {
+			return err
+		}
 	}
-	if err := x.ProcessItems(ctx, st, blobs, items, report); err != nil {
-		return err
-	}
-	bodies, err := st.PendingBodies(ctx)
-	if err != nil {
-		return err
-	}
+}
+
+// processBodies makes documents of a page of pending message bodies.
+func (x *Extractor) processBodies(ctx context.Context, st DocumentStore, bodies []document.PendingBody, report func(Progress)) error {
 	for _, b := range bodies {
 		p, err := x.processBody(ctx, st, b)
 		if err != nil {
@@ -242,42 +266,47 @@ func documentDetail(res Result) map[string]any {
 // tesseract or antiword was installed or foidesk improved. It reports each
 // document's new outcome.
 func (x *Extractor) Reextract(ctx context.Context, st DocumentStore, blobs Blob, status string, report func(Progress)) error {
-	docs, err := st.List(ctx, document.Filter{Status: status})
-	if err != nil {
-		return err
+	_, err := st.Each(ctx, document.Filter{Status: status}, func(d document.Summary) error {
+		return x.reextractOne(ctx, st, blobs, d, report)
+	})
+	return err
+}
+
+// reextractOne extracts document d again and records the new outcome.
+func (x *Extractor) reextractOne(ctx context.Context, st DocumentStore, blobs Blob, d document.Summary, report func(Progress)) error {
+	if len(d.Sources) == 0 {
+		return nil
 	}
-	for _, d := range docs {
-		if len(d.Sources) == 0 {
-			continue
-		}
-		src := d.Sources[0]
-		var res Result
-		switch d.Origin {
-		case document.FromBody:
-			body, err := st.MessageBody(ctx, src.MessageID)
-			if err != nil {
-				return err
-			}
-			res = Result{Type: "email-body", Status: StatusOK, Engine: EngineGo, Pages: []Page{{Number: 1, Text: Normalize(body)}}}
-		default:
-			path := blobs.Path(d.SHA256)
-			if _, serr := os.Stat(path); serr != nil {
-				res = Result{Status: StatusFailed, Reason: fmt.Sprintf("the stored attachment is missing (%s): %v", path, serr)}
-			} else if res, err = x.Extract(ctx, path); err != nil {
-				return err
-			}
-		}
-		in, err := x.documentInput(ctx, st, d.Origin, d.SHA256, src.MessageID, res, d.ID)
+	src := d.Sources[0]
+	var res Result
+	switch d.Origin {
+	case document.FromBody:
+		body, err := st.MessageBody(ctx, src.MessageID)
 		if err != nil {
 			return err
 		}
-		if err := st.UpdateExtraction(ctx, d.ID, in); err != nil {
-			return err
+		res = Result{Type: "email-body", Status: StatusOK, Engine: EngineGo, Pages: []Page{{Number: 1, Text: Normalize(body)}}}
+	default:
+		path := blobs.Path(d.SHA256)
+		if _, serr := os.Stat(path); serr != nil {
+			res = Result{Status: StatusFailed, Reason: fmt.Sprintf("the stored attachment is missing (%s): %v", path, serr)}
+		} else {
+			var err error
+			if res, err = x.Extract(ctx, path); err != nil {
+				return err
+			}
 		}
-		if report != nil {
-			report(Progress{Item: Item{SHA256: d.SHA256, Filename: src.Filename, MessageID: src.MessageID, AttachmentID: src.AttachmentID},
-				DocumentID: d.ID, Status: Status(in.Status), Reason: in.Reason, SimilarTo: in.SimilarTo, Similarity: in.Similarity})
-		}
+	}
+	in, err := x.documentInput(ctx, st, d.Origin, d.SHA256, src.MessageID, res, d.ID)
+	if err != nil {
+		return err
+	}
+	if err := st.UpdateExtraction(ctx, d.ID, in); err != nil {
+		return err
+	}
+	if report != nil {
+		report(Progress{Item: Item{SHA256: d.SHA256, Filename: src.Filename, MessageID: src.MessageID, AttachmentID: src.AttachmentID},
+			DocumentID: d.ID, Status: Status(in.Status), Reason: in.Reason, SimilarTo: in.SimilarTo, Similarity: in.Similarity})
 	}
 	return nil
 }
