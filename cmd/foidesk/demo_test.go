@@ -160,7 +160,7 @@ type scannedReply struct {
 func scannedReplies(t *testing.T, st *stores) []scannedReply {
 	t.Helper()
 	ctx := context.Background()
-	docs, err := st.documents.List(ctx, document.Filter{})
+	docs, err := st.documents.List(ctx, document.Filter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
