@@ -104,7 +104,7 @@ func TestIngestRefusalAndPublished(t *testing.T) {
 	if st, err := syncerFor(env, srv, "INBOX").SyncOnce(ctx); err != nil || st.Stored != len(wants) {
 		t.Fatalf("sync: %+v %v", st, err)
 	}
-	msgs, err := env.mail.Messages(ctx, mail.MessageFilter{})
+	msgs, err := env.mail.Messages(ctx, mail.MessageFilter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -270,7 +270,7 @@ func BenchmarkIngestLargeMessage(b *testing.B) {
 		if err != nil || st.Stored != 1 {
 			b.Fatalf("ingest: %+v %v", st, err)
 		}
-		ms, _ := env.mail.Messages(context.Background(), mail.MessageFilter{})
+		ms, _ := env.mail.Messages(context.Background(), mail.MessageFilter{Limit: 1000})
 		if ms[0].Size < 50<<20 || ms[0].Attachments != 1 || ms[0].ParseProblem != "" {
 			b.Fatalf("stored %+v", ms[0])
 		}

@@ -59,7 +59,7 @@ func TestClassifyCorrectionReappliesStateChange(t *testing.T) {
 	if s, _ := requestState(t, env, "K7QW3MP0"); s != store.StatusReplied {
 		t.Errorf("after classifying as response: %s", s)
 	}
-	ms, _ := env.mail.Messages(ctx, mail.MessageFilter{})
+	ms, _ := env.mail.Messages(ctx, mail.MessageFilter{Limit: 1000})
 	if ms[0].KindBy != "person" || ms[0].Kind != mail.KindResponse {
 		t.Errorf("message: %+v", ms[0])
 	}
@@ -89,7 +89,7 @@ func TestAssignTeachesSenderAndMovesState(t *testing.T) {
 	if res.Ref != "" {
 		t.Fatalf("fixture matched %s", res.Ref)
 	}
-	un, _ := env.mail.Messages(ctx, mail.MessageFilter{Unmatched: true})
+	un, _ := env.mail.Messages(ctx, mail.MessageFilter{Unmatched: true, Limit: 1000})
 	if len(un) != 1 {
 		t.Fatalf("unmatched queue: %d", len(un))
 	}

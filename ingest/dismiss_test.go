@@ -20,7 +20,7 @@ func TestDismissAndUndismiss(t *testing.T) {
 	env := newTestEnv(t)
 	stranger := ingestRaw(t, env, readFixture(t, "unmatched.eml"))
 	unmatched := func() int {
-		ms, err := env.mail.Messages(ctx, mail.MessageFilter{Unmatched: true})
+		ms, err := env.mail.Messages(ctx, mail.MessageFilter{Unmatched: true, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +35,7 @@ func TestDismissAndUndismiss(t *testing.T) {
 	if n := unmatched(); n != 0 {
 		t.Errorf("%d unmatched after dismissing", n)
 	}
-	if ms, _ := env.mail.Messages(ctx, mail.MessageFilter{Dismissed: true}); len(ms) != 1 || !ms[0].Dismissed || ms[0].DismissedReason != "spam" {
+	if ms, _ := env.mail.Messages(ctx, mail.MessageFilter{Dismissed: true, Limit: 1000}); len(ms) != 1 || !ms[0].Dismissed || ms[0].DismissedReason != "spam" {
 		t.Errorf("dismissed list: %+v", ms)
 	}
 	evs, _ := env.st.Events(ctx, store.EventFilter{Kind: "message.dismissed", Subject: store.Subject{Message: stranger.MessageID}})

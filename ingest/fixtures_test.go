@@ -84,7 +84,7 @@ func testFixtures(t *testing.T, srv imapServer) {
 	if st.Stored != len(fixtureWants) {
 		t.Fatalf("stored %d, want %d", st.Stored, len(fixtureWants))
 	}
-	msgs, err := env.mail.Messages(ctx, mail.MessageFilter{})
+	msgs, err := env.mail.Messages(ctx, mail.MessageFilter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func TestReusedMessageIDBothStored(t *testing.T) {
 	}
 	check := func(when string) {
 		t.Helper()
-		ms, err := env.mail.Messages(ctx, mail.MessageFilter{})
+		ms, err := env.mail.Messages(ctx, mail.MessageFilter{Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}

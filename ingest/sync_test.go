@@ -69,7 +69,7 @@ func imapDo(t *testing.T, addr string, f func(c *imapclient.Client) error) {
 
 func countStored(t *testing.T, st *mail.Store) int {
 	t.Helper()
-	ms, err := st.Messages(context.Background(), mail.MessageFilter{})
+	ms, err := st.Messages(context.Background(), mail.MessageFilter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func testConnectionDroppedMidFetchIn(t *testing.T, srv imapServer, mailbox strin
 	if st.Stored != 10 || countStored(t, env.mail) != 10 {
 		t.Fatalf("stored %d (%d in db), want 10", st.Stored, countStored(t, env.mail))
 	}
-	ms, _ := env.mail.Messages(ctx, mail.MessageFilter{})
+	ms, _ := env.mail.Messages(ctx, mail.MessageFilter{Limit: 1000})
 	for i, m := range ms {
 		got, err := os.ReadFile(env.blobs.Path(m.SHA256))
 		if err != nil || string(got) != string(raws[i]) {
@@ -205,7 +205,7 @@ func testUIDValidityChange(t *testing.T, srv imapServer) {
 	if len(evs) != 1 {
 		t.Errorf("%d uidvalidity events, want 1", len(evs))
 	}
-	ms, _ := env.mail.Messages(ctx, mail.MessageFilter{})
+	ms, _ := env.mail.Messages(ctx, mail.MessageFilter{Limit: 1000})
 	locs, _ := env.mail.MessageLocations(ctx, ms[0].ID)
 	if len(locs) != 2 {
 		t.Errorf("first message seen at %v, want both UIDVALIDITY generations", locs)
@@ -309,7 +309,7 @@ func TestSameMessageIDInTwoMailboxesCountsOnce(t *testing.T) {
 	if err != nil || st.Stored != 1 || st.Duplicates != 1 {
 		t.Fatalf("sync: %+v %v, want 1 stored and 1 recognised", st, err)
 	}
-	ms, _ := env.mail.Messages(ctx, mail.MessageFilter{})
+	ms, _ := env.mail.Messages(ctx, mail.MessageFilter{Limit: 1000})
 	locs, _ := env.mail.MessageLocations(ctx, ms[0].ID)
 	if len(ms) != 1 || len(locs) != 2 {
 		t.Errorf("%d messages, first seen at %v", len(ms), locs)

@@ -115,7 +115,7 @@ func (a *App) timelineEntries(ctx context.Context, q campaign.Request) ([]timeli
 	if err != nil {
 		return nil, err
 	}
-	msgs, err := a.mail.Messages(ctx, mail.MessageFilter{RequestID: q.ID})
+	msgs, err := a.mail.RequestMessages(ctx, q.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -148,7 +148,7 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	ms, err := mail.New(st).Messages(ctx, mail.MessageFilter{})
+	ms, err := mail.New(st).Messages(ctx, mail.MessageFilter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func countMessages(t *testing.T, db string) int {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	ms, err := mail.New(st).Messages(context.Background(), mail.MessageFilter{})
+	ms, err := mail.New(st).Messages(context.Background(), mail.MessageFilter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

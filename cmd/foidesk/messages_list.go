@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"text/tabwriter"
 
 	"foidesk/store/mail"
 )
@@ -21,13 +19,19 @@ a published reply's where the information is. --unmatched shows only the
 unmatched queue (without dismissed messages); --dismissed only the messages
 dismissed with 'foidesk messages dismiss'. --json prints one array of
 objects (id, message_id, from, subject, kind, kind_detail, request_ref,
-matched_by, attachments, dismissed, and more).`,
+matched_by, attachments, dismissed, and more).
+
+--limit N shows at most N messages and --after ID only those after id ID:
+when --limit cuts the list, standard error says how to ask for the next
+page ("showing 100; more: --after 4711"). Without --limit every message is
+listed, written as it is read, in little memory however many there are.`,
 	}, messagesList))
 }
 
 type messagesListFlags struct {
 	unmatched, dismissed, json bool
 	kind                       string
+	pageFlags
 }
 
 func (f *messagesListFlags) define(fs *flag.FlagSet) {
@@ -35,60 +39,92 @@ func (f *messagesListFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.dismissed, "dismissed", false, "only dismissed messages")
 	fs.BoolVar(&f.json, "json", false, "print JSON")
 	fs.StringVar(&f.kind, "kind", "", "only messages of this `kind`")
+	f.pageFlags.define(fs)
 }
 
-// messagesList lists the stored replies, oldest first.
+// messagesList lists the stored replies, oldest first, a page of them
+// when --limit or --after ask, writing each as it is read.
 func messagesList(ctx context.Context, e *env, f *messagesListFlags, _ []string) error {
+	if f.unmatched && f.dismissed {
+		return usagef("--unmatched and --dismissed exclude each other: a dismissed message is not in the unmatched queue")
+	}
+	page, err := f.page()
+	if err != nil {
+		return err
+	}
 	st, err := e.readStore(ctx)
 	if err != nil {
 		return err
 	}
-	if f.unmatched && f.dismissed {
-		return usagef("--unmatched and --dismissed exclude each other: a dismissed message is not in the unmatched queue")
+	filter := mail.MessageFilter{Unmatched: f.unmatched, Dismissed: f.dismissed, Kind: f.kind, AfterID: page.After, Limit: page.Limit}
+	var shown int
+	var last int64
+	var write func(mail.MessageSummary) error
+	var done func() error
+	if f.json {
+		arr := newJSONArray(e.stdout)
+		write, done = func(m mail.MessageSummary) error { return arr.add(m) }, arr.close
+	} else {
+		t := newStreamTable(e.stdout)
+		write = func(m mail.MessageSummary) error {
+			if shown == 0 {
+				t.row("ID\tKIND\tREQUEST\tMATCHED BY\tATT\tFROM\tSUBJECT\n")
+			}
+			return messageRow(t, m)
+		}
+		done = t.flush
 	}
-	ms, err := st.mail.Messages(ctx, mail.MessageFilter{Unmatched: f.unmatched, Dismissed: f.dismissed, Kind: f.kind})
+	more, err := st.mail.EachMessage(ctx, filter, func(m mail.MessageSummary) error {
+		if err := write(m); err != nil {
+			return err
+		}
+		shown, last = shown+1, m.ID
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	if f.json {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(ms)
+	if err := done(); err != nil {
+		return err
 	}
-	if len(ms) == 0 {
+	if shown == 0 && !f.json {
 		switch {
+		case page.After != 0:
+			fmt.Fprintf(e.stdout, "no messages after id %d\n", page.After)
 		case f.unmatched:
 			fmt.Fprintln(e.stdout, "no unmatched messages")
 		case f.dismissed:
 			fmt.Fprintln(e.stdout, "no dismissed messages")
+		case f.kind != "":
+			fmt.Fprintf(e.stdout, "no messages of kind %q\n", f.kind)
 		default:
 			fmt.Fprintln(e.stdout, "no messages stored yet; 'foidesk ingest --once' reads the [imap] mailboxes")
 		}
-		return nil
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tREQUEST\tMATCHED BY\tATT\tFROM\tSUBJECT")
-	for _, m := range ms {
-		ref, by := "-", "-"
-		if m.RequestRef != nil {
-			ref = *m.RequestRef
-		}
-		if m.MatchedBy != nil {
-			by = *m.MatchedBy
-		}
-		kind := m.Kind
-		if m.KindDetail != "" {
-			kind += ": " + printable(m.KindDetail)
-		}
-		if m.NeedsPerson {
-			kind += " (needs a person)"
-		}
-		if m.Dismissed {
-			kind += " (dismissed)"
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, kind, ref, by, m.Attachments, printable(m.From), printable(m.Subject))
+	pageNotice(e, shown, more, last)
+	return nil
+}
+
+// messageRow writes one message as a line of the table.
+func messageRow(t *streamTable, m mail.MessageSummary) error {
+	ref, by := "-", "-"
+	if m.RequestRef != nil {
+		ref = *m.RequestRef
 	}
-	return tw.Flush()
+	if m.MatchedBy != nil {
+		by = *m.MatchedBy
+	}
+	kind := m.Kind
+	if m.KindDetail != "" {
+		kind += ": " + printable(m.KindDetail)
+	}
+	if m.NeedsPerson {
+		kind += " (needs a person)"
+	}
+	if m.Dismissed {
+		kind += " (dismissed)"
+	}
+	return t.row("%d\t%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, kind, ref, by, m.Attachments, printable(m.From), printable(m.Subject))
 }
 
 // detailLabel names a kind's detail for a person reading it.

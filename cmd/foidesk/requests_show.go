@@ -221,7 +221,7 @@ func requestTimeline(ctx context.Context, st *stores, token string) (timeline, e
 	if t.Letters, err = st.campaigns.RequestLetters(ctx, id); err != nil {
 		return t, err
 	}
-	if t.Messages, err = st.mail.Messages(ctx, mail.MessageFilter{RequestID: id}); err != nil {
+	if t.Messages, err = st.mail.RequestMessages(ctx, id); err != nil {
 		return t, err
 	}
 	t.Documents, err = st.documents.List(ctx, document.Filter{RequestID: id})

@@ -178,7 +178,7 @@ listen = "127.0.0.1:0"
 			return false
 		}
 		defer st.Close()
-		msgs, err := mail.New(st).Messages(ctx, mail.MessageFilter{})
+		msgs, err := mail.New(st).Messages(ctx, mail.MessageFilter{Limit: 1000})
 		return err == nil && len(msgs) == 1 && msgs[0].RequestRef != nil && *msgs[0].RequestRef == first.Ref
 	})
 

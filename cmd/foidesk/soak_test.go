@@ -381,9 +381,10 @@ func soak(t testing.TB, wall, span, idleFor time.Duration, requests int) soakRep
 			return false
 		}
 		defer st.Close()
-		msgs, err := mail.New(st).Messages(t.Context(), mail.MessageFilter{})
-		rep.RepliesStored = len(msgs)
-		if err != nil || len(msgs) < replies {
+		stored := 0
+		_, err = mail.New(st).EachMessage(t.Context(), mail.MessageFilter{}, func(mail.MessageSummary) error { stored++; return nil })
+		rep.RepliesStored = stored
+		if err != nil || stored < replies {
 			return false
 		}
 		l, err := campaign.New(st).LettersPending(t.Context(), 0, time.Now())

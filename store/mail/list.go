@@ -53,8 +53,31 @@ type MessageFilter struct {
 	Limit     int
 }
 
-// Messages lists stored messages in the order they were stored.
+// Messages lists at most f.Limit stored messages with an id above
+// f.AfterID, in the order they were stored. A limit is required: a caller
+// that wants every message streams them with EachMessage.
 func (s *Store) Messages(ctx context.Context, f MessageFilter) ([]MessageSummary, error) {
+	if f.Limit <= 0 {
+		return nil, fmt.Errorf("list messages: a limit is required (got %d); EachMessage streams every message", f.Limit)
+	}
+	return s.messages(ctx, f, f.AfterID, f.Limit)
+}
+
+// EachMessage calls fn with every stored message f selects, in the order
+// they were stored, from the one after f.AfterID and at most f.Limit of
+// them (0: all), reading them in batches so that memory stays flat in the
+// number of messages. It returns whether more messages follow the last
+// one given to fn (only ever when f.Limit cut the listing).
+func (s *Store) EachMessage(ctx context.Context, f MessageFilter, fn func(MessageSummary) error) (more bool, err error) {
+	fetch := func(ctx context.Context, after int64, n int) ([]MessageSummary, error) {
+		return s.messages(ctx, f, after, n)
+	}
+	return store.Walk(ctx, store.Page{After: f.AfterID, Limit: f.Limit}, fetch, func(m MessageSummary) int64 { return m.ID }, fn)
+}
+
+// messagesQuery selects at most n messages f selects with an id above
+// after, in id order.
+func messagesQuery(f MessageFilter, after int64, n int) (string, []any) {
 	var where []string
 	var args []any
 	if f.Unmatched {
@@ -71,10 +94,8 @@ func (s *Store) Messages(ctx context.Context, f MessageFilter) ([]MessageSummary
 		where = append(where, "m.request_id = ?")
 		args = append(args, f.RequestID)
 	}
-	if f.AfterID != 0 {
-		where = append(where, "m.id > ?")
-		args = append(args, f.AfterID)
-	}
+	where = append(where, "m.id > ?")
+	args = append(args, after)
 	q := `SELECT m.id, coalesce(m.header_message_id, ''), m.from_addr, m.from_name, m.subject, m.kind, m.kind_reason, m.kind_by,
 		m.request_id, r.ref, m.matched_by, m.match_detail, (SELECT count(*) FROM attachments a WHERE a.message_id = m.id AND a.seq > 0),
 		m.needs_person AND m.dismissed_at IS NULL, coalesce(m.bounce_status, ''), coalesce(m.case_ref, ''), coalesce(m.parse_problem, ''), m.sha256, m.size, m.received_at,
@@ -84,10 +105,17 @@ func (s *Store) Messages(ctx context.Context, f MessageFilter) ([]MessageSummary
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY m.id"
-	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", f.Limit)
-	}
+	q += " ORDER BY m.id LIMIT ?"
+	args = append(args, n)
+	return q, args
+}
+
+// messages reads at most n messages f selects with an id above after, in
+// id order. The filters walk the primary key (or an index that ends in
+// it: messages_request, messages_unmatched), so a page costs its own rows,
+// never a sort of every earlier one (TestMessagePagesQueryPlan).
+func (s *Store) messages(ctx context.Context, f MessageFilter, after int64, n int) ([]MessageSummary, error) {
+	q, args := messagesQuery(f, after, n)
 	rows, err := s.core.DB().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
@@ -280,4 +308,20 @@ func (s *Store) Snippets(ctx context.Context, ids []int64, n int) (map[int64]str
 		out[id] = text
 	}
 	return out, rows.Err()
+}
+
+// RequestMessages lists every message matched to one request, in the
+// order they were stored: a request's own correspondence, which a
+// timeline shows whole. Listings across requests page or stream
+// (Messages, EachMessage).
+func (s *Store) RequestMessages(ctx context.Context, requestID int64) ([]MessageSummary, error) {
+	if requestID == 0 {
+		return nil, fmt.Errorf("list a request's messages: no request id")
+	}
+	out := []MessageSummary{}
+	_, err := s.EachMessage(ctx, MessageFilter{RequestID: requestID}, func(m MessageSummary) error {
+		out = append(out, m)
+		return nil
+	})
+	return out, err
 }

@@ -59,7 +59,7 @@ func TestRederiveKeepsReferencedAttachments(t *testing.T) {
 	if kept != 1 {
 		t.Errorf("referenced attachment row was removed")
 	}
-	ms, _ := s.Messages(ctx, MessageFilter{})
+	ms, _ := s.Messages(ctx, MessageFilter{Limit: 10})
 	if ms[0].Attachments != 2 {
 		t.Errorf("listed %d attachments, want 2", ms[0].Attachments)
 	}
@@ -134,7 +134,7 @@ func TestSameMessageIDDifferentContentStoredTwice(t *testing.T) {
 	if err != nil || third.Duplicate {
 		t.Errorf("same text, other attachment: %+v %v, want stored", third, err)
 	}
-	if ms, _ := s.Messages(ctx, MessageFilter{}); len(ms) != 3 {
+	if ms, _ := s.Messages(ctx, MessageFilter{Limit: 10}); len(ms) != 3 {
 		t.Errorf("%d messages stored, want 3", len(ms))
 	}
 	if ms, _ := s.MailboxState(ctx, "INBOX"); ms.LastUID != 4 {
