@@ -61,7 +61,8 @@ func (t timed) peakKB() (tree, self, worker int64) {
 //     clock (the config alternates with and without it);
 //   - campaign-status: 'campaign status --json' of one 400-request campaign;
 //   - authorities-list: 'authorities list', the whole register;
-//   - messages-list: 'messages list';
+//   - messages-list: 'messages list --limit 100', and messages-list-all
+//     without the limit, every message;
 //   - search: 'search recording', a word in thousands of documents;
 //   - extract-none-stored and extract-stored: 'documents extract' of
 //     1,000 new replies, each with one text or PDF attachment, on a store
@@ -151,7 +152,8 @@ func benchWorld(b *testing.B, w *world) []*timed {
 	recomputeAllChanged(b, w, out, &all)
 	cmd("campaign-status", campaignSize, expect("}"), "campaign", "status", campaignName(0), "--json", "--as-of", "2027-01-15")
 	cmd("authorities-list", w.n, expect(fmt.Sprintf("%d authorities, 0 missing an email address", w.n)), "authorities", "list")
-	cmd("messages-list", w.messages(), nil, "messages", "list")
+	cmd("messages-list", 100, nil, "messages", "list", "--limit", "100")
+	cmd("messages-list-all", w.messages(), nil, "messages", "list")
 	cmd("search", 50, nil, "search", "recording")
 	extract(b, w, "extract-none-stored", w.noneNew, out, &all)
 	extract(b, w, "extract-stored", w.fullNew, out, &all)
