@@ -77,6 +77,12 @@ func runner(argv []string) int {
 // reports its wall time from start to exit: the config, opening the store
 // and printing are all in it.
 func runCommand(bin, cfg, db, out string, args ...string) (ran, error) {
+	return runProfiled("", bin, cfg, db, out, args...)
+}
+
+// runProfiled is runCommand with a CPU profile of foidesk written to
+// profile, unless it is "".
+func runProfiled(profile, bin, cfg, db, out string, args ...string) (ran, error) {
 	f, err := os.Create(out)
 	if err != nil {
 		return ran{}, err
@@ -95,6 +101,10 @@ func runCommand(bin, cfg, db, out string, args ...string) (ran, error) {
 	cmd := exec.Command(self, append([]string{bin, "--config", cfg, "--db", db}, args...)...)
 	cmd.Stdout, cmd.Stderr, cmd.ExtraFiles = f, &stderr, []*os.File{pw}
 	cmd.Env = append(os.Environ(), runnerEnv+"=1")
+	if profile != "" {
+		os.Remove(profile)
+		cmd.Env = append(cmd.Env, "FOIDESK_CPUPROFILE="+profile)
+	}
 	if err := cmd.Start(); err != nil {
 		pw.Close()
 		return ran{}, err

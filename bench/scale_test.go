@@ -19,6 +19,9 @@ import (
 var (
 	scaleMax = flag.Int("scale.max", 10000, "largest scale to build and time: 1000, 10000 or 100000")
 	scaleDir = flag.String("scale.dir", "", "build the stores in `DIR` and keep them for the next run (default: a temporary directory, removed)")
+	// scaleProfile writes each sub-benchmark's last run's CPU profile
+	// (FOIDESK_CPUPROFILE) to DIR/<scale>-<command>.pprof.
+	scaleProfile = flag.String("scale.profile", "", "write a CPU profile of each command's last run into `DIR`")
 )
 
 // scales are the numbers of requests the benchmark builds stores of.
@@ -127,8 +130,8 @@ func benchWorld(b *testing.B, w *world) []*timed {
 		all = append(all, t)
 		b.Run(name, func(b *testing.B) {
 			t.runs = t.runs[:0]
-			for range b.N {
-				r, err := runCommand(w.bin, w.cfg, w.full, out, args...)
+			for i := range b.N {
+				r, err := runProfiled(profilePath(t, i == b.N-1), w.bin, w.cfg, w.full, out, args...)
 				if err == nil && check != nil {
 					err = check(r.tail)
 				}
@@ -169,13 +172,13 @@ func recomputeAllChanged(b *testing.B, w *world, out string, all *[]*timed) {
 	holidays := false
 	b.Run(t.command, func(b *testing.B) {
 		t.runs = t.runs[:0]
-		for range b.N {
+		for i := range b.N {
 			holidays = !holidays
 			cfg := w.cfg
 			if holidays {
 				cfg = w.cfgHolidays
 			}
-			r, err := runCommand(w.bin, cfg, w.full, out, "requests", "recompute")
+			r, err := runProfiled(profilePath(t, i == b.N-1), w.bin, cfg, w.full, out, "requests", "recompute")
 			if err == nil && !strings.HasSuffix(r.tail, fmt.Sprintf("derived, %d changed", w.n)) {
 				err = fmt.Errorf("printed %q, want every one of %d changed", r.tail, w.n)
 			}
@@ -201,13 +204,13 @@ func extract(b *testing.B, w *world, name, db, out string, all *[]*timed) {
 	work := filepath.Join(b.TempDir(), "work.db")
 	b.Run(name, func(b *testing.B) {
 		t.runs = t.runs[:0]
-		for range b.N {
+		for i := range b.N {
 			b.StopTimer()
 			if err := copyDB(db, work); err != nil {
 				b.Fatal(err)
 			}
 			b.StartTimer()
-			r, err := runCommand(w.bin, w.cfg, work, out, "documents", "extract")
+			r, err := runProfiled(profilePath(t, i == b.N-1), w.bin, w.cfg, work, out, "documents", "extract")
 			// Each reply is its attachment and its body.
 			if want := fmt.Sprintf("%d item(s) processed", 2*newReplies); err == nil && r.tail != want {
 				err = fmt.Errorf("printed %q, want %q", r.tail, want)
@@ -219,6 +222,15 @@ func extract(b *testing.B, w *world, name, db, out string, all *[]*timed) {
 		}
 		report(b, t)
 	})
+}
+
+// profilePath is where a run of t writes its CPU profile: the last run
+// of each sub-benchmark, with -scale.profile.
+func profilePath(t *timed, last bool) string {
+	if *scaleProfile == "" || !last {
+		return ""
+	}
+	return filepath.Join(*scaleProfile, fmt.Sprintf("%d-%s.pprof", t.n, t.command))
 }
 
 // report adds the per-item cost and the peaks to the benchmark's line.
