@@ -3,7 +3,6 @@ package extract
 import (
 	"bytes"
 	"context"
-	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -17,7 +16,7 @@ const antiwordTimeout = 60 * time.Second
 func (x *Extractor) extractDoc(ctx context.Context, path string) Result {
 	// Word and Excel 2007+ files with a password to open are stored as an
 	// OLE2 container holding an "EncryptedPackage" stream.
-	if data, err := os.ReadFile(path); err == nil && bytes.Contains(data, utf16le("EncryptedPackage")) {
+	if data, err := readLimited(path, x.opts.MaxFileBytes); err == nil && bytes.Contains(data, utf16le("EncryptedPackage")) {
 		return Result{Status: StatusEncrypted, Reason: "a password-protected Office document (Word or Excel 2007 or later, encrypted); ask the authority for an unprotected copy"}
 	}
 	if x.antiword == "" {

@@ -32,6 +32,9 @@ type DocumentStore interface {
 	Save(ctx context.Context, d document.Input, src document.Source, substantive bool) (document.Saved, error)
 	UpdateExtraction(ctx context.Context, id int64, d document.Input) error
 	List(ctx context.Context, f document.Filter) ([]document.Summary, error)
+	// Each streams the documents f selects, oldest first, a batch at a
+	// time; fn may write.
+	Each(ctx context.Context, f document.Filter, fn func(document.Summary) error) (bool, error)
 }
 
 // Blob locates a stored attachment's bytes by SHA-256.
@@ -242,42 +245,47 @@ func documentDetail(res Result) map[string]any {
 // tesseract or antiword was installed or foidesk improved. It reports each
 // document's new outcome.
 func (x *Extractor) Reextract(ctx context.Context, st DocumentStore, blobs Blob, status string, report func(Progress)) error {
-	docs, err := st.List(ctx, document.Filter{Status: status})
-	if err != nil {
-		return err
+	_, err := st.Each(ctx, document.Filter{Status: status}, func(d document.Summary) error {
+		return x.reextractOne(ctx, st, blobs, d, report)
+	})
+	return err
+}
+
+// reextractOne extracts document d again and records the new outcome.
+func (x *Extractor) reextractOne(ctx context.Context, st DocumentStore, blobs Blob, d document.Summary, report func(Progress)) error {
+	if len(d.Sources) == 0 {
+		return nil
 	}
-	for _, d := range docs {
-		if len(d.Sources) == 0 {
-			continue
-		}
-		src := d.Sources[0]
-		var res Result
-		switch d.Origin {
-		case document.FromBody:
-			body, err := st.MessageBody(ctx, src.MessageID)
-			if err != nil {
-				return err
-			}
-			res = Result{Type: "email-body", Status: StatusOK, Engine: EngineGo, Pages: []Page{{Number: 1, Text: Normalize(body)}}}
-		default:
-			path := blobs.Path(d.SHA256)
-			if _, serr := os.Stat(path); serr != nil {
-				res = Result{Status: StatusFailed, Reason: fmt.Sprintf("the stored attachment is missing (%s): %v", path, serr)}
-			} else if res, err = x.Extract(ctx, path); err != nil {
-				return err
-			}
-		}
-		in, err := x.documentInput(ctx, st, d.Origin, d.SHA256, src.MessageID, res, d.ID)
+	src := d.Sources[0]
+	var res Result
+	switch d.Origin {
+	case document.FromBody:
+		body, err := st.MessageBody(ctx, src.MessageID)
 		if err != nil {
 			return err
 		}
-		if err := st.UpdateExtraction(ctx, d.ID, in); err != nil {
-			return err
+		res = Result{Type: "email-body", Status: StatusOK, Engine: EngineGo, Pages: []Page{{Number: 1, Text: Normalize(body)}}}
+	default:
+		path := blobs.Path(d.SHA256)
+		if _, serr := os.Stat(path); serr != nil {
+			res = Result{Status: StatusFailed, Reason: fmt.Sprintf("the stored attachment is missing (%s): %v", path, serr)}
+		} else {
+			var err error
+			if res, err = x.Extract(ctx, path); err != nil {
+				return err
+			}
 		}
-		if report != nil {
-			report(Progress{Item: Item{SHA256: d.SHA256, Filename: src.Filename, MessageID: src.MessageID, AttachmentID: src.AttachmentID},
-				DocumentID: d.ID, Status: Status(in.Status), Reason: in.Reason, SimilarTo: in.SimilarTo, Similarity: in.Similarity})
-		}
+	}
+	in, err := x.documentInput(ctx, st, d.Origin, d.SHA256, src.MessageID, res, d.ID)
+	if err != nil {
+		return err
+	}
+	if err := st.UpdateExtraction(ctx, d.ID, in); err != nil {
+		return err
+	}
+	if report != nil {
+		report(Progress{Item: Item{SHA256: d.SHA256, Filename: src.Filename, MessageID: src.MessageID, AttachmentID: src.AttachmentID},
+			DocumentID: d.ID, Status: Status(in.Status), Reason: in.Reason, SimilarTo: in.SimilarTo, Similarity: in.Similarity})
 	}
 	return nil
 }

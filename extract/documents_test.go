@@ -118,7 +118,7 @@ func TestDocumentsFromStoredMail(t *testing.T) {
 	if len(progress) != 9 {
 		t.Fatalf("%d items processed, want 9: %+v", len(progress), progress)
 	}
-	docs, err := w.docs.List(ctx, document.Filter{})
+	docs, err := w.docs.List(ctx, document.Filter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func queuedBodies(t *testing.T, w *docWorld) map[int64]bool {
 	if err := x.ProcessPending(ctx, w.docs, w.blobs, nil); err != nil {
 		t.Fatal(err)
 	}
-	docs, err := w.docs.List(ctx, document.Filter{})
+	docs, err := w.docs.List(ctx, document.Filter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +313,7 @@ func TestManyAttachmentsCapTheQueue(t *testing.T) {
 	if perMessage[other] != 1 {
 		t.Errorf("the other council's reply: %d entries queued", perMessage[other])
 	}
-	docs, err := w.docs.List(ctx, document.Filter{})
+	docs, err := w.docs.List(ctx, document.Filter{Limit: 1000})
 	if err != nil || len(docs) != n+1+2 {
 		t.Fatalf("%d documents, want every attachment and body: %v", len(docs), err)
 	}

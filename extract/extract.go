@@ -244,9 +244,11 @@ func (x *Extractor) extractAs(ctx context.Context, typ, path, name string, depth
 	case TypeImage:
 		res = x.extractImage(ctx, path)
 	default:
-		data, rerr := os.ReadFile(path)
+		// extractPath checked the size, but the file is read through the
+		// same limit: never whole without a bound.
+		data, rerr := readLimited(path, x.opts.MaxFileBytes)
 		if rerr != nil {
-			return failed(typ, "cannot read file: %v", rerr), nil
+			return failed(typ, "cannot read %s: %v", name, rerr), nil
 		}
 		res = parseInProcess(typ, data, x.opts.Limits)
 	}

@@ -18,6 +18,10 @@ type Limits struct {
 	MaxRatio            int64 // uncompressed/compressed per member; default 200
 	MaxTextBytes        int64 // text kept per document; default 32 MiB
 	MaxSpreadsheetCells int   // default 2,000,000
+	// MaxWorkerReplyBytes caps one answer line from the PDF worker, read
+	// whole before it is decoded; default four times MaxTextBytes (JSON
+	// escapes) plus 1 MiB.
+	MaxWorkerReplyBytes int64
 }
 
 func (l *Limits) fill() {
@@ -41,6 +45,9 @@ func (l *Limits) fill() {
 	}
 	if l.MaxSpreadsheetCells == 0 {
 		l.MaxSpreadsheetCells = 2_000_000
+	}
+	if l.MaxWorkerReplyBytes == 0 {
+		l.MaxWorkerReplyBytes = 4*l.MaxTextBytes + 1<<20
 	}
 }
 

@@ -165,7 +165,7 @@ func (x *Extractor) do(ctx context.Context, req workerRequest) (workerResponse, 
 			ch <- reply{err: err}
 			return
 		}
-		b, err := w.stdout.ReadBytes('\n')
+		b, err := readLine(w.stdout, x.opts.Limits.MaxWorkerReplyBytes)
 		if err != nil {
 			ch <- reply{err: err}
 			return
@@ -186,6 +186,12 @@ func (x *Extractor) do(ctx context.Context, req workerRequest) (workerResponse, 
 		}
 		w.kill()
 		x.w = nil
+		if errors.Is(r.err, errLineTooLong) {
+			// The rest of the line is still in the pipe: the worker is
+			// replaced, and the document failed with the reason.
+			x.opts.Logger.Warn("extract worker's answer was over its limit; the next file gets a new worker", "file", req.Path, "op", req.Op, "limit", x.opts.Limits.MaxWorkerReplyBytes)
+			return workerResponse{}, &workerDied{reason: fmt.Sprintf("the PDF parser's answer was over the %d-byte limit (more text than a document may keep) and was dropped", x.opts.Limits.MaxWorkerReplyBytes)}
+		}
 		reason := w.deathReason(x.opts.WorkerMemoryMB)
 		x.opts.Logger.Warn("extract worker died; the next file gets a new one", "file", req.Path, "op", req.Op, "reason", reason)
 		return workerResponse{}, &workerDied{reason: reason}
@@ -198,6 +204,26 @@ func (x *Extractor) do(ctx context.Context, req workerRequest) (workerResponse, 
 		w.kill()
 		x.w = nil
 		return workerResponse{}, ctx.Err()
+	}
+}
+
+// errLineTooLong is a line longer than its reader's limit.
+var errLineTooLong = errors.New("line over its length limit")
+
+// readLine reads one line, its newline included, of at most max bytes;
+// a longer one is errLineTooLong, read no further than max bytes, so that
+// a runaway answer cannot take the parent's memory with it.
+func readLine(r *bufio.Reader, max int64) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if int64(len(line))+int64(len(chunk)) > max {
+			return nil, errLineTooLong
+		}
+		line = append(line, chunk...)
+		if err != bufio.ErrBufferFull {
+			return line, err
+		}
 	}
 }
 

@@ -145,6 +145,9 @@ func (w *workerState) serve(req workerRequest) workerResponse {
 	return workerResponse{Error: fmt.Sprintf("unknown op %q", req.Op)}
 }
 
+// readLimited reads the file at path, or says it is over limit bytes
+// without reading more than that: every file from outside is read
+// through it, never whole without a bound.
 func readLimited(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -156,7 +159,7 @@ func readLimited(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("file over %d bytes", limit)
+		return nil, fmt.Errorf("the file is over the %d-byte limit", limit)
 	}
 	return data, nil
 }

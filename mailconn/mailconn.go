@@ -19,6 +19,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -170,9 +171,19 @@ func (s Server) TLSConfig() (*tls.Config, error) {
 
 // loadCA reads the PEM certificates in file, the ca_file key of section p.
 func loadCA(p Protocol, file string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(file)
+	f, err := os.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("[%s] ca_file: %w", p, err)
+	}
+	defer f.Close()
+	// A CA bundle is a few hundred kilobytes; read no more than this.
+	const maxCABytes = 4 << 20
+	pem, err := io.ReadAll(io.LimitReader(f, maxCABytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("[%s] ca_file: %w", p, err)
+	}
+	if len(pem) > maxCABytes {
+		return nil, fmt.Errorf("[%s] ca_file %s is over %d bytes, more than a CA bundle can be", p, file, maxCABytes)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {

@@ -90,7 +90,10 @@ func (s *Store) LastEventID(ctx context.Context) (int64, error) {
 	return id, nil
 }
 
-// Events lists events in the order they happened.
+// Events lists the events f selects in the order they happened, at most
+// f.Limit of them after f.AfterID, or with no limit every one, held at
+// once: for a narrow filter (one authority's history, a kind in a test).
+// The audit log, of any size, streams with EachEvent.
 func (s *Store) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 	q, args := eventsQuery(f)
 	rows, err := s.db.QueryContext(ctx, q, args...)

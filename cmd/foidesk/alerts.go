@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -24,7 +23,7 @@ func (e *env) alertsWatcher(st *stores, queue alerts.LetterQueue, now func() tim
 	if u := cfg.Alerts.WebhookURL; u != "" {
 		wc.Webhook = &alerts.Webhook{URL: u}
 		if f := cfg.Alerts.WebhookSecretFile; f != "" {
-			b, err := os.ReadFile(f)
+			b, err := readInput(f, "webhook secret file", maxSecretBytes)
 			if err != nil {
 				return nil, fmt.Errorf("[alerts] webhook_secret_file: %w", err)
 			}

@@ -79,11 +79,12 @@ func TestAuthoritiesImportSimpleListAndReimport(t *testing.T) {
 		t.Fatalf("changed import: exit %d, %q", code, out)
 	}
 	got := authList(t, db)
-	if len(got) != 3 || got[0].Name != "Angus Council" || *got[0].Email != "info@angus.gov.uk" || *got[0].Nation != "Scotland" || got[0].Regime != "foisa" {
+	// In the order they were added, each with its id.
+	if len(got) != 3 || got[0].ID != 1 || got[1].ID != 2 || got[2].ID != 3 || got[1].Name != "Angus Council" || *got[1].Email != "info@angus.gov.uk" || *got[1].Nation != "Scotland" || got[1].Regime != "foisa" {
 		t.Errorf("list %+v", got)
 	}
-	if got[1].Code != nil || got[1].Nation != nil || got[1].Regime != "foia" || len(got[1].Tags) != 0 {
-		t.Errorf("Harbour Board %+v: want null code and nation, foia, no tags", got[1])
+	if got[2].Code != nil || got[2].Nation != nil || got[2].Regime != "foia" || len(got[2].Tags) != 0 {
+		t.Errorf("Harbour Board %+v: want null code and nation, foia, no tags", got[2])
 	}
 	if n := authEvents(t, db); n != 4 {
 		t.Errorf("%d authority events, want 3 added and 1 updated", n)
@@ -186,7 +187,7 @@ func TestAuthoritiesImportMySocietyWithAndWithoutEmails(t *testing.T) {
 		t.Errorf("re-import without emails: %s", out)
 	}
 	kent := authList(t, db, "--tag", "childrens-services")
-	if len(kent) != 2 || *kent[1].Email != "foi@kent.gov.uk" || strings.Join(kent[1].Tags, " ") != "childrens-services region:south-east type:county" {
+	if len(kent) != 2 || *kent[0].Email != "foi@kent.gov.uk" || strings.Join(kent[0].Tags, " ") != "childrens-services region:south-east type:county" {
 		t.Errorf("children's services councils: %+v", kent)
 	}
 	// A fault in the user's emails file is blamed on that file, not on

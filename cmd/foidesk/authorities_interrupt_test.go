@@ -33,7 +33,7 @@ func registerState(t *testing.T, db string) string {
 		t.Fatalf("database does not open after the kill: %v", err)
 	}
 	defer st.Close()
-	list, err := registry.New(st).Authorities(ctx, registry.AuthorityFilter{})
+	list, err := registry.New(st).Authorities(ctx, registry.AuthorityFilter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"foidesk/authorities"
 	"foidesk/store/registry"
@@ -15,6 +13,7 @@ import (
 // authorityJSON is one authority in "authorities list --json". Absent code,
 // email and nation are null, so a script can tell "none" from a value.
 type authorityJSON struct {
+	ID     int64    `json:"id"`
 	Code   *string  `json:"code"`
 	Name   string   `json:"name"`
 	Email  *string  `json:"email"`
@@ -29,16 +28,22 @@ func init() {
 	register(newCommand(command{
 		name:    "authorities list",
 		summary: "list the authorities in the register",
-		help: `Prints the register, ordered by name. --json prints one JSON array of
-objects with code, name, email, nation, regime and tags (a missing code,
-email or nation is null). Filters combine: --nation "Northern Ireland"
---missing-email lists the Northern Irish councils that still need an address.`,
+		help: `Prints the register in the order it was imported (by id). --json prints
+one JSON array of objects with id, code, name, email, nation, regime and
+tags (a missing code, email or nation is null). Filters combine: --nation
+"Northern Ireland" --missing-email lists the Northern Irish councils that
+still need an address.
+
+--limit N shows at most N authorities and --after ID only those after id
+ID; when --limit cuts the list, standard error says how to ask for the next
+page. Without --limit the whole register is listed as it is read.`,
 	}, authoritiesList))
 }
 
 type authoritiesListFlags struct {
 	json, missing bool
 	nation, tag   string
+	pageFlags
 }
 
 func (f *authoritiesListFlags) define(fs *flag.FlagSet) {
@@ -46,11 +51,17 @@ func (f *authoritiesListFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.nation, "nation", "", "only authorities in `NATION`: England, Wales, Scotland or Northern Ireland")
 	fs.BoolVar(&f.missing, "missing-email", false, "only authorities without an email address")
 	fs.StringVar(&f.tag, "tag", "", "only authorities with `TAG`, e.g. childrens-services")
+	f.pageFlags.define(fs)
 }
 
-// authoritiesList prints the register, or the part of it the filters pick.
+// authoritiesList prints the register, or the part of it the filters and
+// the page pick, writing each authority as it is read.
 func authoritiesList(ctx context.Context, e *env, f *authoritiesListFlags, _ []string) error {
-	filter := registry.AuthorityFilter{MissingEmail: f.missing, Tag: f.tag}
+	page, err := f.page()
+	if err != nil {
+		return err
+	}
+	filter := registry.AuthorityFilter{MissingEmail: f.missing, Tag: f.tag, AfterID: page.After, Limit: page.Limit}
 	if f.nation != "" {
 		n, ok := authorities.NormalizeNation(f.nation)
 		if !ok {
@@ -62,51 +73,62 @@ func authoritiesList(ctx context.Context, e *env, f *authoritiesListFlags, _ []s
 	if err != nil {
 		return err
 	}
-	list, err := st.register.Authorities(ctx, filter)
+	var shown, missing int
+	var last int64
+	var write func(registry.Authority) error
+	var done func() error
+	if f.json {
+		arr := newJSONArray(e.stdout)
+		write, done = func(a registry.Authority) error { return arr.add(authorityJSONOf(a)) }, arr.close
+	} else {
+		t := newStreamTable(e.stdout)
+		t.row("ID\tCODE\tNAME\tEMAIL\tNATION\tREGIME\tTAGS\n")
+		write = func(a registry.Authority) error {
+			email := a.Email
+			if email == "" {
+				email = "(missing)"
+				missing++
+			}
+			return t.row("%d\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, dash(printable(a.Code)), printable(a.Name), printable(email), dash(a.Nation), a.Regime, printable(strings.Join(a.Tags, ";")))
+		}
+		done = func() error {
+			if err := t.flush(); err != nil {
+				return err
+			}
+			noun := "authorities"
+			if shown == 1 {
+				noun = "authority"
+			}
+			_, err := fmt.Fprintf(e.stdout, "%d %s, %d missing an email address\n", shown, noun, missing)
+			return err
+		}
+	}
+	more, err := st.register.EachAuthority(ctx, filter, func(a registry.Authority) error {
+		if err := write(a); err != nil {
+			return err
+		}
+		shown, last = shown+1, a.ID
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	if f.json {
-		return printAuthoritiesJSON(e, list)
+	if err := done(); err != nil {
+		return err
 	}
-	printAuthoritiesTable(e, list)
+	pageNotice(e, shown, more, last)
 	return nil
 }
 
-func printAuthoritiesJSON(e *env, list []registry.Authority) error {
+// authorityJSONOf is a as "authorities list --json" prints it.
+func authorityJSONOf(a registry.Authority) authorityJSON {
 	opt := func(s string) *string {
 		if s == "" {
 			return nil
 		}
 		return &s
 	}
-	out := make([]authorityJSON, 0, len(list))
-	for _, a := range list {
-		out = append(out, authorityJSON{Code: opt(a.Code), Name: a.Name, Email: opt(a.Email), Nation: opt(a.Nation), Regime: a.Regime, Tags: a.Tags, Shared: a.SharedEmail})
-	}
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
-}
-
-func printAuthoritiesTable(e *env, list []registry.Authority) {
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CODE\tNAME\tEMAIL\tNATION\tREGIME\tTAGS")
-	missing := 0
-	for _, a := range list {
-		email := a.Email
-		if email == "" {
-			email = "(missing)"
-			missing++
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", dash(printable(a.Code)), printable(a.Name), printable(email), dash(a.Nation), a.Regime, printable(strings.Join(a.Tags, ";")))
-	}
-	tw.Flush()
-	noun := "authorities"
-	if len(list) == 1 {
-		noun = "authority"
-	}
-	fmt.Fprintf(e.stdout, "%d %s, %d missing an email address\n", len(list), noun, missing)
+	return authorityJSON{ID: a.ID, Code: opt(a.Code), Name: a.Name, Email: opt(a.Email), Nation: opt(a.Nation), Regime: a.Regime, Tags: a.Tags, Shared: a.SharedEmail}
 }
 
 func dash(s string) string {

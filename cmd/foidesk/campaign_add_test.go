@@ -175,7 +175,7 @@ func TestCampaignList(t *testing.T) {
 		t.Fatalf("list: %d %s", code, errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 3 || !strings.HasPrefix(lines[0], "NAME") ||
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "ID  NAME") || !strings.HasPrefix(lines[1], "1 ") ||
 		!strings.Contains(lines[1], "survey") || !strings.Contains(lines[1], "done") || !strings.Contains(lines[1], "recording-policy") ||
 		!strings.Contains(lines[1], "sent 3") || !strings.Contains(lines[1], "awaiting-response 3") ||
 		!strings.Contains(lines[2], "scots") || !strings.Contains(lines[2], "draft 1") {
@@ -196,5 +196,14 @@ func TestCampaignList(t *testing.T) {
 	if len(got) == 2 && (got[1].Name != "scots" || got[1].Requests != 1 || got[1].Counts[campaign.OutboxDraft] != 1 ||
 		len(got[1].Counts) != len(campaign.OutboxStates) || got[1].StatusCounts["draft"] != 1) {
 		t.Errorf("scots: %+v", got[1])
+	}
+	// A page: the first campaign, and where the next starts.
+	out, errOut, _ = f.cli(t, "campaign", "list", "--json", "--limit", "1")
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got) != 1 || got[0].ID != 1 || got[0].Name != "survey" || errOut != "showing 1; more: --after 1\n" {
+		t.Errorf("first page: %+v %v, stderr %q", got, err, errOut)
+	}
+	out, errOut, _ = f.cli(t, "campaign", "list", "--json", "--after", "1")
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got) != 1 || got[0].Name != "scots" || errOut != "" {
+		t.Errorf("second page: %+v %v, stderr %q", got, err, errOut)
 	}
 }

@@ -258,6 +258,8 @@ func showMessage(w io.Writer, raw []byte) error {
 				fmt.Fprintf(&b, "\n[%s part not shown; --raw prints it]\n", printable(ct))
 				continue
 			}
+			// The letter foidesk rendered from its own template, not mail
+			// from outside: read whole to print it.
 			body, err := io.ReadAll(p.Body)
 			if err != nil {
 				return fmt.Errorf("read rendered message: %w", err)

@@ -156,17 +156,16 @@ func campaignSendReport(ctx context.Context, e *env, st *stores, c campaign.Camp
 	if counts[campaign.OutboxFailed]+counts[campaign.OutboxUnknown] == 0 {
 		return nil
 	}
-	reqs, err := st.campaigns.Requests(ctx, c.ID, false)
-	if err != nil {
-		return err
-	}
-	for _, r := range reqs {
+	if _, err := st.campaigns.EachRequest(ctx, campaign.RequestFilter{CampaignID: c.ID}, func(r campaign.Request) error {
 		switch r.OutboxState {
 		case campaign.OutboxFailed:
 			fmt.Fprintf(e.stdout, "  failed   %s  %s <%s>: %s\n", r.Ref, printable(r.Authority.Name), printable(r.ToEmail), printable(smtpSummary(r)))
 		case campaign.OutboxUnknown:
 			fmt.Fprintf(e.stdout, "  unknown  %s  %s <%s>: %s\n", r.Ref, printable(r.Authority.Name), printable(r.ToEmail), printable(r.SMTPText))
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	if counts[campaign.OutboxUnknown] > 0 {
 		fmt.Fprintf(e.stdout, "an unknown request may or may not have arrived; check the sent mailbox or ask the authority, then run\n  foidesk requests resolve REF --sent   (it arrived)\n  foidesk requests resolve REF --resend (it did not; send it again)\n")
@@ -188,14 +187,10 @@ func smtpSummary(r campaign.Request) string {
 // campaignDryRun renders every message that a send would send and reports
 // what would happen, touching neither the database nor the network.
 func campaignDryRun(ctx context.Context, e *env, st *stores, c campaign.Campaign, comp mailer.Composer, s mailer.SMTP, l mailer.Limits) error {
-	reqs, err := st.campaigns.Requests(ctx, c.ID, true)
-	if err != nil {
-		return err
-	}
 	toSend, rendered := 0, 0
-	for _, r := range reqs {
+	if _, err := st.campaigns.EachRequest(ctx, campaign.RequestFilter{CampaignID: c.ID}, func(r campaign.Request) error {
 		if !campaign.WouldSend(r.OutboxState) {
-			continue
+			return nil
 		}
 		toSend++
 		if r.OutboxState == campaign.OutboxDraft {
@@ -204,6 +199,9 @@ func campaignDryRun(ctx context.Context, e *env, st *stores, c campaign.Campaign
 			}
 			rendered++
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	fmt.Fprintf(e.stdout, "dry run: campaign %s (%s) would send %d messages (%d newly rendered) from %s <%s>\n",
 		c.Name, c.State, toSend, rendered, comp.Requester.Name, comp.Requester.Email)

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"foidesk/deadline"
@@ -29,7 +27,12 @@ review's), and very-overdue [deadline] very_overdue_days working days
 after it, on the date --as-of names (default today, in Europe/London).
 LATE is how many working days late the answer is, or was. REASON is the fact
 that put the request where it is; 'foidesk requests show REF' gives the whole
-timeline.`,
+timeline.
+
+The lines are in the order the requests were made (by id); --limit N
+shows at most N of them and --after ID only those after request id ID, and
+when --limit cuts them standard error says how to ask for the next page.
+The counts are always the whole campaign's.`,
 		args: 1,
 	}, campaignStatus))
 }
@@ -37,17 +40,26 @@ timeline.`,
 type campaignStatusFlags struct {
 	json bool
 	asOf string
+	pageFlags
 }
 
 func (f *campaignStatusFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.json, "json", false, "print one JSON object")
 	fs.StringVar(&f.asOf, "as-of", "", "judge overdue requests on `DATE` (YYYY-MM-DD; default today)")
+	f.pageFlags.define(fs)
 }
 
 // campaignStatus shows where each of campaign NAME's requests stands on
-// the --as-of date: counts per status and one line per authority.
+// the --as-of date: counts per status and one line per authority. It
+// reads the campaign twice, a batch at a time, so a campaign of any size
+// takes little memory: once for the counts, which come first, and once
+// for the lines (the page --limit and --after ask for).
 func campaignStatus(ctx context.Context, e *env, f *campaignStatusFlags, args []string) error {
 	day, err := e.statusDay(f.asOf)
+	if err != nil {
+		return err
+	}
+	page, err := f.page()
 	if err != nil {
 		return err
 	}
@@ -59,39 +71,63 @@ func campaignStatus(ctx context.Context, e *env, f *campaignStatusFlags, args []
 	if err != nil {
 		return err
 	}
-	reqs, err := st.campaigns.Requests(ctx, c.ID, false)
+	statusCounts, total, err := campaignStatusCounts(ctx, st, c, day)
 	if err != nil {
 		return err
 	}
-	shown := make([]lifecycle.Shown, len(reqs))
-	statusCounts := map[string]int{}
-	for i, r := range reqs {
-		if shown[i], err = day.show(st, r); err != nil {
+	var write func(campaign.Request, lifecycle.Shown) error
+	var done func() error
+	if f.json {
+		head := campaignStatusHead{Campaign: c.Name, State: c.State, Template: c.Template, AsOf: day.on.String(), Counts: counts, StatusCounts: statusCounts}
+		arr, err := newJSONObjectArray(e.stdout, head, "requests")
+		if err != nil {
 			return err
 		}
-		statusCounts[shown[i].Status]++
+		write = func(r campaign.Request, sh lifecycle.Shown) error {
+			return arr.add(requestJSON(r, sh.Status, sh.DaysLate))
+		}
+		done = arr.close
+	} else {
+		fmt.Fprintf(e.stdout, "campaign %s: %s, letter %s, %d requests, as of %s\n", c.Name, c.State, c.Template, total, day.on)
+		if err := printLetterCounts(ctx, e, st, c); err != nil {
+			return err
+		}
+		for _, s := range lifecycle.Statuses {
+			if statusCounts[s] > 0 {
+				fmt.Fprintf(e.stdout, "  %-22s %d\n", s, statusCounts[s])
+			}
+		}
+		fmt.Fprintln(e.stdout)
+		t := newStreamTable(e.stdout)
+		t.row("ID\tCODE\tAUTHORITY\tEMAIL\tREF\tSTATE\tSTATUS\tTRIES\tSENT\tDUE\tLATE\tSMTP\tREASON\n")
+		write = func(r campaign.Request, sh lifecycle.Shown) error {
+			return t.row("%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, dash(printable(r.Authority.Code)), printable(r.Authority.Name), printable(r.ToEmail), r.Ref,
+				stateDetail(r), sh.Status, r.Attempts, dash(londonTime(r.SentAt)), dash(r.DueDate), dash(lateString(sh.DaysLate)),
+				dash(smtpSummary(r)), dash(r.StatusReason))
+		}
+		done = t.flush
 	}
-	if f.json {
-		return printCampaignStatusJSON(e, c, day.on, counts, statusCounts, reqs, shown)
-	}
-	fmt.Fprintf(e.stdout, "campaign %s: %s, letter %s, %d requests, as of %s\n", c.Name, c.State, c.Template, len(reqs), day.on)
-	if err := printLetterCounts(ctx, e, st, c); err != nil {
+	var shown int
+	var last int64
+	more, err := st.campaigns.EachRequest(ctx, campaign.RequestFilter{CampaignID: c.ID, AfterID: page.After, Limit: page.Limit}, func(r campaign.Request) error {
+		sh, err := day.show(st, r)
+		if err != nil {
+			return err
+		}
+		if err := write(r, sh); err != nil {
+			return err
+		}
+		shown, last = shown+1, r.ID
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	for _, s := range lifecycle.Statuses {
-		if statusCounts[s] > 0 {
-			fmt.Fprintf(e.stdout, "  %-22s %d\n", s, statusCounts[s])
-		}
+	if err := done(); err != nil {
+		return err
 	}
-	fmt.Fprintln(e.stdout)
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CODE\tAUTHORITY\tEMAIL\tREF\tSTATE\tSTATUS\tTRIES\tSENT\tDUE\tLATE\tSMTP\tREASON")
-	for i, r := range reqs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", dash(printable(r.Authority.Code)), printable(r.Authority.Name), printable(r.ToEmail), r.Ref,
-			stateDetail(r), shown[i].Status, r.Attempts, dash(londonTime(r.SentAt)), dash(r.DueDate), dash(lateString(shown[i].DaysLate)),
-			dash(smtpSummary(r)), dash(r.StatusReason))
-	}
-	return tw.Flush()
+	pageNotice(e, shown, more, last)
+	return nil
 }
 
 // statusDay is what showing a request's status needs: the day asked
@@ -157,6 +193,7 @@ func londonTime(t time.Time) string {
 }
 
 type requestStatusJSON struct {
+	ID            int64  `json:"id"`
 	Code          string `json:"code"`
 	Authority     string `json:"authority"`
 	Email         string `json:"email"`
@@ -188,29 +225,22 @@ func rfc3339(t time.Time) string {
 
 func requestJSON(r campaign.Request, status string, late *int) requestStatusJSON {
 	return requestStatusJSON{
-		Code: r.Authority.Code, Authority: r.Authority.Name, Email: r.ToEmail, Regime: r.Regime, Ref: r.Ref, MessageID: r.MessageID,
+		ID: r.ID, Code: r.Authority.Code, Authority: r.Authority.Name, Email: r.ToEmail, Regime: r.Regime, Ref: r.Ref, MessageID: r.MessageID,
 		State: r.OutboxState, Status: status, Attempts: r.Attempts, NextAttemptAt: rfc3339(r.NextAttemptAt), SentAt: rfc3339(r.SentAt),
 		DueDate: r.DueDate, RepliedAt: r.RepliedOn, WorkingDaysLate: late, Reason: r.StatusReason,
 		SMTPCode: r.SMTPCode, SMTPEnhanced: r.SMTPEnhanced, SMTPText: r.SMTPText,
 	}
 }
 
-func printCampaignStatusJSON(e *env, c campaign.Campaign, on deadline.Date, counts, statusCounts map[string]int, reqs []campaign.Request, shown []lifecycle.Shown) error {
-	out := struct {
-		Campaign     string              `json:"campaign"`
-		State        string              `json:"state"`
-		Template     string              `json:"template"`
-		AsOf         string              `json:"as_of"`
-		Counts       map[string]int      `json:"counts"` // by outbox state
-		StatusCounts map[string]int      `json:"status_counts"`
-		Requests     []requestStatusJSON `json:"requests"`
-	}{Campaign: c.Name, State: c.State, Template: c.Template, AsOf: on.String(), Counts: counts, StatusCounts: statusCounts, Requests: []requestStatusJSON{}}
-	for i, r := range reqs {
-		out.Requests = append(out.Requests, requestJSON(r, shown[i].Status, shown[i].DaysLate))
-	}
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+// campaignStatusHead is campaign status --json but for its requests,
+// which follow it in the same object, written one at a time.
+type campaignStatusHead struct {
+	Campaign     string         `json:"campaign"`
+	State        string         `json:"state"`
+	Template     string         `json:"template"`
+	AsOf         string         `json:"as_of"`
+	Counts       map[string]int `json:"counts"` // by outbox state
+	StatusCounts map[string]int `json:"status_counts"`
 }
 
 // printLetterCounts says whether the campaign chases and what follow-up

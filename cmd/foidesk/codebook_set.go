@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"foidesk/store/coding"
 )
@@ -27,7 +26,7 @@ Turning double_coding on sends documents coded once to a second reviewer.`,
 
 // codebookSet validates FILE and stores it as CAMPAIGN's codebook.
 func codebookSet(ctx context.Context, e *env, _ *noFlags, args []string) error {
-	data, err := os.ReadFile(args[1])
+	data, err := readInput(args[1], "codebook", maxCodebookBytes)
 	if err != nil {
 		return err
 	}

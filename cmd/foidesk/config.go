@@ -156,7 +156,7 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 // it explicitly. Unknown keys and bad values are errors naming file and line.
 func LoadConfig(path string, explicit bool) (*Config, error) {
 	cfg := &Config{}
-	data, err := os.ReadFile(path)
+	data, err := readInput(path, "config file", maxConfigBytes)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) && !explicit {
 			cfg.applyDefaults()
@@ -427,7 +427,7 @@ func Secret(envVar, file string) (string, error) {
 	if file == "" {
 		return "", nil
 	}
-	b, err := os.ReadFile(file)
+	b, err := readInput(file, "password file", maxSecretBytes)
 	if err != nil {
 		return "", fmt.Errorf("read password file: %w", err)
 	}
@@ -447,8 +447,11 @@ func (c *Config) checkSecretFiles() error {
 		if f.file == "" {
 			continue
 		}
-		if _, err := os.ReadFile(f.file); err != nil {
-			errs = append(errs, c.src.errorf(f.key, "cannot read %s: %v", f.file, errors.Unwrap(err)))
+		if _, err := readInput(f.file, "password file", maxSecretBytes); err != nil {
+			if u := errors.Unwrap(err); u != nil {
+				err = u
+			}
+			errs = append(errs, c.src.errorf(f.key, "cannot read %s: %v", f.file, err))
 		}
 	}
 	if len(errs) > 0 {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -193,7 +192,7 @@ func loadHolidays(file string) (*deadline.Holidays, error) {
 	if file == "" {
 		return h, nil
 	}
-	data, err := os.ReadFile(file)
+	data, err := readInput(file, "holidays file", maxHolidaysBytes)
 	if err != nil {
 		return nil, fmt.Errorf("holidays file: %w", err)
 	}

@@ -41,7 +41,7 @@ func TestDemo(t *testing.T) {
 		if counts, err = tally.New(st.Store).Count(ctx); err != nil {
 			t.Error(err)
 		}
-		docs, err := st.documents.List(ctx, document.Filter{Status: "ok"})
+		docs, err := st.documents.List(ctx, document.Filter{Status: "ok", Limit: 1000})
 		if err != nil {
 			t.Error(err)
 		}

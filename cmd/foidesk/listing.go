@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -48,21 +49,46 @@ func pageNotice(e *env, shown int, more bool, last int64) {
 // json.Encoder with SetIndent("", "  ") writes a slice, so a listing of
 // any length is printed without holding it.
 type jsonArray struct {
-	w *bufio.Writer
-	n int
+	w      *bufio.Writer
+	n      int
+	indent string // before each element's lines
+	end    string // after the closing bracket
 }
 
-func newJSONArray(w io.Writer) *jsonArray { return &jsonArray{w: bufio.NewWriter(w)} }
+func newJSONArray(w io.Writer) *jsonArray {
+	return &jsonArray{w: bufio.NewWriter(w), indent: "  ", end: "\n"}
+}
+
+// newJSONObjectArray starts a JSON object with the members of head (a
+// struct) and, last, a member key whose array the caller writes with add:
+// the shape json.Encoder gives a struct with a slice field, written as it
+// goes.
+func newJSONObjectArray(w io.Writer, head any, key string) (*jsonArray, error) {
+	b, err := json.MarshalIndent(head, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	a := &jsonArray{w: bufio.NewWriter(w), indent: "    ", end: "\n}\n"}
+	if rest := bytes.TrimSuffix(b, []byte("\n}")); len(rest) < len(b) && len(rest) > 1 {
+		a.w.Write(rest)
+		a.w.WriteString(",")
+	} else {
+		a.w.WriteString("{") // an object without members
+	}
+	k, _ := json.Marshal(key)
+	fmt.Fprintf(a.w, "\n  %s: ", k)
+	return a, nil
+}
 
 // add writes v as the array's next element.
 func (a *jsonArray) add(v any) error {
-	b, err := json.MarshalIndent(v, "  ", "  ")
+	b, err := json.MarshalIndent(v, a.indent, "  ")
 	if err != nil {
 		return err
 	}
-	sep := ",\n  "
+	sep := ",\n" + a.indent
 	if a.n == 0 {
-		sep = "[\n  "
+		sep = "[\n" + a.indent
 	}
 	a.n++
 	a.w.WriteString(sep)
@@ -70,13 +96,15 @@ func (a *jsonArray) add(v any) error {
 	return err
 }
 
-// close ends the array ("[]" when nothing was added) and flushes it.
+// close ends the array ("[]" when nothing was added) and what holds it,
+// and flushes them.
 func (a *jsonArray) close() error {
 	if a.n == 0 {
-		a.w.WriteString("[]\n")
+		a.w.WriteString("[]")
 	} else {
-		a.w.WriteString("\n]\n")
+		a.w.WriteString("\n" + a.indent[2:] + "]")
 	}
+	a.w.WriteString(a.end)
 	return a.w.Flush()
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"foidesk/store"
 	"foidesk/store/mail"
+	"foidesk/store/storetest"
 )
 
 // storeMessages records n replies in the database at db, subjects
@@ -107,5 +108,108 @@ func TestMessagesListPages(t *testing.T) {
 	}
 	if _, errOut, code = runCLI(t, "--db", db, "messages", "list", "--limit", "-1"); code != 2 || !strings.Contains(errOut, "--limit") {
 		t.Errorf("--limit -1: exit %d %q", code, errOut)
+	}
+}
+
+// TestAuthoritiesListPages: the register pages by id like every list, in
+// the table (its ID column says where the next page starts) and in JSON.
+func TestAuthoritiesListPages(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "foidesk.db")
+	if _, errOut, code := authCLI(t, db, "authorities", "import", "--uk-councils"); code != 0 {
+		t.Fatal(errOut)
+	}
+	var seen []int64
+	var after int64
+	for {
+		out, errOut, code := authCLI(t, db, "authorities", "list", "--json", "--limit", "150", "--after", fmt.Sprint(after))
+		if code != 0 {
+			t.Fatal(errOut)
+		}
+		page := jsonIDs(t, out)
+		seen = append(seen, page...)
+		if errOut == "" {
+			break
+		}
+		after = page[len(page)-1]
+		if errOut != fmt.Sprintf("showing 150; more: --after %d\n", after) {
+			t.Fatalf("stderr %q", errOut)
+		}
+	}
+	if len(seen) != 396 || seen[0] != 1 || seen[395] != 396 {
+		t.Fatalf("%d councils over the pages, from %d to %d", len(seen), seen[0], seen[len(seen)-1])
+	}
+	out, errOut, _ := authCLI(t, db, "authorities", "list", "--nation", "Wales", "--limit", "2")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "ID ") || !strings.HasPrefix(lines[3], "2 authorities") || !strings.Contains(errOut, "showing 2; more: --after ") {
+		t.Errorf("a page of the table:\n%s\nstderr %q", out, errOut)
+	}
+}
+
+// TestCampaignStatusPages: campaign status pages its lines by request id
+// while its counts stay the whole campaign's, in the table and in the
+// one JSON object, whose requests array each page fills.
+func TestCampaignStatusPages(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "foidesk.db")
+	st, err := store.Open(ctx, db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := storetest.SendSurvey(ctx, st, storetest.Survey{Name: "paged", Authorities: 12})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type statusJSON struct {
+		StatusCounts map[string]int      `json:"status_counts"`
+		Requests     []requestStatusJSON `json:"requests"`
+	}
+	var seen []string
+	var after int64
+	for {
+		out, errOut, code := runCLI(t, "--db", db, "campaign", "status", "paged", "--as-of", "2026-11-10", "--json", "--limit", "5", "--after", fmt.Sprint(after))
+		if code != 0 {
+			t.Fatal(errOut)
+		}
+		var got statusJSON
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("not one JSON object: %v\n%s", err, out)
+		}
+		if got.StatusCounts["awaiting-response"] != 12 {
+			t.Errorf("a page's counts are not the campaign's: %v", got.StatusCounts)
+		}
+		for _, r := range got.Requests {
+			seen = append(seen, r.Ref)
+			after = r.ID
+		}
+		if errOut == "" {
+			break
+		}
+		if want := fmt.Sprintf("showing 5; more: --after %d\n", after); errOut != want {
+			t.Fatalf("stderr %q, want %q", errOut, want)
+		}
+	}
+	if len(seen) != len(reqs) {
+		t.Fatalf("%d requests over the pages, want %d", len(seen), len(reqs))
+	}
+	byRef := map[string]bool{}
+	for _, r := range reqs {
+		byRef[r.Ref] = true
+	}
+	for _, ref := range seen {
+		if !byRef[ref] {
+			t.Fatalf("request %s shown twice or not the campaign's", ref)
+		}
+		delete(byRef, ref)
+	}
+	out, errOut, _ := runCLI(t, "--db", db, "campaign", "status", "paged", "--as-of", "2026-11-10", "--limit", "2")
+	if !strings.Contains(out, "12 requests") || !strings.Contains(out, "awaiting-response      12") || strings.Count(out, "foi@paged-") != 2 || !strings.Contains(errOut, "showing 2; more: --after ") {
+		t.Errorf("a page of the table:\n%s\nstderr %q", out, errOut)
+	}
+	// An empty campaign's JSON is still one object with an empty array.
+	out, _, _ = runCLI(t, "--db", db, "campaign", "status", "paged", "--json", "--after", "1000000")
+	var got statusJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil || got.Requests == nil || len(got.Requests) != 0 {
+		t.Errorf("past the end: %v\n%s", err, out)
 	}
 }

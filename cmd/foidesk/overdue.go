@@ -10,6 +10,9 @@ import (
 
 	"foidesk/alerts"
 	"foidesk/deadline"
+	"foidesk/lifecycle"
+	"foidesk/store"
+	"foidesk/store/alert"
 )
 
 func init() {
@@ -23,7 +26,14 @@ authority extended to) or review-overdue (an internal review's answer is
 late), most working days late first. A future date answers "who will be
 late by Friday?" from what is known now. Requests answered (awaiting
 review), not delivered (bounced) or withdrawn are never overdue.
---campaign NAME lists one campaign's. --json prints one array of objects.`,
+--campaign NAME lists one campaign's. --json prints one array of objects.
+
+--limit N shows the N most late. The open requests are read a batch at a
+time and only the late ones kept (with --limit, only the N most late so
+far), so memory follows what is shown, not the size of the database. There
+is no --after: the list is ranked by lateness, which changes from day to
+day, not ordered by id, so a page cannot say where the next one starts;
+'foidesk campaign status NAME --after ID' pages a campaign's requests.`,
 	}, overdue))
 }
 
@@ -31,12 +41,14 @@ type overdueFlags struct {
 	campaign string
 	asOf     string
 	json     bool
+	limit    int
 }
 
 func (f *overdueFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.campaign, "campaign", "", "only campaign `NAME`")
 	fs.StringVar(&f.asOf, "as-of", "", "judge lateness on `DATE` (YYYY-MM-DD; default today)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON array")
+	fs.IntVar(&f.limit, "limit", 0, "show only the `N` most late (0: all)")
 }
 
 // overdue lists the requests late on the --as-of date, most late first.
@@ -57,18 +69,20 @@ func overdue(ctx context.Context, e *env, f *overdueFlags, _ []string) error {
 		}
 		campaignID = c.ID
 	}
-	judged, bad, err := alerts.Judge(ctx, st.alerts, st.Lifecycle(), day.th, day.on, campaignID)
+	late, total, bad, err := lateRequests(ctx, st, day, campaignID, f.limit)
 	if err != nil {
 		return err
 	}
-	late := alerts.Overdue(judged)
 	if f.json {
 		err = printOverdueJSON(e, late)
 	} else {
-		err = printOverdue(e, f.campaign, day.on, late)
+		err = printOverdue(e, f.campaign, day.on, late, total)
 	}
 	if err != nil {
 		return err
+	}
+	if len(late) < total {
+		fmt.Fprintf(e.stderr, "showing the %d most late of %d overdue\n", len(late), total)
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("%d requests could not be judged and are not listed:\n%w", len(bad), errors.Join(bad...))
@@ -76,7 +90,39 @@ func overdue(ctx context.Context, e *env, f *overdueFlags, _ []string) error {
 	return nil
 }
 
-func printOverdue(e *env, campaign string, on deadline.Date, late []alerts.Judged) error {
+// lateRequests judges campaign campaignID's open requests (0: every
+// campaign's) on the day, reading them a batch at a time, and returns the
+// late ones most late first (at most limit of them, 0: all), how many are
+// late in all, and the requests that could not be judged.
+func lateRequests(ctx context.Context, st *stores, day statusDay, campaignID int64, limit int) (late []alerts.Judged, total int, bad []error, err error) {
+	if limit < 0 {
+		return nil, 0, nil, usagef("--limit %d: want a number of requests, 0 for all", limit)
+	}
+	err = st.alerts.EachOpen(ctx, campaignID, func(q alert.Request) error {
+		sh, err := st.Lifecycle().Show(lifecycle.Request{Regime: q.Regime, Outbox: q.Outbox, Status: q.Status, Due: q.Due, RepliedOn: q.RepliedOn}, day.on, day.th)
+		if err != nil {
+			bad = append(bad, fmt.Errorf("request %s (%s): %w", q.Ref, q.AuthorityName, err))
+			return nil
+		}
+		j := alerts.Judged{Request: q, Shown: sh}
+		if !j.Late() {
+			return nil
+		}
+		total++
+		late = append(late, j)
+		if limit > 0 && len(late) >= 2*limit+store.Batch {
+			late = alerts.Overdue(late)[:limit]
+		}
+		return nil
+	})
+	late = alerts.Overdue(late)
+	if limit > 0 && len(late) > limit {
+		late = late[:limit]
+	}
+	return late, total, bad, err
+}
+
+func printOverdue(e *env, campaign string, on deadline.Date, late []alerts.Judged, total int) error {
 	where := ""
 	if campaign != "" {
 		where = " in campaign " + printable(campaign)
@@ -85,7 +131,7 @@ func printOverdue(e *env, campaign string, on deadline.Date, late []alerts.Judge
 		fmt.Fprintf(e.stdout, "No request is overdue%s on %s.\n", where, on)
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "%d overdue%s on %s, most late first:\n\n", len(late), where, on)
+	fmt.Fprintf(e.stdout, "%d overdue%s on %s, most late first:\n\n", total, where, on)
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "AUTHORITY\tCODE\tREF\tCAMPAIGN\tSENT\tDUE\tDAYS LATE\tSTATE")
 	for _, j := range late {

@@ -149,6 +149,18 @@ func TestOverdueAsOfAgainstHandCountedDueDates(t *testing.T) {
 		!strings.Contains(out, "AUTHORITY") || strings.Index(out, "Westshire") > strings.Index(out, "Eastburgh") {
 		t.Errorf("table: exit %d\n%s", code, out)
 	}
+	// --limit keeps the most late, and says on stderr that there are more.
+	out, errOut, code := cli("--as-of", "2027-01-15", "--json", "--limit", "1")
+	var top []row
+	if err := json.Unmarshal([]byte(out), &top); err != nil || code != 0 || summary(top) != "Westshire overdue 7" || errOut != "showing the 1 most late of 2 overdue\n" {
+		t.Errorf("--limit 1: exit %d %v %q, stderr %q", code, err, summary(top), errOut)
+	}
+	if _, errOut, code = cli("--as-of", "2027-01-15", "--limit", "2"); errOut != "" || code != 0 {
+		t.Errorf("--limit that takes all: exit %d, stderr %q", code, errOut)
+	}
+	if _, _, code = cli("--limit", "-1"); code != 2 {
+		t.Errorf("--limit -1: exit %d", code)
+	}
 	if _, errOut, code := cli("--campaign", "nope"); code != 1 || !strings.Contains(errOut, "nope") {
 		t.Errorf("unknown campaign: exit %d %q", code, errOut)
 	}

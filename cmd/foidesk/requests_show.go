@@ -224,7 +224,7 @@ func requestTimeline(ctx context.Context, st *stores, token string) (timeline, e
 	if t.Messages, err = st.mail.RequestMessages(ctx, id); err != nil {
 		return t, err
 	}
-	t.Documents, err = st.documents.List(ctx, document.Filter{RequestID: id})
+	t.Documents, err = st.documents.RequestDocuments(ctx, id)
 	return t, err
 }
 

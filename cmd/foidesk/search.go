@@ -27,7 +27,10 @@ campaign's or nation's requests; --kind searches only documents or only
 messages. The review app's search page runs the same query.
 --json prints one array of objects (kind, id, snippet with matches between
 the characters \u0002 and \u0003, rank; a document's status and sources; a
-message's from, subject, message_kind, request_ref, authority).`,
+message's from, subject, message_kind, request_ref, authority).
+--limit N (default 50) shows the N best matches. There is no --after: the
+results are ranked by how well they match, not ordered by id, so an id
+cannot say where the next page starts; narrow the query or raise --limit.`,
 		args: anyArgs,
 	}, searchCommand))
 }

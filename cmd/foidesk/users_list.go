@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"foidesk/store/user"
@@ -15,12 +15,22 @@ func init() {
 		summary: "list the review app's users, their last sign-in and live sessions",
 		help: `Lists every user who has not been removed: whether they are an admin or
 disabled, when they were added and last signed in (UTC), and how many
-sessions they have live now under [web] session_idle and session_max.`,
+sessions they have live now under [web] session_idle and session_max, in the
+order they were added. --limit N shows at most N users and --after ID only
+those after user id ID.`,
 	}, usersList))
 }
 
-// usersList prints one line per user.
-func usersList(ctx context.Context, e *env, _ *noFlags, _ []string) error {
+type usersListFlags struct{ pageFlags }
+
+func (f *usersListFlags) define(fs *flag.FlagSet) { f.pageFlags.define(fs) }
+
+// usersList prints one line per user, in the order they were added.
+func usersList(ctx context.Context, e *env, f *usersListFlags, _ []string) error {
+	page, err := f.page()
+	if err != nil {
+		return err
+	}
 	cfg, err := e.config()
 	if err != nil {
 		return err
@@ -29,17 +39,13 @@ func usersList(ctx context.Context, e *env, _ *noFlags, _ []string) error {
 	if err != nil {
 		return err
 	}
-	users, err := st.users.List(ctx, sessionPolicy(cfg))
-	if err != nil {
-		return err
-	}
-	if len(users) == 0 {
-		fmt.Fprintln(e.stdout, "no users yet; add one with 'foidesk users add NAME --admin'")
-		return nil
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tROLE\tCREATED\tLAST SIGN-IN\tSESSIONS")
-	for _, u := range users {
+	t := newStreamTable(e.stdout)
+	var shown int
+	var last int64
+	more, err := st.users.Each(ctx, sessionPolicy(cfg), page, func(u user.User) error {
+		if shown == 0 {
+			t.row("ID\tNAME\tROLE\tCREATED\tLAST SIGN-IN\tSESSIONS\n")
+		}
 		role := "user"
 		if u.Admin {
 			role = "admin"
@@ -47,9 +53,24 @@ func usersList(ctx context.Context, e *env, _ *noFlags, _ []string) error {
 		if u.Disabled {
 			role += " (disabled)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", u.Name, role, minute(u.CreatedAt), minute(u.LastLogin), u.Sessions)
+		shown, last = shown+1, u.ID
+		return t.row("%d\t%s\t%s\t%s\t%s\t%d\n", u.ID, u.Name, role, minute(u.CreatedAt), minute(u.LastLogin), u.Sessions)
+	})
+	if err != nil {
+		return err
 	}
-	return tw.Flush()
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if shown == 0 {
+		if page.After != 0 {
+			fmt.Fprintf(e.stdout, "no users after id %d\n", page.After)
+		} else {
+			fmt.Fprintln(e.stdout, "no users yet; add one with 'foidesk users add NAME --admin'")
+		}
+	}
+	pageNotice(e, shown, more, last)
+	return nil
 }
 
 // minute shows a time to the minute in UTC, or "never".

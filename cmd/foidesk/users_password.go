@@ -27,13 +27,16 @@ func (e *env) newPassword(name, file string) (string, error) {
 	var pw string
 	switch {
 	case file == "-":
-		line, err := bufio.NewReader(e.stdin).ReadString('\n')
+		line, err := bufio.NewReader(io.LimitReader(e.stdin, maxSecretBytes+1)).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return "", fmt.Errorf("read password from standard input: %w", err)
 		}
+		if len(line) > maxSecretBytes {
+			return "", fmt.Errorf("read password from standard input: its first line is over %d bytes, more than a password can be", maxSecretBytes)
+		}
 		pw = strings.TrimRight(line, "\r\n")
 	case file != "":
-		b, err := os.ReadFile(file)
+		b, err := readInput(file, "password file", maxSecretBytes)
 		if err != nil {
 			return "", fmt.Errorf("read password file: %w", err)
 		}

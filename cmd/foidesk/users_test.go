@@ -55,9 +55,16 @@ func TestUsersAddListPasswdRemove(t *testing.T) {
 		}
 	}
 	out, _, _ = runCLI(t, "--db", db, "users", "list")
-	if !regexp.MustCompile(`(?m)^ana\s+admin\s+\S+ \S+\s+never\s+0$`).MatchString(out) ||
-		!regexp.MustCompile(`(?m)^bob\s+user\s+\S+ \S+\s+\S+ \S+\s+2$`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^\d+\s+ana\s+admin\s+\S+ \S+\s+never\s+0$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^\d+\s+bob\s+user\s+\S+ \S+\s+\S+ \S+\s+2$`).MatchString(out) {
 		t.Fatalf("list:\n%s", out)
+	}
+	out, errOut, _ = runCLI(t, "--db", db, "users", "list", "--limit", "1")
+	if !strings.Contains(out, "ana") || strings.Contains(out, "bob") || errOut != "showing 1; more: --after 1\n" {
+		t.Errorf("first page:\n%s\nstderr %q", out, errOut)
+	}
+	if out, _, _ = runCLI(t, "--db", db, "users", "list", "--after", "1"); strings.Contains(out, "ana") || !strings.Contains(out, "bob") {
+		t.Errorf("second page:\n%s", out)
 	}
 	out, errOut, code = runCLI(t, "--db", db, "users", "passwd", "bob", "--password-file", pwFile)
 	if code != 0 || !strings.Contains(out, "2 sessions ended") {

@@ -102,16 +102,34 @@ type Request struct {
 
 // Open lists, in one query, the sent requests that are awaiting an
 // answer against a due date or that were last seen in an alert state, of
-// campaign campaignID (0: every campaign), by request id.
+// campaign campaignID (0: every campaign), by request id: the deadline
+// watcher's pass, which judges them together. A listing streams them
+// with EachOpen.
 func (s *Store) Open(ctx context.Context, campaignID int64) ([]Request, error) {
+	return s.open(ctx, campaignID, 0, -1)
+}
+
+// EachOpen calls fn with each request Open would list, by request id, a
+// batch at a time, so that memory stays flat in the number of open
+// requests.
+func (s *Store) EachOpen(ctx context.Context, campaignID int64, fn func(Request) error) error {
+	fetch := func(ctx context.Context, after int64, n int) ([]Request, error) {
+		return s.open(ctx, campaignID, after, n)
+	}
+	_, err := store.Walk(ctx, store.Page{}, fetch, func(q Request) int64 { return q.ID }, fn)
+	return err
+}
+
+// open reads at most n (-1: all) open requests with an id above after.
+func (s *Store) open(ctx context.Context, campaignID, after int64, n int) ([]Request, error) {
 	rows, err := s.core.DB().QueryContext(ctx, `SELECT r.id, r.campaign_id, c.name, r.authority_id, coalesce(a.code, ''), a.name,
 		r.ref, r.regime, r.outbox_state, coalesce(r.status, ''), coalesce(r.due_date, ''), coalesce(r.replied_on, ''), r.sent_at,
 		coalesce(s.state, ''), coalesce(s.since, '')
 		FROM requests r JOIN campaigns c ON c.id = r.campaign_id JOIN authorities a ON a.id = r.authority_id
 		LEFT JOIN alert_states s ON s.request_id = r.id
 		WHERE ((r.outbox_state = 'sent' AND r.status IN ('awaiting-response', 'extended', 'awaiting-review')) OR s.request_id IS NOT NULL)
-			AND (?1 = 0 OR r.campaign_id = ?1)
-		ORDER BY r.id`, campaignID)
+			AND (?1 = 0 OR r.campaign_id = ?1) AND r.id > ?2
+		ORDER BY r.id LIMIT ?3`, campaignID, after, n)
 	if err != nil {
 		return nil, fmt.Errorf("open requests: %w", err)
 	}

@@ -320,23 +320,55 @@ type Summary struct {
 	Counts   map[string]int
 }
 
-// Summaries lists every campaign, oldest first, with its counts.
+// Summaries lists every campaign, oldest first, with its counts, for
+// the web's home page; the CLI pages them with EachSummary.
 func (s *Store) Summaries(ctx context.Context) ([]Summary, error) {
-	cs, err := s.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Summary, 0, len(cs))
-	for _, c := range cs {
-		counts, err := s.Counts(ctx, c.ID)
-		if err != nil {
+	out := []Summary{}
+	_, err := s.EachSummary(ctx, store.Page{}, func(sum Summary) error {
+		out = append(out, sum)
+		return nil
+	})
+	return out, err
+}
+
+// EachSummary calls fn with each campaign in p, oldest first, with its
+// counts, reading a batch of campaigns and their counts in two queries
+// (never a query per campaign). It returns whether more campaigns follow
+// the last one given to fn.
+func (s *Store) EachSummary(ctx context.Context, p store.Page, fn func(Summary) error) (more bool, err error) {
+	fetch := func(ctx context.Context, after int64, n int) ([]Summary, error) {
+		cs, err := s.campaigns(ctx, after, n)
+		if err != nil || len(cs) == 0 {
 			return nil, err
 		}
-		n := 0
-		for _, k := range counts {
-			n += k
+		out := make([]Summary, len(cs))
+		at := make(map[int64]*Summary, len(cs))
+		for i, c := range cs {
+			out[i] = Summary{Campaign: c, Counts: map[string]int{}}
+			for _, st := range OutboxStates {
+				out[i].Counts[st] = 0
+			}
+			at[c.ID] = &out[i]
 		}
-		out = append(out, Summary{Campaign: c, Requests: n, Counts: counts})
+		rows, err := s.core.DB().QueryContext(ctx, `SELECT campaign_id, outbox_state, count(*) FROM requests
+			WHERE campaign_id BETWEEN ? AND ? GROUP BY campaign_id, outbox_state`, cs[0].ID, cs[len(cs)-1].ID)
+		if err != nil {
+			return nil, fmt.Errorf("count requests: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var state string
+			var n int
+			if err := rows.Scan(&id, &state, &n); err != nil {
+				return nil, err
+			}
+			if sum := at[id]; sum != nil {
+				sum.Counts[state] = n
+				sum.Requests += n
+			}
+		}
+		return out, rows.Err()
 	}
-	return out, nil
+	return store.Walk(ctx, p, fetch, func(sum Summary) int64 { return sum.ID }, fn)
 }

@@ -125,8 +125,11 @@ func scanRequest(row scanner, withRaw bool) (Request, error) {
 	return r, nil
 }
 
-// Requests lists a campaign's requests by authority name; withRaw
-// also loads each stored message.
+// Requests lists every request of a campaign by authority name, all held
+// at once; withRaw also loads each stored message. It is for the callers
+// that need the whole campaign together (campaign preview --out renders
+// every letter before writing any; test fixtures); listings stream with
+// EachRequest.
 func (s *Store) Requests(ctx context.Context, campaignID int64, withRaw bool) ([]Request, error) {
 	q := "SELECT " + requestCols
 	if withRaw {
@@ -144,6 +147,52 @@ func (s *Store) Requests(ctx context.Context, campaignID int64, withRaw bool) ([
 		return nil, fmt.Errorf("list requests: %w", err)
 	}
 	return out, nil
+}
+
+// RequestFilter selects a page of a campaign's requests.
+type RequestFilter struct {
+	CampaignID int64
+	WithRaw    bool  // load each stored message too
+	AfterID    int64 // only requests with a greater id
+	Limit      int   // at most this many (0: all)
+}
+
+// EachRequest calls fn with each request of campaign f.CampaignID in the
+// order they were made (by id: a campaign is created in the order of its
+// authorities' names), from the one after f.AfterID and at most f.Limit
+// of them (0: all), reading them in batches so that memory stays flat in
+// the size of the campaign; no statement is open while fn runs. It
+// returns whether more follow the last one given to fn.
+func (s *Store) EachRequest(ctx context.Context, f RequestFilter, fn func(Request) error) (more bool, err error) {
+	if f.CampaignID == 0 {
+		return false, fmt.Errorf("list requests: no campaign")
+	}
+	fetch := func(ctx context.Context, after int64, n int) ([]Request, error) {
+		q, args := requestPageQuery(f, after, n)
+		rows, err := s.core.DB().QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("list requests: %w", err)
+		}
+		out, err := scanRequests(rows, f.WithRaw)
+		if err != nil {
+			return nil, fmt.Errorf("list requests: %w", err)
+		}
+		return out, nil
+	}
+	return store.Walk(ctx, store.Page{After: f.AfterID, Limit: f.Limit}, fetch, func(r Request) int64 { return r.ID }, fn)
+}
+
+// requestPageQuery selects at most n of a campaign's requests with an id
+// above after, walking requests_campaign (migration 0180) so that a page
+// costs its own rows (TestRequestPagesQueryPlan).
+func requestPageQuery(f RequestFilter, after int64, n int) (string, []any) {
+	q := "SELECT " + requestCols
+	if f.WithRaw {
+		q += ", m.raw" + requestFrom + rawJoin
+	} else {
+		q += requestFrom
+	}
+	return q + " WHERE r.campaign_id = ? AND r.id > ? ORDER BY r.id LIMIT ?", []any{f.CampaignID, after, n}
 }
 
 // RequestByRef finds a request by its reference token (normalised, so a

@@ -60,7 +60,7 @@ func TestSaveDocumentLinksQueuesAndSearches(t *testing.T) {
 	if err != nil || c.Queued {
 		t.Fatalf("repeat save: %+v %v", c, err)
 	}
-	list, err := docs.List(ctx, document.Filter{})
+	list, err := docs.List(ctx, document.Filter{Limit: 1000})
 	if err != nil || len(list) != 1 || len(list[0].Sources) != 2 || list[0].Sources[1].Authority != "Kingsford Council" || list[0].Review != "pending" {
 		t.Fatalf("documents: %+v %v", list, err)
 	}

@@ -43,10 +43,54 @@ type Filter struct {
 	Status    string
 	ID        int64
 	RequestID int64 // documents from the messages matched to this request
+	AfterID   int64 // only documents with a greater id
+	Limit     int   // at most this many (Each: 0 for all)
 }
 
-// Documents lists documents, oldest first, with their sources.
+// List lists documents f selects, oldest first, with their sources: one
+// document (f.ID) or at most f.Limit of them after f.AfterID. A caller
+// that wants every document streams them with Each.
 func (s *Store) List(ctx context.Context, f Filter) ([]Summary, error) {
+	n := f.Limit
+	if f.ID != 0 && n == 0 {
+		n = 1
+	}
+	if n <= 0 {
+		return nil, fmt.Errorf("list documents: a limit is required (got %d); Each streams every document", f.Limit)
+	}
+	return s.list(ctx, f, f.AfterID, n)
+}
+
+// Each calls fn with every document f selects, oldest first, with its
+// sources, from the one after f.AfterID and at most f.Limit of them (0:
+// all). It reads a batch of documents and their sources in two queries,
+// so memory stays flat in the number of documents, and holds no statement
+// open while fn runs (fn may write: Reextract updates each document). It
+// returns whether more documents follow the last one given to fn.
+func (s *Store) Each(ctx context.Context, f Filter, fn func(Summary) error) (more bool, err error) {
+	fetch := func(ctx context.Context, after int64, n int) ([]Summary, error) { return s.list(ctx, f, after, n) }
+	return store.Walk(ctx, store.Page{After: f.AfterID, Limit: f.Limit}, fetch, func(d Summary) int64 { return d.ID }, fn)
+}
+
+// RequestDocuments lists every document extracted from the mail matched
+// to one request, oldest first: a request's own documents, which its
+// timeline shows whole.
+func (s *Store) RequestDocuments(ctx context.Context, requestID int64) ([]Summary, error) {
+	if requestID == 0 {
+		return nil, fmt.Errorf("list a request's documents: no request id")
+	}
+	out := []Summary{}
+	_, err := s.Each(ctx, Filter{RequestID: requestID}, func(d Summary) error {
+		out = append(out, d)
+		return nil
+	})
+	return out, err
+}
+
+// listQuery selects at most n documents f selects with an id above after,
+// walking the primary key or documents_status, which ends in it
+// (TestDocumentPages).
+func listQuery(f Filter, after int64, n int) (string, []any) {
 	q := `SELECT d.id, d.origin, d.sha256, d.type, d.status, d.reason, d.engine, d.pages, d.words, coalesce(d.similar_to, 0), coalesce(d.similarity, 0), d.extracted_at,
 		(SELECT CASE WHEN count(*) = 0 THEN '' WHEN sum(state = 'pending') > 0 THEN 'pending' ELSE 'done' END FROM review_queue rq WHERE rq.document_id = d.id)
 		FROM documents d`
@@ -64,15 +108,20 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Summary, error) {
 		where = append(where, "d.id IN (SELECT ds.document_id FROM document_sources ds JOIN messages m ON m.id = ds.message_id WHERE m.request_id = ?)")
 		args = append(args, f.RequestID)
 	}
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY d.id"
+	where = append(where, "d.id > ?")
+	args = append(args, after, n)
+	return q + " WHERE " + strings.Join(where, " AND ") + " ORDER BY d.id LIMIT ?", args
+}
+
+// list reads at most n documents f selects with an id above after, in id
+// order, with their sources.
+func (s *Store) list(ctx context.Context, f Filter, after int64, n int) ([]Summary, error) {
+	q, args := listQuery(f, after, n)
 	rows, err := s.core.DB().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list documents: %w", err)
 	}
-	var out []Summary
+	out := []Summary{}
 	for rows.Next() {
 		var d Summary
 		if err := rows.Scan(&d.ID, &d.Origin, &d.SHA256, &d.Type, &d.Status, &d.Reason, &d.Engine, &d.Pages, &d.Words, &d.SimilarTo, &d.Similarity, &d.ExtractedAt, &d.Review); err != nil {

@@ -321,10 +321,34 @@ type AuthorityFilter struct {
 	Nation       string // exact stored spelling, e.g. "Northern Ireland"
 	MissingEmail bool   // only those without an address
 	Tag          string // only those with this tag
+	AfterID      int64  // only those with a greater id
+	Limit        int    // at most this many (EachAuthority: 0 for all)
 }
 
-// Authorities lists the register ordered by name, then code.
+// Authorities lists at most f.Limit authorities of the register after
+// f.AfterID, in the order they were added (by id). A limit is required:
+// a caller that wants the whole register streams it with EachAuthority.
 func (s *Store) Authorities(ctx context.Context, f AuthorityFilter) ([]Authority, error) {
+	if f.Limit <= 0 {
+		return nil, fmt.Errorf("list authorities: a limit is required (got %d); EachAuthority streams the register", f.Limit)
+	}
+	return s.authorities(ctx, f, f.AfterID, f.Limit)
+}
+
+// EachAuthority calls fn with every authority f selects, in the order they
+// were added, from the one after f.AfterID and at most f.Limit of them (0:
+// all), reading them in batches so that memory stays flat in the size of
+// the register. It returns whether more follow the last one given to fn.
+func (s *Store) EachAuthority(ctx context.Context, f AuthorityFilter, fn func(Authority) error) (more bool, err error) {
+	fetch := func(ctx context.Context, after int64, n int) ([]Authority, error) {
+		return s.authorities(ctx, f, after, n)
+	}
+	return store.Walk(ctx, store.Page{After: f.AfterID, Limit: f.Limit}, fetch, func(a Authority) int64 { return a.ID }, fn)
+}
+
+// authoritiesQuery selects at most n authorities f selects with an id
+// above after, walking the primary key (TestAuthorityPagesQueryPlan).
+func authoritiesQuery(f AuthorityFilter, after int64, n int) (string, []any) {
 	var where []string
 	var args []any
 	if f.Nation != "" {
@@ -338,11 +362,14 @@ func (s *Store) Authorities(ctx context.Context, f AuthorityFilter) ([]Authority
 		where = append(where, "EXISTS (SELECT 1 FROM json_each(authorities.tags) WHERE value = ?)")
 		args = append(args, f.Tag)
 	}
-	q := "SELECT " + authorityColumns + " FROM authorities"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY name COLLATE NOCASE, code"
+	where = append(where, "id > ?")
+	args = append(args, after, n)
+	q := "SELECT " + authorityColumns + " FROM authorities WHERE " + strings.Join(where, " AND ") + " ORDER BY id LIMIT ?"
+	return q, args
+}
+
+func (s *Store) authorities(ctx context.Context, f AuthorityFilter, after int64, n int) ([]Authority, error) {
+	q, args := authoritiesQuery(f, after, n)
 	rows, err := s.core.DB().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list authorities: %w", err)

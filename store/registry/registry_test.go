@@ -40,7 +40,7 @@ func authInput(origin, code, name, email, nation string, tags ...string) Authori
 
 func authCounts(t *testing.T, st *store.Store, s *Store) (int, int) {
 	t.Helper()
-	list, err := s.Authorities(context.Background(), AuthorityFilter{})
+	list, err := s.Authorities(context.Background(), AuthorityFilter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestImportAuthoritiesCountsAndEvents(t *testing.T) {
 	if len(res.MissingEmail) != 1 || res.MissingEmail[0].Code != "ABE" {
 		t.Errorf("missing email %+v", res.MissingEmail)
 	}
-	list, _ := s.Authorities(ctx, AuthorityFilter{})
+	list, _ := s.Authorities(ctx, AuthorityFilter{Limit: 1000})
 	regimes := map[string]string{}
 	for _, a := range list {
 		regimes[a.Name] = a.Regime
@@ -141,7 +141,7 @@ func TestImportWithoutAFieldKeepsWhatIsStored(t *testing.T) {
 	if err != nil || res.Unchanged != 1 {
 		t.Fatalf("%+v %v", res, err)
 	}
-	list, _ := s.Authorities(ctx, AuthorityFilter{})
+	list, _ := s.Authorities(ctx, AuthorityFilter{Limit: 1000})
 	a := list[0]
 	if a.Email != "foi@angus.gov.uk" || a.Regime != "eisr" || !slices.Equal(a.Tags, []string{"mine"}) {
 		t.Errorf("after import without those fields: %+v", a)
@@ -151,7 +151,7 @@ func TestImportWithoutAFieldKeepsWhatIsStored(t *testing.T) {
 	if err != nil || res.Updated != 1 {
 		t.Fatalf("%+v %v", res, err)
 	}
-	list, _ = s.Authorities(ctx, AuthorityFilter{})
+	list, _ = s.Authorities(ctx, AuthorityFilter{Limit: 1000})
 	if len(list[0].Tags) != 0 {
 		t.Errorf("tags %q, want none", list[0].Tags)
 	}
@@ -235,13 +235,12 @@ func TestListAuthoritiesFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := func(f AuthorityFilter) []string {
-		list, err := s.Authorities(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
 		out := []string{}
-		for _, a := range list {
+		if _, err := s.EachAuthority(ctx, f, func(a Authority) error {
 			out = append(out, a.Code)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
 		}
 		return out
 	}
@@ -249,7 +248,10 @@ func TestListAuthoritiesFilters(t *testing.T) {
 		f    AuthorityFilter
 		want []string
 	}{
-		{AuthorityFilter{}, []string{"", "BEL", "DRS", "kent"}},
+		{AuthorityFilter{}, []string{"BEL", "DRS", "kent", ""}}, // in the order they were added
+		{AuthorityFilter{Limit: 2}, []string{"BEL", "DRS"}},
+		{AuthorityFilter{AfterID: 2, Limit: 1}, []string{"kent"}},
+		{AuthorityFilter{AfterID: 1, MissingEmail: true}, []string{"kent"}},
 		{AuthorityFilter{Nation: "Northern Ireland"}, []string{"BEL", "DRS"}},
 		{AuthorityFilter{MissingEmail: true}, []string{"BEL", "kent"}},
 		{AuthorityFilter{Nation: "Northern Ireland", MissingEmail: true}, []string{"BEL"}},
@@ -259,6 +261,27 @@ func TestListAuthoritiesFilters(t *testing.T) {
 	} {
 		if got := names(tc.f); !slices.Equal(got, tc.want) {
 			t.Errorf("%+v: %q, want %q", tc.f, got, tc.want)
+		}
+	}
+	if _, err := s.Authorities(ctx, AuthorityFilter{}); err == nil {
+		t.Error("Authorities without a limit returned the whole register")
+	}
+}
+
+// TestAuthorityPagesQueryPlan: a page of the register, whatever the
+// filters, walks the primary key from the id it starts after: no sort of
+// every matching row, no scan of the table per page.
+func TestAuthorityPagesQueryPlan(t *testing.T) {
+	core, _ := registryOpen(t)
+	for _, f := range []AuthorityFilter{{}, {Nation: "Wales"}, {MissingEmail: true}, {Tag: "childrens-services", Nation: "England"}} {
+		q, args := authoritiesQuery(f, 4711, 100)
+		plan, err := core.QueryPlan(context.Background(), q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(plan, "; ")
+		if strings.Contains(text, "TEMP B-TREE") || strings.Contains(text, "SCAN authorities") {
+			t.Errorf("%+v planned as: %s", f, text)
 		}
 	}
 }
@@ -288,7 +311,7 @@ func TestSharedEmailIsStoredAndItsChangeRecorded(t *testing.T) {
 	if res, err := reg.ImportAuthorities(ctx, AuthorityImport{Rows: []AuthorityInput{worthing}}); err != nil || res.Updated != 1 {
 		t.Fatal(res, err)
 	}
-	as, err := reg.Authorities(ctx, AuthorityFilter{})
+	as, err := reg.Authorities(ctx, AuthorityFilter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 -- The schema of a new database, from store/migrations. Do not edit:
 -- go test ./store -run Schema -update rewrites it.
-PRAGMA user_version = 170;
+PRAGMA user_version = 180;
 
 CREATE TABLE alert_digests (
     day        TEXT PRIMARY KEY, -- YYYY-MM-DD (Europe/London)
@@ -406,6 +406,8 @@ CREATE TABLE requests (
 );
 
 CREATE INDEX requests_authority ON requests (authority_id);
+
+CREATE INDEX requests_campaign ON requests (campaign_id, id);
 
 CREATE INDEX requests_outbox ON requests (outbox_state, next_attempt_at);
 

@@ -134,19 +134,41 @@ func (s *Store) ByName(ctx context.Context, name string) (User, error) {
 	return u, err
 }
 
-// List returns the users not removed, by name, each with its number of
-// live sessions as of now under policy p.
+// List lists every user who has not been removed, by name, with how many
+// sessions each has live under p: for the web's admin page. Users are
+// added by hand by an admin, dozens at most; the CLI pages them with Each.
 func (s *Store) List(ctx context.Context, p Policy) ([]User, error) {
+	out, err := s.users(ctx, p, "ORDER BY name COLLATE NOCASE", 0, -1)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Each calls fn with each user who has not been removed, in the order
+// they were added (by id), in page pg, with how many sessions each has
+// live under p, a batch at a time. It returns whether more users follow
+// the last one given to fn.
+func (s *Store) Each(ctx context.Context, p Policy, pg store.Page, fn func(User) error) (more bool, err error) {
+	fetch := func(ctx context.Context, after int64, n int) ([]User, error) {
+		return s.users(ctx, p, "ORDER BY id", after, n)
+	}
+	return store.Walk(ctx, pg, fetch, func(u User) int64 { return u.ID }, fn)
+}
+
+// users reads at most n (-1: all) live users with an id above after, in
+// order.
+func (s *Store) users(ctx context.Context, p Policy, order string, after int64, n int) ([]User, error) {
 	now := s.core.Now()
 	rows, err := s.core.DB().QueryContext(ctx, `SELECT `+userColumns+`,
 		(SELECT count(*) FROM sessions WHERE user_id = users.id AND expires_at > ? AND last_seen_at > ?)
-		FROM users WHERE removed_at IS NULL ORDER BY name COLLATE NOCASE`,
-		ts(now), ts(now.Add(-p.idle())))
+		FROM users WHERE removed_at IS NULL AND id > ? `+order+` LIMIT ?`,
+		ts(now), ts(now.Add(-p.idle())), after, n)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
 	defer rows.Close()
-	var out []User
+	out := []User{}
 	for rows.Next() {
 		var u User
 		var last, created, updated sql.NullString
