@@ -35,9 +35,10 @@ const newReplies = 1000
 // sent on 2 November 2026 and answered before this.
 var builtAt = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
-// worldVersion names how worlds are built; a -scale.dir built by another
-// version is built again.
-const worldVersion = "scale-world 1"
+// worldVersion names how worlds are built, with the schema they were
+// built at: a -scale.dir built by another version, or before a migration,
+// is built again (else the first timed run would migrate it).
+func worldVersion() string { return fmt.Sprintf("scale-world 1, schema %d", store.SchemaVersion()) }
 
 // world is one scale's databases and their shared data directory:
 //
@@ -68,7 +69,7 @@ func openWorld(b *testing.B, bin, dir string, n int) *world {
 		full: filepath.Join(dir, "full.db"), noneNew: filepath.Join(dir, "none-new.db"), fullNew: filepath.Join(dir, "full-new.db"),
 		cfg: filepath.Join(dir, "foidesk.toml"), cfgHolidays: filepath.Join(dir, "foidesk-holidays.toml")}
 	marker := filepath.Join(dir, "built")
-	if v, err := os.ReadFile(marker); err == nil && string(v) == worldVersion {
+	if v, err := os.ReadFile(marker); err == nil && string(v) == worldVersion() {
 		b.Logf("%d: reusing the world built in %s", n, dir)
 		return w
 	}
@@ -118,7 +119,7 @@ func openWorld(b *testing.B, bin, dir string, n int) *world {
 		}
 		return os.Remove(base)
 	})
-	if err := os.WriteFile(marker, []byte(worldVersion), 0o600); err != nil {
+	if err := os.WriteFile(marker, []byte(worldVersion()), 0o600); err != nil {
 		b.Fatal(err)
 	}
 	return w
