@@ -34,6 +34,7 @@ type timed struct {
 	n       int // the scale
 	items   int // what the per-item cost divides by
 	runs    []ran
+	load    string // the 1-minute load average after the runs: other work on the machine shows here
 }
 
 func (t timed) median() time.Duration {
@@ -233,8 +234,12 @@ func profilePath(t *timed, last bool) string {
 	return filepath.Join(*scaleProfile, fmt.Sprintf("%d-%s.pprof", t.n, t.command))
 }
 
-// report adds the per-item cost and the peaks to the benchmark's line.
+// report adds the per-item cost and the peaks to the benchmark's line,
+// and notes how loaded the machine was.
 func report(b *testing.B, t *timed) {
+	if l, err := os.ReadFile("/proc/loadavg"); err == nil {
+		t.load = strings.Fields(string(l))[0]
+	}
 	tree, self, worker := t.peakKB()
 	b.ReportMetric(float64(t.median().Nanoseconds())/1e3/float64(t.items), "µs/item")
 	b.ReportMetric(float64(tree)/1024, "peak-RSS-MB")

@@ -38,14 +38,14 @@ func printTable(w io.Writer, all []*timed) {
 	}
 	for _, c := range order {
 		ts := byCommand[c]
-		fmt.Fprintf(w, "\n%s\n\n| requests | items | runs | wall (median) | per item | peak RSS | foidesk alone | PDF worker |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n", titles[c])
+		fmt.Fprintf(w, "\n%s\n\n| requests | items | runs | wall (median) | per item | peak RSS | foidesk alone | PDF worker | load |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n", titles[c])
 		for _, t := range ts {
 			tree, self, worker := t.peakKB()
 			wk := "—"
 			if worker > 0 {
 				wk = mb(worker)
 			}
-			fmt.Fprintf(w, "| %d | %d | %d | %s | %s | %s | %s | %s |\n", t.n, t.items, len(t.runs), ms(t.median()), perItem(t), mb(tree), mb(self), wk)
+			fmt.Fprintf(w, "| %d | %d | %d | %s | %s | %s | %s | %s | %s |\n", t.n, t.items, len(t.runs), ms(t.median()), perItem(t), mb(tree), mb(self), wk, t.load)
 		}
 		if len(ts) > 1 {
 			first, last := ts[0], ts[len(ts)-1]
