@@ -37,13 +37,19 @@ type timed struct {
 	load    string // the 1-minute load average after the runs: other work on the machine shows here
 }
 
-func (t timed) median() time.Duration {
+func (t timed) median() time.Duration { return t.walls()[len(t.runs)/2] }
+
+// fastest is the least disturbed run on a shared machine.
+func (t timed) fastest() time.Duration { return t.walls()[0] }
+
+// walls are the runs' wall times, shortest first.
+func (t timed) walls() []time.Duration {
 	ws := make([]time.Duration, len(t.runs))
 	for i, r := range t.runs {
 		ws[i] = r.wall
 	}
 	slices.Sort(ws)
-	return ws[len(ws)/2]
+	return ws
 }
 
 // peakKB is the largest of the runs' peaks: the process tree's (wait4),
