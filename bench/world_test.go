@@ -38,12 +38,13 @@ var builtAt = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 // worldVersion names how worlds are built, with the schema they were
 // built at: a -scale.dir built by another version, or before a migration,
 // is built again (else the first timed run would migrate it).
-func worldVersion() string { return fmt.Sprintf("scale-world 1, schema %d", store.SchemaVersion()) }
+func worldVersion() string { return fmt.Sprintf("scale-world 2, schema %d", store.SchemaVersion()) }
 
 // world is one scale's databases and their shared data directory:
 //
 //   - full: the register, the campaigns and their sent requests, the
-//     messages and their extracted documents: what the timed commands read;
+//     messages and their extracted documents: what the timed commands read,
+//     never changed by them (recompute that changes clocks runs on copies);
 //   - noneNew: the register, campaigns and requests with no mail at all,
 //     then the new replies, not yet extracted;
 //   - fullNew: full plus the same new replies.
@@ -128,7 +129,7 @@ func openWorld(b *testing.B, bin, dir string, n int) *world {
 // writeConfigs writes the two config files: the data directory, and the
 // same with a holidays file adding a bank holiday in every nation on
 // Tuesday 10 November 2026, inside every request's 20 working days, so
-// switching between them moves every clock by a day.
+// that recomputing with it moves every clock by a day.
 func (w *world) writeConfigs() error {
 	holidays := filepath.Join(w.dir, "holidays.json")
 	var divs []string
