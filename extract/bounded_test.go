@@ -3,6 +3,7 @@ package extract
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -63,5 +64,46 @@ func TestInProcessInputReadThroughTheLimit(t *testing.T) {
 	res := mustExtract(t, x, writeTemp(t, "big.txt", []byte(strings.Repeat("word ", 400))))
 	if res.Status != StatusUnsupported || !strings.Contains(res.Reason, "over the 1000-byte limit") {
 		t.Errorf("Extract: status %s, reason %q", res.Status, res.Reason)
+	}
+}
+
+// TestProcessPendingPagesThroughMany: more pending attachments and
+// bodies than one page holds are all made documents, each once, and the
+// bodies only after every attachment.
+func TestProcessPendingPagesThroughMany(t *testing.T) {
+	ctx := context.Background()
+	w := newDocWorld(t)
+	const replies, perReply = 260, 2 // 520 attachments: more than store.Batch
+	for i := range replies {
+		w.reply(t, "Example Borough Council", "response", fmt.Sprintf("Reply %d: please find attached.", i),
+			[2]string{"a.txt", fmt.Sprintf("Annex A of reply %d on recording meetings.", i)},
+			[2]string{"b.txt", fmt.Sprintf("Annex B of reply %d on recording meetings.", i)})
+	}
+	x := newTestExtractor(t, Options{Tesseract: "-"})
+	seen := map[string]int{}
+	bodyBeforeAttachment := false
+	var bodies int
+	if err := x.ProcessPending(ctx, w.docs, w.blobs, func(p Progress) {
+		if p.Item.AttachmentID == 0 {
+			bodies++
+			return
+		}
+		if bodies > 0 {
+			bodyBeforeAttachment = true
+		}
+		seen[fmt.Sprint(p.Item.AttachmentID)]++
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != replies*perReply || bodies != replies || bodyBeforeAttachment {
+		t.Fatalf("%d attachments, %d bodies (want %d and %d); a body before an attachment: %v", len(seen), bodies, replies*perReply, replies, bodyBeforeAttachment)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("attachment %s processed %d times", id, n)
+		}
+	}
+	if left, err := w.docs.PendingAttachments(ctx, 0, 10); err != nil || len(left) != 0 {
+		t.Fatalf("still pending: %d, %v", len(left), err)
 	}
 }

@@ -16,8 +16,8 @@ import (
 type DocumentStore interface {
 	// The work: attachments and response bodies that are not documents
 	// yet, and a body again when re-extracting.
-	PendingAttachments(ctx context.Context, limit int) ([]mail.Attachment, error)
-	PendingBodies(ctx context.Context) ([]document.PendingBody, error)
+	PendingAttachments(ctx context.Context, after int64, limit int) ([]mail.Attachment, error)
+	PendingBodies(ctx context.Context, after int64, limit int) ([]document.PendingBody, error)
 	MessageBody(ctx context.Context, messageID int64) (string, error)
 	// How many of a message's attachments are in the review queue.
 	QueuedAttachments(ctx context.Context, messageID int64) (int, error)
@@ -71,21 +71,42 @@ type Progress struct {
 // Attachments go first, so that a body is judged knowing whether its
 // message's attachments were queued.
 func (x *Extractor) ProcessPending(ctx context.Context, st DocumentStore, blobs Blob, report func(Progress)) error {
-	atts, err := st.PendingAttachments(ctx, 0)
-	if err != nil {
-		return err
+	// A page at a time, by id: what is done is no longer pending, and
+	// what arrives meanwhile comes on a later page.
+	for after := int64(0); ; {
+		atts, err := st.PendingAttachments(ctx, after, store.Batch)
+		if err != nil {
+			return err
+		}
+		if len(atts) == 0 {
+			break
+		}
+		items := make([]Item, 0, len(atts))
+		for _, a := range atts {
+			items = append(items, Item{SHA256: a.SHA256, Filename: a.Filename, MessageID: a.MessageID, AttachmentID: a.ID, Kind: a.Kind})
+		}
+		if err := x.ProcessItems(ctx, st, blobs, items, report); err != nil {
+			return err
+		}
+		after = atts[len(atts)-1].ID
 	}
-	var items []Item
-	for _, a := range atts {
-		items = append(items, Item{SHA256: a.SHA256, Filename: a.Filename, MessageID: a.MessageID, AttachmentID: a.ID, Kind: a.Kind})
+	for after := int64(0); ; {
+		bodies, err := st.PendingBodies(ctx, after, store.Batch)
+		if err != nil {
+			return err
+		}
+		if len(bodies) == 0 {
+			return nil
+		}
+		after = bodies[len(bodies)-1].MessageID
+		if err := x.processBodies(ctx, st, bodies, report); err != nil {
+			return err
+		}
 	}
-	if err := x.ProcessItems(ctx, st, blobs, items, report); err != nil {
-		return err
-	}
-	bodies, err := st.PendingBodies(ctx)
-	if err != nil {
-		return err
-	}
+}
+
+// processBodies makes documents of a page of pending message bodies.
+func (x *Extractor) processBodies(ctx context.Context, st DocumentStore, bodies []document.PendingBody, report func(Progress)) error {
 	for _, b := range bodies {
 		p, err := x.processBody(ctx, st, b)
 		if err != nil {

@@ -97,7 +97,7 @@ func TestDismissAndUndismiss(t *testing.T) {
 
 func pendingBody(t *testing.T, env *testEnv, id int64) bool {
 	t.Helper()
-	bodies, err := document.New(env.st).PendingBodies(context.Background())
+	bodies, err := document.New(env.st).PendingBodies(context.Background(), 0, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,7 +86,7 @@ func TestReusedMessageIDBothStored(t *testing.T) {
 			t.Errorf("%s: attachment bytes %q %v", when, got, err)
 		}
 		// What extraction takes next: the PDF is waiting for it.
-		pending, err := document.New(env.st).PendingAttachments(ctx, 0)
+		pending, err := document.New(env.st).PendingAttachments(ctx, 0, 1000)
 		if err != nil || len(pending) != 1 || pending[0].ID != atts[0].ID {
 			t.Errorf("%s: pending for extraction %+v %v, want the response's PDF", when, pending, err)
 		}

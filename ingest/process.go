@@ -6,10 +6,10 @@ import (
 	"log/slog"
 	"os"
 	"regexp"
-	"sort"
 	"strings"
 
 	"foidesk/blob"
+	"foidesk/store"
 	"foidesk/store/mail"
 )
 
@@ -22,7 +22,7 @@ type MailStore interface {
 	MessageIDBySHA(ctx context.Context, sum string) (int64, error)
 	RecordMessage(ctx context.Context, m mail.NewMessage) (mail.Recorded, error)
 	RecordDuplicate(ctx context.Context, msgID int64, loc mail.Location) error
-	MessageSHAs(ctx context.Context) (map[int64]string, error)
+	MessageSHAs(ctx context.Context, after int64, limit int) ([]mail.MessageRaw, error)
 	Rederive(ctx context.Context, id int64, d mail.Derived) (changed bool, err error)
 	MailboxState(ctx context.Context, name string) (mail.MailboxState, error)
 	StartMailbox(ctx context.Context, name string, uidvalidity uint32) (mail.MailboxState, error)
@@ -227,37 +227,44 @@ type ReparseStats struct {
 // is kept.
 func (p *Processor) Reparse(ctx context.Context) (ReparseStats, error) {
 	var st ReparseStats
-	shas, err := p.Store.MessageSHAs(ctx)
-	if err != nil {
-		return st, err
-	}
-	ids := make([]int64, 0, len(shas))
-	for id := range shas {
-		ids = append(ids, id)
-	}
-	sortInt64(ids)
-	for _, id := range ids {
-		sum := shas[id]
-		fi, err := os.Stat(p.Blobs.Path(sum))
+	// A page of messages at a time, by id, so that a database of any
+	// size is reparsed in little memory.
+	for after := int64(0); ; {
+		page, err := p.Store.MessageSHAs(ctx, after, store.Batch)
 		if err != nil {
-			st.Missing++
-			p.Log.Error("reparse: raw message file missing; message left as it was", "message", id, "sha256", sum, "err", err)
-			continue
+			return st, err
 		}
-		d, err := p.Derive(ctx, sum, fi.Size())
-		if err != nil {
-			return st, fmt.Errorf("message %d: %w", id, err)
+		if len(page) == 0 {
+			return st, nil
 		}
-		changed, err := p.Store.Rederive(ctx, id, d)
-		if err != nil {
-			return st, fmt.Errorf("message %d: %w", id, err)
-		}
-		st.Messages++
-		if changed {
-			st.Changed++
+		after = page[len(page)-1].ID
+		for _, m := range page {
+			if err := p.reparseOne(ctx, m.ID, m.SHA256, &st); err != nil {
+				return st, err
+			}
 		}
 	}
-	return st, nil
 }
 
-func sortInt64(a []int64) { sort.Slice(a, func(i, j int) bool { return a[i] < a[j] }) }
+// reparseOne re-derives message id from its raw file sum, counting in st.
+func (p *Processor) reparseOne(ctx context.Context, id int64, sum string, st *ReparseStats) error {
+	fi, err := os.Stat(p.Blobs.Path(sum))
+	if err != nil {
+		st.Missing++
+		p.Log.Error("reparse: raw message file missing; message left as it was", "message", id, "sha256", sum, "err", err)
+		return nil
+	}
+	d, err := p.Derive(ctx, sum, fi.Size())
+	if err != nil {
+		return fmt.Errorf("message %d: %w", id, err)
+	}
+	changed, err := p.Store.Rederive(ctx, id, d)
+	if err != nil {
+		return fmt.Errorf("message %d: %w", id, err)
+	}
+	st.Messages++
+	if changed {
+		st.Changed++
+	}
+	return nil
+}

@@ -263,17 +263,19 @@ type PendingBody struct {
 	Body      string
 }
 
-// PendingAttachments lists attachments not yet linked to a document, oldest
-// first, with their message's request and kind. A dismissed message's
-// attachments are left alone: a person said it belongs to no request.
-func (s *Store) PendingAttachments(ctx context.Context, limit int) ([]mail.Attachment, error) {
+// PendingAttachments lists at most limit attachments with an id above
+// after not yet linked to a document, oldest first, with their message's
+// request and kind: a caller pages through them by the last id. A
+// dismissed message's attachments are left alone: a person said it
+// belongs to no request.
+func (s *Store) PendingAttachments(ctx context.Context, after int64, limit int) ([]mail.Attachment, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("list pending attachments: a limit is required (got %d)", limit)
+	}
 	q := `SELECT a.id, a.message_id, a.seq, a.part, a.filename, a.content_type, a.size, a.sha256, coalesce(m.request_id, 0), m.kind
 		FROM attachments a JOIN messages m ON m.id = a.message_id
-		WHERE NOT EXISTS (SELECT 1 FROM document_sources ds WHERE ds.attachment_id = a.id) AND a.id > ? AND m.dismissed_at IS NULL ORDER BY a.id`
-	if limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", limit)
-	}
-	rows, err := s.core.DB().QueryContext(ctx, q, 0)
+		WHERE NOT EXISTS (SELECT 1 FROM document_sources ds WHERE ds.attachment_id = a.id) AND a.id > ? AND m.dismissed_at IS NULL ORDER BY a.id LIMIT ?`
+	rows, err := s.core.DB().QueryContext(ctx, q, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list attachments: %w", err)
 	}
@@ -292,14 +294,19 @@ func (s *Store) PendingAttachments(ctx context.Context, limit int) ([]mail.Attac
 // PendingBodies lists answers (responses, refusals and "already published"
 // replies, not dismissed) whose body is not yet a document and whose
 // attachments all are, so that whether to queue the body can take its
-// attachments into account (extract's review rule).
-func (s *Store) PendingBodies(ctx context.Context) ([]PendingBody, error) {
+// attachments into account (extract's review rule): at most limit of them
+// with a message id above after, oldest first, so that a caller holds one
+// page of bodies at a time.
+func (s *Store) PendingBodies(ctx context.Context, after int64, limit int) ([]PendingBody, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("list pending bodies: a limit is required (got %d)", limit)
+	}
 	rows, err := s.core.DB().QueryContext(ctx, `SELECT m.id, m.sha256, m.kind, m.body_text FROM messages m
-		WHERE m.kind IN ('response', 'refusal', 'published') AND m.dismissed_at IS NULL
+		WHERE m.id > ? AND m.kind IN ('response', 'refusal', 'published') AND m.dismissed_at IS NULL
 		AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id
 			AND NOT EXISTS (SELECT 1 FROM document_sources ds WHERE ds.attachment_id = a.id))
 		AND NOT EXISTS (SELECT 1 FROM document_sources ds WHERE ds.message_id = m.id AND ds.attachment_id IS NULL)
-		ORDER BY m.id`)
+		ORDER BY m.id LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list pending bodies: %w", err)
 	}

@@ -222,21 +222,28 @@ func (s *Store) MessageLocations(ctx context.Context, messageID int64) ([]Locati
 	return out, rows.Err()
 }
 
-// MessageSHAs lists every stored message's id and raw SHA-256, for reparse.
-func (s *Store) MessageSHAs(ctx context.Context) (map[int64]string, error) {
-	rows, err := s.core.DB().QueryContext(ctx, `SELECT id, sha256 FROM messages ORDER BY id`)
+// MessageRaw is a stored message's id and the SHA-256 of its raw file.
+type MessageRaw struct {
+	ID     int64
+	SHA256 string
+}
+
+// MessageSHAs lists at most limit stored messages with an id above after,
+// by id, each with its raw file's SHA-256: reparse walks them a page at a
+// time.
+func (s *Store) MessageSHAs(ctx context.Context, after int64, limit int) ([]MessageRaw, error) {
+	rows, err := s.core.DB().QueryContext(ctx, `SELECT id, sha256 FROM messages WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[int64]string{}
+	var out []MessageRaw
 	for rows.Next() {
-		var id int64
-		var sum string
-		if err := rows.Scan(&id, &sum); err != nil {
+		var m MessageRaw
+		if err := rows.Scan(&m.ID, &m.SHA256); err != nil {
 			return nil, err
 		}
-		out[id] = sum
+		out = append(out, m)
 	}
 	return out, rows.Err()
 }
