@@ -33,8 +33,11 @@ func registerState(t *testing.T, db string) string {
 		t.Fatalf("database does not open after the kill: %v", err)
 	}
 	defer st.Close()
-	list, err := registry.New(st).Authorities(ctx, registry.AuthorityFilter{Limit: 1000})
-	if err != nil {
+	var list []registry.Authority
+	if _, err := registry.New(st).EachAuthority(ctx, registry.AuthorityFilter{}, func(a registry.Authority) error {
+		list = append(list, a)
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	ev, err := st.Events(ctx, store.EventFilter{})
