@@ -4,7 +4,7 @@
 // foidesk binary against each, as a user would run it, and prints a
 // Markdown table of wall time, cost per item and peak resident memory.
 //
-//	go test ./bench -run '^$' -bench Scale -benchtime 3x -timeout 2h -scale.max 100000
+//	go test ./bench -run '^$' -bench Scale -benchtime 5x -timeout 2h -scale.max 100000
 //
 // The package has no code outside its tests; `go test ./...` builds it
 // and runs nothing, since benchmarks run only with -bench.
