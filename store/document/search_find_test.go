@@ -118,3 +118,63 @@ func TestSearchDocumentsAndMessages(t *testing.T) {
 		}
 	}
 }
+
+// Each hit's snippet is its own text around the match, for documents and
+// messages alike and on a later page too: snippets are made after the page
+// is ranked, one hit at a time.
+func TestSearchSnippetsBelongToTheirHits(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "foidesk.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ms, docs := mail.New(s), document.New(s)
+	req, err := storetest.Send(ctx, s, storetest.SentRequest{AuthorityName: "Ashdown Council", AuthorityEmail: "foi@ashdown.gov.uk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := []string{"alder", "birch", "cedar", "damson", "elder", "fir", "gorse", "hazel"}
+	for i, w := range words {
+		rec, err := ms.RecordMessage(ctx, mail.NewMessage{SHA256: strings.Repeat("0", 62) + string(rune('a'+i)) + "1", Size: 1,
+			Derived: mail.Derived{FromAddr: "foi@ashdown.gov.uk", Subject: "Reply", BodyText: "Message " + w + " mentions recording once.",
+				RequestID: req.ID, MatchedBy: "test", Kind: mail.KindResponse}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := docs.Save(ctx, document.Input{Origin: document.FromAttachment, SHA256: "doc-" + w, Status: "ok",
+			Text: "Document " + w + " on recording meetings. " + strings.Repeat("Filler words pad the text. ", i)},
+			document.Source{MessageID: rec.ID, Filename: w + ".pdf"}, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	for offset := 0; offset < 2*len(words); offset += 5 {
+		hits, err := docs.Search(ctx, document.Query{Text: "recording", Limit: 5, Offset: offset})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hits {
+			if !strings.Contains(h.Snippet, document.HitStart+"recording"+document.HitEnd) {
+				t.Fatalf("%s %d: snippet %q has no marked match", h.Kind, h.ID, h.Snippet)
+			}
+			var own string
+			for _, w := range words {
+				if strings.Contains(h.Snippet, w) {
+					own = w
+				}
+			}
+			if h.Kind == "document" && (len(h.Sources) != 1 || h.Sources[0].Filename != own+".pdf") {
+				t.Fatalf("document %d: snippet %q is not from %+v", h.ID, h.Snippet, h.Sources)
+			}
+			key := h.Kind + own
+			if own == "" || seen[key] {
+				t.Fatalf("%s %d: snippet %q names no word of its own, or another hit's", h.Kind, h.ID, h.Snippet)
+			}
+			seen[key] = true
+		}
+	}
+	if len(seen) != 2*len(words) {
+		t.Fatalf("%d distinct hits over the pages, want %d", len(seen), 2*len(words))
+	}
+}
