@@ -26,8 +26,8 @@ type RecordedFact struct {
 // the order they were recorded, those undone included (with the event that
 // undid them).
 func (s *Store) RecordedFacts(ctx context.Context, id int64) ([]RecordedFact, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, detail FROM events
-		WHERE request_id = ? AND kind IN (?, ?, ?) ORDER BY id`, id, evClarified, evFact, evFactUndone)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, detail FROM `+factEvents+`
+		WHERE request_id = ? AND `+factKindsSQL+` ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("facts of request %d: %w", id, err)
 	}

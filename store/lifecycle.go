@@ -275,15 +275,15 @@ type RecomputeStats struct {
 var recomputeBatch = 2000
 
 // The queries of one recompute batch: the batch's requests along the
-// primary key, then its messages and its recorded-fact events by their
-// request_id indexes (whose entries end in the rowid, so the order needs
-// no sort).
+// primary key, then its messages by messages' request_id index and its
+// recorded-fact events by events_request_facts, which holds only facts
+// (both indexes' entries end in the rowid, so the order needs no sort).
 const (
 	recomputeRequests = `SELECT ` + requestColumns + ` FROM requests WHERE id > ? ORDER BY id LIMIT ?`
 	recomputeReplies  = `SELECT request_id, ` + replyColumns + ` FROM messages
 		WHERE request_id BETWEEN ? AND ? ORDER BY request_id, id`
-	recomputeFacts = `SELECT request_id, id, kind, coalesce(message_id, 0), detail FROM events
-		WHERE request_id BETWEEN ? AND ? AND kind IN (?, ?, ?) ORDER BY request_id, id`
+	recomputeFacts = `SELECT request_id, id, kind, coalesce(message_id, 0), detail FROM ` + factEvents + `
+		WHERE request_id BETWEEN ? AND ? AND ` + factKindsSQL + ` ORDER BY request_id, id`
 )
 
 // RecomputeClocks derives the clock of every sent request from its facts,
@@ -385,7 +385,7 @@ func (s *Store) recomputeBatch(ctx context.Context, tx *sql.Tx, after int64) (n,
 		return 0, 0, 0, err
 	}
 
-	rows, err = tx.QueryContext(ctx, recomputeFacts, append([]any{lo, hi}, factKinds...)...)
+	rows, err = tx.QueryContext(ctx, recomputeFacts, lo, hi)
 	if err != nil {
 		return 0, 0, 0, err
 	}

@@ -93,5 +93,36 @@ func BenchmarkRequestsRecompute(b *testing.B) {
 		db, cfg := bigDB(b, n, n/5, 0)
 		b.Run(fmt.Sprintf("%dk/unchanged", n/1000), func(b *testing.B) { benchRecompute(b, db, cfg, n, false) })
 		b.Run(fmt.Sprintf("%dk/all-changed", n/1000), func(b *testing.B) { benchRecompute(b, db, cfg, n, true) })
+		b.Run(fmt.Sprintf("%dk/unchanged-after-history", n/1000), func(b *testing.B) {
+			// Ten more clock changes for every request, as a long survey's
+			// holiday corrections would leave: reading the recorded facts
+			// must not read them.
+			for range 10 {
+				benchSpoilAndRecompute(b, db, cfg)
+			}
+			benchRecompute(b, db, cfg, n, false)
+		})
+	}
+}
+
+// benchSpoilAndRecompute moves every request's clock and puts it back
+// with a recompute, untimed, so that each request gains a clock-change
+// event.
+func benchSpoilAndRecompute(b *testing.B, db, cfg string) {
+	b.Helper()
+	b.StopTimer()
+	defer b.StartTimer()
+	st, err := store.Open(context.Background(), db, store.Options{Now: func() time.Time { return storetest.BigNow }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, err = st.DB().Exec(`UPDATE requests SET due_date = '2000-01-01'`)
+	st.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out, errb strings.Builder
+	if code := run(context.Background(), []string{"--config", cfg, "--db", db, "requests", "recompute"}, strings.NewReader(""), &out, &errb); code != 0 {
+		b.Fatalf("exit %d: %s", code, errb.String())
 	}
 }

@@ -1,6 +1,6 @@
 -- The schema of a new database, from store/migrations. Do not edit:
 -- go test ./store -run Schema -update rewrites it.
-PRAGMA user_version = 180;
+PRAGMA user_version = 200;
 
 CREATE TABLE alert_digests (
     day        TEXT PRIMARY KEY, -- YYYY-MM-DD (Europe/London)
@@ -247,6 +247,9 @@ BEGIN
 END;
 
 CREATE INDEX events_request ON events (request_id) WHERE request_id IS NOT NULL;
+
+CREATE INDEX events_request_facts ON events (request_id, id)
+	WHERE kind IN ('request.clarification_answered', 'request.fact_recorded', 'request.fact_undone');
 
 CREATE TABLE letters (
     id              INTEGER PRIMARY KEY,
