@@ -3,6 +3,7 @@ package campaign
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -249,14 +250,54 @@ func scanRequests(rows *sql.Rows, withRaw bool) ([]Request, error) {
 	return out, rows.Err()
 }
 
-// AnswerableRequests lists every request a reply can belong to (sent, or
-// whose sending is unknown), by authority name then campaign: the choices
-// a person picks from when assigning a message by hand.
-func (s *Store) AnswerableRequests(ctx context.Context) ([]Request, error) {
+// answerable is the condition for a request a reply can belong to: sent,
+// or whose sending is unknown.
+const answerable = `r.outbox_state IN ('sent', 'unknown')`
+
+// AnswerableRequests lists at most limit requests a reply can belong to
+// (sent, or whose sending is unknown), by authority name then campaign:
+// the choices offered when a message is assigned by hand. The limit is
+// required: at national scale there are 100,000 of them, and SQLite
+// keeps only the first limit rows of the sort (a top-N sort), so memory
+// stays flat in the number of requests.
+func (s *Store) AnswerableRequests(ctx context.Context, limit int) ([]Request, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("answerable requests: the limit must be positive (got %d)", limit)
+	}
 	rows, err := s.core.DB().QueryContext(ctx, "SELECT "+requestCols+requestFrom+
-		" WHERE r.outbox_state IN ('sent', 'unknown') ORDER BY a.name, c.name, r.id")
+		" WHERE "+answerable+" ORDER BY a.name, c.name, r.id LIMIT ?", limit)
 	if err != nil {
 		return nil, fmt.Errorf("answerable requests: %w", err)
+	}
+	return scanRequests(rows, false)
+}
+
+// CountAnswerable is how many requests a reply can belong to, for the
+// notice that says how much of the list AnswerableRequests gave.
+func (s *Store) CountAnswerable(ctx context.Context) (int, error) {
+	var n int
+	err := s.core.DB().QueryRowContext(ctx, "SELECT count(*) FROM requests r WHERE "+answerable).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count answerable requests: %w", err)
+	}
+	return n, nil
+}
+
+// AnswerableByRefs returns those of the requests with these references
+// that a reply can belong to, by authority name then campaign, in one
+// query: the suggestions a page makes for its messages' senders.
+func (s *Store) AnswerableByRefs(ctx context.Context, refs []string) ([]Request, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	list, err := json.Marshal(refs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.core.DB().QueryContext(ctx, "SELECT "+requestCols+requestFrom+
+		" WHERE r.ref IN (SELECT value FROM json_each(?)) AND "+answerable+" ORDER BY a.name, c.name, r.id", string(list))
+	if err != nil {
+		return nil, fmt.Errorf("answerable requests by reference: %w", err)
 	}
 	return scanRequests(rows, false)
 }
