@@ -1,6 +1,6 @@
 -- The schema of a new database, from store/migrations. Do not edit:
 -- go test ./store -run Schema -update rewrites it.
-PRAGMA user_version = 180;
+PRAGMA user_version = 190;
 
 CREATE TABLE alert_digests (
     day        TEXT PRIMARY KEY, -- YYYY-MM-DD (Europe/London)
@@ -80,6 +80,8 @@ CREATE INDEX authorities_code_nocase ON authorities (code COLLATE NOCASE);
 
 CREATE INDEX authorities_email ON authorities (lower(email));
 
+CREATE INDEX authorities_email_domain ON authorities (substr(lower(email), instr(lower(email), '@')));
+
 CREATE TABLE authority_senders (
     authority_id INTEGER NOT NULL REFERENCES authorities (id),
     address      TEXT NOT NULL,              -- lower-cased
@@ -89,6 +91,8 @@ CREATE TABLE authority_senders (
 );
 
 CREATE INDEX authority_senders_address ON authority_senders (address);
+
+CREATE INDEX authority_senders_domain ON authority_senders (substr(address, instr(address, '@')));
 
 CREATE TABLE campaigns (
     id         INTEGER PRIMARY KEY,
@@ -410,6 +414,8 @@ CREATE INDEX requests_authority ON requests (authority_id);
 CREATE INDEX requests_campaign ON requests (campaign_id, id);
 
 CREATE INDEX requests_outbox ON requests (outbox_state, next_attempt_at);
+
+CREATE INDEX requests_to_domain ON requests (substr(lower(to_email), instr(lower(to_email), '@')));
 
 CREATE TABLE review_claims (
     review_id  INTEGER NOT NULL REFERENCES review_queue (id),
