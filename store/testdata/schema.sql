@@ -82,6 +82,8 @@ CREATE INDEX authorities_email ON authorities (lower(email));
 
 CREATE INDEX authorities_email_domain ON authorities (substr(lower(email), instr(lower(email), '@')));
 
+CREATE INDEX authorities_name ON authorities (name);
+
 CREATE TABLE authority_senders (
     authority_id INTEGER NOT NULL REFERENCES authorities (id),
     address      TEXT NOT NULL,              -- lower-cased
