@@ -158,6 +158,15 @@ type Disagreement struct {
 // Disagreements lists a campaign's disputed entries, oldest first;
 // resolved says whether to list the resolved ones instead of those
 // still waiting.
+//
+// It holds them all, with each document's text, for the resolve page,
+// which shows every open dispute at once. The set is bounded by the
+// entries two coders coded and disagreed on: double coding is a sample
+// (the codebook's share), and disputes a fraction of it, so a campaign
+// of 400 holds a handful. At 100,000 requests in one campaign with a 10%
+// sample and 20% disagreement that is about 2,000 texts, hundreds of MB
+// with long policies: the page would then need paging by review id, not
+// this list; it is not done yet.
 func (s *Store) Disagreements(ctx context.Context, campaignID int64, resolved bool) ([]Disagreement, error) {
 	all, err := scanCodings(s.core.DB().QueryContext(ctx, codingColumns+` WHERE c.campaign_id = ? AND c.current = 1 AND c.review_id IN
 		(SELECT review_id FROM codings WHERE campaign_id = ? AND current = 1 AND role = 'coder' GROUP BY review_id HAVING count(*) >= 2)
