@@ -161,12 +161,12 @@ type Disagreement struct {
 //
 // It holds them all, with each document's text, for the resolve page,
 // which shows every open dispute at once. The set is bounded by the
-// entries two coders coded and disagreed on: double coding is a sample
-// (the codebook's share), and disputes a fraction of it, so a campaign
-// of 400 holds a handful. At 100,000 requests in one campaign with a 10%
-// sample and 20% disagreement that is about 2,000 texts, hundreds of MB
-// with long policies: the page would then need paging by review id, not
-// this list; it is not done yet.
+// entries two coders coded and disagreed on: only with the codebook's
+// double coding on, and then the share where coders differ, so a
+// campaign of 400 holds tens. At 100,000 documents in one campaign with
+// 20% disagreement that is 20,000 texts, gigabytes with long policies:
+// such a campaign needs the page paged by review id and this list
+// walked, which is not done yet.
 func (s *Store) Disagreements(ctx context.Context, campaignID int64, resolved bool) ([]Disagreement, error) {
 	all, err := scanCodings(s.core.DB().QueryContext(ctx, codingColumns+` WHERE c.campaign_id = ? AND c.current = 1 AND c.review_id IN
 		(SELECT review_id FROM codings WHERE campaign_id = ? AND current = 1 AND role = 'coder' GROUP BY review_id HAVING count(*) >= 2)
