@@ -3,6 +3,8 @@ package extract
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os/exec"
 	"strings"
 	"time"
@@ -10,6 +12,10 @@ import (
 
 // antiwordTimeout bounds one .doc conversion.
 const antiwordTimeout = 60 * time.Second
+
+// antiwordStderrBytes is how much of antiword's complaints is kept: the
+// start says what went wrong.
+const antiwordStderrBytes = 64 << 10
 
 // extractDoc reads a Word 97–2003 document with antiword, a separate
 // process, so its crashes cost nothing but this document.
@@ -25,13 +31,19 @@ func (x *Extractor) extractDoc(ctx context.Context, path string) Result {
 	ctx, cancel := context.WithTimeout(ctx, antiwordTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, x.antiword, "-w", "0", "-m", "UTF-8.txt", path)
-	var stdout, stderr bytes.Buffer
+	// Its text is held to the extractor's text limit: a crafted .doc can
+	// make antiword print far more than the file's size. Its complaints
+	// are kept to their start.
+	stdout := cappedBuffer{max: x.opts.Limits.MaxTextBytes, refuse: true}
+	stderr := cappedBuffer{max: antiwordStderrBytes}
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
 	err := cmd.Run()
 	msg := strings.TrimSpace(stderr.String())
 	res := Result{Engine: EngineAntiword}
 	switch {
+	case stdout.over:
+		res.Status, res.Reason = StatusFailed, fmt.Sprintf("antiword's text is larger than the text limit (%d bytes); ask the authority for a PDF or .docx", x.opts.Limits.MaxTextBytes)
 	case ctx.Err() == context.DeadlineExceeded:
 		res.Status, res.Reason = StatusFailed, "antiword did not finish within "+antiwordTimeout.String()
 	case strings.Contains(strings.ToLower(msg), "encrypted"):
@@ -83,3 +95,35 @@ func utf16le(s string) []byte {
 	}
 	return b
 }
+
+// errOverLimit: a cappedBuffer that refuses more was given more.
+var errOverLimit = errors.New("output over its limit")
+
+// cappedBuffer holds at most max bytes of a program's output. Given more,
+// it keeps what fits and notes it (over); one that refuses then fails the
+// write, so the copy stops and the program's next write fails on its
+// closed pipe, rather than being read to its end. It has no ReadFrom (a
+// bytes.Buffer's would read past the cap), so every copy goes through
+// Write.
+type cappedBuffer struct {
+	buf    bytes.Buffer
+	max    int64
+	refuse bool
+	over   bool
+}
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	room := max(b.max-int64(b.buf.Len()), 0)
+	if int64(len(p)) <= room {
+		return b.buf.Write(p)
+	}
+	b.over = true
+	b.buf.Write(p[:room])
+	if b.refuse {
+		return int(room), errOverLimit
+	}
+	return len(p), nil
+}
+
+// String is what the buffer holds.
+func (b *cappedBuffer) String() string { return b.buf.String() }

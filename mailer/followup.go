@@ -71,7 +71,7 @@ func (m Composer) FollowUp(name string, r campaign.Request, what, replyID, reaso
 
 // FollowUpStore is what queueing follow-ups needs of the database.
 type FollowUpStore interface {
-	ChaserCandidates(ctx context.Context, campaignID int64, day string) ([]campaign.ChaserDue, error)
+	EachChaserCandidate(ctx context.Context, campaignID int64, day string, fn func(campaign.ChaserDue) error) error
 	QueueLetter(ctx context.Context, l campaign.NewLetter) (id int64, queued bool, err error)
 	LetterByKey(ctx context.Context, key string) (campaign.Letter, error)
 	LatestReplyID(ctx context.Context, requestID int64) (string, error)
@@ -102,38 +102,35 @@ func (f FollowUps) QueueChasers(ctx context.Context, now time.Time) (int, error)
 // not a burst.
 func (f FollowUps) QueueCampaignChasers(ctx context.Context, campaignID int64, now time.Time) (int, error) {
 	today := deadline.ReceiptDate(now)
-	due, err := f.Store.ChaserCandidates(ctx, campaignID, today.String())
-	if err != nil {
-		return 0, err
-	}
 	comp := f.Composer
 	comp.Now = func() time.Time { return now }
 	queued := 0
-	for _, d := range due {
+	err := f.Store.EachChaserCandidate(ctx, campaignID, today.String(), func(d campaign.ChaserDue) error {
 		on, err := f.chaserDay(d)
 		if err != nil {
 			f.log().Warn("cannot work out when to chase; not chased", "ref", d.Request.Ref, "err", err)
-			continue
+			return nil
 		}
 		if today < on {
-			continue
+			return nil
 		}
 		n := d.Queued + 1
 		l, err := comp.FollowUp("chaser", d.Request, "chaser"+strconv.Itoa(n), d.ReplyID, "")
 		if err != nil {
-			return queued, err
+			return err
 		}
 		l.Kind, l.Key = campaign.LetterChaser, campaign.ChaserKey(d.Request.ID, n)
 		_, ok, err := f.Store.QueueLetter(ctx, l)
 		if err != nil {
-			return queued, err
+			return err
 		}
 		if ok {
 			queued++
 			f.log().Info("chaser queued", "ref", d.Request.Ref, "authority", d.Request.Authority.Name, "chaser", n, "due", d.Request.DueDate)
 		}
-	}
-	return queued, nil
+		return nil
+	})
+	return queued, err
 }
 
 // chaserDay is the day d's next chaser falls due.

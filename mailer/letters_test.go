@@ -471,3 +471,38 @@ func bounce(status string) func(*testing.T, *store.Store, campaign.Request) {
 		}
 	}
 }
+
+// More requests due a chaser than one batch of the store's walk: each is
+// chased once, and the next look queues none.
+func TestChasersForMoreThanABatch(t *testing.T) {
+	ctx := context.Background()
+	now := storetest.DefaultSentAt.Add(70 * 24 * time.Hour)
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "f.db"), store.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	reqs, err := storetest.SendSurvey(ctx, st, storetest.Survey{Name: "national", Authorities: store.Batch + 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := campaign.New(st)
+	if _, err := cs.SetChasers(ctx, "national", campaign.Chasers{After: 1, Every: 5, Max: 1}); err != nil {
+		t.Fatal(err)
+	}
+	set, err := templates.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fu := FollowUps{Store: cs, Composer: Composer{Templates: set, Requester: testRequester}}
+	if n, err := fu.QueueChasers(ctx, now); err != nil || n != len(reqs) {
+		t.Fatalf("queued %d chasers (%v), want %d", n, err, len(reqs))
+	}
+	if n, err := fu.QueueChasers(ctx, now); err != nil || n != 0 {
+		t.Fatalf("the second look queued %d (%v), want none", n, err)
+	}
+	var keys int
+	if err := st.DB().QueryRow(`SELECT count(DISTINCT request_id) FROM letters WHERE kind = 'chaser'`).Scan(&keys); err != nil || keys != len(reqs) {
+		t.Errorf("%d requests chased (%v), want %d", keys, err, len(reqs))
+	}
+}

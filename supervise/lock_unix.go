@@ -32,6 +32,10 @@ func (e *HeldError) Error() string {
 	return fmt.Sprintf("%s is locked by process %d", e.Path, e.PID)
 }
 
+// pidBytes is as much of a held lock file as is read for its holder's
+// pid: a pid's digits and a newline, with room to spare.
+const pidBytes = 32
+
 // Acquire takes the lock on path, creating the file, and writes this
 // process's pid into it. It does not wait: when another process holds the
 // lock it returns a *HeldError naming that process.
@@ -43,8 +47,11 @@ func Acquire(path string) (*Lock, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		defer f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			b, _ := os.ReadFile(path)
-			pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+			// A pid and its newline: the start of the file is enough,
+			// whatever else another program left in it.
+			b := make([]byte, pidBytes)
+			n, _ := f.ReadAt(b, 0)
+			pid, _ := strconv.Atoi(strings.TrimSpace(string(b[:n])))
 			return nil, &HeldError{Path: path, PID: pid}
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)

@@ -1,6 +1,7 @@
 package supervise
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -263,4 +264,24 @@ func TestLoopThatRetriesByItselfReportsFailing(t *testing.T) {
 	}
 	step <- nil
 	waitFor(t, "the recovery", func() bool { return health(s, "imap").OK() })
+}
+
+// A held lock file that holds something other than a pid (another
+// program's 8 MB, say) is read only at its start: the lock is reported
+// held, by a process it cannot name.
+func TestLockFileIsReadBounded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "foidesk.db.run.lock")
+	l, err := Acquire(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	if err := os.WriteFile(path, bytes.Repeat([]byte("not a pid "), 800_000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Acquire(path)
+	var held *HeldError
+	if !errors.As(err, &held) || held.PID != 0 || err.Error() != path+" is locked by another process" {
+		t.Fatalf("second Acquire: %v, want held by an unnamed process", err)
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"foidesk/store/campaign"
 )
 
 // Helpers the mail and document pages share.
@@ -35,17 +37,95 @@ type requestChoice struct {
 	Campaign  string
 }
 
-// requestChoices lists the requests a reply can belong to.
-func (a *App) requestChoices(r *http.Request) ([]requestChoice, error) {
-	reqs, err := a.campaigns.AnswerableRequests(r.Context())
+// maxChoices bounds the requests an assign form's list suggests, besides
+// the ones of the sender's authorities: a national survey has 100,000
+// requests a reply can belong to, more than a page should carry. Typing
+// a reference or an authority's code reaches every one (resolveRequest).
+const maxChoices = 300
+
+// requestChoices is the list an assign form suggests: the requests in
+// first, then others by authority name, up to maxChoices of those.
+type requestChoices struct {
+	List  []requestChoice
+	Total int // how many requests a reply can belong to
+}
+
+// Partial reports whether the list leaves some requests out, so the page
+// says to type a reference or a code.
+func (c requestChoices) Partial() bool { return len(c.List) < c.Total }
+
+// choice is a request as an assign form shows it.
+func choice(q campaign.Request) requestChoice {
+	return requestChoice{Ref: q.Ref, Authority: q.Authority.Name, Code: q.Authority.Code, Campaign: q.Campaign}
+}
+
+// requestChoices suggests the requests a reply can belong to: first
+// those of first (the requests of the senders' authorities, which come
+// first whatever their place in the order), then others by authority
+// name, at most maxChoices of them, with how many there are in all.
+func (a *App) requestChoices(r *http.Request, first []campaign.Request) (requestChoices, error) {
+	ctx := r.Context()
+	total, err := a.campaigns.CountAnswerable(ctx)
 	if err != nil {
-		return nil, err
+		return requestChoices{}, err
 	}
-	out := make([]requestChoice, len(reqs))
-	for i, q := range reqs {
-		out[i] = requestChoice{Ref: q.Ref, Authority: q.Authority.Name, Code: q.Authority.Code, Campaign: q.Campaign}
+	others, err := a.campaigns.AnswerableRequests(ctx, maxChoices)
+	if err != nil {
+		return requestChoices{}, err
+	}
+	out := requestChoices{Total: total, List: make([]requestChoice, 0, len(first)+len(others))}
+	seen := make(map[string]bool, len(first))
+	for _, q := range first {
+		seen[q.Ref] = true
+		out.List = append(out.List, choice(q))
+	}
+	for _, q := range others {
+		if !seen[q.Ref] {
+			out.List = append(out.List, choice(q))
+		}
 	}
 	return out, nil
+}
+
+// senderRequests are the requests, a reply can belong to, of the
+// authorities these senders belong to (mail.OpenRequestsForSenders), at
+// most perSender for each sender: by lower-cased address, and in one list
+// for the assign form to offer first.
+func (a *App) senderRequests(r *http.Request, senders []string, perSender int) (map[string][]requestChoice, []campaign.Request, error) {
+	ctx := r.Context()
+	open, err := a.mail.OpenRequestsForSenders(ctx, senders)
+	if err != nil {
+		return nil, nil, err
+	}
+	var refs []string
+	for _, list := range open {
+		for i, q := range list {
+			if i == perSender {
+				break
+			}
+			refs = append(refs, q.Ref)
+		}
+	}
+	reqs, err := a.campaigns.AnswerableByRefs(ctx, refs)
+	if err != nil {
+		return nil, nil, err
+	}
+	byRef := make(map[string]campaign.Request, len(reqs))
+	for _, q := range reqs {
+		byRef[q.Ref] = q
+	}
+	bySender := make(map[string][]requestChoice, len(open))
+	for addr, list := range open {
+		for i, q := range list {
+			if i == perSender {
+				break
+			}
+			if c, ok := byRef[q.Ref]; ok {
+				bySender[addr] = append(bySender[addr], choice(c))
+			}
+		}
+	}
+	return bySender, reqs, nil
 }
 
 // errChoose: what a person typed names no single request; its text says

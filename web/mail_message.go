@@ -19,7 +19,7 @@ type messageData struct {
 	Attachments []document.AttachmentDocument
 	BodyDoc     int64 // the document made from its text; 0: none
 	Kinds       []string
-	Requests    []requestChoice
+	Requests    requestChoices
 }
 
 // mailMessage shows one message as a reviewer reads it: its headers, its
@@ -73,7 +73,14 @@ func (a *App) renderMessage(w http.ResponseWriter, r *http.Request, id int64, st
 		return
 	}
 	if !det.Dismissed {
-		if d.Requests, err = a.requestChoices(r); err != nil {
+		// The sender's authorities' requests (as many as the list
+		// holds) come first in the list.
+		_, first, err := a.senderRequests(r, []string{det.From}, maxChoices)
+		if err != nil {
+			a.serverError(w, r, err)
+			return
+		}
+		if d.Requests, err = a.requestChoices(r, first); err != nil {
 			a.serverError(w, r, err)
 			return
 		}

@@ -28,7 +28,7 @@ const maxSuggested = 4
 
 type unmatchedData struct {
 	Rows     []unmatchedRow
-	Requests []requestChoice
+	Requests requestChoices
 	After    int64 // this page starts after this message id
 	Next     int64 // the next page starts after this id; 0: no next page
 	Undo     int64 // the message just dismissed, offered for undoing
@@ -69,33 +69,24 @@ func (a *App) renderUnmatched(w http.ResponseWriter, r *http.Request, status int
 		a.serverError(w, r, err)
 		return
 	}
-	if len(list) > 0 {
-		if d.Requests, err = a.requestChoices(r); err != nil {
-			a.serverError(w, r, err)
-			return
-		}
-	}
-	byRef := make(map[string]requestChoice, len(d.Requests))
-	for _, c := range d.Requests {
-		byRef[c.Ref] = c
-	}
 	senders := make([]string, len(list))
 	for i, m := range list {
 		senders[i] = m.From
 	}
-	open, err := a.mail.OpenRequestsForSenders(r.Context(), senders)
+	suggested, first, err := a.senderRequests(r, senders, maxSuggested)
 	if err != nil {
 		a.serverError(w, r, err)
 		return
 	}
-	for _, m := range list {
-		row := unmatchedRow{MessageSummary: m, Snippet: strings.Join(strings.Fields(snippets[m.ID]), " ")}
-		for _, q := range open[strings.ToLower(m.From)] {
-			if c, ok := byRef[q.Ref]; ok && len(row.Suggested) < maxSuggested {
-				row.Suggested = append(row.Suggested, c)
-			}
+	if len(list) > 0 {
+		if d.Requests, err = a.requestChoices(r, first); err != nil {
+			a.serverError(w, r, err)
+			return
 		}
-		d.Rows = append(d.Rows, row)
+	}
+	for _, m := range list {
+		d.Rows = append(d.Rows, unmatchedRow{MessageSummary: m, Snippet: strings.Join(strings.Fields(snippets[m.ID]), " "),
+			Suggested: suggested[strings.ToLower(strings.TrimSpace(m.From))]})
 	}
 	a.render(w, r, status, "mail_unmatched", page{Title: "Unmatched mail", Message: message, Data: d})
 }

@@ -32,6 +32,10 @@ func plainPart(r *multipart.Reader) string {
 	}
 }
 
+// decodeBody decodes a part's body. It reads without a limit of its own:
+// the part is a slice of a message already in memory, which the demo's
+// SMTP server took no larger than its MaxMessageBytes (mailer/smtptest),
+// and decoding base64 or quoted-printable only shrinks it.
 func decodeBody(cte string, r io.Reader) string {
 	switch strings.ToLower(strings.TrimSpace(cte)) {
 	case "quoted-printable":

@@ -62,7 +62,16 @@ type Server struct {
 type Options struct {
 	TLS   *tls.Config // offer STARTTLS with this config; nil: no STARTTLS
 	Hooks Hooks
+	// MaxMessageBytes is the largest message accepted (advertised as
+	// SIZE; a larger one is refused with 552 before it is held);
+	// default DefaultMaxMessageBytes. foidesk demo runs this server, so
+	// what it holds stays bounded.
+	MaxMessageBytes int64
 }
+
+// DefaultMaxMessageBytes bounds a message when Options gives no limit:
+// far above any request letter or digest.
+const DefaultMaxMessageBytes = 32 << 20
 
 // Start listens on a loopback port.
 func Start(o Options) (*Server, error) {
@@ -80,6 +89,10 @@ func Start(o Options) (*Server, error) {
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
 	srv.TLSConfig = o.TLS
+	srv.MaxMessageBytes = o.MaxMessageBytes
+	if srv.MaxMessageBytes <= 0 {
+		srv.MaxMessageBytes = DefaultMaxMessageBytes
+	}
 	srv.ReadTimeout = 30 * time.Second
 	srv.WriteTimeout = 30 * time.Second
 	srv.ErrorLog = nopLogger{}
@@ -150,6 +163,8 @@ func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
+// Data holds the message, which the server's MaxMessageBytes bounds:
+// go-smtp's reader fails with 552 past it.
 func (x *session) Data(r io.Reader) error {
 	b, err := io.ReadAll(r)
 	if err != nil {

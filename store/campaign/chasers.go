@@ -79,14 +79,26 @@ type ChaserDue struct {
 	ReplyID string
 }
 
-// ChaserCandidates lists the requests of campaigns with chasers on
-// (campaignID 0: all; not cancelled ones) that may be due a chaser on day
-// (YYYY-MM-DD, London): sent, still awaiting a response (stored status
-// awaiting-response or extended), at least After calendar days past due
-// (After working days are at least as many), fewer than Max chasers
-// queued, and no reply stopping chasers matched (stopsChasers). It is one
-// indexed query, cheap when nothing is due.
-func (s *Store) ChaserCandidates(ctx context.Context, campaignID int64, day string) ([]ChaserDue, error) {
+// EachChaserCandidate calls fn with each request of campaigns with
+// chasers on (campaignID 0: all; not cancelled ones) that may be due a
+// chaser on day (YYYY-MM-DD, London), in id order: sent, still awaiting a
+// response (stored status awaiting-response or extended), at least After
+// calendar days past due (After working days are at least as many),
+// fewer than Max chasers queued, and no reply stopping chasers matched
+// (stopsChasers). It reads them in keyset batches (store.Walk), so a
+// national survey that falls due at once is held a batch at a time, not
+// 100,000 requests, and no statement is open while fn queues a letter.
+// Each batch is one indexed query, cheap when nothing is due.
+func (s *Store) EachChaserCandidate(ctx context.Context, campaignID int64, day string, fn func(ChaserDue) error) error {
+	_, err := store.Walk(ctx, store.Page{}, func(ctx context.Context, after int64, n int) ([]ChaserDue, error) {
+		return s.chaserCandidates(ctx, campaignID, day, after, n)
+	}, func(d ChaserDue) int64 { return d.Request.ID }, fn)
+	return err
+}
+
+// chaserCandidates is one batch of EachChaserCandidate: at most n
+// requests with an id greater than after.
+func (s *Store) chaserCandidates(ctx context.Context, campaignID int64, day string, after int64, n int) ([]ChaserDue, error) {
 	rows, err := s.core.DB().QueryContext(ctx, `SELECT `+requestCols+`, c.chase_after, c.chase_every, c.chase_max,
 			(SELECT count(*) FROM letters WHERE request_id = r.id AND kind = 'chaser'),
 			(SELECT max(created_at) FROM letters WHERE request_id = r.id AND kind = 'chaser'),
@@ -97,7 +109,8 @@ func (s *Store) ChaserCandidates(ctx context.Context, campaignID int64, day stri
 			AND r.due_date <= date(?2, '-' || c.chase_after || ' days')
 			AND (SELECT count(*) FROM letters WHERE request_id = r.id AND kind = 'chaser') < c.chase_max
 			AND `+stopsChasers+` IS NULL
-		ORDER BY r.id`, campaignID, day)
+			AND r.id > ?3
+		ORDER BY r.id LIMIT ?4`, campaignID, day, after, n)
 	if err != nil {
 		return nil, fmt.Errorf("requests due a chaser: %w", err)
 	}

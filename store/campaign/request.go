@@ -3,6 +3,7 @@ package campaign
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -249,14 +250,66 @@ func scanRequests(rows *sql.Rows, withRaw bool) ([]Request, error) {
 	return out, rows.Err()
 }
 
-// AnswerableRequests lists every request a reply can belong to (sent, or
-// whose sending is unknown), by authority name then campaign: the choices
-// a person picks from when assigning a message by hand.
-func (s *Store) AnswerableRequests(ctx context.Context) ([]Request, error) {
-	rows, err := s.core.DB().QueryContext(ctx, "SELECT "+requestCols+requestFrom+
-		" WHERE r.outbox_state IN ('sent', 'unknown') ORDER BY a.name, c.name, r.id")
+// answerable is the condition for a request a reply can belong to: sent,
+// or whose sending is unknown.
+const answerable = `r.outbox_state IN ('sent', 'unknown')`
+
+// answerableQuery walks the authorities in name order (authorities_name,
+// migration 0190) and each one's requests (requests_authority), sorting
+// only one authority's requests by campaign, and stops at the limit; the
+// CROSS JOINs keep SQLite to that order rather than sorting every
+// answerable request (TestAnswerableQueryPlan).
+const answerableQuery = "SELECT " + requestCols + ` FROM authorities a CROSS JOIN requests r ON r.authority_id = a.id
+	CROSS JOIN campaigns c ON c.id = r.campaign_id WHERE ` + answerable + ` ORDER BY a.name, c.name, r.id LIMIT ?`
+
+// AnswerableRequests lists at most limit requests a reply can belong to
+// (sent, or whose sending is unknown), by authority name then campaign:
+// the choices offered when a message is assigned by hand. The limit is
+// required: at national scale there are 100,000 of them, and the query
+// stops after limit, so its cost and memory stay flat in their number.
+func (s *Store) AnswerableRequests(ctx context.Context, limit int) ([]Request, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("answerable requests: the limit must be positive (got %d)", limit)
+	}
+	rows, err := s.core.DB().QueryContext(ctx, answerableQuery, limit)
 	if err != nil {
 		return nil, fmt.Errorf("answerable requests: %w", err)
+	}
+	return scanRequests(rows, false)
+}
+
+// CountAnswerable is how many requests a reply can belong to, for the
+// notice that says how much of the list AnswerableRequests gave.
+func (s *Store) CountAnswerable(ctx context.Context) (int, error) {
+	var n int
+	err := s.core.DB().QueryRowContext(ctx, "SELECT count(*) FROM requests r WHERE "+answerable).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count answerable requests: %w", err)
+	}
+	return n, nil
+}
+
+// answerableByRefsQuery looks each reference of a JSON list up by the
+// refs' unique index; the CROSS JOIN keeps SQLite from walking every
+// answerable request instead (TestAnswerableQueryPlan).
+const answerableByRefsQuery = "SELECT " + requestCols + ` FROM json_each(?) j CROSS JOIN requests r ON r.ref = j.value
+	JOIN campaigns c ON c.id = r.campaign_id JOIN authorities a ON a.id = r.authority_id
+	WHERE ` + answerable + ` ORDER BY a.name, c.name, r.id`
+
+// AnswerableByRefs returns those of the requests with these references
+// that a reply can belong to, by authority name then campaign, in one
+// query: the suggestions a page makes for its messages' senders.
+func (s *Store) AnswerableByRefs(ctx context.Context, refs []string) ([]Request, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	list, err := json.Marshal(refs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.core.DB().QueryContext(ctx, answerableByRefsQuery, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("answerable requests by reference: %w", err)
 	}
 	return scanRequests(rows, false)
 }

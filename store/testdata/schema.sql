@@ -80,6 +80,10 @@ CREATE INDEX authorities_code_nocase ON authorities (code COLLATE NOCASE);
 
 CREATE INDEX authorities_email ON authorities (lower(email));
 
+CREATE INDEX authorities_email_domain ON authorities (substr(lower(email), instr(lower(email), '@')));
+
+CREATE INDEX authorities_name ON authorities (name);
+
 CREATE TABLE authority_senders (
     authority_id INTEGER NOT NULL REFERENCES authorities (id),
     address      TEXT NOT NULL,              -- lower-cased
@@ -89,6 +93,8 @@ CREATE TABLE authority_senders (
 );
 
 CREATE INDEX authority_senders_address ON authority_senders (address);
+
+CREATE INDEX authority_senders_domain ON authority_senders (substr(address, instr(address, '@')));
 
 CREATE TABLE campaigns (
     id         INTEGER PRIMARY KEY,
@@ -413,6 +419,8 @@ CREATE INDEX requests_authority ON requests (authority_id);
 CREATE INDEX requests_campaign ON requests (campaign_id, id);
 
 CREATE INDEX requests_outbox ON requests (outbox_state, next_attempt_at);
+
+CREATE INDEX requests_to_domain ON requests (substr(lower(to_email), instr(lower(to_email), '@')));
 
 CREATE TABLE review_claims (
     review_id  INTEGER NOT NULL REFERENCES review_queue (id),
