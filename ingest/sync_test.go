@@ -279,12 +279,15 @@ func TestServerDownAtStart(t *testing.T) {
 	}
 	srv := imaptest.Serve(t, ln, true)
 	imaptest.Append(t, srv.Addr(), "INBOX", bulkReply(1, "M8FJ5GAH", 1<<10))
-	deadline := time.Now().Add(10 * time.Second)
+	// Each wait is generous: the reconnect backs off with jitter, and under
+	// the race detector on a loaded machine a step can take seconds.
+	deadline := time.Now().Add(30 * time.Second)
 	for countStored(t, env.mail) < 1 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	// New mail while watching arrives through IDLE (the poll interval is long).
 	imaptest.Append(t, srv.Addr(), "INBOX", bulkReply(2, "M8FJ5GAH", 1<<10))
+	deadline = time.Now().Add(30 * time.Second)
 	for countStored(t, env.mail) < 2 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -309,10 +309,12 @@ listen = "127.0.0.1:0"
 	}()
 	addr := servingAddr(t, out)
 	var body string
+	// 503 alone is not enough: until the supervisor has started every
+	// loop, the ones not started yet are "not running" too.
 	eventually(t, "/healthz to report dispatch failing", func() bool {
 		var code int
 		code, body = httpGet(t, "http://"+addr+"/healthz")
-		return code == 503
+		return code == 503 && strings.Contains(body, "dispatch: failing")
 	})
 	if !strings.HasPrefix(body, "dispatch: failing since ") || !strings.Contains(body, "cannot reach the SMTP server") {
 		t.Errorf("/healthz said %q", body)
