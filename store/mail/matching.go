@@ -83,25 +83,17 @@ func (s *Store) RequestsByCaseRefs(ctx context.Context, norms []string) ([]Reque
 
 // OpenRequestsForSender returns the open requests of the authorities this
 // address belongs to: by the exact address (register email, a request's
-// To, or learned from a person's assignment), else by its domain.
+// To, or learned from a person's assignment), else by its domain. It is
+// OpenRequestsForSenders for one address, so that ingest's sender rule
+// reads the domain indexes (migration 0190) rather than every request's
+// recipient for each message it cannot match otherwise.
 func (s *Store) OpenRequestsForSender(ctx context.Context, addr string) ([]RequestRef, error) {
 	addr = strings.ToLower(strings.TrimSpace(addr))
-	at := strings.LastIndexByte(addr, '@')
-	if at <= 0 || at == len(addr)-1 {
-		return nil, nil
+	found, err := s.OpenRequestsForSenders(ctx, []string{addr})
+	if err != nil {
+		return nil, err
 	}
-	exact, err := s.requestRefs(ctx, `SELECT r.id, r.ref, r.authority_id FROM requests r WHERE `+openRequest+` AND r.authority_id IN (
-		SELECT id FROM authorities WHERE lower(email) = ?1
-		UNION SELECT authority_id FROM requests WHERE lower(to_email) = ?1
-		UNION SELECT authority_id FROM authority_senders WHERE address = ?1) ORDER BY r.id`, addr)
-	if err != nil || len(exact) > 0 {
-		return exact, err
-	}
-	domain := addr[at:] // "@example.gov.uk"
-	return s.requestRefs(ctx, `SELECT r.id, r.ref, r.authority_id FROM requests r WHERE `+openRequest+` AND r.authority_id IN (
-		SELECT id FROM authorities WHERE lower(email) LIKE '%' || ?1
-		UNION SELECT authority_id FROM requests WHERE lower(to_email) LIKE '%' || ?1
-		UNION SELECT authority_id FROM authority_senders WHERE address LIKE '%' || ?1) ORDER BY r.id`, domain)
+	return found[addr], nil
 }
 
 // OpenRequestsForSenders is OpenRequestsForSender for many addresses in
