@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"strconv"
 
 	"foidesk/store/coding"
 )
@@ -26,16 +27,37 @@ type disagreementView struct {
 
 // reviewResolveData is what the resolve page shows.
 type reviewResolveData struct {
-	Campaign string
-	Path     string
-	Multiple bool
-	Open     []disagreementView
-	Resolved []coding.Disagreement
+	Campaign     string
+	Path         string
+	Multiple     bool
+	Open         []disagreementView
+	Resolved     []coding.Disagreement
+	After        int64 // the waiting disputes shown start after this review id
+	Next         int64 // the next page of waiting disputes starts after this; 0: none
+	ResolvedNext int64 // the same for the resolved ones
+}
+
+// The resolve page's page sizes: each waiting dispute carries its
+// document's text, so few at a time; the resolved ones are a table row each.
+const (
+	resolvePageSize  = 20
+	resolvedPageSize = 100
+)
+
+// queryID is a positive id from the query string, 0 when absent or not one.
+func queryID(r *http.Request, name string) int64 {
+	id, err := strconv.ParseInt(r.URL.Query().Get(name), 10, 64)
+	if err != nil || id < 0 {
+		return 0
+	}
+	return id
 }
 
 // reviewResolve lists, for an admin, the double-coded documents whose two
 // codings disagree, side by side, each with a form for the final coding;
-// and those already resolved.
+// and those already resolved. Both lists come a page at a time
+// (?after=, ?resolved_after=: review ids), so a campaign with thousands
+// of disputes costs a page what it shows.
 func (a *App) reviewResolve(w http.ResponseWriter, r *http.Request) {
 	c, ok := a.reviewCampaign(w, r)
 	if !ok {
@@ -47,17 +69,19 @@ func (a *App) reviewResolve(w http.ResponseWriter, r *http.Request) {
 		a.serverError(w, r, err)
 		return
 	}
-	open, err := a.coding.Disagreements(ctx, c.ID, false)
+	after := queryID(r, "after")
+	open, next, err := a.coding.Disagreements(ctx, c.ID, false, after, resolvePageSize)
 	if err != nil {
 		a.serverError(w, r, err)
 		return
 	}
-	done, err := a.coding.Disagreements(ctx, c.ID, true)
+	done, doneNext, err := a.coding.Disagreements(ctx, c.ID, true, queryID(r, "resolved_after"), resolvedPageSize)
 	if err != nil {
 		a.serverError(w, r, err)
 		return
 	}
-	d := reviewResolveData{Campaign: c.Name, Path: reviewPath(c.Name), Multiple: cb.Choice == coding.Multiple, Resolved: done}
+	d := reviewResolveData{Campaign: c.Name, Path: reviewPath(c.Name), Multiple: cb.Choice == coding.Multiple, Resolved: done,
+		After: after, Next: next, ResolvedNext: doneNext}
 	h := NewHighlighter(cb.Keywords)
 	for _, dis := range open {
 		d.Open = append(d.Open, disagreementView{Disagreement: dis, Text: TextHTML(dis.Item.Text, h),

@@ -340,3 +340,61 @@ func TestAdminEditsTheCodebookWithLineErrors(t *testing.T) {
 		t.Fatalf("multiple choice page:\n%s", body)
 	}
 }
+
+// The resolve page shows the waiting disagreements a page at a time, with
+// a link to the next page, and every one of them once.
+func TestResolvePageComesAPageAtATime(t *testing.T) {
+	n := resolvePageSize + 3
+	f := newReviewFixture(t, n)
+	ctx := context.Background()
+	cs := coding.New(f.st)
+	cb := coding.Default()
+	cb.DoubleCoding = true
+	if err := cs.SetCodebook(ctx, f.camp.ID, cb, "ana"); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"cat", "dan"} {
+		label := map[string]string{"cat": "no-policy", "dan": "consent-required"}[who]
+		for it, _ := cs.Next(ctx, f.camp.ID, who, coding.DefaultLease); it != nil; it, _ = cs.Next(ctx, f.camp.ID, who, coding.DefaultLease) {
+			if _, err := cs.Code(ctx, coding.Input{ReviewID: it.ReviewID, Reviewer: who, Labels: []string{label}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	c, _ := f.signIn("ana")
+	ids := regexp.MustCompile(`name="review_id" value="(\d+)"`)
+	next := regexp.MustCompile(`href="/review/recording/resolve\?after=(\d+)" id="next-disagreements"`)
+	seen := map[string]bool{}
+	target := "/review/recording/resolve"
+	for pages := 1; ; pages++ {
+		w := f.do(req{target: target, cookies: []*http.Cookie{c}})
+		body := w.Body.String()
+		if w.Code != 200 {
+			t.Fatalf("%s: %d", target, w.Code)
+		}
+		shown := ids.FindAllStringSubmatch(body, -1)
+		if len(shown) > resolvePageSize {
+			t.Fatalf("%s shows %d, more than a page", target, len(shown))
+		}
+		for _, m := range shown {
+			if seen[m[1]] {
+				t.Fatalf("review %s shown twice", m[1])
+			}
+			seen[m[1]] = true
+		}
+		m := next.FindStringSubmatch(body)
+		if m == nil {
+			if pages != 2 || !strings.Contains(body, "First disagreements") {
+				t.Fatalf("last page is page %d:\n%s", pages, body)
+			}
+			break
+		}
+		if m[1] != shown[len(shown)-1][1] {
+			t.Fatalf("next page after %s, but the page ends at %s", m[1], shown[len(shown)-1][1])
+		}
+		target = "/review/recording/resolve?after=" + m[1]
+	}
+	if len(seen) != n {
+		t.Fatalf("%d disagreements shown, want %d", len(seen), n)
+	}
+}

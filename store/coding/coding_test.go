@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -228,8 +229,8 @@ func TestDoubleCodingGivesEachDocumentToTwoDifferentReviewers(t *testing.T) {
 		t.Fatalf("a third coder: %v", err)
 	}
 	// They disagree: a resolution is waiting.
-	ds, err := cs.Disagreements(context.Background(), camp, false)
-	if err != nil || len(ds) != 1 || ds[0].Codings[0].Reviewer != "ana" || ds[0].Codings[1].Reviewer != "bob" {
+	ds, more, err := cs.Disagreements(context.Background(), camp, false, 0, 10)
+	if err != nil || more != 0 || len(ds) != 1 || ds[0].Codings[0].Reviewer != "ana" || ds[0].Codings[1].Reviewer != "bob" {
 		t.Fatalf("disagreements: %+v %v", ds, err)
 	}
 	st, _ := cs.Stats(context.Background(), camp)
@@ -243,7 +244,7 @@ func TestDoubleCodingGivesEachDocumentToTwoDifferentReviewers(t *testing.T) {
 	if _, err := cs.Code(context.Background(), coding.Input{ReviewID: a.ReviewID, Reviewer: "bob", Labels: []string{"unclear"}}); !errors.Is(err, coding.ErrResolved) {
 		t.Fatalf("recoding after resolution: %v", err)
 	}
-	if ds, _ := cs.Disagreements(context.Background(), camp, false); len(ds) != 0 {
+	if ds, _, _ := cs.Disagreements(context.Background(), camp, false, 0, 10); len(ds) != 0 {
 		t.Fatalf("still waiting: %+v", ds)
 	}
 	st, _ = cs.Stats(context.Background(), camp)
@@ -354,5 +355,82 @@ func TestTurningDoubleCodingOnSendsCodedDocumentsToASecondCoder(t *testing.T) {
 	}
 	if n, _ := cs.Remaining(ctx, camp); n != 0 {
 		t.Fatalf("remaining after double coding was turned off: %d", n)
+	}
+}
+
+// The resolve page walks disputes a page at a time: every disputed entry
+// comes exactly once, in review order, across pages and across the
+// batches Disagreements reads, and agreeing or resolved entries never come
+// among the waiting ones.
+func TestDisagreementsComeAPageAtATime(t *testing.T) {
+	defer coding.SetDisputedBatch(2)()
+	_, cs, camp, _ := survey(t, 9)
+	setDouble(t, cs, camp)
+	ctx := context.Background()
+	var ids []int64
+	for it := next(t, cs, camp, "ana"); it != nil; it = next(t, cs, camp, "ana") {
+		code(t, cs, it.ReviewID, "ana", "no-policy")
+		ids = append(ids, it.ReviewID)
+	}
+	if len(ids) < 9 {
+		t.Fatalf("ana coded %d entries, want at least 9", len(ids))
+	}
+	var waiting, resolved []int64
+	for it := next(t, cs, camp, "bob"); it != nil; it = next(t, cs, camp, "bob") {
+		if it.ReviewID%3 == 1 {
+			code(t, cs, it.ReviewID, "bob", "no-policy") // agrees
+			continue
+		}
+		code(t, cs, it.ReviewID, "bob", "unclear")
+		if len(resolved) < 2 && len(waiting) > 0 {
+			if _, err := cs.Resolve(ctx, coding.Input{ReviewID: it.ReviewID, Reviewer: "ana", Labels: []string{"unclear"}}); err != nil {
+				t.Fatal(err)
+			}
+			resolved = append(resolved, it.ReviewID)
+			continue
+		}
+		waiting = append(waiting, it.ReviewID)
+	}
+	slices.Sort(waiting)
+	slices.Sort(resolved)
+	if len(waiting) < 3 || len(resolved) != 2 {
+		t.Fatalf("fixture: waiting %v, resolved %v", waiting, resolved)
+	}
+	walk := func(wantResolved bool, limit int) []int64 {
+		var got []int64
+		var after int64
+		for pages := 0; ; pages++ {
+			ds, more, err := cs.Disagreements(ctx, camp, wantResolved, after, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ds) > limit {
+				t.Fatalf("a page of %d, limit %d", len(ds), limit)
+			}
+			for _, d := range ds {
+				if (d.Resolution != nil) != wantResolved || d.Codings[0].Reviewer == "" || d.Codings[1].Reviewer == "" || d.Item.Text == "" {
+					t.Errorf("disagreement %d: %+v", d.Item.ReviewID, d)
+				}
+				got = append(got, d.Item.ReviewID)
+			}
+			if more == 0 {
+				return got
+			}
+			if more != ds[len(ds)-1].Item.ReviewID || pages > 20 {
+				t.Fatalf("next %d after a page ending at %d", more, ds[len(ds)-1].Item.ReviewID)
+			}
+			after = more
+		}
+	}
+	for _, limit := range []int{1, 2, 3, 100} {
+		if got := walk(false, limit); !slices.Equal(got, waiting) {
+			t.Errorf("waiting, pages of %d: %v, want %v", limit, got, waiting)
+		}
+		if got := walk(true, limit); !slices.Equal(got, resolved) {
+			t.Errorf("resolved, pages of %d: %v, want %v", limit, got, resolved)
+		}
+	}
+	if _, _, err := cs.Disagreements(ctx, camp, false, 0, 0); err == nil {
+		t.Error("no limit: no error")
 	}
 }

@@ -155,52 +155,65 @@ type Disagreement struct {
 	Resolution *Coding
 }
 
-// Disagreements lists a campaign's disputed entries, oldest first;
-// resolved says whether to list the resolved ones instead of those
-// still waiting.
+// Disagreements lists a page of a campaign's disputed entries, oldest
+// first: at most limit of those after review id after; resolved says
+// whether to list the resolved ones instead of those still waiting. next
+// is the after of the following page, 0 when this page is the last.
 //
-// It holds them all, with each document's text, for the resolve page,
-// which shows every open dispute at once. The set is bounded by the
-// entries two coders coded and disagreed on: only with the codebook's
-// double coding on, and then the share where coders differ, so a
-// campaign of 400 holds tens. At 100,000 documents in one campaign with
-// 20% disagreement that is 20,000 texts, gigabytes with long policies:
-// such a campaign needs the page paged by review id and this list
-// walked, which is not done yet.
-func (s *Store) Disagreements(ctx context.Context, campaignID int64, resolved bool) ([]Disagreement, error) {
-	all, err := scanCodings(s.core.DB().QueryContext(ctx, codingColumns+` WHERE c.campaign_id = ? AND c.current = 1 AND c.review_id IN
-		(SELECT review_id FROM codings WHERE campaign_id = ? AND current = 1 AND role = 'coder' GROUP BY review_id HAVING count(*) >= 2)
-		ORDER BY c.review_id, c.id`, campaignID, campaignID))
-	if err != nil {
-		return nil, err
+// It walks the double-coded entries by review id in batches (their
+// codings read in one query a batch, index codings_campaign_review), so a
+// page costs what it shows whatever the campaign's size: at 100,000
+// documents double-coded with 20 % disagreement, the whole list would be
+// 20,000 documents' texts.
+func (s *Store) Disagreements(ctx context.Context, campaignID int64, resolved bool, after int64, limit int) (out []Disagreement, next int64, err error) {
+	if limit <= 0 {
+		return nil, 0, fmt.Errorf("disagreements: a limit is required (got %d)", limit)
 	}
-	var out []Disagreement
-	for i := 0; i < len(all); {
-		j := i
-		for j < len(all) && all[j].ReviewID == all[i].ReviewID {
-			j++
-		}
-		group := all[i:j]
-		i = j
-		var d Disagreement
-		n := 0
-		for k, c := range group {
-			if c.Role == RoleResolution {
-				d.Resolution = &group[k]
-			} else if n < 2 {
-				d.Codings[n] = c
-				n++
-			}
-		}
-		if sameLabels(d.Codings[0].Labels, d.Codings[1].Labels) || (d.Resolution != nil) != resolved {
-			continue
-		}
-		it, err := s.Item(ctx, group[0].ReviewID, "")
+	for {
+		all, err := scanCodings(s.core.DB().QueryContext(ctx, codingColumns+` WHERE c.campaign_id = ?1 AND c.current = 1 AND c.review_id IN
+			(SELECT review_id FROM codings WHERE campaign_id = ?1 AND current = 1 AND review_id > ?2 AND role = 'coder'
+			 GROUP BY review_id HAVING count(*) >= 2 ORDER BY review_id LIMIT ?3)
+			ORDER BY c.review_id, c.id`, campaignID, after, disputedBatch))
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		d.Item = *it
-		out = append(out, d)
+		if len(all) == 0 {
+			return out, 0, nil
+		}
+		for i := 0; i < len(all); {
+			j := i
+			for j < len(all) && all[j].ReviewID == all[i].ReviewID {
+				j++
+			}
+			group := all[i:j]
+			i = j
+			after = group[0].ReviewID
+			var d Disagreement
+			n := 0
+			for k, c := range group {
+				if c.Role == RoleResolution {
+					d.Resolution = &group[k]
+				} else if n < 2 {
+					d.Codings[n] = c
+					n++
+				}
+			}
+			if sameLabels(d.Codings[0].Labels, d.Codings[1].Labels) || (d.Resolution != nil) != resolved {
+				continue
+			}
+			if len(out) == limit {
+				return out, out[len(out)-1].Item.ReviewID, nil
+			}
+			it, err := s.Item(ctx, group[0].ReviewID, "")
+			if err != nil {
+				return nil, 0, err
+			}
+			d.Item = *it
+			out = append(out, d)
+		}
 	}
-	return out, nil
 }
+
+// disputedBatch is how many double-coded entries Disagreements reads at a
+// time; tests make it small to cross batches.
+var disputedBatch = 200

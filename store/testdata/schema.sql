@@ -1,6 +1,6 @@
 -- The schema of a new database, from store/migrations. Do not edit:
 -- go test ./store -run Schema -update rewrites it.
-PRAGMA user_version = 200;
+PRAGMA user_version = 210;
 
 CREATE TABLE alert_digests (
     day        TEXT PRIMARY KEY, -- YYYY-MM-DD (Europe/London)
@@ -142,6 +142,8 @@ CREATE TABLE codings (
 );
 
 CREATE INDEX codings_campaign ON codings (campaign_id) WHERE current = 1;
+
+CREATE INDEX codings_campaign_review ON codings (campaign_id, review_id) WHERE current = 1;
 
 CREATE UNIQUE INDEX codings_current ON codings (review_id, role, reviewer) WHERE current = 1;
 
