@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"foidesk/store"
 	"foidesk/store/registry"
@@ -69,21 +68,7 @@ func benchListing(b *testing.B, db string, rows int, command ...string) {
 				args = append(args, "--json")
 			}
 			runtime.GC()
-			var peak uint64
-			stop, done := make(chan struct{}), make(chan struct{})
-			go func() {
-				defer close(done)
-				var m runtime.MemStats
-				for {
-					select {
-					case <-stop:
-						return
-					case <-time.After(time.Millisecond):
-						runtime.ReadMemStats(&m)
-						peak = max(peak, m.HeapAlloc)
-					}
-				}
-			}()
+			peak := sampleHeapPeak()
 			b.ResetTimer()
 			for range b.N {
 				var errb strings.Builder
@@ -92,9 +77,7 @@ func benchListing(b *testing.B, db string, rows int, command ...string) {
 				}
 			}
 			b.StopTimer()
-			close(stop)
-			<-done
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+			b.ReportMetric(peak(), "peak-heap-MB")
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(rows), "ns/row")
 		})
 	}

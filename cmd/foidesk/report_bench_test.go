@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -40,22 +39,7 @@ func benchReport(b *testing.B, db, cfg string, formats ...string) {
 	for _, format := range formats {
 		b.Run(format, func(b *testing.B) {
 			out := filepath.Join(b.TempDir(), "report."+format)
-			var peak uint64
-			stop := make(chan struct{})
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				var m runtime.MemStats
-				for {
-					select {
-					case <-stop:
-						return
-					case <-time.After(time.Millisecond):
-						runtime.ReadMemStats(&m)
-						peak = max(peak, m.HeapAlloc)
-					}
-				}
-			}()
+			peak := sampleHeapPeak()
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
@@ -66,9 +50,7 @@ func benchReport(b *testing.B, db, cfg string, formats ...string) {
 				}
 			}
 			b.StopTimer()
-			close(stop)
-			<-done
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+			b.ReportMetric(peak(), "peak-heap-MB")
 		})
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -39,21 +38,7 @@ func benchRecompute(b *testing.B, db, cfg string, n int, spoil bool) {
 		}
 		defer st.Close()
 	}
-	var peak uint64
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		var m runtime.MemStats
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(time.Millisecond):
-				runtime.ReadMemStats(&m)
-				peak = max(peak, m.HeapAlloc)
-			}
-		}
-	}()
+	peak := sampleHeapPeak()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
@@ -77,9 +62,7 @@ func benchRecompute(b *testing.B, db, cfg string, n int, spoil bool) {
 		}
 	}
 	b.StopTimer()
-	close(stop)
-	<-done
-	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(peak(), "peak-heap-MB")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/request")
 }
 
