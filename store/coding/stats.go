@@ -3,6 +3,7 @@ package coding
 import (
 	"context"
 	"fmt"
+	"iter"
 	"sort"
 	"strings"
 )
@@ -71,13 +72,7 @@ func (s *Store) Stats(ctx context.Context, campaignID int64) (Stats, error) {
 	byLabel := map[string]int{}
 	reviewers := map[string]*ReviewerCount{}
 	var pairs [][2]Coding
-	for i := 0; i < len(all); {
-		j := i
-		for j < len(all) && all[j].ReviewID == all[i].ReviewID {
-			j++
-		}
-		group := all[i:j]
-		i = j
+	for group := range byReview(all) {
 		var coders []Coding
 		resolved := false
 		for _, c := range group {
@@ -180,13 +175,7 @@ func (s *Store) Disagreements(ctx context.Context, campaignID int64, resolved bo
 		if len(all) == 0 {
 			return out, 0, nil
 		}
-		for i := 0; i < len(all); {
-			j := i
-			for j < len(all) && all[j].ReviewID == all[i].ReviewID {
-				j++
-			}
-			group := all[i:j]
-			i = j
+		for group := range byReview(all) {
 			after = group[0].ReviewID
 			var d Disagreement
 			n := 0
@@ -210,6 +199,22 @@ func (s *Store) Disagreements(ctx context.Context, campaignID int64, resolved bo
 			}
 			d.Item = *it
 			out = append(out, d)
+		}
+	}
+}
+
+// byReview yields codings ordered by review id one review's at a time.
+func byReview(all []Coding) iter.Seq[[]Coding] {
+	return func(yield func([]Coding) bool) {
+		for i := 0; i < len(all); {
+			j := i
+			for j < len(all) && all[j].ReviewID == all[i].ReviewID {
+				j++
+			}
+			if !yield(all[i:j]) {
+				return
+			}
+			i = j
 		}
 	}
 }
