@@ -71,22 +71,11 @@ func (s *Store) Candidates(ctx context.Context, minhash []byte) ([]Signature, er
 		return nil, nil
 	}
 	q, args := candidatesQuery(keys)
-	rows, err := s.core.DB().QueryContext(ctx, q, args...)
+	out, err := scanSignatures(s.core.DB().QueryContext(ctx, q, args...))
 	if err != nil {
 		return nil, fmt.Errorf("find near-duplicate candidates: %w", err)
 	}
-	defer rows.Close()
-	var out []Signature
-	for rows.Next() {
-		var d Signature
-		var auths string
-		if err := rows.Scan(&d.ID, &d.MinHash, &auths); err != nil {
-			return nil, err
-		}
-		d.Authorities = parseIDs(auths)
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // candidatesQuery is Candidates' SQL for a signature's band keys: one
@@ -98,10 +87,5 @@ func candidatesQuery(keys [][]byte) (string, []any) {
 		parts[b] = `SELECT document_id FROM document_bands WHERE band = ? AND hash = ?`
 		args = append(args, b, k)
 	}
-	return `SELECT d.id, d.minhash, coalesce(group_concat(DISTINCT r.authority_id), '')
-		FROM documents d
-		LEFT JOIN document_sources ds ON ds.document_id = d.id
-		LEFT JOIN messages m ON m.id = ds.message_id
-		LEFT JOIN requests r ON r.id = m.request_id
-		WHERE d.id IN (` + strings.Join(parts, " UNION ") + `) GROUP BY d.id ORDER BY d.id`, args
+	return signatureSelect + `WHERE d.id IN (` + strings.Join(parts, " UNION ") + `) GROUP BY d.id ORDER BY d.id`, args
 }

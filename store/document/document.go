@@ -367,14 +367,26 @@ type Signature struct {
 // comparison extraction used before Candidates, kept as the reference the
 // banded lookup is tested and measured against.
 func (s *Store) Signatures(ctx context.Context) ([]Signature, error) {
-	rows, err := s.core.DB().QueryContext(ctx, `SELECT d.id, d.minhash, coalesce(group_concat(DISTINCT r.authority_id), '')
-		FROM documents d
-		LEFT JOIN document_sources ds ON ds.document_id = d.id
-		LEFT JOIN messages m ON m.id = ds.message_id
-		LEFT JOIN requests r ON r.id = m.request_id
-		WHERE d.minhash IS NOT NULL GROUP BY d.id ORDER BY d.id`)
+	out, err := scanSignatures(s.core.DB().QueryContext(ctx, signatureSelect+`WHERE d.minhash IS NOT NULL GROUP BY d.id ORDER BY d.id`))
 	if err != nil {
 		return nil, fmt.Errorf("list document signatures: %w", err)
+	}
+	return out, nil
+}
+
+// signatureSelect reads documents' signatures with the authorities they
+// came from; the caller adds WHERE, GROUP BY d.id and the order.
+const signatureSelect = `SELECT d.id, d.minhash, coalesce(group_concat(DISTINCT r.authority_id), '')
+	FROM documents d
+	LEFT JOIN document_sources ds ON ds.document_id = d.id
+	LEFT JOIN messages m ON m.id = ds.message_id
+	LEFT JOIN requests r ON r.id = m.request_id
+	`
+
+// scanSignatures reads signatureSelect's rows.
+func scanSignatures(rows *sql.Rows, err error) ([]Signature, error) {
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []Signature
