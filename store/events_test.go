@@ -155,20 +155,10 @@ func TestEventsOfAnAuthorityUseIndexes(t *testing.T) {
 		{Subject: store.Subject{Authority: 1}, Kind: "request.", AfterID: 5, Limit: 10},
 	} {
 		q, args := store.EventsQuery(f)
-		rows, err := s.DB().QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+		plan, err := s.QueryPlan(ctx, q, args...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
 		p := strings.Join(plan, "\n")
 		for _, want := range []string{"events_authority", "events_request", "requests_authority"} {
 			if !strings.Contains(p, want) {

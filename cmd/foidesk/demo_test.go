@@ -134,12 +134,24 @@ func TestDemo(t *testing.T) {
 	if digests == 0 || !strings.Contains(out.String(), "--- alert digest sent to "+demoDigest) {
 		t.Errorf("%d digests received; digest printed: %v", digests, strings.Contains(out.String(), "alert digest"))
 	}
-	for _, want := range []string{"review app: http://127.0.0.1:", "sign in as demo with password ",
-		"## recording-policy: results as of ", "| targeted | 10 |", "| sent | 10 | 10 |"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("stdout lacks %q:\n%s", want, out.String())
+	demoPrinted(t, out.String(), "review app: http://127.0.0.1:", "sign in as demo with password ",
+		"## recording-policy: results as of ", "| targeted | 10 |", "| sent | 10 | 10 |")
+	demoLeftNothing(t, tmp)
+}
+
+// demoPrinted checks the demo's standard output holds each of wants.
+func demoPrinted(t *testing.T, out string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// demoLeftNothing checks the demo removed its temporary data from tmp.
+func demoLeftNothing(t *testing.T, tmp string) {
+	t.Helper()
 	left, err := os.ReadDir(tmp)
 	if err != nil {
 		t.Fatal(err)
@@ -256,18 +268,8 @@ func TestDemoInterrupted(t *testing.T) {
 	case <-time.After(40 * time.Second):
 		t.Fatal("the demo did not stop after Ctrl-C")
 	}
-	for _, want := range []string{"demo stopped before the end of the cycle", "| targeted | 5 |"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("stdout lacks %q:\n%s", want, out.String())
-		}
-	}
-	left, err := os.ReadDir(tmp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(left) != 0 {
-		t.Errorf("the temporary data was left behind: %v", left)
-	}
+	demoPrinted(t, out.String(), "demo stopped before the end of the cycle", "| targeted | 5 |")
+	demoLeftNothing(t, tmp)
 }
 
 // TestDemoRefusesARealDatabase: the demo never writes into a database or

@@ -93,19 +93,9 @@ func TestCandidatesQueryPlan(t *testing.T) {
 	}
 	defer s.Close()
 	q, args := document.CandidatesQuery(document.BandKeys(randomSignature(rand.New(rand.NewPCG(3, 4)))))
-	rows, err := s.DB().QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+	plan, err := s.QueryPlan(ctx, q, args...)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
 	}
 	all := strings.Join(plan, "\n")
 	if strings.Count(all, "SEARCH document_bands USING PRIMARY KEY (band=? AND hash=?)") != document.Bands {
