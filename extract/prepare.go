@@ -72,8 +72,7 @@ func (x *Extractor) prepare(ctx context.Context) error {
 	x.prepared = true
 	dir := x.cacheDir()
 	if dir == "" {
-		x.workerCache = ""
-		x.notice("the PDF engine will be compiled on every start (~5 s each): there is no cache directory (set XDG_CACHE_HOME)")
+		x.withoutCache("there is no cache directory (set XDG_CACHE_HOME)")
 		return nil
 	}
 	if engineReady(dir) {
@@ -83,8 +82,7 @@ func (x *Extractor) prepare(ctx context.Context) error {
 	lock, err := lockPrepare(ctx, dir, x.notice)
 	var unwritable *unwritableError
 	if errors.As(err, &unwritable) {
-		x.workerCache = ""
-		x.notice(fmt.Sprintf("the PDF engine will be compiled on every start (~5 s each) because %s is not writable (%v)", dir, unwritable.err))
+		x.withoutCache(fmt.Sprintf("%s is not writable (%v)", dir, unwritable.err))
 		return nil
 	}
 	if err != nil {
@@ -111,8 +109,7 @@ func (x *Extractor) prepare(ctx context.Context) error {
 		var cache *cacheError
 		if errors.As(err, &cache) {
 			// Compiled, and the worker has the engine; only keeping it failed.
-			x.workerCache = ""
-			x.notice(fmt.Sprintf("the PDF engine will be compiled on every start (~5 s each) because %s is not writable (%s)", dir, cache.reason))
+			x.withoutCache(fmt.Sprintf("%s is not writable (%s)", dir, cache.reason))
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -126,6 +123,13 @@ func (x *Extractor) prepare(ctx context.Context) error {
 	}
 	x.notice(fmt.Sprintf("the PDF engine is ready (prepared in %.1f s)", time.Since(start).Seconds()))
 	return nil
+}
+
+// withoutCache has the workers compile the engine in memory, and tells the
+// user what that costs and why.
+func (x *Extractor) withoutCache(why string) {
+	x.workerCache = ""
+	x.notice("the PDF engine will be compiled on every start (~5 s each) because " + why)
 }
 
 // keepWorkerWithinBudget stops the preparing worker when its budget is
