@@ -525,7 +525,7 @@ func (p *demoProgress) update(ctx context.Context, e *env, st *stores, now time.
 	for _, n := range counts.Messages {
 		replies += n
 	}
-	line := fmt.Sprintf("%s  sent %d/%d  replies %d  overdue %d", now.In(demoLondon()).Format("Mon 2 Jan 2006 15:04"), counts.Outbox["sent"], p.total, replies, overdue)
+	line := fmt.Sprintf("%s  sent %d/%d  replies %d  overdue %d", now.In(londonLoc()).Format("Mon 2 Jan 2006 15:04"), counts.Outbox["sent"], p.total, replies, overdue)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.terminal {
@@ -562,11 +562,4 @@ func (p *demoProgress) end() {
 	} else if p.line != "" {
 		fmt.Fprintln(p.w, p.line)
 	}
-}
-
-func demoLondon() *time.Location {
-	if l, err := time.LoadLocation("Europe/London"); err == nil {
-		return l
-	}
-	return time.UTC
 }
