@@ -75,6 +75,7 @@ func authoritiesList(ctx context.Context, e *env, f *authoritiesListFlags, _ []s
 	}
 	var shown, missing int
 	var last int64
+	var more bool
 	var write func(registry.Authority) error
 	var done func() error
 	if f.json {
@@ -99,11 +100,16 @@ func authoritiesList(ctx context.Context, e *env, f *authoritiesListFlags, _ []s
 			if shown == 1 {
 				noun = "authority"
 			}
-			_, err := fmt.Fprintf(e.stdout, "%d %s, %d missing an email address\n", shown, noun, missing)
+			where := ""
+			if more || page.After != 0 {
+				// A page's count is not the register's: say so.
+				where = " on this page"
+			}
+			_, err := fmt.Fprintf(e.stdout, "%d %s%s, %d missing an email address\n", shown, noun, where, missing)
 			return err
 		}
 	}
-	more, err := st.register.EachAuthority(ctx, filter, func(a registry.Authority) error {
+	more, err = st.register.EachAuthority(ctx, filter, func(a registry.Authority) error {
 		if err := write(a); err != nil {
 			return err
 		}

@@ -47,6 +47,25 @@ func TestBadUsageExitsTwo(t *testing.T) {
 	}
 }
 
+// A flag given wrongly is named as the user typed it, with what it takes.
+func TestBadFlagsSayWhatTheyTake(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"authorities", "list", "--after", "abc"}, `foidesk: --after "abc": want a whole number`},
+		{[]string{"search", "x", "--limit", "1.5"}, `foidesk: --limit "1.5": want a whole number`},
+		{[]string{"authorities", "list", "--limit", "99999999999999999999"}, `foidesk: --limit "99999999999999999999": that number is out of range`},
+		{[]string{"authorities", "list", "--limit"}, "foidesk: --limit needs a value"},
+		{[]string{"authorities", "list", "--nope"}, "foidesk: --nope: no such flag"},
+	} {
+		_, errOut, code := runCLI(t, c.args...)
+		if code != exitUsage || !strings.HasPrefix(errOut, c.want+"\n") {
+			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, errOut, c.want)
+		}
+	}
+}
+
 type interspersedFlags struct{ x bool }
 
 func (f *interspersedFlags) define(fs *flag.FlagSet) { fs.BoolVar(&f.x, "x", false, "") }

@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
+	"time"
 )
 
 // A command is one "foidesk NAME …" invocation. Each lives in its own file:
@@ -129,7 +131,7 @@ func (c *command) exec(ctx context.Context, e *env, args []string) error {
 				c.printHelp(e.stdout, fs)
 				return errHelpShown
 			}
-			return &usageError{msg: err.Error(), hint: fmt.Sprintf("Run 'foidesk %s --help' for usage.", c.name)}
+			return &usageError{msg: flagErrorText(fs, err), hint: fmt.Sprintf("Run 'foidesk %s --help' for usage.", c.name)}
 		}
 		if fs.NArg() == 0 {
 			break
@@ -218,4 +220,44 @@ func printList(w io.Writer, prefix string) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-*s  %s\n", width, n, commands[n].summary)
 	}
+}
+
+// flagValueError is how package flag words a value it could not parse:
+// `invalid value "abc" for flag -after: parse error`.
+var flagValueError = regexp.MustCompile(`^invalid value "(.*)" for flag -([\w-]+): (.*)$`)
+
+// flagErrorText says what was wrong with a flag in the user's words: the
+// flag as they typed it, what they gave, and what it takes.
+func flagErrorText(fs *flag.FlagSet, err error) string {
+	text := err.Error()
+	if name, ok := strings.CutPrefix(text, "flag provided but not defined: -"); ok {
+		return fmt.Sprintf("--%s: no such flag", strings.TrimPrefix(name, "-"))
+	}
+	if name, ok := strings.CutPrefix(text, "flag needs an argument: -"); ok {
+		return fmt.Sprintf("--%s needs a value", strings.TrimPrefix(name, "-"))
+	}
+	m := flagValueError.FindStringSubmatch(text)
+	if m == nil {
+		return text
+	}
+	value, name, why := m[1], m[2], m[3]
+	want := why
+	if f := fs.Lookup(name); f != nil {
+		if g, ok := f.Value.(flag.Getter); ok {
+			switch g.Get().(type) {
+			case int, int64, uint, uint64:
+				want = "want a whole number"
+			case float64:
+				want = "want a number"
+			case time.Duration:
+				want = "want a duration such as 30s or 5m"
+			case bool:
+				want = "want true or false"
+			}
+		}
+	}
+	if strings.Contains(why, "out of range") {
+		want = "that number is out of range"
+	}
+	return fmt.Sprintf("--%s %q: %s", name, value, want)
 }

@@ -140,8 +140,13 @@ func TestAuthoritiesListPages(t *testing.T) {
 	}
 	out, errOut, _ := authCLI(t, db, "authorities", "list", "--nation", "Wales", "--limit", "2")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 4 || !strings.HasPrefix(lines[0], "ID ") || !strings.HasPrefix(lines[3], "2 authorities") || !strings.Contains(errOut, "showing 2; more: --after ") {
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "ID ") || !strings.HasPrefix(lines[3], "2 authorities on this page,") || !strings.Contains(errOut, "showing 2; more: --after ") {
 		t.Errorf("a page of the table:\n%s\nstderr %q", out, errOut)
+	}
+	// The whole list's count is not a page's.
+	out, _, _ = authCLI(t, db, "authorities", "list", "--nation", "Wales")
+	if !strings.Contains(out, "\n22 authorities, 22 missing an email address\n") {
+		t.Errorf("the whole Welsh list's count:\n%s", out)
 	}
 }
 
