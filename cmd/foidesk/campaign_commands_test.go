@@ -72,6 +72,21 @@ func TestCampaignCreateListsAuthoritiesWithoutEmail(t *testing.T) {
 	}
 }
 
+// A campaign whose authorities all lack an address has nothing to preview
+// or send: create and status say to give them addresses and add them.
+func TestCampaignWithNoRequestsSaysWhatToDo(t *testing.T) {
+	f := newCampaignFixture(t, 4, smtptest.Hooks{}, "") // C003, the one in Scotland, has no address
+	out, errOut, code := f.cli(t, "campaign", "create", "scots", "--template", "recording-policy", "--nation", "scotland")
+	if code != 0 || !strings.Contains(out, "0 requests") || !strings.Contains(out, "C003") ||
+		!strings.Contains(out, "next: give them addresses") || !strings.Contains(out, "'foidesk campaign add scots --missing'") || strings.Contains(out, "campaign send") {
+		t.Fatalf("create: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = f.cli(t, "campaign", "status", "scots")
+	if code != 0 || !strings.Contains(out, "no requests yet: 'foidesk campaign add scots CODE...'") || strings.Contains(out, "AUTHORITY") {
+		t.Fatalf("status: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
 func TestCampaignSendRequiresRequesterName(t *testing.T) {
 	f := newCampaignFixture(t, 3, smtptest.Hooks{}, "")
 	f.cli(t, "campaign", "create", "survey", "--template", "recording-policy", "--all")

@@ -115,6 +115,11 @@ func campaignCreate(ctx context.Context, e *env, f *campaignCreateFlags, args []
 			fmt.Fprintf(e.stdout, "  %-10s %s\n", dash(printable(a.Code)), printable(a.Name))
 		}
 	}
+	if res.Requests == 0 {
+		// Nothing to preview or send: the addresses come first.
+		fmt.Fprintf(e.stdout, "next: give them addresses ('foidesk authorities import --uk-councils --emails FILE', a CSV of code,email), then 'foidesk campaign add %s --missing'\n", res.Campaign.Name)
+		return nil
+	}
 	fmt.Fprintf(e.stdout, "next: foidesk campaign preview %s --out DIR, foidesk campaign check %s, foidesk campaign send %s\n", res.Campaign.Name, res.Campaign.Name, res.Campaign.Name)
 	return nil
 }

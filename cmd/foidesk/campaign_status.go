@@ -98,6 +98,10 @@ func campaignStatus(ctx context.Context, e *env, f *campaignStatusFlags, args []
 			}
 		}
 		fmt.Fprintln(e.stdout)
+		if total == 0 {
+			fmt.Fprintf(e.stdout, "no requests yet: 'foidesk campaign add %s CODE...' (or --missing) adds authorities that have an email address\n", c.Name)
+			return nil
+		}
 		t := newStreamTable(e.stdout)
 		t.row("ID\tCODE\tAUTHORITY\tEMAIL\tREF\tSTATE\tSTATUS\tTRIES\tSENT\tDUE\tLATE\tSMTP\tREASON\n")
 		write = func(r campaign.Request, sh lifecycle.Shown) error {
